@@ -1,0 +1,1009 @@
+"""One validated, dated table of LLM API prices.
+
+Sources, merged in this order (later wins inside its date range):
+
+1. the genai-prices snapshot installed with the package (read locally; its network auto-update is never
+   started here: refreshing is the explicit ``explorer refresh-prices`` command);
+2. curated CSVs in ``data/``: launch dates, earlier prices, service-tier rules;
+3. an optional user overrides CSV, marked ``is_override`` on every row it touches.
+
+The table is a materialisation of "what did this cost on day D": for every model, service tier and
+long-context tier, one row per date range in which every price stayed the same.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import difflib
+import functools
+import math
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from genai_prices import __version__ as GENAI_PRICES_VERSION
+from genai_prices import data_snapshot
+from genai_prices import types as gp
+
+from explorer import paths
+
+__all__ = [
+    "PRICE_COLUMNS",
+    "SERVICE_TIERS",
+    "UnknownModelError",
+    "known_models",
+    "load_image_prices",
+    "load_prices",
+    "price_history",
+    "resolve_model",
+]
+
+SERVICE_TIERS: tuple[str, ...] = ("standard", "batch", "flex", "priority")
+"""Service tiers the cost engine knows; ``standard`` is OpenAI's ``default``."""
+
+#: The day this project pinned and checked the bundled genai-prices snapshot.
+GENAI_PRICES_CHECKED = dt.date(2026, 11, 27)
+GENAI_SOURCE = f"genai-prices {GENAI_PRICES_VERSION}"
+
+# genai-prices price key -> our column. Keys not listed here are kept, by name, in `unmodeled_prices`
+# so that a price we cannot apply is visible rather than silently dropped.
+TOKEN_PRICE_KEYS: dict[str, str] = {
+    "input_mtok": "input_usd_per_mtok",
+    "cache_read_mtok": "cached_input_usd_per_mtok",
+    "cache_write_mtok": "cache_write_usd_per_mtok",
+    "output_mtok": "output_usd_per_mtok",
+    "output_reasoning_mtok": "reasoning_usd_per_mtok",
+    "input_audio_mtok": "input_audio_usd_per_mtok",
+    "output_audio_mtok": "output_audio_usd_per_mtok",
+    "input_image_mtok": "input_image_usd_per_mtok",
+    "output_image_mtok": "output_image_usd_per_mtok",
+}
+CALL_PRICE_KEYS: dict[str, str] = {
+    "web_searches_kcount": "web_search_usd_per_kcall",
+    "storage_searches_kcount": "file_search_usd_per_kcall",
+}
+PRICE_VALUE_COLUMNS: tuple[str, ...] = (*TOKEN_PRICE_KEYS.values(), *CALL_PRICE_KEYS.values())
+
+PRICE_COLUMNS: dict[str, str] = {
+    "provider": "string",
+    "model": "string",
+    "display_name": "string",
+    "service_tier": "string",
+    "tier_above_input_tokens": "int64",
+    **dict.fromkeys(PRICE_VALUE_COLUMNS, "float64"),
+    "context_window_tokens": "Int64",
+    "valid_from": "datetime64[ns]",
+    "valid_to": "datetime64[ns]",
+    "source": "string",
+    "checked_date": "datetime64[ns]",
+    "deprecated": "bool",
+    "is_override": "bool",
+    "unmodeled_prices": "string",
+}
+"""Columns of :func:`load_prices`, in order, with their pandas dtypes.
+
+``tier_above_input_tokens``: the row applies to a request whose input tokens exceed this (0: the base
+tier). ``valid_to`` is exclusive; NaT ``valid_from``/``valid_to`` mean open-ended (launch date unknown,
+or still in force)."""
+
+KEY_COLUMNS = ("provider", "model", "service_tier", "tier_above_input_tokens", "valid_from")
+
+_DATED_SUFFIX = re.compile(r"-(\d{4})-(\d{2})-(\d{2})$")
+
+
+class UnknownModelError(ValueError):
+    """A model name that matches nothing in the price table."""
+
+    def __init__(self, name: str, suggestions: Sequence[str], provider: str | None = None) -> None:
+        self.name = name
+        self.suggestions = list(suggestions)
+        where = f" for provider {provider!r}" if provider else ""
+        hint = f"; closest known: {', '.join(self.suggestions)}" if self.suggestions else ""
+        super().__init__(f"unknown model {name!r}{where}{hint}")
+
+
+# --------------------------------------------------------------------------------------------------
+# CSV reading with validation that names file, line and column
+
+
+@dataclasses.dataclass(frozen=True)
+class CsvSpec:
+    """What one curated CSV may contain."""
+
+    required: tuple[str, ...]
+    """Columns that must be present."""
+    optional: tuple[str, ...] = ()
+    """Columns that may be present."""
+    prices: tuple[str, ...] = ()
+    """Columns holding non-negative prices or factors."""
+    dates: tuple[str, ...] = ()
+    """Columns holding ISO dates."""
+    ints: tuple[str, ...] = ()
+    """Columns holding non-negative integers."""
+
+
+def _where(path: Path | str, line: int | None = None, column: str | None = None) -> str:
+    parts = [str(_display_path(path))]
+    if line is not None:
+        parts.append(f"line {line}")
+    if column is not None:
+        parts.append(f"column {column!r}")
+    return ", ".join(parts)
+
+
+def _display_path(path: Path | str) -> str:
+    p = Path(path)
+    try:
+        return str(p.resolve().relative_to(paths.REPO_DIR))
+    except ValueError:
+        return str(p)
+
+
+def read_csv_checked(path: Path | str, spec: CsvSpec) -> pd.DataFrame:
+    """Read a CSV as strings, check its columns and value types; index = the file's line number."""
+    path = Path(path)
+    if not path.exists():
+        raise ValueError(f"{_where(path)}: file not found")
+    if path.is_dir():
+        raise ValueError(f"{_where(path)}: is a directory, expected a CSV file")
+    try:
+        df = pd.read_csv(path, dtype=str, keep_default_na=False, skipinitialspace=True, comment=None)
+    except UnicodeDecodeError as exc:
+        raise ValueError(f"{_where(path)}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+    except pd.errors.EmptyDataError:
+        raise ValueError(f"{_where(path)}: empty file, expected a header row") from None
+    except pd.errors.ParserError as exc:
+        raise ValueError(f"{_where(path)}: malformed CSV ({str(exc).strip()})") from None
+    df.columns = [str(c).strip() for c in df.columns]
+    allowed = set(spec.required) | set(spec.optional)
+    unknown = sorted(set(df.columns) - allowed)
+    if unknown:
+        raise ValueError(
+            f"{_where(path, 1, unknown[0])}: unknown column(s) {', '.join(map(repr, unknown))}; "
+            f"expected {', '.join(spec.required + spec.optional)}"
+        )
+    missing = [c for c in spec.required if c not in df.columns]
+    if missing:
+        raise ValueError(f"{_where(path, 1)}: missing column(s) {', '.join(map(repr, missing))}")
+    for col in spec.optional:
+        if col not in df.columns:
+            df[col] = ""
+    df.index = pd.RangeIndex(2, 2 + len(df))  # line numbers: the header is line 1
+    df = df.map(lambda v: v.strip() if isinstance(v, str) else v)
+    for col in spec.prices:
+        df[col] = [_parse_price(v, path, line, col) for line, v in df[col].items()]
+    for col in spec.dates:
+        df[col] = [_parse_date(v, path, line, col) for line, v in df[col].items()]
+    for col in spec.ints:
+        df[col] = [_parse_int(v, path, line, col) for line, v in df[col].items()]
+    return df
+
+
+def _parse_price(value: str, path: Path, line: int, col: str) -> float:
+    if value == "":
+        return math.nan
+    try:
+        x = float(value)
+    except ValueError:
+        raise ValueError(f"{_where(path, line, col)}: {value!r} is not a number") from None
+    if not math.isfinite(x):
+        raise ValueError(f"{_where(path, line, col)}: {value!r} is not a finite number")
+    if x < 0:
+        raise ValueError(f"{_where(path, line, col)}: negative price {value}")
+    return x
+
+
+def _parse_date(value: str, path: Path, line: int, col: str) -> pd.Timestamp:
+    if value == "":
+        return pd.NaT
+    try:
+        return pd.Timestamp(dt.date.fromisoformat(value))
+    except ValueError:
+        raise ValueError(f"{_where(path, line, col)}: {value!r} is not a date (YYYY-MM-DD)") from None
+
+
+def _parse_int(value: str, path: Path, line: int, col: str) -> int:
+    if value == "":
+        return 0
+    try:
+        x = int(value)
+    except ValueError:
+        raise ValueError(f"{_where(path, line, col)}: {value!r} is not a whole number") from None
+    if x < 0:
+        raise ValueError(f"{_where(path, line, col)}: negative value {value}")
+    return x
+
+
+def _check_ranges(df: pd.DataFrame, path: Path, key: Sequence[str]) -> None:
+    """valid_from < valid_to on each line, and no two lines of one key overlap in time."""
+    for line, row in df.iterrows():
+        lo, hi = row["valid_from"], row["valid_to"]
+        if pd.notna(lo) and pd.notna(hi) and hi <= lo:
+            raise ValueError(f"{_where(path, int(line), 'valid_to')}: {hi.date()} is not after {lo.date()}")
+    for _, group in df.groupby(list(key), sort=False):
+        if len(group) < 2:
+            continue
+        g = group.assign(_lo=group["valid_from"].fillna(pd.Timestamp.min)).sort_values("_lo")
+        prev_hi: pd.Timestamp | None = None
+        prev_line = 0
+        for line, row in g.iterrows():
+            if prev_hi is not None and (pd.isna(prev_hi) or row["_lo"] < prev_hi):
+                raise ValueError(
+                    f"{_where(path, int(line), 'valid_from')}: date range overlaps line {prev_line} "
+                    f"for {', '.join(f'{k}={row[k]}' for k in key)}"
+                )
+            prev_hi, prev_line = row["valid_to"], int(line)
+
+
+def _check_duplicates(df: pd.DataFrame, path: Path, key: Sequence[str]) -> None:
+    dup = df.duplicated(list(key), keep="first")
+    if dup.any():
+        line = int(df.index[dup.to_numpy().argmax()])
+        row = df.loc[line]
+        first = int(df.index[(df[list(key)] == row[list(key)]).all(axis=1).to_numpy().argmax()])
+        raise ValueError(
+            f"{_where(path, line, key[0])}: duplicate key ({', '.join(str(row[k]) for k in key)}), "
+            f"first seen on line {first}"
+        )
+
+
+LAUNCHES_SPEC = CsvSpec(
+    required=("provider", "model", "launched"), optional=("source", "checked_date"),
+    dates=("launched", "checked_date"),
+)
+HISTORY_SPEC = CsvSpec(
+    required=("provider", "model", "valid_from", "valid_to", "input_usd_per_mtok", "output_usd_per_mtok"),
+    optional=("cached_input_usd_per_mtok", "tier_above_input_tokens", "source", "checked_date"),
+    prices=("input_usd_per_mtok", "cached_input_usd_per_mtok", "output_usd_per_mtok"),
+    dates=("valid_from", "valid_to", "checked_date"),
+    ints=("tier_above_input_tokens",),
+)
+TIERS_SPEC = CsvSpec(
+    required=("provider", "model", "service_tier", "valid_from", "valid_to", "price_multiplier"),
+    optional=("source", "checked_date"),
+    prices=("price_multiplier",),
+    dates=("valid_from", "valid_to", "checked_date"),
+)
+OVERRIDE_SPEC = CsvSpec(
+    required=("model",),
+    optional=(
+        "provider", "display_name", "service_tier", "tier_above_input_tokens", "valid_from", "valid_to",
+        "context_window_tokens", "note", *PRICE_VALUE_COLUMNS,
+    ),
+    prices=PRICE_VALUE_COLUMNS,
+    dates=("valid_from", "valid_to"),
+    ints=("tier_above_input_tokens", "context_window_tokens"),
+)
+IMAGE_SPEC = CsvSpec(
+    required=("provider", "model", "quality", "size", "usd_per_image", "valid_from", "valid_to"),
+    optional=("source", "checked_date"),
+    prices=("usd_per_image",),
+    dates=("valid_from", "valid_to", "checked_date"),
+)
+
+
+def _check_tiers_ascending(df: pd.DataFrame, path: Path, key: Sequence[str]) -> None:
+    """Within one model and date range, long-context tiers come in ascending threshold order."""
+    for _, group in df.groupby(list(key), sort=False):
+        thresholds = group["tier_above_input_tokens"].tolist()
+        for i in range(1, len(thresholds)):
+            if thresholds[i] <= thresholds[i - 1]:
+                line = int(group.index[i])
+                raise ValueError(
+                    f"{_where(path, line, 'tier_above_input_tokens')}: tiers not ascending "
+                    f"({thresholds[i]} after {thresholds[i - 1]})"
+                )
+
+
+def _check_tier_names(df: pd.DataFrame, path: Path) -> None:
+    for line, tier in df["service_tier"].items():
+        if tier not in SERVICE_TIERS:
+            raise ValueError(
+                f"{_where(path, int(line), 'service_tier')}: unknown service tier {tier!r}; "
+                f"expected one of {', '.join(SERVICE_TIERS)}"
+            )
+
+
+@functools.cache
+def _curated(launches: Path, history: Path, tiers: Path) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    la = read_csv_checked(launches, LAUNCHES_SPEC)
+    _check_duplicates(la, launches, ("provider", "model"))
+    hi = read_csv_checked(history, HISTORY_SPEC)
+    _check_duplicates(hi, history, ("provider", "model", "valid_from", "tier_above_input_tokens"))
+    _check_ranges(hi[hi["tier_above_input_tokens"] == 0], history, ("provider", "model"))
+    _check_tiers_ascending(hi, history, ("provider", "model", "valid_from"))
+    ti = read_csv_checked(tiers, TIERS_SPEC)
+    _check_tier_names(ti, tiers)
+    _check_duplicates(ti, tiers, ("provider", "model", "service_tier", "valid_from"))
+    _check_ranges(ti, tiers, ("provider", "model", "service_tier"))
+    return la, hi, ti
+
+
+# --------------------------------------------------------------------------------------------------
+# genai-prices snapshot -> plain data
+
+
+@dataclasses.dataclass(frozen=True)
+class PricePoint:
+    """Prices for one model, service tier and long-context tier, at one moment."""
+
+    values: tuple[tuple[str, float], ...]
+    """(column, USD) pairs for the price columns that have a value."""
+    source: str
+    """Where these prices come from."""
+    checked: pd.Timestamp
+    """When the source was last checked."""
+    unmodeled: str = ""
+    """genai-prices price keys this table cannot apply (comma-separated)."""
+
+
+def _dec(x: Decimal | gp.TieredPrices | None, above: int) -> float | None:
+    """The price of one key for a request with more than `above` input tokens."""
+    if x is None:
+        return None
+    if isinstance(x, gp.TieredPrices):
+        price = x.base
+        for tier in x.tiers:
+            if above >= tier.start:
+                price = tier.price
+        return float(price)
+    return float(x)
+
+
+def _thresholds(mp: gp.ModelPrice) -> list[int]:
+    out = {0}
+    for v in mp.__dict__.values():
+        if isinstance(v, gp.TieredPrices):
+            out.update(t.start for t in v.tiers)
+    return sorted(out)
+
+
+_POINTS_CACHE: dict[int, tuple[gp.ModelPrice, dict[int, PricePoint]]] = {}
+
+
+def _model_price_points(mp: gp.ModelPrice, source: str) -> dict[int, PricePoint]:
+    """One PricePoint per long-context threshold (memoised: the snapshot's objects live for the process)."""
+    hit = _POINTS_CACHE.get(id(mp))
+    if hit is not None and hit[0] is mp:
+        return hit[1]
+    out = _compute_price_points(mp, source)
+    _POINTS_CACHE[id(mp)] = (mp, out)
+    return out
+
+
+def _compute_price_points(mp: gp.ModelPrice, source: str) -> dict[int, PricePoint]:
+    keys = {k: v for k, v in mp.__dict__.items() if v is not None and not k.startswith("_")}
+    unmodeled = ",".join(sorted(k for k in keys if k not in TOKEN_PRICE_KEYS and k not in CALL_PRICE_KEYS))
+    out = {}
+    for t in _thresholds(mp):
+        vals = []
+        for key, col in (*TOKEN_PRICE_KEYS.items(), *CALL_PRICE_KEYS.items()):
+            v = _dec(keys.get(key), t)
+            if v is not None:
+                vals.append((col, v))
+        out[t] = PricePoint(tuple(vals), source, pd.Timestamp(GENAI_PRICES_CHECKED), unmodeled)
+    return out
+
+
+@dataclasses.dataclass(frozen=True)
+class ModelEntry:
+    """Everything known about one model, before materialising dated rows."""
+
+    provider: str
+    """genai-prices provider id, e.g. ``openai``."""
+    model: str
+    """Canonical model id (genai-prices id, or a dated snapshot name with its own history)."""
+    display_name: str
+    """Human name."""
+    context_window_tokens: int | None
+    """Largest input the model accepts, in tokens, where known."""
+    deprecated: bool
+    """Deprecated by its provider but still served."""
+    info: gp.ModelInfo | None
+    """The genai-prices record this entry prices from (None for a user-only model)."""
+
+
+def _standard_periods(info: gp.ModelInfo) -> list[tuple[pd.Timestamp, gp.ModelPrice]]:
+    """(start, prices) for each dated standard price; start NaT = since forever."""
+    if isinstance(info.prices, gp.ModelPrice):
+        return [(pd.NaT, info.prices)]
+    periods: list[tuple[pd.Timestamp, gp.ModelPrice]] = []
+    for cp in info.prices:
+        if cp.constraint is None:
+            periods.append((pd.NaT, cp.prices))
+        elif isinstance(cp.constraint, gp.StartDateConstraint):
+            periods.append((pd.Timestamp(cp.constraint.start_date), cp.prices))
+        # Time-of-day prices (off-peak discounts) are not modelled: the all-day price stands.
+    if not periods:
+        periods.append((pd.NaT, info.prices[0].prices))
+    # genai-prices uses the *last* active conditional price, and the first as a fallback.
+    first = periods[0]
+    dated = sorted(p for p in periods[1:] if pd.notna(p[0]))
+    return [first, *dated]
+
+
+def _tier_of_variant(when: Mapping[str, str]) -> str | None:
+    if when.get("processing") == "batch":
+        return "batch"
+    st = when.get("service_tier")
+    if st in ("flex", "priority"):
+        return st
+    return None  # "default" is standard; "fast" is not a tier this tool offers
+
+
+@functools.cache
+def _snapshot_models() -> tuple[ModelEntry, ...]:
+    snap = data_snapshot.get_snapshot()
+    out = []
+    for prov in snap.providers:
+        for m in prov.models:
+            out.append(
+                ModelEntry(
+                    provider=prov.id,
+                    model=m.id,
+                    display_name=m.name or m.id,
+                    context_window_tokens=m.context_window,
+                    deprecated=bool(m.deprecated),
+                    info=m,
+                )
+            )
+    return tuple(out)
+
+
+def _aliases(match: gp.MatchLogic) -> list[str]:
+    """Exact names a genai-prices match clause accepts."""
+    if isinstance(match, gp.ClauseEquals):
+        return [match.equals]
+    if isinstance(match, gp.ClauseOr):
+        return [a for sub in match.or_ for a in _aliases(sub)]
+    return []
+
+
+def _launch_from_aliases(info: gp.ModelInfo | None) -> pd.Timestamp:
+    """The earliest date suffix among a model's names: a model is not served before its snapshot date."""
+    if info is None:
+        return pd.NaT
+    dates = []
+    for name in [info.id, *_aliases(info.match)]:
+        if m := _DATED_SUFFIX.search(name):
+            try:
+                dates.append(pd.Timestamp(dt.date(int(m[1]), int(m[2]), int(m[3]))))
+            except ValueError:
+                continue
+    return min(dates) if dates else pd.NaT
+
+
+# --------------------------------------------------------------------------------------------------
+# Materialising the dated table
+
+
+def _scale(point: PricePoint, factor: float, source: str) -> PricePoint:
+    # Multipliers apply to token prices; per-call tool prices are not discounted by batch/flex.
+    vals = tuple((c, v * factor if c in TOKEN_PRICE_KEYS.values() else v) for c, v in point.values)
+    return PricePoint(vals, source, point.checked, point.unmodeled)
+
+
+def _overlay(base: PricePoint, over: gp.ModelPrice, threshold: int, source: str) -> PricePoint:
+    vals = dict(base.values)
+    for key, col in (*TOKEN_PRICE_KEYS.items(), *CALL_PRICE_KEYS.items()):
+        v = _dec(getattr(over, key, None) if key in over.__dict__ else None, threshold)
+        if v is not None:
+            vals[col] = v
+    order = [c for c in PRICE_VALUE_COLUMNS if c in vals]
+    return PricePoint(tuple((c, vals[c]) for c in order), source, base.checked, base.unmodeled)
+
+
+def _covers(lo: pd.Timestamp, hi: pd.Timestamp, day: pd.Timestamp) -> bool:
+    """Whether [lo, hi) contains `day`; NaT bounds are open and NaT `day` is the distant past."""
+    if pd.isna(day):
+        return pd.isna(lo)
+    return (pd.isna(lo) or lo <= day) and (pd.isna(hi) or day < hi)
+
+
+@dataclasses.dataclass(frozen=True)
+class _HistoryRow:
+    line: int
+    valid_from: pd.Timestamp
+    valid_to: pd.Timestamp
+    threshold: int
+    values: tuple[tuple[str, float], ...]
+    source: str
+    checked: pd.Timestamp
+
+
+@dataclasses.dataclass(frozen=True)
+class _Rule:
+    line: int
+    model: str
+    tier: str
+    valid_from: pd.Timestamp
+    valid_to: pd.Timestamp
+    multiplier: float
+
+
+@dataclasses.dataclass(frozen=True)
+class _Timeline:
+    """Point-in-time price functions for one model; materialised into rows by :func:`_materialise`."""
+
+    entry: ModelEntry
+    launched: pd.Timestamp
+    standard: list[tuple[pd.Timestamp, gp.ModelPrice]]
+    history: list[_HistoryRow]
+    variants: list[tuple[str, pd.Timestamp, gp.ModelPrice]]  # (tier, start, prices)
+    rules: list[_Rule]
+
+    def breakpoints(self) -> list[pd.Timestamp]:
+        pts = {self.launched}
+        pts.update(s for s, _ in self.standard)
+        for h in self.history:
+            pts.update((h.valid_from, h.valid_to))
+        pts.update(s for _, s, _ in self.variants)
+        for r in self.rules:
+            pts.update((r.valid_from, r.valid_to))
+        real = sorted(p for p in pts if pd.notna(p))
+        return [pd.NaT, *real]
+
+    def standard_at(self, day: pd.Timestamp) -> dict[int, PricePoint] | None:
+        if pd.notna(self.launched) and (pd.isna(day) or day < self.launched):
+            return None
+        rows = [h for h in self.history if _covers(h.valid_from, h.valid_to, day)]
+        if rows:
+            return {h.threshold: PricePoint(h.values, h.source, h.checked) for h in rows}
+        if self.entry.info is None:
+            return None
+        chosen = self.standard[0][1]
+        for start, mp in self.standard[1:]:
+            if pd.notna(day) and day >= start:
+                chosen = mp
+        return _model_price_points(chosen, GENAI_SOURCE)
+
+    def tier_at(self, tier: str, day: pd.Timestamp) -> dict[int, PricePoint] | None:
+        std = self.standard_at(day)
+        if std is None:
+            return None
+        if tier == "standard":
+            return std
+        active = [
+            mp for t, start, mp in self.variants
+            if t == tier and (pd.isna(start) or (pd.notna(day) and day >= start))
+        ]
+        if active:
+            return {t: _overlay(p, active[-1], t, f"{GENAI_SOURCE} ({tier} variant)") for t, p in std.items()}
+        rules = [r for r in self.rules if r.tier == tier and _covers(r.valid_from, r.valid_to, day)]
+        if not rules:
+            return None
+        # A rule naming the model beats a `*` rule.
+        rule = sorted(rules, key=lambda r: r.model != "*")[-1]
+        src = f"data/service_tiers.csv line {rule.line}"
+        if math.isnan(rule.multiplier):
+            later = [mp for t, _, mp in self.variants if t == tier]
+            if not later:
+                return None
+            return {t: _overlay(p, later[0], t, f"{src} ({tier} prices of {GENAI_SOURCE})") for t, p in std.items()}
+        m = rule.multiplier
+        return {t: _scale(p, m, f"{src} ({tier} = {m:g} x standard)") for t, p in std.items()}
+
+
+def _history_rows(df: pd.DataFrame) -> list[_HistoryRow]:
+    out = []
+    for line, row in df.iterrows():
+        vals = tuple(
+            (col, float(row[col]))
+            for col in ("input_usd_per_mtok", "cached_input_usd_per_mtok", "output_usd_per_mtok")
+            if not math.isnan(row[col])
+        )
+        src = f"data/price_history.csv line {line}" + (f": {row['source']}" if row["source"] else "")
+        out.append(_HistoryRow(int(line), row["valid_from"], row["valid_to"], int(row["tier_above_input_tokens"]),
+                               vals, src, row["checked_date"]))
+    return out
+
+
+def _timelines(
+    launches: pd.DataFrame, history: pd.DataFrame, rules: pd.DataFrame
+) -> list[_Timeline]:
+    entries = list(_snapshot_models())
+    by_key = {(e.provider, e.model): e for e in entries}
+    # Dated snapshots with their own history (e.g. gpt-4o-2024-08-06) become models of their own.
+    snap = data_snapshot.get_snapshot()
+    for (prov, model), _ in history.groupby(["provider", "model"], sort=False):
+        if (prov, model) in by_key:
+            continue
+        try:
+            _, info = snap.find_provider_model(model, None, prov, None)
+        except LookupError:
+            info = None
+        base = by_key.get((prov, info.id)) if info else None
+        entry = ModelEntry(
+            provider=prov, model=model, display_name=model,
+            context_window_tokens=base.context_window_tokens if base else None,
+            deprecated=base.deprecated if base else False, info=info,
+        )
+        entries.append(entry)
+        by_key[(prov, model)] = entry
+    launch_map = {(r.provider, r.model): r.launched for r in launches.itertuples()}
+    hist_groups = {k: _history_rows(g) for k, g in history.groupby(["provider", "model"], sort=False)}
+    rule_list = [
+        _Rule(int(line), r["model"], r["service_tier"], r["valid_from"], r["valid_to"], float(r["price_multiplier"]))
+        for line, r in rules.iterrows()
+    ]
+    rules_by_provider: dict[str, list[_Rule]] = {}
+    for (line, r), rule in zip(rules.iterrows(), rule_list, strict=True):
+        rules_by_provider.setdefault(r["provider"], []).append(rule)
+    out = []
+    for e in entries:
+        launched = launch_map.get((e.provider, e.model), pd.NaT)
+        if pd.isna(launched) and e.info is not None and e.model == e.info.id:
+            launched = _launch_from_aliases(e.info)
+        if pd.isna(launched) and (m := _DATED_SUFFIX.search(e.model)):
+            launched = pd.Timestamp(dt.date(int(m[1]), int(m[2]), int(m[3])))
+        h = hist_groups.get((e.provider, e.model), [])
+        if pd.notna(launched) and h:
+            first = min((x.valid_from for x in h if pd.notna(x.valid_from)), default=pd.NaT)
+            if pd.notna(first) and first < launched:
+                launched = first
+        variants = []
+        if e.info is not None:
+            for v in e.info.price_variants or ():
+                tier = _tier_of_variant(v.when)
+                if tier is None:
+                    continue
+                start = (
+                    pd.Timestamp(v.constraint.start_date)
+                    if isinstance(v.constraint, gp.StartDateConstraint) else pd.NaT
+                )
+                variants.append((tier, start, v.prices))
+        r = [x for x in rules_by_provider.get(e.provider, []) if x.model in ("*", e.model)]
+        standard = _standard_periods(e.info) if e.info else [(pd.NaT, gp.ModelPrice())]
+        out.append(_Timeline(e, launched, standard, h, variants, r))
+    return out
+
+
+def _materialise(tl: _Timeline) -> list[dict[str, Any]]:
+    pts = tl.breakpoints()
+    rows: list[dict[str, Any]] = []
+    for tier in SERVICE_TIERS:
+        open_rows: dict[int, dict[str, Any]] = {}
+        for i, start in enumerate(pts):
+            end = pts[i + 1] if i + 1 < len(pts) else pd.NaT
+            state = tl.tier_at(tier, start)
+            current = state or {}
+            # Close rows whose prices changed or vanished.
+            for thr in list(open_rows):
+                row = open_rows[thr]
+                point = current.get(thr)
+                if point is None or point.values != row["_values"] or point.source != row["source"]:
+                    rows.append(open_rows.pop(thr))
+                else:
+                    row["valid_to"] = end
+            for thr, point in current.items():
+                if thr in open_rows:
+                    continue
+                if not point.values and not point.unmodeled:
+                    continue
+                open_rows[thr] = {
+                    "provider": tl.entry.provider,
+                    "model": tl.entry.model,
+                    "display_name": tl.entry.display_name,
+                    "service_tier": tier,
+                    "tier_above_input_tokens": thr,
+                    **dict(point.values),
+                    "context_window_tokens": tl.entry.context_window_tokens,
+                    "valid_from": start,
+                    "valid_to": end,
+                    "source": point.source,
+                    "checked_date": point.checked,
+                    "deprecated": tl.entry.deprecated,
+                    "is_override": False,
+                    "unmodeled_prices": point.unmodeled,
+                    "_values": point.values,
+                }
+        rows.extend(open_rows.values())
+    return rows
+
+
+def _frame(rows: Iterable[Mapping[str, Any]]) -> pd.DataFrame:
+    df = pd.DataFrame(list(rows))
+    for col in PRICE_COLUMNS:
+        if col not in df.columns:
+            df[col] = pd.NA
+    df = df[list(PRICE_COLUMNS)]
+    for col, dtype in PRICE_COLUMNS.items():
+        if dtype == "float64":
+            df[col] = pd.to_numeric(df[col], errors="coerce").astype("float64")
+        elif dtype.startswith("datetime"):
+            df[col] = pd.to_datetime(df[col]).astype("datetime64[ns]")
+        elif dtype == "bool":
+            df[col] = df[col].fillna(False).astype(bool)
+        else:
+            df[col] = df[col].astype(dtype)
+    return df
+
+
+@functools.cache
+def _history_table(launches: Path, history: Path, tiers: Path) -> pd.DataFrame:
+    la, hi, ti = _curated(launches, history, tiers)
+    rows: list[dict[str, Any]] = []
+    for tl in _timelines(la, hi, ti):
+        rows.extend(_materialise(tl))
+    df = _frame(rows)
+    provider_rank = df["provider"].map(lambda p: 0 if p == "openai" else 1)
+    df = (
+        df.assign(_p=provider_rank, _t=df["service_tier"].map(SERVICE_TIERS.index))
+        .sort_values(["_p", "provider", "model", "_t", "valid_from", "tier_above_input_tokens"],
+                     na_position="first", kind="stable")
+        .drop(columns=["_p", "_t"])
+        .reset_index(drop=True)
+    )
+    return df
+
+
+# --------------------------------------------------------------------------------------------------
+# Overrides
+
+
+def load_overrides(path: Path | str) -> pd.DataFrame:
+    """Read a user overrides CSV into price-table rows marked ``is_override``."""
+    path = Path(path)
+    df = read_csv_checked(path, OVERRIDE_SPEC)
+    if df.empty:
+        raise ValueError(f"{_where(path)}: no rows (header only)")
+    df["provider"] = df["provider"].replace("", "override")
+    df["service_tier"] = df["service_tier"].replace("", "standard")
+    _check_tier_names(df, path)
+    for line, row in df.iterrows():
+        if row["model"] == "":
+            raise ValueError(f"{_where(path, int(line), 'model')}: empty model name")
+        if all(math.isnan(row[c]) for c in PRICE_VALUE_COLUMNS):
+            raise ValueError(f"{_where(path, int(line))}: no price given for {row['model']!r}")
+    _check_duplicates(df, path, ("provider", "model", "service_tier", "tier_above_input_tokens", "valid_from"))
+    _check_ranges(
+        df[df["tier_above_input_tokens"] == 0], path, ("provider", "model", "service_tier")
+    )
+    _check_tiers_ascending(df, path, ("provider", "model", "service_tier", "valid_from"))
+    rows = []
+    for line, row in df.iterrows():
+        note = f": {row['note']}" if row["note"] else ""
+        rows.append({
+            "provider": row["provider"],
+            "model": row["model"],
+            "display_name": row["display_name"] or row["model"],
+            "service_tier": row["service_tier"],
+            "tier_above_input_tokens": row["tier_above_input_tokens"],
+            **{c: row[c] for c in PRICE_VALUE_COLUMNS},
+            "context_window_tokens": row["context_window_tokens"] or None,
+            "valid_from": row["valid_from"],
+            "valid_to": row["valid_to"],
+            "source": f"override {_display_path(path)} line {line}{note}",
+            "checked_date": pd.NaT,
+            "deprecated": False,
+            "is_override": True,
+            "unmodeled_prices": "",
+        })
+    return _frame(rows)
+
+
+def apply_overrides(table: pd.DataFrame, overrides: pd.DataFrame) -> pd.DataFrame:
+    """Overrides replace the bundled rows of the same provider, model and service tier.
+
+    An override row for a model the bundled data knows takes that model's provider when none is given,
+    so a negotiated discount on ``gpt-4o`` is written as just ``model=gpt-4o``.
+    """
+    ov = overrides.copy()
+    for i, row in ov.iterrows():
+        if row["provider"] == "override":
+            try:
+                prov, model = resolve_model(str(row["model"]))
+            except UnknownModelError:
+                continue
+            ov.at[i, "provider"], ov.at[i, "model"] = prov, model
+            base = table[(table["provider"] == prov) & (table["model"] == model)]
+            if not base.empty:
+                if pd.isna(row["context_window_tokens"]):
+                    ov.at[i, "context_window_tokens"] = base["context_window_tokens"].iloc[-1]
+                if row["display_name"] == row["model"]:
+                    ov.at[i, "display_name"] = base["display_name"].iloc[-1]
+    replaced = pd.Series(False, index=table.index)
+    for _, row in ov.iterrows():
+        same = (
+            (table["provider"] == row["provider"]) & (table["model"] == row["model"])
+            & (table["service_tier"] == row["service_tier"])
+        )
+        if pd.notna(row["valid_from"]):
+            same &= table["valid_to"].isna() | (table["valid_to"] > row["valid_from"])
+        if pd.notna(row["valid_to"]):
+            same &= table["valid_from"].isna() | (table["valid_from"] < row["valid_to"])
+        replaced |= same
+    return pd.concat([table[~replaced], ov], ignore_index=True)
+
+
+# --------------------------------------------------------------------------------------------------
+# Public API
+
+
+def _as_timestamp(as_of: dt.date | dt.datetime | str | pd.Timestamp | None, what: str = "as_of") -> pd.Timestamp:
+    if as_of is None:
+        return pd.Timestamp(dt.date.today())
+    try:
+        ts = pd.Timestamp(as_of)
+    except (ValueError, TypeError):
+        raise ValueError(f"{what}: {as_of!r} is not a date (YYYY-MM-DD)") from None
+    if pd.isna(ts):
+        raise ValueError(f"{what}: {as_of!r} is not a date (YYYY-MM-DD)")
+    if ts.tzinfo is not None:
+        ts = ts.tz_convert("UTC").tz_localize(None)
+    return ts
+
+
+def price_history(
+    *,
+    overrides: Path | str | pd.DataFrame | None = None,
+    launches_csv: Path | str = paths.MODEL_LAUNCHES_CSV,
+    history_csv: Path | str = paths.PRICE_HISTORY_CSV,
+    tiers_csv: Path | str = paths.SERVICE_TIERS_CSV,
+) -> pd.DataFrame:
+    """Every dated price row, all service tiers, all providers (a fresh copy you may modify)."""
+    table = _history_table(Path(launches_csv).resolve(), Path(history_csv).resolve(), Path(tiers_csv).resolve())
+    table = table.copy()
+    if overrides is not None:
+        ov = overrides if isinstance(overrides, pd.DataFrame) else load_overrides(overrides)
+        table = apply_overrides(table, ov)
+    return table
+
+
+def load_prices(
+    as_of: dt.date | dt.datetime | str | None = None,
+    *,
+    provider: str | Sequence[str] | None = None,
+    model: str | None = None,
+    service_tier: str | None = "standard",
+    overrides: Path | str | pd.DataFrame | None = None,
+    history: bool = False,
+    include_unpriced: bool = False,
+    **csv_paths: Path | str,
+) -> pd.DataFrame:
+    """The validated price table: a row per provider, model (and long-context tier) in force on ``as_of``.
+
+    Args:
+        as_of: the day whose prices you want (default: today). Ignored with ``history=True``.
+        provider: keep only these provider ids (e.g. ``"openai"``).
+        model: keep models whose id contains this text (case-insensitive), e.g. ``"gpt-4o"``.
+        service_tier: ``standard`` (default), ``batch``, ``flex``, ``priority``, or None for all.
+        overrides: a user overrides CSV (or a frame from :func:`load_overrides`); its rows are marked
+            ``is_override`` and replace bundled rows of the same model and tier.
+        history: return every dated row instead of the ones in force on ``as_of``.
+        include_unpriced: keep rows that carry no price this tool can apply (e.g. per-hour audio).
+        csv_paths: ``launches_csv``, ``history_csv``, ``tiers_csv`` to read other curated files (tests).
+
+    Raises:
+        ValueError: a curated or override CSV is invalid (the message names file, line and column), or
+            an argument is.
+    """
+    unknown_kw = set(csv_paths) - {"launches_csv", "history_csv", "tiers_csv"}
+    if unknown_kw:
+        raise TypeError(f"load_prices() got unexpected keyword argument(s): {', '.join(sorted(unknown_kw))}")
+    table = price_history(overrides=overrides, **csv_paths)  # type: ignore[arg-type]
+    if service_tier is not None:
+        if service_tier not in SERVICE_TIERS:
+            raise ValueError(f"service_tier: unknown {service_tier!r}; expected one of {', '.join(SERVICE_TIERS)}")
+        table = table[table["service_tier"] == service_tier]
+    if provider is not None:
+        wanted = [provider] if isinstance(provider, str) else list(provider)
+        known = set(table["provider"])
+        for p in wanted:
+            if p not in known:
+                close = difflib.get_close_matches(p, sorted(known), n=3, cutoff=0.5)
+                hint = f"; closest known: {', '.join(close)}" if close else ""
+                raise ValueError(f"provider: unknown {p!r}{hint}")
+        table = table[table["provider"].isin(wanted)]
+    if model is not None:
+        table = table[table["model"].str.contains(model, case=False, regex=False)]
+    if not include_unpriced:
+        table = table[table[list(PRICE_VALUE_COLUMNS)].notna().any(axis=1)]
+    if not history:
+        day = _as_timestamp(as_of)
+        lo_ok = table["valid_from"].isna() | (table["valid_from"] <= day)
+        hi_ok = table["valid_to"].isna() | (table["valid_to"] > day)
+        table = table[lo_ok & hi_ok]
+    return table.reset_index(drop=True)
+
+
+def load_image_prices(as_of: dt.date | str | None = None, *, history: bool = False) -> pd.DataFrame:
+    """Per-image prices of image-generation models by quality and size (``data/image_prices.csv``)."""
+    path = paths.IMAGE_PRICES_CSV
+    df = read_csv_checked(path, IMAGE_SPEC)
+    _check_duplicates(df, path, ("provider", "model", "quality", "size", "valid_from"))
+    _check_ranges(df, path, ("provider", "model", "quality", "size"))
+    if not history:
+        day = _as_timestamp(as_of)
+        df = df[(df["valid_from"].isna() | (df["valid_from"] <= day)) & (df["valid_to"].isna() | (df["valid_to"] > day))]
+    df = df.assign(source=df["source"].astype("string"), checked_date=pd.to_datetime(df["checked_date"]))
+    return df.reset_index(drop=True)
+
+
+# --------------------------------------------------------------------------------------------------
+# Model name resolution
+
+
+@functools.cache
+def _name_index() -> tuple[dict[str, list[tuple[str, str]]], dict[str, list[tuple[str, str]]]]:
+    """(exact ids, exact aliases) -> [(provider, model)], OpenAI first."""
+    ids: dict[str, list[tuple[str, str]]] = {}
+    aliases: dict[str, list[tuple[str, str]]] = {}
+    la, hi, _ = _curated(
+        paths.MODEL_LAUNCHES_CSV.resolve(), paths.PRICE_HISTORY_CSV.resolve(), paths.SERVICE_TIERS_CSV.resolve()
+    )
+    entries = sorted(_snapshot_models(), key=lambda e: e.provider != "openai")
+    for e in entries:
+        ids.setdefault(e.model.lower(), []).append((e.provider, e.model))
+        if e.info is not None:
+            for a in _aliases(e.info.match):
+                aliases.setdefault(a.lower(), []).append((e.provider, e.model))
+    for prov, model in hi[["provider", "model"]].drop_duplicates().itertuples(index=False):
+        lst = ids.setdefault(model.lower(), [])
+        if (prov, model) not in lst:
+            lst.insert(0, (prov, model))
+    return ids, aliases
+
+
+def known_models(provider: str | None = None) -> list[str]:
+    """Every model id and exact alias the resolver accepts."""
+    ids, aliases = _name_index()
+    names = set()
+    for table in (ids, aliases):
+        for name, targets in table.items():
+            if provider is None or any(p == provider for p, _ in targets):
+                names.add(name)
+    return sorted(names)
+
+
+def _pick(targets: list[tuple[str, str]], provider: str | None) -> tuple[str, str] | None:
+    for p, m in targets:
+        if provider is None or p == provider:
+            return p, m
+    return None
+
+
+@functools.lru_cache(maxsize=4096)
+def resolve_model(name: str, provider: str | None = None) -> tuple[str, str]:
+    """``(provider, model)`` for a model name, alias or dated snapshot.
+
+    ``gpt-4o-2024-11-20`` resolves to ``("openai", "gpt-4o")``; ``anthropic/claude-sonnet-4-5`` or
+    ``provider="anthropic"`` pick a provider; without one, OpenAI wins where it serves the model.
+
+    Raises:
+        UnknownModelError: nothing matches; the message lists the closest known names.
+    """
+    if not isinstance(name, str) or not name.strip():
+        raise UnknownModelError(str(name), [], provider)
+    raw = name.strip()
+    key = raw.lower()
+    ids, aliases = _name_index()
+    snap = data_snapshot.get_snapshot()
+    provider_ids = {p.id for p in snap.providers}
+    if provider is None and "/" in key:
+        head, _, rest = key.partition("/")
+        if head in provider_ids:
+            try:
+                return resolve_model(rest, head)
+            except UnknownModelError:
+                pass
+    if provider is not None and provider not in provider_ids and provider != "override":
+        close = difflib.get_close_matches(provider, sorted(provider_ids), n=3, cutoff=0.5)
+        hint = f"; closest known: {', '.join(close)}" if close else ""
+        raise ValueError(f"provider: unknown {provider!r}{hint}")
+    for table in (ids, aliases):
+        if key in table and (hit := _pick(table[key], provider)):
+            return hit
+    try:
+        prov, info = snap.find_provider_model(key, None, provider, None)
+        if provider is None or prov.id == provider:
+            return prov.id, info.id
+    except LookupError:
+        pass
+    pool = known_models(provider)
+    close = difflib.get_close_matches(key, pool, n=5, cutoff=0.6)
+    raise UnknownModelError(raw, close, provider)
