@@ -1,0 +1,440 @@
+"""The cost engine: price a DataFrame of usages, vectorised, with OpenAI's billing semantics.
+
+- cached input tokens (and cache writes, audio and image input tokens) are *part of* ``input_tokens``;
+  reasoning tokens (and audio and image output tokens) are *part of* ``output_tokens``;
+- a part without a price of its own is billed at its parent's rate (as genai-prices does);
+- long-context tiers apply to the whole request once ``input_tokens`` passes the threshold;
+- ``service_tier`` picks batch / flex / priority prices; each row is priced as of its ``timestamp``.
+
+Every row either gets a price or an error that names it: an unknown model is never priced at $0.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from explorer import prices as _prices
+
+__all__ = [
+    "COMPONENTS",
+    "COUNT_COLUMNS",
+    "CostSummary",
+    "cost_of",
+    "price_usage",
+    "summarize",
+]
+
+COUNT_COLUMNS: dict[str, bool] = {
+    "input_tokens": True,
+    "output_tokens": True,
+    "cached_input_tokens": False,
+    "cache_write_tokens": False,
+    "reasoning_tokens": False,
+    "input_audio_tokens": False,
+    "output_audio_tokens": False,
+    "input_image_tokens": False,
+    "output_image_tokens": False,
+    "web_search_calls": False,
+    "file_search_calls": False,
+}
+"""Usage count columns and whether each is required (optional ones default to 0)."""
+
+# component -> (count column, price column, fallback price column, per)
+_PARTS: dict[str, tuple[str, str, str | None, float]] = {
+    "input_usd": ("_text_input", "input_usd_per_mtok", None, 1e6),
+    "cached_input_usd": ("cached_input_tokens", "cached_input_usd_per_mtok", "input_usd_per_mtok", 1e6),
+    "cache_write_usd": ("cache_write_tokens", "cache_write_usd_per_mtok", "input_usd_per_mtok", 1e6),
+    "input_audio_usd": ("input_audio_tokens", "input_audio_usd_per_mtok", "input_usd_per_mtok", 1e6),
+    "input_image_usd": ("input_image_tokens", "input_image_usd_per_mtok", "input_usd_per_mtok", 1e6),
+    "output_usd": ("_text_output", "output_usd_per_mtok", None, 1e6),
+    "reasoning_usd": ("reasoning_tokens", "reasoning_usd_per_mtok", "output_usd_per_mtok", 1e6),
+    "output_audio_usd": ("output_audio_tokens", "output_audio_usd_per_mtok", "output_usd_per_mtok", 1e6),
+    "output_image_usd": ("output_image_tokens", "output_image_usd_per_mtok", "output_usd_per_mtok", 1e6),
+    "web_search_usd": ("web_search_calls", "web_search_usd_per_kcall", None, 1e3),
+    "file_search_usd": ("file_search_calls", "file_search_usd_per_kcall", None, 1e3),
+}
+COMPONENTS: tuple[str, ...] = tuple(_PARTS)
+"""Cost components in USD, in order; they sum to ``total_usd``.
+
+``input_usd`` is uncached text input, ``output_usd`` visible text output (reasoning excluded)."""
+
+_INPUT_PARTS = ("cached_input_tokens", "cache_write_tokens", "input_audio_tokens", "input_image_tokens")
+_OUTPUT_PARTS = ("reasoning_tokens", "output_audio_tokens", "output_image_tokens")
+_TIER_ALIASES = {"": "standard", "default": "standard", "auto": "standard", "standard": "standard",
+                 "batch": "batch", "flex": "flex", "priority": "priority"}
+MAX_COUNT = 10**15  # beyond this float64 stops being exact to the token
+
+
+def _row_label(index: pd.Index, pos: int) -> str:
+    return f"row {index[pos]}"
+
+
+def _first(mask: np.ndarray) -> int:
+    return int(np.flatnonzero(mask)[0])
+
+
+def _counts(df: pd.DataFrame, col: str, required: bool) -> np.ndarray:
+    """A validated int-valued float64 array for one count column."""
+    if col not in df.columns:
+        if required:
+            raise ValueError(
+                f"usage: missing column {col!r} (have: {', '.join(map(str, df.columns))})"
+            )
+        return np.zeros(len(df))
+    raw = df[col]
+    if raw.dtype == bool:
+        raise ValueError(f"usage: column {col!r} holds true/false values, expected token counts")
+    num = pd.to_numeric(raw, errors="coerce")
+    arr = num.to_numpy(dtype="float64", na_value=np.nan)
+    bad = np.isnan(arr)
+    if bad.any():
+        if raw.isna().to_numpy()[bad].all() and not required:
+            arr = np.where(bad, 0.0, arr)
+        else:
+            pos = _first(bad)
+            value = raw.iloc[pos]
+            what = "is empty" if pd.isna(value) else f"{value!r} is not a number"
+            raise ValueError(f"usage {_row_label(df.index, pos)}, column {col!r}: {what}")
+    checks = (
+        (~np.isfinite(arr), "is not finite"),
+        (arr < 0, "is negative"),
+        (arr != np.floor(arr), "is not a whole number"),
+        (arr > MAX_COUNT, f"is implausibly large (over {MAX_COUNT:.0e})"),
+    )
+    for mask, what in checks:
+        if mask.any():
+            pos = _first(mask)
+            raise ValueError(f"usage {_row_label(df.index, pos)}, column {col!r}: {arr[pos]:g} {what}")
+    return arr
+
+
+def _timestamps(df: pd.DataFrame, as_of: Any) -> np.ndarray:
+    default = _prices._as_timestamp(as_of)
+    if "timestamp" not in df.columns:
+        return np.full(len(df), default.to_datetime64(), dtype="datetime64[ns]")
+    raw = df["timestamp"]
+    if pd.api.types.is_numeric_dtype(raw) and not pd.api.types.is_bool_dtype(raw):
+        ts = pd.to_datetime(raw, unit="s", utc=True, errors="coerce")
+    else:
+        ts = pd.to_datetime(raw, utc=True, errors="coerce", format="mixed")
+    bad = ts.isna().to_numpy() & raw.notna().to_numpy()
+    if bad.any():
+        pos = _first(bad)
+        raise ValueError(
+            f"usage {_row_label(df.index, pos)}, column 'timestamp': {raw.iloc[pos]!r} is not a date or time"
+        )
+    out = ts.dt.tz_localize(None).to_numpy(dtype="datetime64[ns]")
+    return np.where(np.isnat(out), default.to_datetime64(), out)
+
+
+def _tiers(df: pd.DataFrame) -> np.ndarray:
+    """Service tier of each row as an index into SERVICE_TIERS."""
+    if "service_tier" not in df.columns:
+        return np.zeros(len(df), dtype=np.int64)
+    codes, uniques = pd.factorize(df["service_tier"], use_na_sentinel=False)
+    mapped = np.empty(len(uniques), dtype=np.int64)
+    for i, value in enumerate(uniques):
+        name = "" if value is None or (isinstance(value, float) and np.isnan(value)) else str(value)
+        tier = _TIER_ALIASES.get(name.strip().lower())
+        if tier is None:
+            pos = _first(codes == i)
+            raise ValueError(
+                f"usage {_row_label(df.index, pos)}, column 'service_tier': unknown tier {value!r}; "
+                f"expected one of {', '.join(_prices.SERVICE_TIERS)}"
+            )
+        mapped[i] = _prices.SERVICE_TIERS.index(tier)
+    return mapped[codes]
+
+
+@dataclasses.dataclass(frozen=True)
+class _Resolved:
+    codes: np.ndarray  # per row: index into names
+    names: list[str]  # distinct model names as given
+    provider: list[str | None]  # per distinct name
+    model: list[str | None]  # per distinct name
+    unknown: dict[str, str]  # name -> error message
+
+    @property
+    def known_rows(self) -> np.ndarray:
+        return np.array([p is not None for p in self.provider], dtype=bool)[self.codes]
+
+    def column(self, values: list[str | None]) -> pd.Categorical:
+        cats = sorted({v for v in values if v is not None})
+        lookup = {v: i for i, v in enumerate(cats)}
+        per_name = np.array([lookup[v] if v is not None else -1 for v in values], dtype=np.int64)
+        return pd.Categorical.from_codes(per_name[self.codes] if len(values) else [], categories=cats)
+
+
+def _resolve(df: pd.DataFrame, skip_unknown: bool) -> _Resolved:
+    if "model" not in df.columns:
+        raise ValueError(f"usage: missing column 'model' (have: {', '.join(map(str, df.columns))})")
+    if "provider" in df.columns:
+        keys = df["model"].astype("string").fillna("") + "\x00" + df["provider"].astype("string").fillna("")
+    else:
+        keys = df["model"]
+    codes, uniques = pd.factorize(keys, use_na_sentinel=False)
+    provs: list[str | None] = []
+    models: list[str | None] = []
+    names: list[str] = []
+    unknown: dict[str, str] = {}
+    for i, key in enumerate(uniques):
+        raw = "" if key is None or (isinstance(key, float) and np.isnan(key)) else str(key)
+        name, _, prov = raw.partition("\x00")
+        name, prov = name.strip(), prov.strip()
+        names.append(name)
+        try:
+            if not name:
+                raise _prices.UnknownModelError("", [])
+            p, m = _prices.resolve_model(name, prov or None)
+        except _prices.UnknownModelError as exc:
+            if not skip_unknown:
+                pos = _first(codes == i)
+                msg = "empty model name" if not name else str(exc)
+                raise ValueError(f"usage {_row_label(df.index, pos)}, column 'model': {msg}") from None
+            unknown[name] = str(exc)
+            p, m = None, None
+        provs.append(p)
+        models.append(m)
+    return _Resolved(codes, names, provs, models, unknown)
+
+
+def _lookup(
+    table: pd.DataFrame,
+    res: _Resolved,
+    tier: np.ndarray,
+    ts: np.ndarray,
+    input_tokens: np.ndarray,
+    index: pd.Index,
+) -> np.ndarray:
+    """Row position in `table` of the price that applies to each usage row (-1 for unknown models)."""
+    result = np.full(len(tier), -1, dtype=np.int64)
+    combo = res.codes.astype(np.int64) * len(_prices.SERVICE_TIERS) + tier
+    codes, uniques = pd.factorize(combo)
+    order = np.argsort(codes, kind="stable")
+    bounds = np.searchsorted(codes[order], np.arange(len(uniques) + 1))
+    vf = table["valid_from"].to_numpy(dtype="datetime64[ns]")
+    vt = table["valid_to"].to_numpy(dtype="datetime64[ns]")
+    thr = table["tier_above_input_tokens"].to_numpy()
+    tprov = table["provider"].to_numpy(dtype=object)
+    tmodel = table["model"].to_numpy(dtype=object)
+    ttier = table["service_tier"].to_numpy(dtype=object)
+    lo_min = np.datetime64("1677-09-22", "ns")
+    hi_max = np.datetime64("2262-04-11", "ns")
+    for i, c in enumerate(uniques):
+        name_code, t_idx = divmod(int(c), len(_prices.SERVICE_TIERS))
+        p, m = res.provider[name_code], res.model[name_code]
+        if p is None:
+            continue
+        t = _prices.SERVICE_TIERS[t_idx]
+        rows = order[bounds[i]:bounds[i + 1]]
+        cand = np.flatnonzero((tprov == p) & (tmodel == m) & (ttier == t))
+        if len(cand) == 0:
+            _no_price(table, p, m, t, ts[rows[0]], index[rows[0]])
+        chosen = np.full(len(rows), -1, dtype=np.int64)
+        row_ts = ts[rows]
+        for threshold in np.unique(thr[cand]):
+            sub = cand[thr[cand] == threshold]
+            starts = np.where(np.isnat(vf[sub]), lo_min, vf[sub])
+            ends = np.where(np.isnat(vt[sub]), hi_max, vt[sub])
+            srt = np.argsort(starts, kind="stable")
+            sub, starts, ends = sub[srt], starts[srt], ends[srt]
+            pos = np.searchsorted(starts, row_ts, side="right") - 1
+            ok = pos >= 0
+            ok[ok] &= row_ts[ok] < ends[pos[ok]]
+            if threshold > 0:
+                ok &= input_tokens[rows] > threshold
+            chosen = np.where(ok, sub[np.clip(pos, 0, None)], chosen)
+        missing = chosen < 0
+        if missing.any():
+            r = rows[_first(missing)]
+            _no_price(table, p, m, t, ts[r], index[r])
+        result[rows] = chosen
+    return result
+
+
+def _no_price(table: pd.DataFrame, provider: str, model: str, tier: str, when: np.datetime64, label: Any) -> None:
+    day = pd.Timestamp(when).date()
+    same = table[(table["provider"] == provider) & (table["model"] == model)]
+    if same.empty:
+        raise ValueError(f"usage row {label}: {provider}/{model} has no token prices this tool can apply")
+    tiers_then = same[
+        (same["valid_from"].isna() | (same["valid_from"] <= when))
+        & (same["valid_to"].isna() | (same["valid_to"] > when))
+    ]["service_tier"].unique()
+    if len(tiers_then):
+        raise ValueError(
+            f"usage row {label}: service tier {tier!r} is not offered for {model} on {day} "
+            f"(offered then: {', '.join(sorted(tiers_then, key=_prices.SERVICE_TIERS.index))})"
+        )
+    first = same["valid_from"].min()
+    since = f"; first priced {first.date()}" if pd.notna(first) else ""
+    raise ValueError(f"usage row {label}: {model} has no {tier} price on {day}{since}")
+
+
+def price_usage(
+    usage: pd.DataFrame,
+    *,
+    as_of: dt.date | str | None = None,
+    prices: pd.DataFrame | None = None,
+    overrides: Path | str | pd.DataFrame | None = None,
+    skip_unknown: bool = False,
+) -> pd.DataFrame:
+    """Price every row of ``usage``; return it with the resolved model, each component and ``total_usd``.
+
+    Args:
+        usage: columns ``model``, ``input_tokens``, ``output_tokens``, and optionally ``provider``,
+            ``service_tier`` (standard, batch, flex, priority; ``default`` means standard), ``timestamp``
+            (date, datetime or epoch seconds; default ``as_of``) and the optional counts in
+            :data:`COUNT_COLUMNS`. Other columns pass through untouched.
+        as_of: the pricing date for rows without a timestamp (default: today).
+        prices: a table from :func:`explorer.prices.price_history` (e.g. with overrides applied).
+        overrides: a user overrides CSV applied on top of the bundled prices.
+        skip_unknown: list rows with unknown models as unpriced (``priced`` False, NaN costs) instead of
+            failing; :func:`summarize` then says how many rows are missing from the total.
+
+    Raises:
+        ValueError: one line naming the row and column at fault (the row is the frame's index label).
+    """
+    if not isinstance(usage, pd.DataFrame):
+        raise TypeError("usage must be a pandas DataFrame")
+    table = prices if prices is not None else _prices.price_history(overrides=overrides)
+    if prices is not None and overrides is not None:
+        ov = overrides if isinstance(overrides, pd.DataFrame) else _prices.load_overrides(overrides)
+        table = _prices.apply_overrides(table, ov)
+    table = table.reset_index(drop=True)
+    counts = {col: _counts(usage, col, req) for col, req in COUNT_COLUMNS.items()}
+    ins, outs = counts["input_tokens"], counts["output_tokens"]
+    for parent, parts in (("input_tokens", _INPUT_PARTS), ("output_tokens", _OUTPUT_PARTS)):
+        total = sum(counts[p] for p in parts)
+        over = total > counts[parent]
+        if over.any():
+            pos = _first(over)
+            given = [f"{p} {counts[p][pos]:.0f}" for p in parts if counts[p][pos]]
+            raise ValueError(
+                f"usage {_row_label(usage.index, pos)}: {' + '.join(given)} exceeds {parent} "
+                f"{counts[parent][pos]:.0f} (they are part of it)"
+            )
+    tier = _tiers(usage)
+    ts = _timestamps(usage, as_of)
+    res = _resolve(usage, skip_unknown)
+    known = res.known_rows
+    idx = _lookup(table, res, tier, ts, ins, usage.index)
+    safe = np.where(idx >= 0, idx, 0)
+
+    counts["_text_input"] = ins - sum(counts[p] for p in _INPUT_PARTS)
+    counts["_text_output"] = outs - sum(counts[p] for p in _OUTPUT_PARTS)
+    out: dict[str, Any] = {}
+    out["resolved_provider"] = res.column(res.provider)
+    out["resolved_model"] = res.column(res.model)
+    out["service_tier"] = pd.Categorical.from_codes(tier, categories=list(_prices.SERVICE_TIERS))
+    total = np.zeros(len(usage))
+    for comp, (count_col, price_col, fallback, per) in _PARTS.items():
+        n = counts[count_col]
+        rate = table[price_col].to_numpy(dtype="float64")[safe]
+        if fallback is not None:
+            rate = np.where(np.isnan(rate), table[fallback].to_numpy(dtype="float64")[safe], rate)
+        missing = known & (n > 0) & np.isnan(rate)
+        if missing.any():
+            pos = _first(missing)
+            label = count_col.lstrip("_").replace("_", " ")
+            raise ValueError(
+                f"usage {_row_label(usage.index, pos)}: {res.model[res.codes[pos]]} has no price for {label} "
+                f"({price_col} is empty for {_prices.SERVICE_TIERS[tier[pos]]} on {pd.Timestamp(ts[pos]).date()})"
+            )
+        value = np.where(n > 0, n * np.nan_to_num(rate) / per, 0.0)
+        value = np.where(known, value, np.nan)
+        out[comp] = value
+        total += value
+    out["total_usd"] = total
+    out["priced"] = known
+    src_codes, src_cats = pd.factorize(table["source"])
+    out["price_source"] = pd.Categorical.from_codes(np.where(known, src_codes[safe], -1), categories=src_cats)
+    out["is_override"] = np.where(known, table["is_override"].to_numpy(dtype=bool)[safe], False)
+    if res.unknown:
+        reasons = [res.unknown.get(n) for n in res.names]
+        out["unpriced_reason"] = res.column(reasons)
+    kept = usage.drop(columns=[c for c in out if c in usage.columns] + ["service_tier"], errors="ignore")
+    result = pd.concat([kept, pd.DataFrame(out, index=usage.index)], axis=1)
+    first = [c for c in usage.columns if c in result.columns]
+    return result[first + [c for c in result.columns if c not in first]]
+
+
+@dataclasses.dataclass(frozen=True)
+class CostSummary:
+    """Totals of a priced usage frame, honest about what could not be priced."""
+
+    total_usd: float
+    """Sum of ``total_usd`` over the priced rows."""
+    priced_rows: int
+    """Rows with a price."""
+    unpriced_rows: int
+    """Rows left out of the total (unknown models, with ``skip_unknown``)."""
+    unpriced_models: tuple[str, ...]
+    """The model names that could not be priced, sorted."""
+    components_usd: Mapping[str, float]
+    """Each component's sum over the priced rows."""
+
+    def describe(self) -> str:
+        """One line for humans: the total and, if any, what it leaves out."""
+        line = f"total ${self.total_usd:,.6f} over {self.priced_rows:,} priced row(s)"
+        if self.unpriced_rows:
+            line += (
+                f"; {self.unpriced_rows:,} row(s) NOT priced and not in the total "
+                f"(unknown model(s): {', '.join(self.unpriced_models)})"
+            )
+        return line
+
+
+def summarize(costs: pd.DataFrame) -> CostSummary:
+    """Totals for a frame returned by :func:`price_usage`."""
+    priced = costs["priced"].to_numpy(dtype=bool)
+    unpriced_models = (
+        tuple(sorted(costs.loc[~priced, "model"].astype(str).unique())) if (~priced).any() else ()
+    )
+    return CostSummary(
+        total_usd=float(costs.loc[priced, "total_usd"].sum()),
+        priced_rows=int(priced.sum()),
+        unpriced_rows=int((~priced).sum()),
+        unpriced_models=unpriced_models,
+        components_usd={c: float(costs.loc[priced, c].sum()) for c in COMPONENTS},
+    )
+
+
+def cost_of(
+    model: str,
+    input_tokens: int,
+    output_tokens: int,
+    *,
+    cached_input_tokens: int = 0,
+    reasoning_tokens: int = 0,
+    service_tier: str = "standard",
+    as_of: dt.date | str | None = None,
+    provider: str | None = None,
+    prices: pd.DataFrame | None = None,
+    **other_counts: int,
+) -> pd.Series:
+    """Price one request: a Series with each component and ``total_usd`` (a one-row :func:`price_usage`)."""
+    unknown = set(other_counts) - set(COUNT_COLUMNS)
+    if unknown:
+        raise TypeError(f"cost_of() got unexpected keyword argument(s): {', '.join(sorted(unknown))}")
+    row: dict[str, Any] = {
+        "model": model, "input_tokens": input_tokens, "output_tokens": output_tokens,
+        "cached_input_tokens": cached_input_tokens, "reasoning_tokens": reasoning_tokens,
+        "service_tier": service_tier, **other_counts,
+    }
+    if provider:
+        row["provider"] = provider
+    frame = pd.DataFrame([row], index=pd.Index(["request"]))
+    return price_usage(frame, as_of=as_of, prices=prices).iloc[0]
+
+
+def usage_frame(rows: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
+    """A usage frame from a list of dicts, indexed 1..n so errors name rows as people count them."""
+    return pd.DataFrame(list(rows), index=pd.RangeIndex(1, len(rows) + 1))
