@@ -264,7 +264,7 @@ HISTORY_SPEC = CsvSpec(
 )
 TIERS_SPEC = CsvSpec(
     required=("provider", "model", "service_tier", "valid_from", "valid_to", "price_multiplier"),
-    optional=("source", "checked_date"),
+    optional=("offered", "source", "checked_date"),
     prices=("price_multiplier",),
     dates=("valid_from", "valid_to", "checked_date"),
 )
@@ -318,6 +318,9 @@ def _curated(launches: Path, history: Path, tiers: Path) -> tuple[pd.DataFrame, 
     _check_tiers_ascending(hi, history, ("provider", "model", "valid_from"))
     ti = read_csv_checked(tiers, TIERS_SPEC)
     _check_tier_names(ti, tiers)
+    for line, value in ti["offered"].items():
+        if value.lower() not in ("", "yes", "no"):
+            raise ValueError(f"{_where(tiers, int(line), 'offered')}: {value!r} is not yes or no")
     _check_duplicates(ti, tiers, ("provider", "model", "service_tier", "valid_from"))
     _check_ranges(ti, tiers, ("provider", "model", "service_tier"))
     return la, hi, ti
@@ -523,6 +526,7 @@ class _Rule:
     valid_from: pd.Timestamp
     valid_to: pd.Timestamp
     multiplier: float
+    offered: bool
 
 
 @dataclasses.dataclass(frozen=True)
@@ -578,6 +582,8 @@ class _Timeline:
             return None
         # A rule naming the model beats a `*` rule.
         rule = sorted(rules, key=lambda r: r.model != "*")[-1]
+        if not rule.offered:
+            return None
         src = f"data/service_tiers.csv line {rule.line}"
         if math.isnan(rule.multiplier):
             later = [mp for t, _, mp in self.variants if t == tier]
@@ -627,7 +633,8 @@ def _timelines(
     launch_map = {(r.provider, r.model): r.launched for r in launches.itertuples()}
     hist_groups = {k: _history_rows(g) for k, g in history.groupby(["provider", "model"], sort=False)}
     rule_list = [
-        _Rule(int(line), r["model"], r["service_tier"], r["valid_from"], r["valid_to"], float(r["price_multiplier"]))
+        _Rule(int(line), r["model"], r["service_tier"], r["valid_from"], r["valid_to"],
+              float(r["price_multiplier"]), r["offered"].lower() != "no")
         for line, r in rules.iterrows()
     ]
     rules_by_provider: dict[str, list[_Rule]] = {}
@@ -641,9 +648,10 @@ def _timelines(
         if pd.isna(launched) and (m := _DATED_SUFFIX.search(e.model)):
             launched = pd.Timestamp(dt.date(int(m[1]), int(m[2]), int(m[3])))
         h = hist_groups.get((e.provider, e.model), [])
-        if pd.notna(launched) and h:
+        if h:
+            # A model is served from its first known price at the latest.
             first = min((x.valid_from for x in h if pd.notna(x.valid_from)), default=pd.NaT)
-            if pd.notna(first) and first < launched:
+            if pd.notna(first) and (pd.isna(launched) or first < launched):
                 launched = first
         variants = []
         if e.info is not None:
