@@ -1,0 +1,1057 @@
+"""Token counts that match what the API bills, fully offline.
+
+* :func:`count_text` counts plain text; :func:`count_messages` counts a chat request the way
+  OpenAI's cookbook "How to count tokens with tiktoken" does (3 tokens per message, 1 per name,
+  3 to prime the reply, and its formula for function/tool definitions), which OpenAI checked
+  against the prompt tokens its API reports.
+* Model names go through the price table's resolver (:func:`explorer.prices.resolve_model`),
+  so every name the price table understands picks the right encoding. Models whose tokenizer
+  is not available locally (Anthropic, Google, ...) get an *estimate*, flagged ``exact=False``
+  with a ``method`` starting with ``"estimate:"``; ``strict=True`` refuses instead.
+* :func:`token_pieces` and :func:`count_by_encoding` feed the token-lab notebook.
+* :func:`count_corpus` counts folders of text files, a CSV/JSON-lines column or a chat log in
+  bounded memory, counting each distinct string once; :func:`corpus_cost` prices the result.
+
+Vocabularies come from :mod:`explorer.vocab` (verified local files, never downloaded).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import os
+import re
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import pandas as pd
+
+from explorer import images, prices, vocab
+from explorer.vocab import KNOWN_ENCODINGS
+
+Backend = Literal["tiktoken", "toktok"]
+BACKENDS: tuple[str, ...] = ("tiktoken", "toktok")
+DEFAULT_ENCODING = "o200k_base"
+
+# Tokenizer-by-model rules on canonical price-table ids. The lookahead stops "gpt-4" from
+# matching gpt-4o or gpt-4.1, and "o1" from matching anything but o1 and its variants.
+_O200K_MODELS = re.compile(
+    r"^(gpt-4o|chatgpt-4o|gpt-4\.1|gpt-4\.5|gpt-5|gpt-6|o1|o3|o4|codex-mini|gpt-image|gpt-oss"
+    r"|gpt-realtime|gpt-audio|computer-use-preview|omni-moderation)(?![a-z0-9])"
+)
+_CL100K_MODELS = re.compile(
+    r"^(gpt-4|gpt-3\.5-turbo|text-embedding-3-small|text-embedding-3-large|text-embedding-ada-002)"
+    r"(?![a-z0-9.])"
+)
+
+ESTIMATE_FACTORS: dict[str, float] = {}
+"""Provider -> multiplier applied to the o200k_base count for models with no local tokenizer.
+
+Empty on purpose: we have no measured ratios we trust, so estimates are the plain o200k_base
+count (factor 1.0). Fill in a factor only with a measurement behind it."""
+DEFAULT_ESTIMATE_FACTOR = 1.0
+
+# OpenAI cookbook, "How to count tokens with tiktoken", num_tokens_from_messages.
+TOKENS_PER_MESSAGE = 3
+TOKENS_PER_NAME = 1
+REPLY_PRIMING_TOKENS = 3
+
+
+@dataclass(frozen=True)
+class ToolConstants:
+    """Per-encoding constants of the cookbook's ``num_tokens_for_tools``."""
+
+    func_init: int
+    """Tokens at the start of each function."""
+    prop_init: int = 3
+    """Tokens once per function that has properties."""
+    prop_key: int = 3
+    """Tokens per property."""
+    enum_init: int = -3
+    """Tokens once per property that has an enum list (negative in the cookbook)."""
+    enum_item: int = 3
+    """Tokens per enum item, on top of the item's own tokens."""
+    func_end: int = 12
+    """Tokens once after all functions."""
+
+
+# The cookbook gives gpt-4o/gpt-4o-mini (o200k_base) and gpt-3.5-turbo/gpt-4 (cl100k_base).
+TOOL_CONSTANTS: dict[str, ToolConstants] = {
+    "o200k_base": ToolConstants(func_init=7),
+    "cl100k_base": ToolConstants(func_init=10),
+}
+
+
+@dataclass(frozen=True)
+class Tokenizer:
+    """How tokens are counted for one model or encoding."""
+
+    encoding: str
+    """tiktoken encoding name used for the count."""
+    exact: bool
+    """True when ``encoding`` is the model's own tokenizer; False for an estimate."""
+    method: str
+    """Human-readable description; starts with ``"estimate:"`` whenever ``exact`` is False."""
+    model: str | None = None
+    """Canonical price-table model id, None when counting by encoding."""
+    provider: str | None = None
+    """Provider id from the price table, None when counting by encoding."""
+    factor: float = 1.0
+    """Multiplier applied to the raw count (1.0 for every exact count)."""
+
+
+@dataclass(frozen=True)
+class TokenCount:
+    """Tokens in one text."""
+
+    tokens: int
+    """Number of tokens (an estimate when ``exact`` is False)."""
+    encoding: str
+    """Encoding that produced the count."""
+    exact: bool
+    """True when the count uses the model's own tokenizer."""
+    method: str
+    """How the count was made; starts with ``"estimate:"`` whenever ``exact`` is False."""
+    model: str | None = None
+    """Canonical model id, None when counted by encoding."""
+
+
+@dataclass(frozen=True)
+class TokenPiece:
+    """One coloured span of text in the token lab: one token, or several that split a character."""
+
+    text: str
+    """The span's text; concatenating every piece's text gives back the input."""
+    token_ids: tuple[int, ...]
+    """Token ids in the span: one, or more when a multi-byte character straddles tokens."""
+    start: int
+    """Character offset of the span in the input."""
+
+
+@dataclass(frozen=True)
+class MessageTokens:
+    """One chat message's share of the prompt tokens."""
+
+    index: int
+    """Position in the message list."""
+    role: str
+    """The message's role."""
+    content_tokens: int
+    """Tokens of the text content."""
+    image_tokens: int
+    """Tokens of image parts (see :mod:`explorer.images`)."""
+    name_tokens: int
+    """Tokens of the ``name`` value, if any."""
+    other_tokens: int
+    """Tokens of other fields (tool_calls, tool_call_id, ...), serialised as JSON when not text."""
+    overhead_tokens: int
+    """Formatting the API adds: 3 per message, the role's tokens, 1 more when a name is given."""
+    total_tokens: int
+    """Sum of all the above."""
+
+
+@dataclass(frozen=True)
+class MessagesCount:
+    """Prompt tokens of a chat request, with the per-message breakdown."""
+
+    tokens: int
+    """Total prompt tokens: messages, tool definitions and the reply priming."""
+    messages: tuple[MessageTokens, ...]
+    """Per-message breakdown, in order."""
+    tools_tokens: int
+    """Tokens of the tool/function definitions (0 without tools)."""
+    reply_priming_tokens: int
+    """Tokens that prime the reply (``<|start|>assistant<|message|>``)."""
+    encoding: str
+    """Encoding used."""
+    exact: bool
+    """True when the model's own tokenizer and the cookbook formula apply."""
+    method: str
+    """How the count was made; starts with ``"estimate:"`` whenever ``exact`` is False."""
+    model: str | None = None
+    """Canonical model id."""
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per message plus ``tools`` and ``reply priming`` rows, for tables and charts."""
+        rows = [
+            {
+                "index": m.index,
+                "role": m.role,
+                "content_tokens": m.content_tokens,
+                "image_tokens": m.image_tokens,
+                "name_tokens": m.name_tokens,
+                "other_tokens": m.other_tokens,
+                "overhead_tokens": m.overhead_tokens,
+                "total_tokens": m.total_tokens,
+            }
+            for m in self.messages
+        ]
+        for label, n in (("tools", self.tools_tokens), ("reply priming", self.reply_priming_tokens)):
+            if n or label == "reply priming":
+                rows.append(
+                    {
+                        "index": None,
+                        "role": label,
+                        "content_tokens": 0,
+                        "image_tokens": 0,
+                        "name_tokens": 0,
+                        "other_tokens": 0,
+                        "overhead_tokens": n,
+                        "total_tokens": n,
+                    }
+                )
+        return pd.DataFrame(rows).astype({"index": "Int64"})
+
+
+# --------------------------------------------------------------------------------------------------
+# Choosing the tokenizer
+
+
+def _check_encoding(name: str) -> str:
+    if name not in KNOWN_ENCODINGS:
+        raise ValueError(f"unknown encoding {name!r}; known encodings: {', '.join(KNOWN_ENCODINGS)}")
+    return name
+
+
+def _openai_encoding(canonical: str) -> tuple[str | None, str]:
+    if _O200K_MODELS.match(canonical):
+        return "o200k_base", "o200k_base (OpenAI model family)"
+    if _CL100K_MODELS.match(canonical):
+        return "cl100k_base", "cl100k_base (OpenAI model family)"
+    import tiktoken.model  # a plain dict lookup: no vocabulary load, no network
+
+    try:
+        name = tiktoken.model.encoding_name_for_model(canonical)
+    except KeyError:
+        return None, "not in tiktoken's model table"
+    return (
+        (name, f"{name} (tiktoken's model table)")
+        if name in KNOWN_ENCODINGS
+        else (None, f"uses {name}, which is not bundled")
+    )
+
+
+def tokenizer_for(
+    model: str | None = None, *, encoding: str | None = None, strict: bool = False
+) -> Tokenizer:
+    """The tokenizer used to count for ``model`` (any price-table name) or ``encoding``.
+
+    Give at most one of them; with neither, ``o200k_base``. Unknown models raise
+    :class:`explorer.prices.UnknownModelError` (a ``ValueError`` listing close names), unknown
+    encodings a ``ValueError`` listing the known ones. A model without a local tokenizer gets an
+    estimate (``exact=False``) unless ``strict`` is set, which raises ``ValueError`` instead.
+    """
+    if model is not None and encoding is not None:
+        raise ValueError(f"give a model or an encoding, not both (model={model!r}, encoding={encoding!r})")
+    if model is None:
+        enc = _check_encoding(encoding or DEFAULT_ENCODING)
+        return Tokenizer(enc, True, enc if encoding else f"{enc} (default encoding)")
+    provider, canonical = prices.resolve_model(model)
+    if provider == "openai":
+        enc, why = _openai_encoding(canonical)
+        if enc is not None:
+            return Tokenizer(enc, True, why, canonical, provider)
+        reason = f"OpenAI model {canonical} {why}"
+    else:
+        reason = f"no local tokenizer for {provider} models"
+    if strict:
+        raise ValueError(
+            f"cannot count tokens exactly for {provider}/{canonical}: {reason} "
+            "(strict=True refuses estimates)"
+        )
+    factor = ESTIMATE_FACTORS.get(provider, DEFAULT_ESTIMATE_FACTOR)
+    return Tokenizer(
+        DEFAULT_ENCODING,
+        False,
+        f"estimate: {DEFAULT_ENCODING} count x {factor:g} ({reason})",
+        canonical,
+        provider,
+        factor,
+    )
+
+
+def _scaled(raw: int, tok: Tokenizer) -> int:
+    return raw if tok.factor == 1.0 else math.ceil(raw * tok.factor)
+
+
+# --------------------------------------------------------------------------------------------------
+# Raw counting backends
+
+
+def _toktok_count(encoding: str, threads: int) -> Callable[[list[str]], list[int]]:
+    try:
+        import toktok
+    except ImportError:
+        raise ValueError(
+            "backend 'toktok' needs the optional package toktok-rs (pip install toktok-rs)"
+        ) from None
+
+    def count(texts: list[str]) -> list[int]:
+        return list(toktok.batch_count(texts, encoding, threads=threads))
+
+    return count
+
+
+def _tiktoken_count(
+    encoding: str, pool: ThreadPoolExecutor | None, workers: int
+) -> Callable[[list[str]], list[int]]:
+    enc = vocab.get_encoding(encoding)
+
+    def one_chunk(chunk: list[str]) -> list[int]:
+        return [len(enc.encode_ordinary(t)) for t in chunk]
+
+    def count(texts: list[str]) -> list[int]:
+        # One chunk per worker, not one future per text: chat logs are millions of short strings.
+        if pool is None or workers <= 1 or len(texts) < 2:
+            return one_chunk(texts)
+        size = math.ceil(len(texts) / workers)
+        out: list[int] = []
+        for part in pool.map(one_chunk, [texts[i : i + size] for i in range(0, len(texts), size)]):
+            out.extend(part)
+        return out
+
+    return count
+
+
+def _raw_counter(
+    encoding: str, backend: Backend, workers: int = 1, pool: ThreadPoolExecutor | None = None
+) -> Callable[[list[str]], list[int]]:
+    if backend == "tiktoken":
+        return _tiktoken_count(encoding, pool, workers)
+    if backend == "toktok":
+        return _toktok_count(encoding, workers)
+    raise ValueError(f"unknown backend {backend!r}; known backends: {', '.join(BACKENDS)}")
+
+
+# --------------------------------------------------------------------------------------------------
+# Single texts
+
+
+def count_text(
+    text: str,
+    *,
+    model: str | None = None,
+    encoding: str | None = None,
+    strict: bool = False,
+    backend: Backend = "tiktoken",
+) -> TokenCount:
+    """Tokens in ``text`` for ``model`` or ``encoding`` (default ``o200k_base``).
+
+    Special-token strings such as ``<|endoftext|>`` count as ordinary text, as in API input.
+    """
+    if not isinstance(text, str):
+        raise ValueError(f"text must be a str, got {type(text).__name__}")
+    tok = tokenizer_for(model, encoding=encoding, strict=strict)
+    raw = _raw_counter(tok.encoding, backend)([text])[0]
+    return TokenCount(_scaled(raw, tok), tok.encoding, tok.exact, tok.method, tok.model)
+
+
+def count_by_encoding(text: str, encodings: Sequence[str] = KNOWN_ENCODINGS) -> dict[str, int]:
+    """``{encoding: tokens}`` for ``text`` under each encoding (for side-by-side comparisons)."""
+    return {e: len(vocab.get_encoding(_check_encoding(e)).encode_ordinary(text)) for e in encodings}
+
+
+def token_pieces(text: str, *, model: str | None = None, encoding: str | None = None) -> list[TokenPiece]:
+    """The text split at token boundaries, for colouring.
+
+    A character whose UTF-8 bytes straddle two tokens (common in Japanese and emoji) is kept
+    whole: its tokens share one piece, so every piece is printable and the pieces join back to
+    ``text``. The number of tokens is ``sum(len(p.token_ids) for p in pieces)``.
+    """
+    tok = tokenizer_for(model, encoding=encoding)
+    enc = vocab.get_encoding(tok.encoding)
+    pieces: list[TokenPiece] = []
+    buf = b""
+    ids: list[int] = []
+    start = 0
+    for token in enc.encode_ordinary(text):
+        buf += enc.decode_single_token_bytes(token)
+        ids.append(token)
+        try:
+            piece = buf.decode("utf-8")
+        except UnicodeDecodeError:
+            continue  # a character is split across tokens: wait for its remaining bytes
+        pieces.append(TokenPiece(piece, tuple(ids), start))
+        start += len(piece)
+        buf, ids = b"", []
+    if ids:  # unreachable for valid str input; kept so no token is ever dropped silently
+        pieces.append(TokenPiece(buf.decode("utf-8", errors="replace"), tuple(ids), start))
+    return pieces
+
+
+# --------------------------------------------------------------------------------------------------
+# Chat messages and tools
+
+
+def _text_of_part(part: Any, where: str) -> tuple[str | None, tuple[int, int, str] | None]:
+    """(text, None) for a text part, (None, (w, h, detail)) for an image part."""
+    if not isinstance(part, Mapping):
+        raise ValueError(f"{where}: content parts must be objects, got {type(part).__name__}")
+    kind = part.get("type")
+    if kind in ("text", "input_text", "output_text"):
+        text = part.get("text")
+        if not isinstance(text, str):
+            raise ValueError(f"{where}: text part has no string 'text'")
+        return text, None
+    if kind in ("image_url", "input_image", "image"):
+        info = part.get(kind) if isinstance(part.get(kind), Mapping) else part
+        w, h = info.get("width", part.get("width")), info.get("height", part.get("height"))
+        if w is None or h is None:
+            raise ValueError(
+                f"{where}: image part without width and height: its token cost depends on its pixel "
+                "size (add 'width' and 'height' to the part)"
+            )
+        return None, (int(w), int(h), str(info.get("detail", part.get("detail", "auto"))))
+    raise ValueError(f"{where}: unsupported content part type {kind!r} (text and image parts are counted)")
+
+
+@dataclass
+class _MessageParts:
+    """Strings of one message, in the cookbook's order, before counting."""
+
+    role: str
+    content: list[str] = field(default_factory=list)
+    images: list[tuple[int, int, str]] = field(default_factory=list)
+    name: str | None = None
+    other: list[str] = field(default_factory=list)
+    approximate: list[str] = field(default_factory=list)
+
+
+def _split_message(message: Any, index: int) -> _MessageParts:
+    where = f"message {index}"
+    if not isinstance(message, Mapping):
+        raise ValueError(
+            f"{where}: must be an object with 'role' and 'content', got {type(message).__name__}"
+        )
+    role = message.get("role")
+    if not isinstance(role, str):
+        raise ValueError(f"{where}: missing string 'role'")
+    parts = _MessageParts(role)
+    for key, value in message.items():
+        if key == "role":
+            continue
+        if key == "content":
+            if value is None:
+                continue
+            if isinstance(value, str):
+                parts.content.append(value)
+                continue
+            if not isinstance(value, list):
+                raise ValueError(f"{where}: content must be a string or a list of parts")
+            for j, part in enumerate(value):
+                text, image = _text_of_part(part, f"{where} part {j}")
+                if text is not None:
+                    parts.content.append(text)
+                if image is not None:
+                    parts.images.append(image)
+        elif key == "name":
+            if not isinstance(value, str):
+                raise ValueError(f"{where}: 'name' must be a string")
+            parts.name = value
+        elif isinstance(value, str):
+            parts.other.append(value)  # the cookbook encodes every string value
+        elif value is not None:
+            parts.other.append(json.dumps(value, ensure_ascii=False, separators=(",", ":")))
+            parts.approximate.append(key)
+    return parts
+
+
+def _assemble(
+    parts: _MessageParts, index: int, counts: Mapping[str, int], model: str | None
+) -> MessageTokens:
+    content = sum(counts[s] for s in parts.content)
+    image = (
+        sum(
+            images.image_tokens(w, h, model=model, detail=d).tokens  # type: ignore[arg-type]
+            for w, h, d in parts.images
+        )
+        if parts.images
+        else 0
+    )
+    if parts.images and model is None:
+        raise ValueError(f"message {index}: image parts need a model to be counted")
+    name = counts[parts.name] if parts.name is not None else 0
+    other = sum(counts[s] for s in parts.other)
+    overhead = TOKENS_PER_MESSAGE + counts[parts.role] + (TOKENS_PER_NAME if parts.name is not None else 0)
+    return MessageTokens(
+        index, parts.role, content, image, name, other, overhead, content + image + name + other + overhead
+    )
+
+
+def _strings_of(parts: _MessageParts) -> list[str]:
+    return [parts.role, *parts.content, *([parts.name] if parts.name is not None else []), *parts.other]
+
+
+def _function_of(tool: Any, index: int) -> Mapping[str, Any]:
+    if not isinstance(tool, Mapping):
+        raise ValueError(f"tool {index}: must be an object, got {type(tool).__name__}")
+    fn = tool.get("function", tool)  # chat-completions nests it; the Responses API does not
+    if not isinstance(fn, Mapping) or not isinstance(fn.get("name"), str):
+        raise ValueError(f"tool {index}: missing function 'name'")
+    return fn
+
+
+def _count_tools(tools: Sequence[Any], encoding: str, count: Callable[[list[str]], list[int]]) -> int:
+    """Tokens of tool definitions by the cookbook's ``num_tokens_for_tools``."""
+    if not tools:
+        return 0
+    c = TOOL_CONSTANTS[encoding]
+    fixed = 0
+    strings: list[str] = []
+    for i, tool in enumerate(tools):
+        fn = _function_of(tool, i)
+        fixed += c.func_init
+        desc = str(fn.get("description", "")).removesuffix(".")
+        strings.append(f"{fn['name']}:{desc}")
+        props = (fn.get("parameters") or {}).get("properties") or {}
+        if not isinstance(props, Mapping):
+            raise ValueError(f"tool {i} ({fn['name']}): parameters.properties must be an object")
+        if props:
+            fixed += c.prop_init
+            for key, prop in props.items():
+                fixed += c.prop_key
+                prop = prop if isinstance(prop, Mapping) else {}
+                if "enum" in prop:
+                    fixed += c.enum_init
+                    for item in prop["enum"]:
+                        fixed += c.enum_item
+                        strings.append(str(item))
+                p_desc = str(prop.get("description", "")).removesuffix(".")
+                strings.append(f"{key}:{prop.get('type', '')}:{p_desc}")
+    fixed += c.func_end
+    return fixed + sum(count(strings))
+
+
+def count_tools(tools: Sequence[Any], *, model: str, strict: bool = False) -> TokenCount:
+    """Tokens that tool/function definitions add to a prompt (cookbook's ``num_tokens_for_tools``)."""
+    tok = tokenizer_for(model, strict=strict)
+    raw = _count_tools(tools, tok.encoding, _raw_counter(tok.encoding, "tiktoken"))
+    return TokenCount(
+        _scaled(raw, tok), tok.encoding, tok.exact, tok.method + "; tools by the OpenAI cookbook", tok.model
+    )
+
+
+def _messages_method(tok: Tokenizer, approximate: Iterable[str], tools: bool) -> tuple[bool, str]:
+    method = f"{tok.method}; chat format of the OpenAI cookbook (3/message, 1/name, 3 reply priming)"
+    if tools:
+        method += "; tools by the cookbook's num_tokens_for_tools"
+    approx = sorted(set(approximate))
+    if approx:
+        note = f"fields {', '.join(approx)} counted as JSON text (not covered by the cookbook)"
+        return False, (method if method.startswith("estimate:") else f"estimate: {method}") + f"; {note}"
+    return tok.exact, method
+
+
+def count_messages(
+    messages: Sequence[Mapping[str, Any]],
+    *,
+    model: str,
+    tools: Sequence[Any] | None = None,
+    strict: bool = False,
+) -> MessagesCount:
+    """Prompt tokens of a chat request, per message and in total.
+
+    ``messages`` are chat-completions messages (``role``, ``content`` as a string or a list of
+    text/image parts, optional ``name``). Image parts must carry ``width`` and ``height`` in
+    pixels; they are priced by :func:`explorer.images.image_tokens`. Fields the cookbook does not
+    cover (e.g. ``tool_calls``) are counted as JSON text and make the result an estimate.
+    """
+    if isinstance(messages, (str, bytes)) or not isinstance(messages, Sequence):
+        raise ValueError("messages must be a list of message objects")
+    tok = tokenizer_for(model, strict=strict)
+    count = _raw_counter(tok.encoding, "tiktoken")
+    split = [_split_message(m, i) for i, m in enumerate(messages)]
+    distinct = list(dict.fromkeys(s for p in split for s in _strings_of(p)))
+    counts = dict(zip(distinct, count(distinct), strict=True))
+    per_message = tuple(_assemble(p, i, counts, model) for i, p in enumerate(split))
+    tools_tokens = _count_tools(tools or [], tok.encoding, count)
+    raw = sum(m.total_tokens for m in per_message) + tools_tokens + REPLY_PRIMING_TOKENS
+    exact, method = _messages_method(tok, (k for p in split for k in p.approximate), bool(tools))
+    return MessagesCount(
+        _scaled(raw, tok),
+        per_message,
+        tools_tokens,
+        REPLY_PRIMING_TOKENS,
+        tok.encoding,
+        exact,
+        method,
+        tok.model,
+    )
+
+
+# --------------------------------------------------------------------------------------------------
+# Corpora
+
+
+@dataclass(frozen=True)
+class CorpusCount:
+    """Token counts over a corpus: one row per item plus totals."""
+
+    items: pd.DataFrame
+    """One row per item: ``item`` (path or line/row), ``chars``, ``tokens``, ``duplicate`` (the
+    same text appeared earlier); chat logs add ``messages``, ``content_tokens`` and
+    ``overhead_tokens``."""
+    tokens: int
+    """Total tokens over all items, duplicates included (what sending every item would bill)."""
+    distinct_tokens: int
+    """Tokens in distinct strings only: the work actually done by the counter."""
+    n_items: int
+    """Items counted."""
+    n_distinct: int
+    """Distinct strings encoded."""
+    bytes_total: int
+    """UTF-8 bytes of the counted text."""
+    skipped: tuple[tuple[str, str], ...]
+    """(item, reason) for items left out, e.g. binary files."""
+    source: str
+    """What was counted."""
+    kind: Literal["files", "column", "chat"]
+    """Folder of text files, a CSV/JSON-lines column, or a chat log."""
+    encoding: str
+    """Encoding used."""
+    exact: bool
+    """False when the counts are estimates."""
+    method: str
+    """How the counts were made; starts with ``"estimate:"`` whenever ``exact`` is False."""
+    model: str | None = None
+    """Canonical model id the corpus was counted for."""
+
+
+_BATCH_BYTES = 4_000_000
+_BATCH_ITEMS = 4096
+_SNIFF_BYTES = 8192
+
+
+def _key(text: str) -> str | bytes:
+    # Short strings are their own key; long ones a 128-bit digest, so the dedup table stays small
+    # however big the documents are (collision odds ~1e-20 per pair).
+    if len(text) <= 64:
+        return text
+    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest()
+
+
+class _DedupCounter:
+    """Counts each distinct string once and remembers the count."""
+
+    def __init__(self, count: Callable[[list[str]], list[int]]) -> None:
+        self._count = count
+        self._cache: dict[str | bytes, int] = {}
+        self.distinct_tokens = 0
+        # Whole-conversation keys for chat logs, to flag repeated conversations.
+        self.conversations: set[str | bytes] = set()
+
+    def __call__(self, texts: list[str]) -> tuple[list[int], list[bool]]:
+        keys = [_key(t) for t in texts]
+        todo: dict[str | bytes, str] = {}
+        dup: list[bool] = []
+        for k, t in zip(keys, texts, strict=True):
+            seen = k in self._cache or k in todo
+            dup.append(seen)
+            if not seen:
+                todo[k] = t
+        if todo:
+            fresh = self._count(list(todo.values()))
+            for k, n in zip(todo, fresh, strict=True):
+                self._cache[k] = n
+            self.distinct_tokens += sum(fresh)
+        return [self._cache[k] for k in keys], dup
+
+    @property
+    def n_distinct(self) -> int:
+        return len(self._cache)
+
+
+@dataclass
+class _Item:
+    item: str
+    payload: str | list[Any] | None
+    nbytes: int
+    skip_reason: str | None = None
+    tools: list[Any] | None = None
+
+
+def _read_text_file(path: Path) -> tuple[str | None, str | None]:
+    data = path.read_bytes()
+    if b"\x00" in data[:_SNIFF_BYTES]:
+        return None, "binary (NUL byte)"
+    try:
+        return data.decode("utf-8"), None
+    except UnicodeDecodeError as e:
+        return None, f"not UTF-8 text (byte {e.start})"
+
+
+def _iter_files(root: Path, bar: Any) -> Iterator[_Item]:
+    # Listing first costs one stat per file but gives the progress bar a true total.
+    files = sorted(p for p in root.rglob("*") if p.is_file())
+    bar.total = sum(p.stat().st_size for p in files)
+    bar.refresh()
+    for p in files:
+        rel = p.relative_to(root).as_posix()
+        try:
+            text, reason = _read_text_file(p)
+        except OSError as e:
+            text, reason = None, f"unreadable ({e.strerror})"
+        yield _Item(rel, text, p.stat().st_size if text is None else len(text.encode("utf-8")), reason)
+
+
+def _iter_csv(path: Path, column: str, bar: Any) -> Iterator[_Item]:
+    bar.total = path.stat().st_size
+    bar.refresh()
+    sep = "\t" if path.suffix.lower() == ".tsv" else ","
+    header = pd.read_csv(path, nrows=0, sep=sep).columns
+    if column not in header:
+        raise ValueError(f"{path}: no column {column!r}; columns: {', '.join(map(str, header))}")
+    row = 0
+    for chunk in pd.read_csv(
+        path, usecols=[column], dtype=str, keep_default_na=False, sep=sep, chunksize=20_000
+    ):
+        for value in chunk[column]:
+            row += 1
+            yield _Item(f"row {row}", value, len(value.encode("utf-8")))
+
+
+def _json_lines(path: Path, bar: Any) -> Iterator[tuple[int, Any, int]]:
+    bar.total = path.stat().st_size
+    bar.refresh()
+    with path.open("rb") as f:
+        for lineno, raw in enumerate(f, start=1):
+            if not raw.strip():
+                bar.update(len(raw))
+                continue
+            try:
+                yield lineno, json.loads(raw), len(raw)
+            except json.JSONDecodeError as e:
+                raise ValueError(f"{path}: line {lineno} is not valid JSON ({e.msg})") from None
+
+
+def _iter_jsonl_column(path: Path, column: str, bar: Any) -> Iterator[_Item]:
+    for lineno, obj, nbytes in _json_lines(path, bar):
+        if not isinstance(obj, Mapping) or column not in obj:
+            raise ValueError(f"{path}: line {lineno} has no field {column!r}")
+        value = obj[column]
+        if value is None:
+            yield _Item(f"line {lineno}", None, nbytes, "null value")
+        elif not isinstance(value, str):
+            raise ValueError(
+                f"{path}: line {lineno}: field {column!r} is a {type(value).__name__}, not a string"
+            )
+        else:
+            yield _Item(f"line {lineno}", value, nbytes)
+
+
+def _iter_chat(path: Path, bar: Any) -> Iterator[_Item]:
+    for lineno, obj, nbytes in _json_lines(path, bar):
+        msgs = obj.get("messages") if isinstance(obj, Mapping) else None
+        if not isinstance(msgs, list):
+            yield _Item(f"line {lineno}", None, nbytes, "no 'messages' list")
+        else:
+            tools = obj.get("tools") if isinstance(obj.get("tools"), list) else None
+            yield _Item(f"line {lineno}", msgs, nbytes, tools=tools)
+
+
+def _first_json(path: Path) -> Any:
+    with path.open("rb") as f:
+        for lineno, raw in enumerate(f, start=1):
+            if raw.strip():
+                try:
+                    return json.loads(raw)
+                except json.JSONDecodeError as e:
+                    raise ValueError(f"{path}: line {lineno} is not valid JSON ({e.msg})") from None
+    return None
+
+
+def _open_source(
+    source: str | os.PathLike[str], column: str | None, bar: Any
+) -> tuple[Literal["files", "column", "chat"], Iterator[_Item]]:
+    path = Path(source)
+    if not path.exists():
+        raise ValueError(f"corpus source not found: {path}")
+    if path.is_dir():
+        if column:
+            raise ValueError(f"--column applies to CSV or JSON-lines files, but {path} is a folder")
+        return "files", _iter_files(path, bar)
+    suffix = path.suffix.lower()
+    if suffix in (".csv", ".tsv"):
+        if not column:
+            raise ValueError(f"{path}: a CSV corpus needs a column name (column=...)")
+        return "column", _iter_csv(path, column, bar)
+    if suffix in (".jsonl", ".ndjson", ".json"):
+        if column:
+            return "column", _iter_jsonl_column(path, column, bar)
+        first = _first_json(path)
+        if isinstance(first, Mapping) and "messages" in first:
+            return "chat", _iter_chat(path, bar)
+        raise ValueError(f"{path}: JSON lines without a 'messages' list: give the text field (column=...)")
+    if column:
+        raise ValueError(f"{path}: --column needs a .csv, .tsv or .jsonl file")
+    return "files", _iter_single(path, bar)
+
+
+def _iter_single(path: Path, bar: Any) -> Iterator[_Item]:
+    bar.total = path.stat().st_size
+    text, reason = _read_text_file(path)
+    yield _Item(path.name, text, path.stat().st_size if text is None else len(text.encode("utf-8")), reason)
+
+
+def _batches(items: Iterable[_Item]) -> Iterator[list[_Item]]:
+    batch: list[_Item] = []
+    size = 0
+    for it in items:
+        batch.append(it)
+        size += it.nbytes
+        if size >= _BATCH_BYTES or len(batch) >= _BATCH_ITEMS:
+            yield batch
+            batch, size = [], 0
+    if batch:
+        yield batch
+
+
+def _default_workers() -> int:
+    return max(1, min(os.cpu_count() or 1, 8))
+
+
+def count_corpus(
+    source: str | os.PathLike[str],
+    *,
+    model: str | None = None,
+    encoding: str | None = None,
+    column: str | None = None,
+    workers: int | None = None,
+    progress: bool = True,
+    backend: Backend = "tiktoken",
+    strict: bool = False,
+) -> CorpusCount:
+    """Count tokens over a corpus in bounded memory.
+
+    ``source`` is a folder of text files (recursive; binary or non-UTF-8 files are skipped and
+    listed in ``skipped``), a single text file, a CSV/TSV or JSON-lines file with ``column``
+    naming the text field, or a chat log (JSON lines of ``{"messages": [...]}``, optional
+    ``"tools"``) counted with :func:`count_messages`' formula per line.
+
+    Text is read and encoded in batches of about 4 MB across ``workers`` threads (tiktoken
+    releases the GIL), and each distinct string is encoded once: chat logs that resend the same
+    system prompt cost one encoding of it. ``backend="toktok"`` uses the optional toktok-rs
+    counter (tiktoken stays the reference the tests compare against).
+    """
+    from tqdm.auto import tqdm
+
+    tok = tokenizer_for(model, encoding=encoding, strict=strict)
+    n_workers = workers if workers is not None else _default_workers()
+    if n_workers < 1:
+        raise ValueError(f"workers must be at least 1, got {n_workers}")
+    rows: list[dict[str, Any]] = []
+    skipped: list[tuple[str, str]] = []
+    total_bytes = 0
+    approx_fields: set[str] = set()
+    with (
+        tqdm(
+            total=None, unit="B", unit_scale=True, desc=f"tokens ({tok.encoding})", disable=not progress
+        ) as bar,
+        ThreadPoolExecutor(n_workers) if n_workers > 1 and backend == "tiktoken" else _NullPool() as pool,
+    ):
+        kind, items = _open_source(source, column, bar)
+        raw = _raw_counter(
+            tok.encoding, backend, n_workers, pool if isinstance(pool, ThreadPoolExecutor) else None
+        )
+        dedup = _DedupCounter(raw)
+        for batch in _batches(items):
+            good = [it for it in batch if it.skip_reason is None and it.payload is not None]
+            for it in batch:
+                if it.skip_reason is not None:
+                    skipped.append((it.item, it.skip_reason))
+            if kind == "chat":
+                _count_chat_batch(good, dedup, tok, rows, skipped, approx_fields)
+            else:
+                texts = [str(it.payload) for it in good]
+                counts, dups = dedup(texts)
+                for it, text, n, d in zip(good, texts, counts, dups, strict=True):
+                    rows.append(
+                        {"item": it.item, "chars": len(text), "tokens": _scaled(n, tok), "duplicate": d}
+                    )
+            total_bytes += sum(it.nbytes for it in good)
+            bar.update(sum(it.nbytes for it in batch))
+    columns = ["item", "chars", "tokens", "duplicate"]
+    if kind == "chat":
+        columns = ["item", "messages", "chars", "tokens", "content_tokens", "overhead_tokens", "duplicate"]
+    frame = pd.DataFrame(rows, columns=columns)
+    exact, method = tok.exact, tok.method
+    if kind == "chat":
+        exact, method = _messages_method(tok, approx_fields, False)
+    if backend != "tiktoken":
+        method += f"; {backend} backend"
+    return CorpusCount(
+        items=frame,
+        tokens=int(frame["tokens"].sum()) if len(frame) else 0,
+        distinct_tokens=_scaled(dedup.distinct_tokens, tok),
+        n_items=len(frame),
+        n_distinct=dedup.n_distinct,
+        bytes_total=total_bytes,
+        skipped=tuple(skipped),
+        source=str(source),
+        kind=kind,
+        encoding=tok.encoding,
+        exact=exact,
+        method=method,
+        model=tok.model,
+    )
+
+
+class _NullPool:
+    def __enter__(self) -> _NullPool:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+
+def _count_chat_batch(
+    good: list[_Item],
+    dedup: _DedupCounter,
+    tok: Tokenizer,
+    rows: list[dict[str, Any]],
+    skipped: list[tuple[str, str]],
+    approx_fields: set[str],
+) -> None:
+    parsed: list[tuple[_Item, list[_MessageParts]]] = []
+    for it in good:
+        try:
+            parsed.append((it, [_split_message(m, i) for i, m in enumerate(it.payload or [])]))
+        except ValueError as e:
+            skipped.append((it.item, str(e)))
+    strings = list(dict.fromkeys(s for _, parts in parsed for p in parts for s in _strings_of(p)))
+    counted, _ = dedup(strings)
+    counts = dict(zip(strings, counted, strict=True))
+    for it, parts in parsed:
+        try:
+            msgs = [_assemble(p, i, counts, tok.model) for i, p in enumerate(parts)]
+            tools_tokens = _count_tools(it.tools or [], tok.encoding, lambda s: dedup(s)[0])
+        except ValueError as e:
+            skipped.append((it.item, str(e)))
+            continue
+        for p in parts:
+            approx_fields.update(p.approximate)
+        content = sum(m.content_tokens + m.image_tokens + m.name_tokens + m.other_tokens for m in msgs)
+        total = sum(m.total_tokens for m in msgs) + tools_tokens + REPLY_PRIMING_TOKENS
+        chars = sum(len(s) for p in parts for s in p.content)
+        key = _key(json.dumps(it.payload, sort_keys=True, ensure_ascii=False))
+        dup = key in dedup.conversations
+        dedup.conversations.add(key)
+        rows.append(
+            {
+                "item": it.item,
+                "messages": len(msgs),
+                "chars": chars,
+                "tokens": _scaled(total, tok),
+                "content_tokens": content,
+                "overhead_tokens": total - content,
+                "duplicate": dup,
+            }
+        )
+
+
+# --------------------------------------------------------------------------------------------------
+# Costs
+
+
+def corpus_cost(
+    counts: CorpusCount | Sequence[CorpusCount],
+    models: Sequence[str],
+    *,
+    as_of: Any = None,
+) -> pd.DataFrame:
+    """What the corpus would cost sent as input, and generated as output, on each model.
+
+    Uses the count whose encoding matches each model's tokenizer; when none does, the first
+    count is used and the row is flagged ``exact=False`` with the mismatch in ``method``.
+    Prices come from the cost engine (:func:`explorer.costs.price_usage`).
+    Returns one row per model: model, provider, encoding, tokens, exact, method, input_usd
+    (corpus as input tokens) and output_usd (corpus as output tokens).
+    """
+    from explorer.costs import price_usage
+
+    pool = [counts] if isinstance(counts, CorpusCount) else list(counts)
+    if not pool:
+        raise ValueError("corpus_cost needs at least one CorpusCount")
+    if isinstance(models, str):
+        models = [models]
+    if not models:
+        raise ValueError("corpus_cost needs at least one model")
+    rows = []
+    for m in models:
+        tok = tokenizer_for(m)
+        match = next((c for c in pool if c.encoding == tok.encoding and c.exact), None)
+        match = match or next((c for c in pool if c.encoding == tok.encoding), None)
+        exact, method = tok.exact, tok.method
+        if match is None:
+            match = pool[0]
+            exact = False
+            method = f"estimate: counted with {match.encoding}, {m} uses {tok.encoding}"
+        elif not match.exact:
+            exact, method = (
+                False,
+                match.method if match.method.startswith("estimate:") else f"estimate: {match.method}",
+            )
+        # A count made with a model's own tokenizer still needs this model's estimate factor.
+        tokens = _scaled(match.tokens, tok) if match.exact else match.tokens
+        rows.append(
+            {
+                "model": m,
+                "provider": tok.provider,
+                "encoding": tok.encoding,
+                "tokens": int(tokens),
+                "exact": exact,
+                "method": method,
+            }
+        )
+    table = pd.DataFrame(rows)
+    usage = pd.DataFrame(
+        {
+            "model": [*table["model"], *table["model"]],
+            "input_tokens": [*table["tokens"], *([0] * len(table))],
+            "output_tokens": [*([0] * len(table)), *table["tokens"]],
+        }
+    )
+    priced = price_usage(usage, as_of=as_of) if as_of is not None else price_usage(usage)
+    usd = priced["total_usd"].to_numpy()
+    table["input_usd"] = usd[: len(table)]
+    table["output_usd"] = usd[len(table) :]
+    return table
+
+
+def messages_from_json(text: str, *, where: str = "messages") -> list[dict[str, Any]]:
+    """Parse a chat request from JSON: a list of messages or an object with ``messages``."""
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as e:
+        raise ValueError(f"{where}: not valid JSON ({e.msg} at line {e.lineno})") from None
+    if isinstance(data, Mapping) and "messages" in data:
+        data = data["messages"]
+    if not isinstance(data, list):
+        raise ValueError(f"{where}: expected a list of messages or an object with 'messages'")
+    return data
+
+
+__all__ = [
+    "BACKENDS",
+    "DEFAULT_ENCODING",
+    "KNOWN_ENCODINGS",
+    "CorpusCount",
+    "MessageTokens",
+    "MessagesCount",
+    "TokenCount",
+    "TokenPiece",
+    "Tokenizer",
+    "corpus_cost",
+    "count_by_encoding",
+    "count_corpus",
+    "count_messages",
+    "count_text",
+    "count_tools",
+    "messages_from_json",
+    "token_pieces",
+    "tokenizer_for",
+]

