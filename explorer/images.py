@@ -136,6 +136,7 @@ RULES: dict[str, TileRule | PatchRule] = {
     "o1-pro": _OSERIES,
     "o3": _OSERIES,
     "computer-use-preview": _CUA,
+    "computer-use": _CUA,  # the price table's id for computer-use-preview
     "gpt-image-1": _IMAGE1,
     "gpt-5-mini": _patch("1.62"),
     "gpt-5-nano": _patch("2.46"),
@@ -162,6 +163,8 @@ for _m, _mult in (("gpt-5.4-mini", "1.62"), ("gpt-5.4-nano", "2.46")):
         documented=False,
         note=f"{_m}: not in the guide's tables; budget and multiplier of gpt-5-mini/nano assumed",
     )
+
+_DATED = re.compile(r"-\d{4}-\d{2}-\d{2}$")
 
 _FAMILY_PATTERNS: tuple[tuple[re.Pattern[str], TileRule | PatchRule], ...] = (
     (
@@ -228,10 +231,12 @@ def rule_for(model: str) -> TileRule | PatchRule:
     Raises ``ValueError`` naming the model when no vision rule is known for it.
     """
     canonical = _resolve(model)
-    rule = RULES.get(canonical)
+    # Dated snapshots (gpt-4o-2024-08-06) follow their family's rule.
+    undated = _DATED.sub("", canonical)
+    rule = RULES.get(canonical) or RULES.get(undated)
     if rule is None:
         for pattern, candidate in _FAMILY_PATTERNS:
-            if pattern.match(canonical):
+            if pattern.match(undated):
                 rule = candidate
                 break
     if rule is None:

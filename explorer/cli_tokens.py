@@ -1,0 +1,238 @@
+"""``explorer tokens``: count text, chat requests, images and corpora from the command line.
+
+explorer/cli.py calls :func:`register` on its subparsers. Bad input raises ``ValueError`` with a
+one-line message; ``explorer.cli.main`` prints it as ``error: ...`` and exits 2.
+
+    explorer tokens [--model M | --encoding E] (TEXT | --file F | --messages F.json [--tools F.json])
+    explorer tokens --corpus PATH --model M [--model M2 ...] [--column NAME]
+    explorer tokens --model M --image WxH [--detail low|high|auto|original]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+from explorer import images, tokens
+
+HELP = "count tokens in text, a chat request, an image or a corpus (offline)"
+
+
+def register(subparsers: Any) -> None:
+    """Add the ``tokens`` subcommand to an argparse subparsers object."""
+    p = subparsers.add_parser(
+        "tokens",
+        help=HELP,
+        description=HELP + ". Counts for OpenAI models are exact; other providers get a labelled estimate.",
+    )
+    p.add_argument("text", nargs="?", help="text to count ('-' reads standard input)")
+    p.add_argument(
+        "--model",
+        action="append",
+        metavar="M",
+        help="model name as the price table knows it (repeat with --corpus to compare models)",
+    )
+    p.add_argument(
+        "--encoding", metavar="E", help=f"count with an encoding: {', '.join(tokens.KNOWN_ENCODINGS)}"
+    )
+    src = p.add_mutually_exclusive_group()
+    src.add_argument("--file", metavar="F", help="count the text of a file")
+    src.add_argument("--messages", metavar="FILE.json", help="count a chat request (list of messages)")
+    src.add_argument("--corpus", metavar="PATH", help="count a folder, a CSV/JSON-lines column or a chat log")
+    src.add_argument("--image", metavar="WxH", help="tokens of an image input of W x H pixels")
+    p.add_argument("--tools", metavar="FILE.json", help="tool/function definitions sent with --messages")
+    p.add_argument("--column", metavar="NAME", help="text column of a CSV or JSON-lines corpus")
+    p.add_argument(
+        "--detail", choices=images.DETAILS, default="auto", help="image detail (auto counts as high)"
+    )
+    p.add_argument(
+        "--strict", action="store_true", help="refuse estimates for models without a local tokenizer"
+    )
+    p.add_argument("--backend", choices=tokens.BACKENDS, default="tiktoken", help="corpus counter")
+    p.add_argument("--workers", type=int, default=None, help="threads for corpus counting (default: cores)")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar for corpus counting")
+    p.add_argument("--format", choices=("text", "json"), default="text", help="output format")
+    p.set_defaults(func=run)
+
+
+def _read(path: str, what: str) -> str:
+    p = Path(path)
+    if not p.is_file():
+        raise ValueError(f"{what}: file not found: {path}")
+    try:
+        return p.read_text(encoding="utf-8")
+    except UnicodeDecodeError as e:
+        raise ValueError(f"{what}: {path} is not UTF-8 text (byte {e.start})") from None
+
+
+def _one_model(args: argparse.Namespace) -> str | None:
+    models = args.model or []
+    if len(models) > 1:
+        raise ValueError("give one --model (several are only compared with --corpus)")
+    return models[0] if models else None
+
+
+def _label(exact: bool, method: str) -> str:
+    return "exact" if exact else f"ESTIMATE, {method.removeprefix('estimate: ')}"
+
+
+def _emit(args: argparse.Namespace, payload: dict[str, Any], lines: list[str]) -> None:
+    if args.format == "json":
+        print(json.dumps(payload, ensure_ascii=False, indent=2, default=str))
+    else:
+        print("\n".join(lines))
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run ``explorer tokens``; returns the exit code (0). Bad input raises ``ValueError``."""
+    if args.model and args.encoding:
+        raise ValueError("give --model or --encoding, not both")
+    if args.tools and not args.messages:
+        raise ValueError("--tools goes with --messages")
+    if args.column and not args.corpus:
+        raise ValueError("--column goes with --corpus")
+    chosen = [x for x in ("file", "messages", "corpus", "image") if getattr(args, x)]
+    if args.text is not None and chosen:
+        raise ValueError(f"give TEXT or --{chosen[0]}, not both")
+    if args.corpus:
+        return _run_corpus(args)
+    if args.image:
+        return _run_image(args)
+    if args.messages:
+        return _run_messages(args)
+    if args.file:
+        text = _read(args.file, "--file")
+    elif args.text == "-":
+        text = sys.stdin.read()
+    elif args.text is not None:
+        text = args.text
+    else:
+        raise ValueError("nothing to count: give TEXT, --file, --messages, --corpus or --image")
+    c = tokens.count_text(text, model=_one_model(args), encoding=args.encoding, strict=args.strict)
+    payload = {
+        "tokens": c.tokens,
+        "encoding": c.encoding,
+        "exact": c.exact,
+        "method": c.method,
+        "model": c.model,
+    }
+    who = f"{c.model} " if c.model else ""
+    _emit(args, payload, [f"{c.tokens} tokens ({who}{c.encoding}, {_label(c.exact, c.method)})"])
+    return 0
+
+
+def _run_messages(args: argparse.Namespace) -> int:
+    model = _one_model(args)
+    if model is None:
+        raise ValueError("--messages needs --model: the chat format's overhead depends on the model")
+    messages = tokens.messages_from_json(_read(args.messages, "--messages"), where=args.messages)
+    tool_defs = None
+    if args.tools:
+        try:
+            tool_defs = json.loads(_read(args.tools, "--tools"))
+        except json.JSONDecodeError as e:
+            raise ValueError(f"{args.tools}: not valid JSON ({e.msg} at line {e.lineno})") from None
+        if isinstance(tool_defs, dict) and "tools" in tool_defs:
+            tool_defs = tool_defs["tools"]
+        if not isinstance(tool_defs, list):
+            raise ValueError(f"{args.tools}: expected a list of tool definitions")
+    c = tokens.count_messages(messages, model=model, tools=tool_defs, strict=args.strict)
+    payload = {
+        "tokens": c.tokens,
+        "encoding": c.encoding,
+        "exact": c.exact,
+        "method": c.method,
+        "model": c.model,
+        "tools_tokens": c.tools_tokens,
+        "reply_priming_tokens": c.reply_priming_tokens,
+        "messages": [asdict(m) for m in c.messages],
+    }
+    lines = [f"{c.tokens} prompt tokens ({c.model} {c.encoding}, {_label(c.exact, c.method)})"]
+    lines += [
+        f"  #{m.index} {m.role:<10} content {m.content_tokens:>6}  overhead {m.overhead_tokens:>3}"
+        + (f"  images {m.image_tokens}" if m.image_tokens else "")
+        + f"  total {m.total_tokens:>6}"
+        for m in c.messages
+    ]
+    if c.tools_tokens:
+        lines.append(f"  tools {c.tools_tokens}")
+    lines.append(f"  reply priming {c.reply_priming_tokens}")
+    _emit(args, payload, lines)
+    return 0
+
+
+def _run_image(args: argparse.Namespace) -> int:
+    model = _one_model(args)
+    if model is None:
+        raise ValueError("--image needs --model: image token rules differ by model")
+    w, h = images.parse_size(args.image)
+    r = images.image_tokens(w, h, model=model, detail=args.detail)
+    payload = {"tokens": r.tokens, "exact": r.documented, **asdict(r)}
+    unit = "tiles of 512px" if r.rule == "tile" else "patches of 32px"
+    line = (
+        f"{r.tokens} tokens ({r.model}, {w}x{h} at detail {r.detail_counted}: {r.units} {unit}, "
+        f"resized {r.resized_width_px}x{r.resized_height_px})"
+    )
+    _emit(args, payload, [line] + ([f"  note: {r.note}"] if r.note else []))
+    return 0
+
+
+def _run_corpus(args: argparse.Namespace) -> int:
+    if args.encoding or not args.model:
+        raise ValueError("--corpus needs --model (one or more) so the counts can be priced")
+    models: list[str] = list(dict.fromkeys(args.model))
+    by_encoding: dict[str, tokens.CorpusCount] = {}
+    for m in models:
+        tok = tokens.tokenizer_for(m, strict=args.strict)
+        # One pass per distinct tokenizer: models sharing an encoding share the count.
+        if tok.encoding not in by_encoding:
+            by_encoding[tok.encoding] = tokens.count_corpus(
+                args.corpus,
+                model=m,
+                column=args.column,
+                workers=args.workers,
+                progress=not args.no_progress,
+                backend=args.backend,
+                strict=args.strict,
+            )
+    counts = list(by_encoding.values())
+    costs = tokens.corpus_cost(counts, models)
+    first = counts[0]
+    payload = {
+        "tokens": first.tokens,
+        "source": first.source,
+        "kind": first.kind,
+        "items": first.n_items,
+        "skipped": [{"item": i, "reason": r} for i, r in first.skipped],
+        "counts": [
+            {
+                "encoding": c.encoding,
+                "tokens": c.tokens,
+                "distinct_tokens": c.distinct_tokens,
+                "items": c.n_items,
+                "distinct": c.n_distinct,
+                "exact": c.exact,
+                "method": c.method,
+            }
+            for c in counts
+        ],
+        "costs": costs.to_dict(orient="records"),
+    }
+    lines = [f"{first.source}: {first.n_items} items ({first.kind}), {len(first.skipped)} skipped"]
+    lines += [
+        f"  {c.encoding}: {c.tokens} tokens, {c.n_distinct} distinct strings ({c.distinct_tokens} tokens)"
+        for c in counts
+    ]
+    lines += [f"  skipped {i}: {r}" for i, r in first.skipped[:10]]
+    lines.append(f"  {'model':<28} {'tokens':>12} {'as input $':>12} {'as output $':>12}")
+    for row in costs.itertuples():
+        flag = "" if row.exact else "  (estimate)"
+        lines.append(
+            f"  {row.model:<28} {row.tokens:>12} {row.input_usd:>12.4f} {row.output_usd:>12.4f}{flag}"
+        )
+    _emit(args, payload, lines)
+    return 0
