@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -222,9 +223,7 @@ def _lookup(
     vf = table["valid_from"].to_numpy(dtype="datetime64[ns]")
     vt = table["valid_to"].to_numpy(dtype="datetime64[ns]")
     thr = table["tier_above_input_tokens"].to_numpy()
-    tprov = table["provider"].to_numpy(dtype=object)
-    tmodel = table["model"].to_numpy(dtype=object)
-    ttier = table["service_tier"].to_numpy(dtype=object)
+    groups = table.groupby(["provider", "model", "service_tier"], sort=False, observed=True).indices
     lo_min = np.datetime64("1677-09-22", "ns")
     hi_max = np.datetime64("2262-04-11", "ns")
     for i, c in enumerate(uniques):
@@ -234,7 +233,7 @@ def _lookup(
             continue
         t = _prices.SERVICE_TIERS[t_idx]
         rows = order[bounds[i]:bounds[i + 1]]
-        cand = np.flatnonzero((tprov == p) & (tmodel == m) & (ttier == t))
+        cand = groups.get((p, m, t), np.empty(0, dtype=np.int64))
         if len(cand) == 0:
             _no_price(table, p, m, t, ts[rows[0]], index[rows[0]])
         chosen = np.full(len(rows), -1, dtype=np.int64)
@@ -432,7 +431,12 @@ def cost_of(
     if provider:
         row["provider"] = provider
     frame = pd.DataFrame([row], index=pd.Index(["request"]))
-    return price_usage(frame, as_of=as_of, prices=prices).iloc[0]
+    try:
+        return price_usage(frame, as_of=as_of, prices=prices).iloc[0]
+    except ValueError as exc:
+        # One request: "usage row request, column 'model': ..." says less than "model: ...".
+        msg = re.sub(r"^usage row request(, column '(\w+)')?: ", lambda m: f"{m[2]}: " if m[2] else "", str(exc))
+        raise ValueError(msg) from None
 
 
 def usage_frame(rows: Sequence[Mapping[str, Any]]) -> pd.DataFrame:

@@ -1,0 +1,182 @@
+"""Check a price table (model, input and output USD per 1M tokens, as-of date) against the reference.
+
+For every row that does not match the prices in force on its date, say what the reference says and
+which known price it does match, if any: another model's (o1 at o1-pro's price), the same model's at
+another date (gpt-3.5-turbo at its 2023 launch price), or another of the model's own rates (gpt-image-1's
+image-input rate given as its input rate).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import re
+from pathlib import Path
+
+import pandas as pd
+
+from explorer import paths
+from explorer import prices as _prices
+
+__all__ = ["AUDIT_COLUMNS", "audit_file", "audit_table", "load_price_table", "seed_table"]
+
+AUDIT_SPEC = _prices.CsvSpec(
+    required=("model", "input_usd_per_mtok", "output_usd_per_mtok", "as_of"),
+    optional=("display_name", "section", "described_as", "note"),
+    prices=("input_usd_per_mtok", "output_usd_per_mtok"),
+    dates=("as_of",),
+)
+
+AUDIT_COLUMNS = (
+    "line", "model", "resolved_model", "as_of", "input_usd_per_mtok", "output_usd_per_mtok",
+    "reference_input_usd_per_mtok", "reference_output_usd_per_mtok", "status", "explanation", "matches",
+)
+"""Columns of :func:`audit_table`'s result. ``status`` is ok, wrong, unknown-model or not-yet-priced."""
+
+_RATE_NAMES = {
+    "input_usd_per_mtok": "input",
+    "cached_input_usd_per_mtok": "cached input",
+    "output_usd_per_mtok": "output",
+    "input_image_usd_per_mtok": "image input",
+    "output_image_usd_per_mtok": "image output",
+    "input_audio_usd_per_mtok": "audio input",
+    "output_audio_usd_per_mtok": "audio output",
+}
+
+
+def _same(a: float, b: float) -> bool:
+    return not (math.isnan(a) or math.isnan(b)) and math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-12)
+
+
+def _usd(x: float) -> str:
+    return "n/a" if math.isnan(x) else f"${x:g}"
+
+
+def normalise_name(name: str) -> str:
+    """``"OpenAI o3"`` -> ``"o3"``, ``"GPT-4.1 mini"`` -> ``"gpt-4.1-mini"``, ``"GPT-3.5 Turbo"`` -> ``"gpt-3.5-turbo"``."""
+    n = name.strip().lower()
+    n = re.sub(r"^openai[\s/:-]+", "", n)
+    return re.sub(r"\s+", "-", n)
+
+
+def load_price_table(path: Path | str) -> pd.DataFrame:
+    """Read a CSV to audit (columns model, input_usd_per_mtok, output_usd_per_mtok, as_of)."""
+    df = _prices.read_csv_checked(path, AUDIT_SPEC)
+    if df.empty:
+        raise ValueError(f"{_prices._display_path(path)}: no rows (header only)")
+    for line, row in df.iterrows():
+        if not row["model"]:
+            raise ValueError(f"{_prices._where(path, int(line), 'model')}: empty model name")
+        for col in ("input_usd_per_mtok", "output_usd_per_mtok", "as_of"):
+            if pd.isna(row[col]):
+                raise ValueError(f"{_prices._where(path, int(line), col)}: empty")
+    return df
+
+
+def seed_table() -> pd.DataFrame:
+    """The May-2025 answer this project started from (``data/seed_2025-05-16.csv``), as given."""
+    return load_price_table(paths.SEED_SNAPSHOT_CSV)
+
+
+@dataclasses.dataclass(frozen=True)
+class _Reference:
+    history: pd.DataFrame  # standard tier, base long-context tier, every date
+
+    def at(self, provider: str, model: str, day: pd.Timestamp) -> pd.Series | None:
+        h = self.history
+        rows = h[
+            (h["provider"] == provider) & (h["model"] == model)
+            & (h["valid_from"].isna() | (h["valid_from"] <= day))
+            & (h["valid_to"].isna() | (h["valid_to"] > day))
+        ]
+        return None if rows.empty else rows.iloc[0]
+
+    def matches(self, provider: str, model: str, inp: float, out: float, day: pd.Timestamp) -> list[str]:
+        """Known prices equal to (inp, out): other models that day first, then other dates."""
+        h = self.history[self.history["provider"] == provider]
+        hit = h[
+            (h["input_usd_per_mtok"] - inp).abs().le(1e-9 * max(inp, 1))
+            & (h["output_usd_per_mtok"] - out).abs().le(1e-9 * max(out, 1))
+        ]
+        that_day = hit[
+            (hit["valid_from"].isna() | (hit["valid_from"] <= day)) & (hit["valid_to"].isna() | (hit["valid_to"] > day))
+        ]
+        found: list[str] = []
+        for m in that_day["model"].unique():
+            if m != model:
+                found.append(f"{m} (in force on {day.date()})")
+        for _, r in hit.drop(that_day.index).iterrows():
+            lo = r["valid_from"].date() if pd.notna(r["valid_from"]) else "its launch"
+            hi = f"until {r['valid_to'].date()}" if pd.notna(r["valid_to"]) else "to date"
+            label = "its own price" if r["model"] == model else r["model"]
+            entry = f"{label} from {lo} {hi}"
+            if r["model"] == model:
+                found.insert(0, entry)
+            elif entry not in found:
+                found.append(entry)
+        return found
+
+
+def audit_table(table: pd.DataFrame) -> pd.DataFrame:
+    """One row per input row: ok, or what is wrong and what the given price matches instead."""
+    hist = _prices.price_history()
+    hist = hist[(hist["service_tier"] == "standard") & (hist["tier_above_input_tokens"] == 0)]
+    ref = _Reference(hist.reset_index(drop=True))
+    out = []
+    for line, row in table.iterrows():
+        name = str(row["model"])
+        day = pd.Timestamp(row["as_of"])
+        inp, outp = float(row["input_usd_per_mtok"]), float(row["output_usd_per_mtok"])
+        rec = {
+            "line": line, "model": name, "resolved_model": "", "as_of": day.date().isoformat(),
+            "input_usd_per_mtok": inp, "output_usd_per_mtok": outp,
+            "reference_input_usd_per_mtok": math.nan, "reference_output_usd_per_mtok": math.nan,
+            "status": "", "explanation": "", "matches": "",
+        }
+        try:
+            provider, model = _prices.resolve_model(normalise_name(name))
+        except _prices.UnknownModelError as exc:
+            rec.update(status="unknown-model", explanation=str(exc))
+            out.append(rec)
+            continue
+        rec["resolved_model"] = model
+        r = ref.at(provider, model, day)
+        if r is None:
+            first = hist[(hist["provider"] == provider) & (hist["model"] == model)]["valid_from"].min()
+            since = f" (first priced {first.date()})" if pd.notna(first) else ""
+            rec.update(status="not-yet-priced", explanation=f"{model} had no price on {day.date()}{since}")
+            out.append(rec)
+            continue
+        ri, ro = float(r["input_usd_per_mtok"]), float(r["output_usd_per_mtok"])
+        rec.update(reference_input_usd_per_mtok=ri, reference_output_usd_per_mtok=ro)
+        if _same(inp, ri) and _same(outp, ro):
+            rec.update(status="ok", explanation=f"matches {model} on {day.date()} ({r['source']})")
+            out.append(rec)
+            continue
+        parts = [
+            f"given {_usd(inp)}/{_usd(outp)} per 1M input/output; on {day.date()} {model} cost "
+            f"{_usd(ri)}/{_usd(ro)} ({r['source']})"
+        ]
+        # The same model's other rates (e.g. image-input price quoted as the input price).
+        for given, label, ref_value in ((inp, "input", ri), (outp, "output", ro)):
+            if _same(given, ref_value):
+                continue
+            own = [
+                _RATE_NAMES[c] for c in _RATE_NAMES
+                if c in r.index and _same(given, float(r[c])) and _RATE_NAMES[c] != label
+            ]
+            if own:
+                parts.append(f"the given {label} price is {model}'s {' / '.join(own)} rate")
+        found = ref.matches(provider, model, inp, outp, day)
+        if found:
+            parts.append("the given pair matches " + "; ".join(found[:4]))
+        elif len(parts) == 1:
+            parts.append("the given pair matches no known price")
+        rec.update(status="wrong", explanation=". ".join(parts), matches="; ".join(found))
+        out.append(rec)
+    return pd.DataFrame(out, columns=list(AUDIT_COLUMNS))
+
+
+def audit_file(path: Path | str) -> pd.DataFrame:
+    """:func:`audit_table` of a CSV file."""
+    return audit_table(load_price_table(path))

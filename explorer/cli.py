@@ -1,0 +1,337 @@
+"""The ``explorer`` command line: human tables by default, ``--format csv|json`` for machines.
+
+Exit codes: 0 success, 2 bad input (one line on stderr, no traceback).
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import math
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+__all__ = ["main", "money"]
+
+FORMATS = ("text", "csv", "json")
+
+# Subcommands that live in their own modules register themselves through `register(subparsers)`.
+PLUGIN_MODULES = ("explorer.cli_tokens", "explorer.cli_usage", "explorer.cli_report")
+
+
+class CliError(ValueError):
+    """Bad input that the CLI reports as one line with exit code 2."""
+
+
+def money(x: float) -> str:
+    """``0.0075`` -> ``$0.0075``; ``1.5`` -> ``$1.50``; at least cents, at most 6 decimals."""
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return "n/a"
+    text = f"{x:,.6f}".rstrip("0")
+    whole, _, frac = text.partition(".")
+    return f"${whole}.{frac.ljust(2, '0')}"
+
+
+def _positive_int(name: str) -> Callable[[str], int]:
+    def parse(text: str) -> int:
+        try:
+            value = int(text.replace("_", "").replace(",", ""))
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{name}: {text!r} is not a whole number") from None
+        if value < 0:
+            raise argparse.ArgumentTypeError(f"{name}: {value} is negative")
+        return value
+
+    return parse
+
+
+def _emit(frame: pd.DataFrame, fmt: str, *, money_cols: Sequence[str] = (), extra: dict[str, Any] | None = None,
+          footer: str | None = None, key: str = "rows") -> None:
+    if fmt == "json":
+        payload: dict[str, Any] = dict(extra or {})
+        payload[key] = json.loads(frame.to_json(orient="records", date_format="iso"))
+        print(json.dumps(payload, indent=2))
+    elif fmt == "csv":
+        sys.stdout.write(frame.to_csv(index=False))
+    else:
+        shown = frame.copy()
+        for col in money_cols:
+            if col in shown.columns:
+                shown[col] = shown[col].map(money)
+        if shown.empty:
+            print("(no rows)")
+        else:
+            print(shown.to_string(index=False))
+        if footer:
+            print(footer)
+
+
+# ------------------------------------------------------------------------------------------------ prices
+
+
+def _cmd_prices(args: argparse.Namespace) -> int:
+    from explorer import prices
+
+    table = prices.load_prices(
+        args.as_of, provider=args.provider, model=args.model, service_tier=args.service_tier,
+        overrides=args.overrides,
+    )
+    cols = ["provider", "model", "service_tier", "tier_above_input_tokens", "input_usd_per_mtok",
+            "cached_input_usd_per_mtok", "output_usd_per_mtok", "context_window_tokens", "valid_from", "source"]
+    if args.format == "text":
+        cols = [c for c in cols if c != "source"]
+        shown = table[cols + ["is_override"]].copy()
+        shown["valid_from"] = shown["valid_from"].dt.date.astype("string").fillna("")
+        shown["context_window_tokens"] = shown["context_window_tokens"].astype("string").fillna("")
+        shown["is_override"] = shown["is_override"].map({True: "OVERRIDE", False: ""})
+        shown = shown.rename(columns={"tier_above_input_tokens": "above_tokens", "is_override": "note"})
+        for c in ("input_usd_per_mtok", "cached_input_usd_per_mtok", "output_usd_per_mtok"):
+            shown[c] = shown[c].map(lambda v: "" if pd.isna(v) else f"{v:g}")
+        day = prices._as_timestamp(args.as_of).date()
+        _emit(shown, "text", footer=f"{len(table)} row(s); prices in force on {day}; USD per 1M tokens")
+    else:
+        _emit(table, args.format, extra={"as_of": str(prices._as_timestamp(args.as_of).date())})
+    return 0
+
+
+# ------------------------------------------------------------------------------------------------ cost
+
+
+def read_usage_file(path: str | Path) -> pd.DataFrame:
+    """A usage file (CSV or JSON lines), indexed by line number so errors name the line."""
+    p = Path(path)
+    if not p.exists():
+        raise CliError(f"{p}: file not found")
+    if p.is_dir():
+        raise CliError(f"{p}: is a directory, expected a CSV or JSON-lines file")
+    suffix = p.suffix.lower()
+    try:
+        if suffix in (".jsonl", ".ndjson", ".json"):
+            rows = []
+            with p.open(encoding="utf-8") as fh:
+                for n, line in enumerate(fh, start=1):
+                    if not line.strip():
+                        continue
+                    try:
+                        obj = json.loads(line)
+                    except json.JSONDecodeError as exc:
+                        raise CliError(f"{p}, line {n}: not valid JSON ({exc.msg})") from None
+                    if not isinstance(obj, dict):
+                        raise CliError(f"{p}, line {n}: expected a JSON object per line")
+                    rows.append((n, obj))
+            if not rows:
+                raise CliError(f"{p}: no usage rows")
+            return pd.DataFrame([o for _, o in rows], index=pd.Index([n for n, _ in rows], name="line"))
+        df = pd.read_csv(p, skipinitialspace=True)
+    except UnicodeDecodeError:
+        raise CliError(f"{p}: not UTF-8 text") from None
+    except pd.errors.EmptyDataError:
+        raise CliError(f"{p}: empty file, expected a header row") from None
+    except pd.errors.ParserError as exc:
+        raise CliError(f"{p}: malformed CSV ({str(exc).strip()})") from None
+    if df.empty:
+        raise CliError(f"{p}: no usage rows (header only)")
+    df.index = pd.RangeIndex(2, 2 + len(df), name="line")
+    return df
+
+
+def _cmd_cost(args: argparse.Namespace) -> int:
+    from explorer import costs
+
+    if args.usage:
+        clash = [f"--{n.replace('_', '-')}" for n in ("model", "input_tokens", "output_tokens") if getattr(args, n)]
+        if clash:
+            raise CliError(f"--usage prices a file; drop {', '.join(clash)}")
+        usage = read_usage_file(args.usage)
+        try:
+            priced = costs.price_usage(usage, as_of=args.as_of, overrides=args.overrides,
+                                       skip_unknown=args.skip_unknown)
+        except ValueError as exc:
+            raise CliError(f"{args.usage}: {exc}") from None
+        summary = costs.summarize(priced)
+        show = [c for c in usage.columns if c in ("model", "input_tokens", "cached_input_tokens", "output_tokens",
+                                                   "reasoning_tokens", "service_tier", "timestamp")]
+        cols = ["line", *show, "resolved_model", "total_usd"]
+        table = priced.reset_index().rename(columns={"index": "line"})
+        if "line" not in table.columns:
+            table = table.rename(columns={table.columns[0]: "line"})
+        table = table[cols + (["unpriced_reason"] if "unpriced_reason" in table.columns else [])]
+        extra = {
+            "total_usd": summary.total_usd, "priced_rows": summary.priced_rows,
+            "unpriced_rows": summary.unpriced_rows, "unpriced_models": list(summary.unpriced_models),
+            "components_usd": dict(summary.components_usd),
+        }
+        _emit(table, args.format, money_cols=["total_usd"], extra=extra, footer=summary.describe())
+        return 0
+    missing = [f"--{n.replace('_', '-')}" for n in ("model", "input_tokens", "output_tokens")
+               if getattr(args, n) is None]
+    if missing:
+        raise CliError(f"missing {', '.join(missing)} (or give --usage FILE)")
+    row = costs.cost_of(
+        args.model, args.input_tokens, args.output_tokens, cached_input_tokens=args.cached_tokens,
+        reasoning_tokens=args.reasoning_tokens, service_tier=args.service_tier, as_of=args.as_of,
+        web_search_calls=args.web_search_calls, file_search_calls=args.file_search_calls,
+        prices=_prices_with(args.overrides),
+    )
+    comps = {c: float(row[c]) for c in costs.COMPONENTS}
+    if args.format == "json":
+        print(json.dumps({
+            "model": args.model, "resolved_model": str(row["resolved_model"]),
+            "provider": str(row["resolved_provider"]), "service_tier": str(row["service_tier"]),
+            "as_of": str(_day(args.as_of)), **comps, "total_usd": float(row["total_usd"]),
+            "price_source": str(row["price_source"]), "is_override": bool(row["is_override"]),
+        }, indent=2))
+    elif args.format == "csv":
+        frame = pd.DataFrame([{"model": args.model, "resolved_model": str(row["resolved_model"]), **comps,
+                               "total_usd": float(row["total_usd"])}])
+        sys.stdout.write(frame.to_csv(index=False))
+    else:
+        print(f"{row['resolved_model']} ({row['resolved_provider']}, {row['service_tier']}, prices of {_day(args.as_of)})")
+        for c, v in comps.items():
+            if v:
+                print(f"  {c:<18} {money(v)}")
+        print(f"  {'total_usd':<18} {money(float(row['total_usd']))}")
+        print(f"source: {row['price_source']}{'  [OVERRIDE]' if row['is_override'] else ''}")
+    return 0
+
+
+def _day(as_of: str | None) -> Any:
+    from explorer import prices
+
+    return prices._as_timestamp(as_of).date()
+
+
+def _prices_with(overrides: str | None) -> pd.DataFrame | None:
+    if not overrides:
+        return None
+    from explorer import prices
+
+    return prices.price_history(overrides=overrides)
+
+
+# ------------------------------------------------------------------------------------------------ compare
+
+
+def _cmd_compare(args: argparse.Namespace) -> int:
+    from explorer.compare import rank_models
+
+    ranked = rank_models(
+        args.input_tokens, args.output_tokens, requests=args.requests, cached_input_tokens=args.cached_tokens,
+        reasoning_tokens=args.reasoning_tokens, provider=args.provider, service_tier=args.service_tier,
+        as_of=args.as_of, prices=_prices_with(args.overrides),
+    )
+    if args.limit:
+        ranked = ranked.head(args.limit)
+    cols = ["provider", "model", "cost_per_request_usd", "total_usd", "context_window_tokens"]
+    extra = {"input_tokens": args.input_tokens, "output_tokens": args.output_tokens, "requests": args.requests,
+             "as_of": str(_day(args.as_of))}
+    footer = (f"{len(ranked)} model(s) ranked for {args.requests:,} request(s) of {args.input_tokens:,} input + "
+              f"{args.output_tokens:,} output tokens, prices of {_day(args.as_of)}; models whose context window "
+              f"is too small are left out")
+    frame = ranked if args.format != "text" else ranked[cols]
+    _emit(frame, args.format, money_cols=["cost_per_request_usd", "total_usd"], extra=extra, footer=footer)
+    return 0
+
+
+# ------------------------------------------------------------------------------------------------ audit
+
+
+def _cmd_audit(args: argparse.Namespace) -> int:
+    from explorer.audit import audit_file
+
+    result = audit_file(args.file)
+    counts = result["status"].value_counts().to_dict()
+    extra = {"file": str(args.file), "counts": counts}
+    if args.format == "text":
+        for _, r in result.iterrows():
+            mark = "OK   " if r["status"] == "ok" else "WRONG" if r["status"] == "wrong" else r["status"].upper()
+            print(f"line {r['line']:>3} {mark} {r['model']}: {r['explanation']}")
+        print(", ".join(f"{v} {k}" for k, v in counts.items()))
+    else:
+        _emit(result, args.format, extra=extra)
+    return 0
+
+
+# ------------------------------------------------------------------------------------------------ parser
+
+
+def _add_common(p: argparse.ArgumentParser, *, tier: bool = True) -> None:
+    p.add_argument("--as-of", metavar="DATE", help="prices in force on this day (YYYY-MM-DD; default today)")
+    p.add_argument("--overrides", metavar="CSV", help="a user overrides CSV applied on top of the bundled prices")
+    if tier:
+        p.add_argument("--service-tier", default="standard", choices=["standard", "batch", "flex", "priority"])
+    p.add_argument("--format", default="text", choices=FORMATS, help="text (default), csv or json")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="explorer", description="What will this cost on the OpenAI API, and on the alternatives?")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub.required = True
+
+    p = sub.add_parser("prices", help="the price table in force on a date")
+    p.add_argument("--provider", help="provider id, e.g. openai, anthropic, google")
+    p.add_argument("--model", metavar="PATTERN", help="models whose id contains this text")
+    _add_common(p)
+    p.set_defaults(func=_cmd_prices)
+
+    p = sub.add_parser("cost", help="the cost of one request, or of every row of a usage file")
+    p.add_argument("--model")
+    p.add_argument("--input-tokens", type=_positive_int("--input-tokens"))
+    p.add_argument("--output-tokens", type=_positive_int("--output-tokens"))
+    p.add_argument("--cached-tokens", type=_positive_int("--cached-tokens"), default=0, help="part of input tokens")
+    p.add_argument("--reasoning-tokens", type=_positive_int("--reasoning-tokens"), default=0, help="part of output tokens")
+    p.add_argument("--web-search-calls", type=_positive_int("--web-search-calls"), default=0)
+    p.add_argument("--file-search-calls", type=_positive_int("--file-search-calls"), default=0)
+    p.add_argument("--usage", metavar="FILE", help="CSV or JSON lines with the cost engine's columns")
+    p.add_argument("--skip-unknown", action="store_true", help="list rows with unknown models as unpriced")
+    _add_common(p)
+    p.set_defaults(func=_cmd_cost)
+
+    p = sub.add_parser("compare", help="every model ranked by cost for one workload")
+    p.add_argument("--input-tokens", type=_positive_int("--input-tokens"), required=True)
+    p.add_argument("--output-tokens", type=_positive_int("--output-tokens"), required=True)
+    p.add_argument("--cached-tokens", type=_positive_int("--cached-tokens"), default=0)
+    p.add_argument("--reasoning-tokens", type=_positive_int("--reasoning-tokens"), default=0)
+    p.add_argument("--requests", type=_positive_int("--requests"), default=1)
+    p.add_argument("--provider", action="append", help="repeat to compare several providers")
+    p.add_argument("--limit", type=_positive_int("--limit"), default=0, help="show only the N cheapest")
+    _add_common(p)
+    p.set_defaults(func=_cmd_compare)
+
+    p = sub.add_parser("audit", help="check a price table CSV (model,input_usd_per_mtok,output_usd_per_mtok,as_of)")
+    p.add_argument("file")
+    p.add_argument("--format", default="text", choices=FORMATS)
+    p.set_defaults(func=_cmd_audit)
+
+    for name in PLUGIN_MODULES:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name != name:
+                raise
+            continue
+        module.register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    # argparse exits 2 on usage errors already, with its own one-line message.
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except BrokenPipeError:  # e.g. `explorer prices | head`
+        return 0
+    except (ValueError, OSError) as exc:
+        msg = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        print(f"error: {msg}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())
