@@ -965,11 +965,14 @@ def corpus_cost(
 ) -> pd.DataFrame:
     """What the corpus would cost sent as input, and generated as output, on each model.
 
+    Each item is priced as one request (a file, a row, a conversation), so whole-request
+    long-context tiers apply per item, never to the corpus total as if it were one prompt.
     Uses the count whose encoding matches each model's tokenizer; when none does, the first
     count is used and the row is flagged ``exact=False`` with the mismatch in ``method``.
     Prices come from the cost engine (:func:`explorer.costs.price_usage`).
-    Returns one row per model: model, provider, encoding, tokens, exact, method, input_usd
-    (corpus as input tokens) and output_usd (corpus as output tokens).
+
+    Returns one row per model: model, provider, encoding, requests, tokens, exact, method,
+    input_usd (every item sent as input) and output_usd (every item generated as output).
     """
     from explorer.costs import price_usage
 
@@ -981,44 +984,60 @@ def corpus_cost(
     if not models:
         raise ValueError("corpus_cost needs at least one model")
     rows = []
-    for m in models:
+    usage_parts = []
+    for i, m in enumerate(models):
         tok = tokenizer_for(m)
         match = next((c for c in pool if c.encoding == tok.encoding and c.exact), None)
         match = match or next((c for c in pool if c.encoding == tok.encoding), None)
         exact, method = tok.exact, tok.method
         if match is None:
             match = pool[0]
-            exact = False
-            method = f"estimate: counted with {match.encoding}, {m} uses {tok.encoding}"
+            exact, method = False, f"estimate: counted with {match.encoding}, {m} uses {tok.encoding}"
         elif not match.exact:
-            exact, method = (
-                False,
-                match.method if match.method.startswith("estimate:") else f"estimate: {match.method}",
+            exact = False
+            method = match.method if match.method.startswith("estimate:") else f"estimate: {match.method}"
+        per_item = match.items["tokens"].astype("int64")
+        if match.exact and tok.factor != 1.0:
+            # A count made with an exact tokenizer still needs this model's estimate factor.
+            per_item = per_item.map(lambda n, t=tok: _scaled(int(n), t))
+        # Price is linear within a tier, so items of equal size are priced once and multiplied:
+        # a million-line chat log becomes a few thousand usage rows.
+        sizes = per_item.value_counts()
+        usage_parts.append(
+            pd.DataFrame(
+                {
+                    "row": i,
+                    "n": sizes.to_numpy(),
+                    "model": m,
+                    "input_tokens": sizes.index.to_numpy(),
+                    "output_tokens": 0,
+                }
             )
-        # A count made with a model's own tokenizer still needs this model's estimate factor.
-        tokens = _scaled(match.tokens, tok) if match.exact else match.tokens
+        )
         rows.append(
             {
                 "model": m,
                 "provider": tok.provider,
                 "encoding": tok.encoding,
-                "tokens": int(tokens),
+                "requests": len(per_item),
+                "tokens": int(per_item.sum()),
                 "exact": exact,
                 "method": method,
             }
         )
     table = pd.DataFrame(rows)
-    usage = pd.DataFrame(
-        {
-            "model": [*table["model"], *table["model"]],
-            "input_tokens": [*table["tokens"], *([0] * len(table))],
-            "output_tokens": [*([0] * len(table)), *table["tokens"]],
-        }
+    as_input = pd.concat(usage_parts, ignore_index=True)
+    as_output = as_input.assign(output_tokens=as_input["input_tokens"], input_tokens=0)
+    usage = pd.concat([as_input, as_output], ignore_index=True)
+    priced = price_usage(usage[["model", "input_tokens", "output_tokens"]], as_of=as_of)
+    usd = priced["total_usd"].to_numpy() * usage["n"].to_numpy()
+    half = len(as_input)
+    table["input_usd"] = (
+        pd.Series(usd[:half]).groupby(as_input["row"].to_numpy()).sum().reindex(table.index, fill_value=0.0)
     )
-    priced = price_usage(usage, as_of=as_of) if as_of is not None else price_usage(usage)
-    usd = priced["total_usd"].to_numpy()
-    table["input_usd"] = usd[: len(table)]
-    table["output_usd"] = usd[len(table) :]
+    table["output_usd"] = (
+        pd.Series(usd[half:]).groupby(as_input["row"].to_numpy()).sum().reindex(table.index, fill_value=0.0)
+    )
     return table
 
 
