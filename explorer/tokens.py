@@ -672,6 +672,7 @@ class _Item:
     nbytes: int
     skip_reason: str | None = None
     tools: list[Any] | None = None
+    seq: int = 0
 
 
 def _read_text_file(path: Path) -> tuple[str | None, str | None]:
@@ -800,7 +801,8 @@ def _iter_single(path: Path, bar: Any) -> Iterator[_Item]:
 def _batches(items: Iterable[_Item]) -> Iterator[list[_Item]]:
     batch: list[_Item] = []
     size = 0
-    for it in items:
+    for seq, it in enumerate(items):
+        it.seq = seq
         batch.append(it)
         size += it.nbytes
         if size >= _BATCH_BYTES or len(batch) >= _BATCH_ITEMS:
@@ -844,7 +846,7 @@ def count_corpus(
     if n_workers < 1:
         raise ValueError(f"workers must be at least 1, got {n_workers}")
     rows: list[dict[str, Any]] = []
-    skipped: list[tuple[str, str]] = []
+    skipped: list[tuple[int, str, str]] = []  # (position, item, reason): reported in source order
     total_bytes = 0
     approx_fields: set[str] = set()
     with (
@@ -862,7 +864,7 @@ def count_corpus(
             good = [it for it in batch if it.skip_reason is None and it.payload is not None]
             for it in batch:
                 if it.skip_reason is not None:
-                    skipped.append((it.item, it.skip_reason))
+                    skipped.append((it.seq, it.item, it.skip_reason))
             if kind == "chat":
                 _count_chat_batch(good, dedup, tok, rows, skipped, approx_fields)
             else:
@@ -890,7 +892,7 @@ def count_corpus(
         n_items=len(frame),
         n_distinct=dedup.n_distinct,
         bytes_total=total_bytes,
-        skipped=tuple(skipped),
+        skipped=tuple((item, reason) for _, item, reason in sorted(skipped)),
         source=str(source),
         kind=kind,
         encoding=tok.encoding,
@@ -913,7 +915,7 @@ def _count_chat_batch(
     dedup: _DedupCounter,
     tok: Tokenizer,
     rows: list[dict[str, Any]],
-    skipped: list[tuple[str, str]],
+    skipped: list[tuple[int, str, str]],
     approx_fields: set[str],
 ) -> None:
     parsed: list[tuple[_Item, list[_MessageParts]]] = []
@@ -921,7 +923,7 @@ def _count_chat_batch(
         try:
             parsed.append((it, [_split_message(m, i) for i, m in enumerate(it.payload or [])]))
         except ValueError as e:
-            skipped.append((it.item, str(e)))
+            skipped.append((it.seq, it.item, str(e)))
     strings = list(dict.fromkeys(s for _, parts in parsed for p in parts for s in _strings_of(p)))
     counted, _ = dedup(strings)
     counts = dict(zip(strings, counted, strict=True))
@@ -930,7 +932,7 @@ def _count_chat_batch(
             msgs = [_assemble(p, i, counts, tok.model) for i, p in enumerate(parts)]
             tools_tokens = _count_tools(it.tools or [], tok.encoding, lambda s: dedup(s)[0])
         except ValueError as e:
-            skipped.append((it.item, str(e)))
+            skipped.append((it.seq, it.item, str(e)))
             continue
         for p in parts:
             approx_fields.update(p.approximate)

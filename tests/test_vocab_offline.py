@@ -99,7 +99,7 @@ def test_extracts_verified_file_atomically_and_leaves_environment_alone(home: Pa
 
 
 def test_unknown_encoding_lists_known_ones() -> None:
-    with pytest.raises(ValueError, match="unknown encoding 'p50k_base'.*cl100k_base, o200k_base"):
+    with pytest.raises(ValueError, match=r"unknown encoding 'p50k_base'.*cl100k_base, o200k_base"):
         vocab.get_encoding("p50k_base")
 
 
