@@ -123,6 +123,12 @@ def _timestamps(df: pd.DataFrame, as_of: Any) -> np.ndarray:
     raw = df["timestamp"]
     if pd.api.types.is_numeric_dtype(raw) and not pd.api.types.is_bool_dtype(raw):
         ts = pd.to_datetime(raw, unit="s", utc=True, errors="coerce")
+    elif raw.dtype == object and raw.map(lambda v: isinstance(v, (int, float)) and not isinstance(v, bool)).any():
+        # A mix of epoch seconds and date strings (JSON lines written by different tools).
+        numeric = raw.map(lambda v: isinstance(v, (int, float)) and not isinstance(v, bool))
+        ts = pd.Series(pd.NaT, index=raw.index, dtype="datetime64[ns, UTC]")
+        ts[numeric] = pd.to_datetime(raw[numeric].astype("float64"), unit="s", utc=True, errors="coerce")
+        ts[~numeric] = pd.to_datetime(raw[~numeric], utc=True, errors="coerce", format="mixed")
     else:
         ts = pd.to_datetime(raw, utc=True, errors="coerce", format="mixed")
     bad = ts.isna().to_numpy() & raw.notna().to_numpy()
@@ -173,7 +179,7 @@ class _Resolved:
         return pd.Categorical.from_codes(per_name[self.codes] if len(values) else [], categories=cats)
 
 
-def _resolve(df: pd.DataFrame, skip_unknown: bool) -> _Resolved:
+def _resolve(df: pd.DataFrame, skip_unknown: bool, table: pd.DataFrame) -> _Resolved:
     if "model" not in df.columns:
         raise ValueError(f"usage: missing column 'model' (have: {', '.join(map(str, df.columns))})")
     if "provider" in df.columns:
@@ -185,6 +191,10 @@ def _resolve(df: pd.DataFrame, skip_unknown: bool) -> _Resolved:
     models: list[str | None] = []
     names: list[str] = []
     unknown: dict[str, str] = {}
+    # Models that only the user's overrides know (private or fine-tuned) resolve by exact id.
+    own = table.loc[table["is_override"].to_numpy(dtype=bool), ["provider", "model"]].drop_duplicates()
+    own_ids = {(m.lower(), p): (p, m) for p, m in own.itertuples(index=False)}
+    own_any = {m.lower(): (p, m) for p, m in own.itertuples(index=False)}
     for i, key in enumerate(uniques):
         raw = "" if key is None or (isinstance(key, float) and np.isnan(key)) else str(key)
         name, _, prov = raw.partition("\x00")
@@ -193,7 +203,8 @@ def _resolve(df: pd.DataFrame, skip_unknown: bool) -> _Resolved:
         try:
             if not name:
                 raise _prices.UnknownModelError("", [])
-            p, m = _prices.resolve_model(name, prov or None)
+            hit = own_ids.get((name.lower(), prov)) if prov else own_any.get(name.lower())
+            p, m = hit if hit else _prices.resolve_model(name, prov or None)
         except _prices.UnknownModelError as exc:
             if not skip_unknown:
                 pos = _first(codes == i)
@@ -322,7 +333,7 @@ def price_usage(
             )
     tier = _tiers(usage)
     ts = _timestamps(usage, as_of)
-    res = _resolve(usage, skip_unknown)
+    res = _resolve(usage, skip_unknown, table)
     known = res.known_rows
     idx = _lookup(table, res, tier, ts, ins, usage.index)
     safe = np.where(idx >= 0, idx, 0)

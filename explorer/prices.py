@@ -288,7 +288,7 @@ IMAGE_SPEC = CsvSpec(
 
 def _check_tiers_ascending(df: pd.DataFrame, path: Path, key: Sequence[str]) -> None:
     """Within one model and date range, long-context tiers come in ascending threshold order."""
-    for _, group in df.groupby(list(key), sort=False):
+    for _, group in df.groupby(list(key), sort=False, dropna=False):
         thresholds = group["tier_above_input_tokens"].tolist()
         for i in range(1, len(thresholds)):
             if thresholds[i] <= thresholds[i - 1]:
@@ -1003,15 +1003,17 @@ def resolve_model(name: str, provider: str | None = None) -> tuple[str, str]:
         close = difflib.get_close_matches(provider, sorted(provider_ids), n=3, cutoff=0.5)
         hint = f"; closest known: {', '.join(close)}" if close else ""
         raise ValueError(f"provider: unknown {provider!r}{hint}")
-    for table in (ids, aliases):
-        if key in table and (hit := _pick(table[key], provider)):
-            return hit
-    try:
-        prov, info = snap.find_provider_model(key, None, provider, None)
-        if provider is None or prov.id == provider:
-            return prov.id, info.id
-    except LookupError:
-        pass
+    # OpenAI first: an OpenAI alias ("o3-2025-04-16") beats another provider's model of the same name.
+    for wanted in [provider] if provider else ["openai", None]:
+        for table in (ids, aliases):
+            if key in table and (hit := _pick(table[key], wanted)):
+                return hit
+        try:
+            prov, info = snap.find_provider_model(key, None, wanted, None)
+            if wanted is None or prov.id == wanted:
+                return prov.id, info.id
+        except LookupError:
+            pass
     pool = known_models(provider)
     close = difflib.get_close_matches(key, pool, n=5, cutoff=0.6)
     raise UnknownModelError(raw, close, provider)
