@@ -29,3 +29,12 @@ def user_dir() -> Path:
 def vocab_cache_dir() -> Path:
     """Cache directory the package controls for tiktoken vocabularies."""
     return user_dir() / "tiktoken-cache"
+
+
+SCENARIOS_DIR = DATA_DIR / "scenarios"
+"""Example scenarios shipped with the package (read-only; users save under ``user_scenarios_dir()``)."""
+
+
+def user_scenarios_dir() -> Path:
+    """Where the user's saved scenarios live."""
+    return user_dir() / "scenarios"

@@ -1,0 +1,483 @@
+"""Workload scenarios: one frozen description of "what we send, how often", saved as YAML or JSON.
+
+A :class:`Scenario` is what the dashboard's controls describe, what a report is rendered from and what
+the CLI can price. :func:`scenario_costs` prices one on many models at once (one vectorised call to the
+cost engine), :func:`compare_scenarios` sets several side by side.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import json
+import math
+import os
+import re
+import tempfile
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import yaml
+
+from explorer import costs as _costs
+from explorer import paths
+from explorer import prices as _prices
+
+__all__ = [
+    "DAYS_PER_MONTH",
+    "Scenario",
+    "ScenarioError",
+    "compare_scenarios",
+    "list_scenarios",
+    "load_scenario",
+    "model_key",
+    "model_label",
+    "save_scenario",
+    "scenario_costs",
+]
+
+DAYS_PER_MONTH = 365.25 / 12
+"""Average days in a month: requests per day x this = requests per month."""
+
+PAID_TIERS = ("batch", "flex", "priority")
+
+
+class ScenarioError(ValueError):
+    """A scenario field (or file) that is not valid; the message names the field and, if any, the file."""
+
+
+@dataclasses.dataclass(frozen=True)
+class Scenario:
+    """A workload: request shape, volume and traffic mix. Token counts are per request, volumes per month."""
+
+    name: str
+    """Short name, also the default file name."""
+    description: str = ""
+    """One or two sentences for humans."""
+    models: tuple[str, ...] = ()
+    """Model names to compare (ids, aliases, or ``provider/model``); empty means "let the caller choose"."""
+    input_tokens_per_request: int = 1_000
+    """Prompt tokens per request, cached ones included."""
+    output_tokens_per_request: int = 500
+    """Completion tokens per request, reasoning ones included."""
+    requests_per_month: float = 100_000
+    """Requests in the first month."""
+    cached_input_share: float = 0.0
+    """Share of input tokens served from the prompt cache, 0 to 1."""
+    reasoning_tokens_per_request: int = 0
+    """Hidden reasoning tokens per request (part of the output tokens)."""
+    batch_share: float = 0.0
+    """Share of requests sent through the Batch API, 0 to 1."""
+    flex_share: float = 0.0
+    """Share of requests on the flex tier, 0 to 1."""
+    priority_share: float = 0.0
+    """Share of requests on the priority tier, 0 to 1; the rest is standard."""
+    monthly_growth_rate: float = 0.0
+    """Month-on-month growth of the request volume (0.05 = +5% a month; may be negative, above -1)."""
+    images_per_request: int = 0
+    """Images generated per request, priced per image (``data/image_prices.csv``)."""
+    image_quality: str = "medium"
+    """Quality of generated images (low, medium, high; standard or hd for dall-e)."""
+    image_size: str = "1024x1024"
+    """Size of generated images, WIDTHxHEIGHT in pixels."""
+    monthly_budget_usd: float | None = None
+    """A monthly budget to measure against, or None."""
+    as_of: str | None = None
+    """Price date, YYYY-MM-DD; None means "the caller decides" (the dashboard's date, or today)."""
+
+    def __post_init__(self) -> None:
+        errors = _field_errors(self)
+        if errors:
+            raise ScenarioError(f"scenario {self.name!r}: {errors[0]}")
+
+    @property
+    def requests_per_day(self) -> float:
+        """``requests_per_month`` spread over an average month."""
+        return self.requests_per_month / DAYS_PER_MONTH
+
+    @property
+    def standard_share(self) -> float:
+        """Share of requests on the standard tier (what batch, flex and priority leave)."""
+        return max(0.0, 1.0 - self.batch_share - self.flex_share - self.priority_share)
+
+    @property
+    def cached_input_tokens_per_request(self) -> int:
+        """Cached input tokens per request, rounded to whole tokens as the API counts them."""
+        return round(self.cached_input_share * self.input_tokens_per_request)
+
+    def tier_shares(self) -> dict[str, float]:
+        """Share of requests per service tier, zero shares left out."""
+        shares = {"standard": self.standard_share, "batch": self.batch_share, "flex": self.flex_share,
+                  "priority": self.priority_share}
+        return {t: s for t, s in shares.items() if s > 0}
+
+    def replace(self, **changes: Any) -> Scenario:
+        """A copy with some fields changed (validated like a new one)."""
+        return dataclasses.replace(self, **changes)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain data for YAML or JSON: every field, models as a list."""
+        data = dataclasses.asdict(self)
+        data["models"] = list(self.models)
+        return data
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any], *, source: str | Path | None = None) -> Scenario:
+        """Build from plain data; unknown or mistyped fields raise :class:`ScenarioError` naming them."""
+        where = f"{_display(source)}: " if source is not None else ""
+        if not isinstance(data, Mapping):
+            raise ScenarioError(f"{where}expected a mapping of scenario fields, got {type(data).__name__}")
+        known = {f.name for f in dataclasses.fields(cls)}
+        unknown = sorted(set(map(str, data)) - known)
+        if unknown:
+            raise ScenarioError(
+                f"{where}unknown field(s) {', '.join(map(repr, unknown))}; "
+                f"expected {', '.join(sorted(known))}"
+            )
+        if "name" not in data:
+            raise ScenarioError(f"{where}field 'name': missing")
+        values = dict(data)
+        if isinstance(values.get("models"), str):
+            values["models"] = (values["models"],)
+        elif isinstance(values.get("models"), list | tuple):
+            values["models"] = tuple(values["models"])
+        if isinstance(values.get("as_of"), dt.date):
+            values["as_of"] = values["as_of"].isoformat()
+        obj = object.__new__(cls)
+        for f in dataclasses.fields(cls):
+            default = f.default if f.default is not dataclasses.MISSING else None
+            object.__setattr__(obj, f.name, values.get(f.name, default))
+        errors = _field_errors(obj)
+        if errors:
+            raise ScenarioError(f"{where}{errors[0]}")
+        return cls(**{f.name: getattr(obj, f.name) for f in dataclasses.fields(cls)})
+
+
+_INT_FIELDS = ("input_tokens_per_request", "output_tokens_per_request", "reasoning_tokens_per_request",
+               "images_per_request")
+_SHARE_FIELDS = ("cached_input_share", "batch_share", "flex_share", "priority_share")
+
+
+def _field_errors(s: Scenario) -> list[str]:
+    """Every problem, each naming its field; the first is reported."""
+    errs: list[str] = []
+
+    def number(name: str, value: Any, *, whole: bool = False) -> bool:
+        if isinstance(value, bool) or not isinstance(value, int | float | np.integer | np.floating):
+            errs.append(f"field {name!r}: {value!r} is not a number")
+            return False
+        if not math.isfinite(float(value)):
+            errs.append(f"field {name!r}: {value!r} is not finite")
+            return False
+        if whole and float(value) != int(value):
+            errs.append(f"field {name!r}: {value!r} is not a whole number")
+            return False
+        return True
+
+    if not isinstance(s.name, str) or not s.name.strip():
+        errs.append(f"field 'name': {s.name!r} is not a non-empty text")
+    if not isinstance(s.description, str):
+        errs.append(f"field 'description': {s.description!r} is not text")
+    if not isinstance(s.models, tuple) or not all(isinstance(m, str) and m.strip() for m in s.models):
+        errs.append(f"field 'models': {s.models!r} is not a list of model names")
+    for name in _INT_FIELDS:
+        value = getattr(s, name)
+        if number(name, value, whole=True) and value < 0:
+            errs.append(f"field {name!r}: {value} is negative")
+    if number("requests_per_month", s.requests_per_month) and s.requests_per_month < 0:
+        errs.append(f"field 'requests_per_month': {s.requests_per_month} is negative")
+    for name in _SHARE_FIELDS:
+        value = getattr(s, name)
+        if number(name, value) and not 0 <= value <= 1:
+            errs.append(f"field {name!r}: {value} is not between 0 and 1")
+    if not errs:
+        paid = s.batch_share + s.flex_share + s.priority_share
+        if paid > 1 + 1e-9:
+            errs.append(f"field 'priority_share': batch + flex + priority shares add up to {paid:g}, over 1")
+        if s.reasoning_tokens_per_request > s.output_tokens_per_request:
+            errs.append(
+                f"field 'reasoning_tokens_per_request': {s.reasoning_tokens_per_request} exceeds "
+                f"output_tokens_per_request {s.output_tokens_per_request} (reasoning is part of output)"
+            )
+    if number("monthly_growth_rate", s.monthly_growth_rate) and s.monthly_growth_rate <= -1:
+        errs.append(f"field 'monthly_growth_rate': {s.monthly_growth_rate} would shrink volume below zero")
+    if s.monthly_budget_usd is not None and number("monthly_budget_usd", s.monthly_budget_usd) \
+            and s.monthly_budget_usd < 0:
+        errs.append(f"field 'monthly_budget_usd': {s.monthly_budget_usd} is negative")
+    for name in ("image_quality", "image_size"):
+        if not isinstance(getattr(s, name), str):
+            errs.append(f"field {name!r}: {getattr(s, name)!r} is not text")
+    if s.as_of is not None:
+        try:
+            dt.date.fromisoformat(str(s.as_of))
+        except ValueError:
+            errs.append(f"field 'as_of': {s.as_of!r} is not a date (YYYY-MM-DD)")
+    return errs
+
+
+# --------------------------------------------------------------------------------------------------
+# Files
+
+
+def _display(path: str | Path | None) -> str:
+    return _prices._display_path(path) if path is not None else ""
+
+
+def _slug(name: str) -> str:
+    slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
+    return slug or "scenario"
+
+
+def save_scenario(scenario: Scenario, path: str | Path | None = None, *, overwrite: bool = True) -> Path:
+    """Write ``scenario`` as YAML (or JSON when ``path`` ends in .json); return the path written.
+
+    Default path: ``<user dir>/scenarios/<slug of the name>.yaml``. The file is written to a temporary
+    file in the same folder and moved into place with ``os.replace``, so a crash never leaves a
+    half-written scenario and readers see either the old file or the new one.
+    """
+    target = Path(path) if path is not None else paths.user_scenarios_dir() / f"{_slug(scenario.name)}.yaml"
+    if target.suffix.lower() not in (".yaml", ".yml", ".json"):
+        raise ScenarioError(
+            f"{_display(target)}: unknown scenario format {target.suffix!r}; use .yaml or .json"
+        )
+    if target.exists() and not overwrite:
+        raise ScenarioError(f"{_display(target)}: already exists (pass overwrite=True to replace it)")
+    data = scenario.to_dict()
+    if target.suffix.lower() == ".json":
+        text = json.dumps(data, indent=2) + "\n"
+    else:
+        text = yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return target
+
+
+def load_scenario(path: str | Path) -> Scenario:
+    """Read a YAML or JSON scenario; errors name the file and the field (or the line of a syntax error)."""
+    path = Path(path)
+    where = _display(path)
+    if not path.is_file():
+        raise ScenarioError(f"{where}: file not found")
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise ScenarioError(f"{where}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+    try:
+        data = json.loads(text) if path.suffix.lower() == ".json" else yaml.safe_load(text)
+    except json.JSONDecodeError as exc:
+        raise ScenarioError(f"{where}, line {exc.lineno}: not valid JSON ({exc.msg})") from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = f", line {mark.line + 1}" if mark is not None else ""
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise ScenarioError(f"{where}{line}: not valid YAML ({problem})") from None
+    if data is None:
+        raise ScenarioError(f"{where}: empty file")
+    return Scenario.from_dict(data, source=path)
+
+
+def list_scenarios(*, include_user: bool = True) -> dict[str, Scenario]:
+    """Shipped examples, then the user's saved scenarios (a user file with the same name wins)."""
+    folders = [paths.SCENARIOS_DIR] + ([paths.user_scenarios_dir()] if include_user else [])
+    found: dict[str, Scenario] = {}
+    for folder in folders:
+        if not folder.is_dir():
+            continue
+        for file in sorted(folder.iterdir()):
+            if file.suffix.lower() in (".yaml", ".yml", ".json") and not file.name.startswith("."):
+                scenario = load_scenario(file)
+                found[scenario.name] = scenario
+    return found
+
+
+# --------------------------------------------------------------------------------------------------
+# Costs
+
+
+def model_key(model: str | tuple[str, str]) -> tuple[str, str]:
+    """``(provider, model)`` for a name, alias, ``provider/model`` or an already resolved pair."""
+    if isinstance(model, tuple):
+        return model
+    return _prices.resolve_model(model)
+
+
+def model_label(provider: str, model: str) -> str:
+    """How charts and tables name a model: its id, or ``provider/id`` when another provider owns the id."""
+    try:
+        home = _prices.resolve_model(model)
+    except ValueError:
+        home = None
+    return model if home == (provider, model) else f"{provider}/{model}"
+
+
+def _in_force(table: pd.DataFrame, day: pd.Timestamp) -> pd.DataFrame:
+    return table[
+        (table["valid_from"].isna() | (table["valid_from"] <= day))
+        & (table["valid_to"].isna() | (table["valid_to"] > day))
+    ]
+
+
+COST_COLUMNS = (
+    "provider", "model", "label", "cost_per_request_usd", "monthly_usd", "input_usd", "cached_input_usd",
+    "output_usd", "reasoning_usd", "other_usd", "image_usd", "fits_context", "context_window_tokens",
+    "is_override", "price_source", "note",
+)
+"""Columns of :func:`scenario_costs`; the ``*_usd`` components are per month and sum to ``monthly_usd``."""
+
+
+def scenario_costs(
+    scenario: Scenario,
+    models: Iterable[str | tuple[str, str]] | None = None,
+    *,
+    prices: pd.DataFrame | None = None,
+    as_of: dt.date | str | None = None,
+) -> pd.DataFrame:
+    """What the scenario's first month costs on each model, cheapest first, with its components.
+
+    Traffic is split over service tiers by the scenario's shares; a model that does not offer a tier has
+    that share priced at its standard rate and says so in ``note``. A model that cannot price the
+    workload (not sold on that date, no output price, no per-image price) gets NaN costs and a note,
+    never $0. Models whose context window is smaller than one request have ``fits_context`` False.
+    """
+    table = prices if prices is not None else _prices.price_history()
+    day = _prices._as_timestamp(as_of if as_of is not None else scenario.as_of)
+    keys = list(dict.fromkeys(model_key(m) for m in (models if models is not None else scenario.models)))
+    if not keys:
+        return pd.DataFrame(columns=list(COST_COLUMNS))
+    live = _in_force(table, day)
+    base = live[live["tier_above_input_tokens"] == 0]
+    offered = set(zip(base["provider"], base["model"], base["service_tier"], strict=True))
+    first = base.drop_duplicates(["provider", "model", "service_tier"]).set_index(
+        ["provider", "model", "service_tier"]
+    )
+    shares = scenario.tier_shares() or {"standard": 1.0}
+    notes: dict[tuple[str, str], list[str]] = {k: [] for k in keys}
+    rows: list[dict[str, Any]] = []
+    weights: list[float] = []
+    owners: list[int] = []
+    for i, (prov, model) in enumerate(keys):
+        if (prov, model, "standard") not in offered:
+            notes[(prov, model)].append(f"no price on {day.date()}")
+            continue
+        std = first.loc[(prov, model, "standard")]
+        if scenario.output_tokens_per_request > 0 and pd.isna(std["output_usd_per_mtok"]):
+            notes[(prov, model)].append("no output price (not a text-generation model)")
+            continue
+        if pd.isna(std["input_usd_per_mtok"]):
+            notes[(prov, model)].append("no input price")
+            continue
+        for tier, share in shares.items():
+            use = tier
+            if (prov, model, tier) not in offered:
+                notes[(prov, model)].append(f"no {tier} tier: its {share:.0%} priced at standard")
+                use = "standard"
+            rows.append({
+                "provider": prov, "model": model, "service_tier": use,
+                "input_tokens": scenario.input_tokens_per_request,
+                "output_tokens": scenario.output_tokens_per_request,
+                "cached_input_tokens": scenario.cached_input_tokens_per_request,
+                "reasoning_tokens": scenario.reasoning_tokens_per_request,
+            })
+            weights.append(share)
+            owners.append(i)
+    comps = ("input_usd", "cached_input_usd", "output_usd", "reasoning_usd")
+    per_request = np.full((len(keys), len(comps) + 2), np.nan)  # comps, other, override flag
+    sources: dict[int, str] = {}
+    if rows:
+        priced = _costs.price_usage(pd.DataFrame(rows), as_of=day, prices=table)
+        w = np.asarray(weights)[:, None]
+        main = priced[list(comps)].to_numpy() * w
+        other = (priced["total_usd"].to_numpy() - priced[list(comps)].sum(axis=1).to_numpy())[:, None] * w
+        owner = np.asarray(owners)
+        for i in np.unique(owner):
+            sel = owner == i
+            per_request[i, : len(comps)] = main[sel].sum(axis=0)
+            per_request[i, len(comps)] = other[sel].sum()
+            per_request[i, -1] = float(priced["is_override"].to_numpy()[sel].any())
+            sources[int(i)] = str(priced["price_source"].iloc[int(np.flatnonzero(sel)[0])])
+    image = np.zeros(len(keys))
+    if scenario.images_per_request:
+        img = _prices.load_image_prices(day)
+        lookup = {(r.provider, r.model, r.quality, r.size): r.usd_per_image for r in img.itertuples()}
+        for i, (prov, model) in enumerate(keys):
+            usd = lookup.get((prov, model, scenario.image_quality, scenario.image_size))
+            if usd is None:
+                image[i] = np.nan
+                notes[(prov, model)].append(
+                    f"no per-image price for {scenario.image_quality} {scenario.image_size}"
+                )
+            else:
+                image[i] = scenario.images_per_request * usd
+    volume = scenario.requests_per_month
+    window = []
+    for prov, model in keys:
+        rows_pm = base[(base["provider"] == prov) & (base["model"] == model)]
+        window.append(rows_pm["context_window_tokens"].iloc[0] if len(rows_pm) else pd.NA)
+    window_arr = pd.array(window, dtype="Int64")
+    need = scenario.input_tokens_per_request + scenario.output_tokens_per_request
+    fits = pd.array([pd.NA if pd.isna(w) else bool(w >= need) for w in window_arr], dtype="boolean")
+    for i, k in enumerate(keys):
+        if fits[i] is False:
+            notes[k].append(
+                f"request of {need:,} tokens exceeds the {int(window_arr[i]):,}-token context window"
+            )
+    cost_per_request = per_request[:, : len(comps) + 1].sum(axis=1) + image
+    out = pd.DataFrame({
+        "provider": [k[0] for k in keys],
+        "model": [k[1] for k in keys],
+        "label": [model_label(*k) for k in keys],
+        "cost_per_request_usd": cost_per_request,
+        "monthly_usd": cost_per_request * volume,
+        **{c: per_request[:, j] * volume for j, c in enumerate(comps)},
+        "other_usd": per_request[:, len(comps)] * volume,
+        "image_usd": image * volume,
+        "fits_context": fits,
+        "context_window_tokens": window_arr,
+        "is_override": per_request[:, -1] == 1.0,
+        "price_source": [sources.get(i, "") for i in range(len(keys))],
+        "note": ["; ".join(dict.fromkeys(notes[k])) for k in keys],
+    })
+    out = out.sort_values(["monthly_usd", "provider", "model"], kind="stable", na_position="last")
+    return out.reset_index(drop=True)
+
+
+def compare_scenarios(
+    scenarios: Sequence[Scenario],
+    models: Iterable[str | tuple[str, str]] | None = None,
+    *,
+    prices: pd.DataFrame | None = None,
+    as_of: dt.date | str | None = None,
+) -> pd.DataFrame:
+    """One row per scenario: volume, request shape, cheapest model and its monthly cost, and the cost on
+    every model compared (columns ``<label> monthly_usd``). ``models`` overrides each scenario's own list."""
+    table = prices if prices is not None else _prices.price_history()
+    records: list[dict[str, Any]] = []
+    for sc in scenarios:
+        costs = scenario_costs(sc, models, prices=table, as_of=as_of)
+        ok = costs[costs["monthly_usd"].notna() & costs["fits_context"].fillna(True).astype(bool)]
+        rec: dict[str, Any] = {
+            "scenario": sc.name,
+            "requests_per_month": sc.requests_per_month,
+            "input_tokens_per_request": sc.input_tokens_per_request,
+            "output_tokens_per_request": sc.output_tokens_per_request,
+            "cached_input_share": sc.cached_input_share,
+            "as_of": str(_prices._as_timestamp(as_of if as_of is not None else sc.as_of).date()),
+            "cheapest_model": ok["label"].iloc[0] if len(ok) else None,
+            "cheapest_monthly_usd": float(ok["monthly_usd"].iloc[0]) if len(ok) else math.nan,
+        }
+        for row in costs.itertuples():
+            rec[f"{row.label} monthly_usd"] = row.monthly_usd
+        records.append(rec)
+    return pd.DataFrame(records)
