@@ -673,6 +673,7 @@ class _Item:
     skip_reason: str | None = None
     tools: list[Any] | None = None
     seq: int = 0
+    key: bytes | None = None
 
 
 def _read_text_file(path: Path) -> tuple[str | None, str | None]:
@@ -715,7 +716,7 @@ def _iter_csv(path: Path, column: str, bar: Any) -> Iterator[_Item]:
             yield _Item(f"row {row}", value, len(value.encode("utf-8")))
 
 
-def _json_lines(path: Path, bar: Any) -> Iterator[tuple[int, Any, int]]:
+def _json_lines(path: Path, bar: Any) -> Iterator[tuple[int, Any, bytes]]:
     bar.total = path.stat().st_size
     bar.refresh()
     with path.open("rb") as f:
@@ -724,13 +725,14 @@ def _json_lines(path: Path, bar: Any) -> Iterator[tuple[int, Any, int]]:
                 bar.update(len(raw))
                 continue
             try:
-                yield lineno, json.loads(raw), len(raw)
+                yield lineno, json.loads(raw), raw
             except json.JSONDecodeError as e:
                 raise ValueError(f"{path}: line {lineno} is not valid JSON ({e.msg})") from None
 
 
 def _iter_jsonl_column(path: Path, column: str, bar: Any) -> Iterator[_Item]:
-    for lineno, obj, nbytes in _json_lines(path, bar):
+    for lineno, obj, raw in _json_lines(path, bar):
+        nbytes = len(raw)
         if not isinstance(obj, Mapping) or column not in obj:
             raise ValueError(f"{path}: line {lineno} has no field {column!r}")
         value = obj[column]
@@ -745,13 +747,16 @@ def _iter_jsonl_column(path: Path, column: str, bar: Any) -> Iterator[_Item]:
 
 
 def _iter_chat(path: Path, bar: Any) -> Iterator[_Item]:
-    for lineno, obj, nbytes in _json_lines(path, bar):
+    for lineno, obj, raw in _json_lines(path, bar):
+        nbytes = len(raw)
         msgs = obj.get("messages") if isinstance(obj, Mapping) else None
         if not isinstance(msgs, list):
             yield _Item(f"line {lineno}", None, nbytes, "no 'messages' list")
         else:
             tools = obj.get("tools") if isinstance(obj.get("tools"), list) else None
-            yield _Item(f"line {lineno}", msgs, nbytes, tools=tools)
+            # The raw line identifies a repeated conversation without re-serialising it.
+            key = hashlib.blake2b(raw.strip(), digest_size=16).digest()
+            yield _Item(f"line {lineno}", msgs, nbytes, tools=tools, key=key)
 
 
 def _first_json(path: Path) -> Any:
@@ -939,7 +944,7 @@ def _count_chat_batch(
         content = sum(m.content_tokens + m.image_tokens + m.name_tokens + m.other_tokens for m in msgs)
         total = sum(m.total_tokens for m in msgs) + tools_tokens + REPLY_PRIMING_TOKENS
         chars = sum(len(s) for p in parts for s in p.content)
-        key = _key(json.dumps(it.payload, sort_keys=True, ensure_ascii=False))
+        key = it.key
         dup = key in dedup.conversations
         dedup.conversations.add(key)
         rows.append(

@@ -207,3 +207,17 @@ def test_counts_in_a_process_with_no_network_and_match_tiktoken(tmp_path: Path) 
     assert out["via_registry"] == out["ours"]["o200k_base"][1]
     if cut:
         assert out["network"] == "down"
+
+
+@pytest.mark.parametrize(
+    "data",
+    [b"aGVsbG8= 0\nd29ybGQ= 1\n", b"aGVsbG8= 0\nd29ybGQ= 1", b"aGVsbG8= 0\n\nd29ybGQ= 1\n"],
+    ids=["fast path", "no final newline", "blank line"],
+)
+def test_parse_ranks(data: bytes) -> None:
+    assert vocab.parse_ranks(data) == {b"hello": 0, b"world": 1}
+
+
+def test_parse_ranks_names_the_bad_line() -> None:
+    with pytest.raises(vocab.VocabularyError, match=r"x\.tiktoken: line 2 is not '<base64> <rank>'"):
+        vocab.parse_ranks(b"aGVsbG8= 0\nbad\n", source="x.tiktoken")

@@ -1,0 +1,286 @@
+"""Token-counting throughput and cold start, printed as a table.
+
+    python benchmarks/bench_tokens.py            # ~40 MB of Python source + a synthetic chat log
+    python benchmarks/bench_tokens.py --quick    # ~5 MB, one repeat
+
+Every counter runs on the same text. The corpus is built deterministically from the ``.py`` files
+of this interpreter's site-packages (sorted by path, UTF-8 only, until the size target), written to
+a temporary folder so ``count_corpus`` reads real files. Throughput is UTF-8 megabytes per second,
+best of the repeats; "x base" is the ratio to tiktoken's ``encode_ordinary`` in a loop. Optional
+counters (tokencost, toktok-rs, riptoken) are skipped when not installed; each one's per-file counts
+are compared with tiktoken's, which stays the reference.
+
+Nothing here touches the network: vocabularies come from explorer.vocab, and tiktoken's own
+registry is pointed at them before tokencost runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import subprocess
+import sys
+import sysconfig
+import tempfile
+import time
+from collections.abc import Callable
+from importlib import metadata
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from explorer import tokens, vocab  # noqa: E402
+
+ENCODING = "cl100k_base"  # gpt-4's; toktok, riptoken and tiktoken all ship or read it
+MODEL = "gpt-4"
+
+
+def build_corpus(target_bytes: int) -> list[tuple[str, str]]:
+    """(relative path, text) of site-packages .py files, in path order, up to ``target_bytes``."""
+    root = Path(sysconfig.get_paths()["purelib"])
+    out: list[tuple[str, str]] = []
+    size = 0
+    for p in sorted(root.rglob("*.py")):
+        try:
+            text = p.read_text(encoding="utf-8")
+        except (UnicodeDecodeError, OSError):
+            continue
+        out.append((p.relative_to(root).as_posix(), text))
+        size += len(text.encode("utf-8"))
+        if size >= target_bytes:
+            break
+    return out
+
+
+def build_chat_log(path: Path, corpus: list[tuple[str, str]], conversations: int) -> int:
+    """A JSON-lines chat log where every request resends one of 5 long system prompts; returns bytes."""
+    rng = random.Random(7)
+    snippets = [t[:1500] for _, t in corpus if len(t) > 200][:2000]
+    systems = [
+        f"You are support bot #{i}. Follow the policy below exactly.\n" + snippets[i] * 2 for i in range(5)
+    ]
+    with path.open("w", encoding="utf-8") as f:
+        for _ in range(conversations):
+            turns = [{"role": "system", "content": rng.choice(systems)}]
+            for _ in range(rng.randint(1, 3)):
+                turns.append({"role": "user", "content": rng.choice(snippets)[: rng.randint(50, 600)]})
+                turns.append({"role": "assistant", "content": rng.choice(snippets)[: rng.randint(50, 400)]})
+            f.write(json.dumps({"messages": turns}) + "\n")
+    return path.stat().st_size
+
+
+def best_of(repeats: int, fn: Callable[[], object]) -> tuple[float, object]:
+    best, result = float("inf"), None
+    for _ in range(repeats):
+        t = time.perf_counter()
+        result = fn()
+        best = min(best, time.perf_counter() - t)
+    return best, result
+
+
+def version(dist: str) -> str:
+    try:
+        return metadata.version(dist)
+    except metadata.PackageNotFoundError:
+        return "not installed"
+
+
+def cold_start_ms(code: str, env: dict[str, str], repeats: int) -> float:
+    """Wall time of a fresh interpreter running ``code`` minus a bare interpreter, best of repeats."""
+
+    def run(c: str) -> float:
+        t = time.perf_counter()
+        subprocess.run([sys.executable, "-c", c], env=env, check=True, cwd=REPO)
+        return time.perf_counter() - t
+
+    bare = min(run("pass") for _ in range(repeats))
+    return 1000 * (min(run(code) for _ in range(repeats)) - bare)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--quick", action="store_true", help="~5 MB corpus, one repeat")
+    ap.add_argument("--mb", type=float, default=None, help="corpus size in MB (default 40, quick 5)")
+    args = ap.parse_args()
+    mb = args.mb or (5 if args.quick else 40)
+    repeats = 1 if args.quick else 3
+    workers = os.cpu_count() or 1
+
+    home = tempfile.mkdtemp(prefix="bench-home-")
+    os.environ["EXPLORER_HOME"] = home  # this benchmark process only
+    vocab.install_into_tiktoken()  # tokencost calls tiktoken.encoding_for_model: serve it offline
+    enc = vocab.get_encoding(ENCODING)
+    tokens.tokenizer_for(MODEL)  # load the price table's resolver outside the timings, like the vocabulary
+
+    corpus = build_corpus(int(mb * 1e6))
+    texts = [t for _, t in corpus]
+    nbytes = sum(len(t.encode("utf-8")) for t in texts)
+    work = Path(tempfile.mkdtemp(prefix="bench-corpus-"))
+    for rel, text in corpus:
+        dest = work / "src" / rel
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        dest.write_text(text, encoding="utf-8")
+    print(f"corpus: {len(texts)} Python files, {nbytes / 1e6:.1f} MB; {workers} cores; encoding {ENCODING}")
+    print(
+        f"versions: tiktoken {version('tiktoken')}, tokencost {version('tokencost')}, "
+        f"toktok-rs {version('toktok-rs')}, riptoken {version('riptoken')}"
+    )
+
+    reference: list[int] = []
+    rows: list[tuple[str, float, str]] = []
+
+    def bench(name: str, fn: Callable[[], list[int]]) -> None:
+        try:
+            secs, counts = best_of(repeats, fn)
+        except ImportError as e:
+            rows.append((name, float("nan"), f"skipped: {e.name} not installed"))
+            return
+        assert isinstance(counts, list)
+        if not reference:
+            reference.extend(counts)
+        same = sum(a == b for a, b in zip(counts, reference, strict=True))
+        rows.append((name, nbytes / 1e6 / secs, f"{same}/{len(reference)} files equal tiktoken"))
+
+    bench("tiktoken encode_ordinary loop", lambda: [len(enc.encode_ordinary(t)) for t in texts])
+    bench(
+        f"tiktoken encode_ordinary_batch ({workers} threads)",
+        lambda: [len(x) for x in enc.encode_ordinary_batch(texts, num_threads=workers)],
+    )
+
+    def tokencost_counts() -> list[int]:
+        import tokencost
+
+        # tokencost uses encode() (special tokens raise), so it is given the same ordinary text
+        return [tokencost.count_string_tokens(t, MODEL) for t in texts]
+
+    bench("tokencost count_string_tokens", tokencost_counts)
+
+    def corpus_counts(backend: str, w: int) -> Callable[[], list[int]]:
+        def run() -> list[int]:
+            c = tokens.count_corpus(work, model=MODEL, progress=False, workers=w, backend=backend)  # type: ignore[arg-type]
+            by_item = dict(zip(c.items["item"], c.items["tokens"], strict=True))
+            return [int(by_item["src/" + rel]) for rel, _ in corpus]
+
+        return run
+
+    bench("explorer count_corpus (tiktoken, 1 thread, reads files)", corpus_counts("tiktoken", 1))
+    bench(
+        f"explorer count_corpus (tiktoken, {workers} threads, reads files)",
+        corpus_counts("tiktoken", workers),
+    )
+
+    def toktok_counts(threads: int) -> Callable[[], list[int]]:
+        def run() -> list[int]:
+            import toktok
+
+            return list(toktok.batch_count(texts, ENCODING, threads=threads))
+
+        return run
+
+    try:
+        import toktok
+
+        toktok.batch_count(["warm-up"], ENCODING)  # loads its compiled-in vocabulary outside the timing
+    except ImportError:
+        pass
+    bench("toktok-rs batch_count (1 thread)", toktok_counts(1))
+    bench(f"toktok-rs batch_count ({workers} threads)", toktok_counts(workers))
+    bench(f"explorer count_corpus (toktok, {workers} threads, reads files)", corpus_counts("toktok", workers))
+
+    try:
+        import riptoken
+
+        spec = vocab.SPECS[ENCODING]
+        # Built from our verified vocabulary, outside the timing (riptoken ships none of its own).
+        core = riptoken.CoreBPE(
+            vocab.parse_ranks(vocab.vocab_bytes(ENCODING)), spec.special_tokens, spec.pat_str
+        )
+        bench("riptoken encode_ordinary loop", lambda: [len(core.encode_ordinary(t)) for t in texts])
+        bench("riptoken encode_ordinary_batch", lambda: [len(x) for x in core.encode_ordinary_batch(texts)])
+    except ImportError:
+        rows.append(("riptoken", float("nan"), "skipped: not installed"))
+
+    base = rows[0][1]
+    print(f"\n{'counter':<62} {'MB/s':>8} {'x base':>7}  exactness")
+    for name, mbps, note in rows:
+        ratio = mbps / base if mbps == mbps else float("nan")
+        print(f"{name:<62} {mbps:>8.1f} {ratio:>7.2f}  {note}")
+
+    # Chat log: the naive way encodes every message of every request; count_corpus encodes each
+    # distinct string once.
+    chat = work / "chat.jsonl"
+    chat_bytes = build_chat_log(chat, corpus, 2000 if args.quick else 10000)
+
+    def naive() -> int:
+        total = 0
+        with chat.open(encoding="utf-8") as f:
+            for line in f:
+                for m in json.loads(line)["messages"]:
+                    total += tokens.TOKENS_PER_MESSAGE + len(enc.encode_ordinary(m["role"]))
+                    total += len(enc.encode_ordinary(m["content"]))
+                total += tokens.REPLY_PRIMING_TOKENS
+        return total
+
+    t_naive, n_naive = best_of(repeats, naive)
+    t_dedup, c = best_of(
+        repeats, lambda: tokens.count_corpus(chat, model=MODEL, progress=False, workers=workers)
+    )
+    assert n_naive == c.tokens, (n_naive, c.tokens)  # type: ignore[union-attr]
+    print(
+        f"\nchat log: {c.n_items} conversations, {chat_bytes / 1e6:.1f} MB, {c.tokens} tokens, "  # type: ignore[union-attr]
+        f"{c.n_distinct} distinct strings ({c.distinct_tokens} tokens encoded)"
+    )  # type: ignore[union-attr]
+    naive_label = "naive: parse + encode every message (tiktoken loop)"
+    print(f"{naive_label:<62} {chat_bytes / 1e6 / t_naive:>8.1f} {1.0:>7.2f}")
+    print(
+        f"{'explorer count_corpus (tiktoken, dedup)':<62} {chat_bytes / 1e6 / t_dedup:>8.1f} "
+        f"{t_naive / t_dedup:>7.2f}  same total"
+    )
+    try:
+        t_tt, ct = best_of(
+            repeats,
+            lambda: tokens.count_corpus(chat, model=MODEL, progress=False, workers=workers, backend="toktok"),
+        )
+        assert ct.tokens == n_naive  # type: ignore[union-attr]
+        print(
+            f"{'explorer count_corpus (toktok, dedup)':<62} {chat_bytes / 1e6 / t_tt:>8.1f} "
+            f"{t_naive / t_tt:>7.2f}  same total"
+        )
+    except ValueError as e:  # toktok-rs not installed
+        print(f"explorer count_corpus (toktok, dedup): skipped: {e}")
+
+    # Cold start: first count in a fresh process. "extract" starts from an empty EXPLORER_HOME
+    # (gunzip + SHA-256 + atomic write + parse); "cached" re-verifies the cached file and parses it.
+    code = "from explorer import tokens; tokens.count_text('hello', model='gpt-4o')"
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    n = 1 if args.quick else 3
+    cold_homes = [tempfile.mkdtemp(prefix="bench-cold-") for _ in range(n)]
+    extract = []
+    for h in cold_homes:
+        extract.append(cold_start_ms(code, {**env, "EXPLORER_HOME": h}, 1))
+    cached = cold_start_ms(code, {**env, "EXPLORER_HOME": home}, n)
+    imports = cold_start_ms("from explorer import tokens", {**env, "EXPLORER_HOME": home}, n)
+    tk = cold_start_ms(
+        "import tiktoken; tiktoken.get_encoding('o200k_base').encode_ordinary('hello')",
+        {**env, **vocab.tiktoken_cache_env()},
+        n,
+    )
+    print("\ncold start (first count in a fresh process, ms above a bare interpreter)")
+    print(f"  explorer, empty cache (extract + verify + parse o200k_base): {min(extract):7.0f}")
+    print(f"  explorer, cached vocabulary (verify + parse):                {cached:7.0f}")
+    print(f"    of which importing explorer.tokens (pandas, prices):       {imports:7.0f}")
+    print(f"  tiktoken.get_encoding from the same cache (reference):       {tk:7.0f}")
+    try:
+        import toktok
+
+        tt = cold_start_ms("import toktok; toktok.batch_count(['hello'], 'o200k_base')", env, n)
+        print(f"  toktok-rs (vocabulary compiled in, not hash-checked):        {tt:7.0f}")
+    except ImportError:
+        pass
+
+
+if __name__ == "__main__":
+    main()
