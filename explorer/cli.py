@@ -9,6 +9,7 @@ import argparse
 import importlib
 import json
 import math
+import re
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -152,7 +153,9 @@ def _cmd_cost(args: argparse.Namespace) -> int:
             priced = costs.price_usage(usage, as_of=args.as_of, overrides=args.overrides,
                                        skip_unknown=args.skip_unknown)
         except ValueError as exc:
-            raise CliError(f"{args.usage}: {exc}") from None
+            # The frame is indexed by line number: "usage row 7" is line 7 of the file.
+            msg = re.sub(r"^usage: ", "", re.sub(r"^usage row ", "line ", str(exc)))
+            raise CliError(f"{args.usage}, {msg}") from None
         summary = costs.summarize(priced)
         show = [c for c in usage.columns if c in ("model", "input_tokens", "cached_input_tokens", "output_tokens",
                                                    "reasoning_tokens", "service_tier", "timestamp")]

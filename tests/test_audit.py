@@ -1,0 +1,86 @@
+"""The audit explains every wrong row of the seed's May-2025 table."""
+
+from __future__ import annotations
+
+import pytest
+
+from explorer import audit_file, audit_table, seed_table
+from explorer.audit import normalise_name
+
+
+@pytest.fixture(scope="module")
+def seed_audit():
+    return audit_table(seed_table()).set_index("model")
+
+
+def test_seed_rows_that_are_right(seed_audit) -> None:
+    ok = set(seed_audit.index[seed_audit["status"] == "ok"])
+    assert ok == {"GPT-4o", "GPT-4o mini", "GPT-4.1", "GPT-4.1 mini", "GPT-4.1 nano", "OpenAI o3", "OpenAI o3-mini"}
+
+
+def test_gpt35_is_its_2023_launch_price(seed_audit) -> None:
+    r = seed_audit.loc["GPT-3.5 Turbo"]
+    assert r["status"] == "wrong"
+    assert (r["reference_input_usd_per_mtok"], r["reference_output_usd_per_mtok"]) == (0.5, 1.5)
+    assert "its own price from 2023-03-01 until 2023-06-13" in r["explanation"]
+
+
+def test_o1_is_o1_pro_price(seed_audit) -> None:
+    r = seed_audit.loc["OpenAI o1"]
+    assert r["status"] == "wrong"
+    assert (r["reference_input_usd_per_mtok"], r["reference_output_usd_per_mtok"]) == (15, 60)
+    assert r["matches"].startswith("o1-pro (in force on 2025-05-16)")
+
+
+def test_gpt_image_input_is_its_image_input_rate(seed_audit) -> None:
+    r = seed_audit.loc["GPT-image-1"]
+    assert r["status"] == "wrong"
+    assert r["reference_input_usd_per_mtok"] == 5
+    assert "gpt-image-1's image input rate" in r["explanation"]
+
+
+def test_every_wrong_row_is_explained(seed_audit) -> None:
+    wrong = seed_audit[seed_audit["status"] != "ok"]
+    assert len(wrong) == 3
+    assert not wrong["explanation"].str.contains("matches no known price").any()
+
+
+@pytest.mark.parametrize(
+    ("given", "expected"),
+    [("OpenAI o3", "o3"), ("GPT-4.1 mini", "gpt-4.1-mini"), ("GPT-3.5 Turbo", "gpt-3.5-turbo"), ("gpt-4o", "gpt-4o")],
+)
+def test_normalise_name(given: str, expected: str) -> None:
+    assert normalise_name(given) == expected
+
+
+def test_any_table_and_other_dates(write_csv) -> None:
+    path = write_csv(
+        "t.csv",
+        """
+model,input_usd_per_mtok,output_usd_per_mtok,as_of
+gpt-4o,5,15,2024-06-01
+gpt-4o,5,15,2025-01-01
+gpt-5,1.25,10,2024-01-01
+no-such-model,1,1,2025-01-01
+o3,7,7,2025-05-16
+""",
+    )
+    r = audit_file(path)
+    assert r["status"].tolist() == ["ok", "wrong", "not-yet-priced", "unknown-model", "wrong"]
+    assert "gpt-4o-2024-05-13" in r["matches"].iloc[1]
+    assert "its own price from 2024-05-13 until 2024-10-02" in r["matches"].iloc[1]
+    assert "matches no known price" in r["explanation"].iloc[4]
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("model,input_usd_per_mtok,output_usd_per_mtok\ngpt-4o,1,1\n", "missing column(s) 'as_of'"),
+        ("model,input_usd_per_mtok,output_usd_per_mtok,as_of\n", "no rows (header only)"),
+        ("model,input_usd_per_mtok,output_usd_per_mtok,as_of\ngpt-4o,x,1,2025-01-01\n", "line 2, column 'input_usd_per_mtok'"),
+        ("model,input_usd_per_mtok,output_usd_per_mtok,as_of\ngpt-4o,1,1,\n", "line 2, column 'as_of': empty"),
+    ],
+)
+def test_bad_tables(write_csv, text: str, message: str) -> None:
+    with pytest.raises(ValueError, match=message.replace("(", r"\(").replace(")", r"\)")):
+        audit_file(write_csv("t.csv", text))
