@@ -1,0 +1,1566 @@
+"""Real usage: import exports, price them, re-price them under other choices, reconcile with the bill.
+
+Importers (every one returns a validated frame or raises one ``ValueError`` naming file, row and column;
+they never write anything):
+
+- :func:`read_usage` -- the OpenAI Usage API *completions* export (JSON pages ``{object: "page", data:
+  [buckets], has_more, next_page}``, one page per file, a JSON list of pages or one page per JSON line),
+  its CSV form, or a generic request log (CSV, JSON lines or Parquet, one row per request, the cost
+  engine's columns). Column names are matched through :data:`COLUMN_ALIASES` (case, spaces and dashes
+  ignored) and an optional ``mapping={"their header": "canonical_name"}``.
+- :func:`read_costs` -- the Costs API export (``amount {value, currency}``, ``line_item``, ``project_id``,
+  daily buckets) or its CSV form: the billed side.
+- :func:`load` -- any mix of the above, sorted by kind.
+
+Analysis: :func:`price` (per-request long-context tiers even for aggregated buckets), :func:`cost_by`,
+:func:`what_if`, :func:`savings_table`, :func:`reconcile`.
+
+Scale: :func:`price_file` streams a big log (Parquet row groups, CSV or JSON-lines chunks) with bounded
+memory; :func:`price_dask` runs the same pricing per partition of a ``dask.dataframe``::
+
+    import dask.dataframe as dd
+    from distributed import Client, LocalCluster          # pip install distributed (same version as dask)
+    with LocalCluster(processes=False) as cluster, Client(cluster):
+        ddf = dd.read_parquet("requests-*.parquet")
+        priced = price_dask(ddf)                           # lazy; one price_usage call per partition
+        by_model = priced.groupby("resolved_model", observed=True)["total_usd"].sum().compute()
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import difflib
+import json
+import math
+import re
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+
+from explorer import costs as _costs
+from explorer import prices as _prices
+
+__all__ = [
+    "BREAKDOWNS",
+    "COLUMN_ALIASES",
+    "COST_COLUMN_ALIASES",
+    "DEFAULT_TARGETS",
+    "FilePricing",
+    "Imported",
+    "cost_by",
+    "detect_kind",
+    "line_items",
+    "load",
+    "price",
+    "price_dask",
+    "price_file",
+    "read_costs",
+    "read_usage",
+    "reconcile",
+    "savings_table",
+    "what_if",
+]
+
+COUNT_COLUMNS: tuple[str, ...] = tuple(_costs.COUNT_COLUMNS)
+"""Token and call counts the cost engine prices (input_tokens and output_tokens are required)."""
+
+GROUP_COLUMNS: tuple[str, ...] = ("project_id", "user_id", "api_key_id")
+"""Grouping fields of the Usage API; missing (not grouped) values stay NA."""
+
+COLUMN_ALIASES: dict[str, tuple[str, ...]] = {
+    "timestamp": (
+        "start_time",
+        "start_time_iso",
+        "bucket_start",
+        "time",
+        "date",
+        "day",
+        "created",
+        "created_at",
+    ),
+    "model": ("model_id", "model_name", "snapshot_id"),
+    "provider": ("provider_id",),
+    "input_tokens": ("prompt_tokens", "n_context_tokens_total", "context_tokens"),
+    "cached_input_tokens": (
+        "input_cached_tokens",
+        "cached_tokens",
+        "cache_read_tokens",
+        "n_cached_context_tokens_total",
+    ),
+    "cache_write_tokens": ("cache_creation_input_tokens", "cache_write_input_tokens"),
+    "output_tokens": ("completion_tokens", "n_generated_tokens_total", "generated_tokens"),
+    "reasoning_tokens": ("completion_reasoning_tokens", "output_reasoning_tokens"),
+    "input_audio_tokens": ("audio_input_tokens", "prompt_audio_tokens"),
+    "output_audio_tokens": ("audio_output_tokens", "completion_audio_tokens"),
+    "input_image_tokens": ("image_input_tokens",),
+    "output_image_tokens": ("image_output_tokens",),
+    "web_search_calls": ("web_searches",),
+    "file_search_calls": ("file_searches",),
+    "requests": ("num_model_requests", "n_requests", "request_count", "num_requests"),
+    "service_tier": ("tier",),
+    "batch": ("is_batch",),
+    "project_id": ("project",),
+    "user_id": ("user",),
+    "api_key_id": ("api_key", "key_id"),
+}
+"""Canonical usage column -> other headers accepted for it (after lower-casing, spaces/dashes -> ``_``).
+
+The canonical name itself is always accepted. The Usage API's own names (``input_cached_tokens``,
+``num_model_requests``, ``start_time``) and the Chat Completions ``usage`` names (``prompt_tokens``,
+``completion_tokens``) are here, so both exports and request logs load without a mapping."""
+
+COST_COLUMN_ALIASES: dict[str, tuple[str, ...]] = {
+    "day": ("start_time", "start_time_iso", "date", "timestamp", "bucket_start"),
+    "amount_usd": ("amount_value", "amount", "value", "cost", "cost_usd", "usd"),
+    "currency": ("amount_currency",),
+    "line_item": ("item", "description"),
+    "project_id": ("project",),
+}
+"""Canonical billed column -> other headers accepted for it (Costs API CSV exports)."""
+
+BREAKDOWNS: dict[str, str] = {
+    "day": "day",
+    "model": "model_group",
+    "project": "project_id",
+    "api_key": "api_key_id",
+    "user": "user_id",
+    "service_tier": "service_tier",
+}
+"""``--by`` names -> the column :func:`cost_by` groups on."""
+
+DEFAULT_TARGETS: tuple[str, ...] = ("gpt-5-mini", "gpt-5-nano", "gpt-4.1-mini", "gpt-4.1-nano", "gpt-4o-mini")
+"""Cheaper models the savings table tries when none are named."""
+
+NOT_GROUPED = "(not grouped)"
+"""Label for rows whose export was not grouped by the field asked for."""
+
+DAYS_PER_MONTH = 365.25 / 12
+"""An average month, to turn an observed period's saving into a monthly one."""
+
+LINE_ITEM_LABELS: dict[str, str] = {
+    "input_usd": "input",
+    "cached_input_usd": "cached input",
+    "cache_write_usd": "cache write",
+    "input_audio_usd": "audio input",
+    "input_image_usd": "image input",
+    "output_usd": "output",
+    "reasoning_usd": "output",
+    "output_audio_usd": "audio output",
+    "output_image_usd": "image output",
+    "web_search_usd": "web search",
+    "file_search_usd": "file search",
+}
+"""Cost component -> the suffix of its bill line item, ``"<model as exported>, <suffix>"`` (e.g.
+``"gpt-4o-2024-08-06, cached input"``); reasoning is billed as output. Line items are compared with case
+and spacing ignored, so ``GPT-4o-2024-08-06,  Input`` matches."""
+
+_TIER_NAMES = {
+    "": "standard",
+    "default": "standard",
+    "auto": "standard",
+    "standard": "standard",
+    "batch": "batch",
+    "flex": "flex",
+    "priority": "priority",
+}
+_TRUE = {"true", "1", "yes", "y", "t"}
+_FALSE = {"false", "0", "no", "n", "f", ""}
+_EARLIEST = pd.Timestamp("2020-01-01")  # no OpenAI API usage export predates this
+_LATEST = pd.Timestamp("2100-01-01")
+
+Kind = Literal["usage", "costs"]
+
+
+# ------------------------------------------------------------------------------------------------ errors
+
+
+class _Where:
+    """Names a file and its rows in error messages; ``unit`` is "line", "row" or "result"."""
+
+    def __init__(self, path: Path | str, unit: str = "line") -> None:
+        self.path = str(path)
+        self.unit = unit
+
+    def error(self, msg: str, label: Any = None, column: str | None = None) -> ValueError:
+        where = self.path
+        if label is not None:
+            where += f", {self.unit} {label}"
+        if column is not None:
+            where += f", column {column!r}"
+        return ValueError(f"{where}: {msg}")
+
+
+_ENGINE_ROW = re.compile(r"^usage row (?P<label>.+?)(?P<col>, column '[^']*')?: (?P<msg>.*)$", re.S)
+_ENGINE_FILE = re.compile(r"^usage: (?P<msg>.*)$", re.S)
+
+
+def _reword(exc: ValueError, path: str, unit: str) -> ValueError:
+    """The engine names rows as 'usage row <label>'; say which file and what a row is instead."""
+    text = str(exc)
+    if m := _ENGINE_ROW.match(text):
+        return ValueError(f"{path}, {unit} {m['label']}{m['col'] or ''}: {m['msg']}")
+    if m := _ENGINE_FILE.match(text):
+        return ValueError(f"{path}: {m['msg']}")
+    return ValueError(f"{path}: {text}")
+
+
+# ------------------------------------------------------------------------------------------------ columns
+
+
+def _key(header: Any) -> str:
+    return re.sub(r"[^0-9a-z]+", "_", str(header).strip().lower()).strip("_")
+
+
+def _rename(
+    frame: pd.DataFrame,
+    aliases: Mapping[str, Sequence[str]],
+    mapping: Mapping[str, str] | None,
+    where: _Where,
+) -> pd.DataFrame:
+    """Canonical column names; a canonical name claimed by two columns is an error."""
+    lookup: dict[str, str] = {}
+    for canon, others in aliases.items():
+        lookup[_key(canon)] = canon
+        for other in others:
+            lookup.setdefault(_key(other), canon)
+    explicit = {str(k): v for k, v in (mapping or {}).items()}
+    for theirs, canon in explicit.items():
+        if canon not in aliases:
+            close = difflib.get_close_matches(canon, list(aliases), n=3)
+            hint = f"; did you mean {', '.join(map(repr, close))}?" if close else ""
+            raise where.error(
+                f"mapping {theirs!r} -> {canon!r}: {canon!r} is not a column this importer knows{hint}"
+            )
+        if theirs not in frame.columns:
+            raise where.error(
+                f"mapping names column {theirs!r}, which the file does not have "
+                f"(have: {', '.join(map(str, frame.columns))})"
+            )
+    new: dict[Any, str] = {}
+    claimed: dict[str, Any] = {}
+    for col in frame.columns:
+        canon = explicit.get(str(col)) or lookup.get(_key(col))
+        if canon is None:
+            continue
+        if canon in claimed:
+            raise where.error(
+                f"columns {claimed[canon]!r} and {col!r} both mean {canon!r}; "
+                f"pass mapping= to say which one to use",
+                column=str(col),
+            )
+        claimed[canon] = col
+        new[col] = canon
+    return frame.rename(columns=new)
+
+
+def _require(
+    frame: pd.DataFrame, required: Sequence[str], aliases: Mapping[str, Sequence[str]], where: _Where
+) -> None:
+    missing = [c for c in required if c not in frame.columns]
+    if not missing:
+        return
+    col = missing[0]
+    have = [str(c) for c in frame.columns]
+    known = {k for canon, others in aliases.items() for k in (canon, *others)}
+    spare = [h for h in have if h not in known]
+    close = difflib.get_close_matches(col, spare, n=1, cutoff=0.6)
+    hint = f"; is {close[0]!r} it? rename it or pass mapping={{{close[0]!r}: {col!r}}}" if close else ""
+    if len(have) == 1 and any(sep in have[0] for sep in ";\t|"):
+        sep = next(s for s in ";\t|" if s in have[0])
+        hint = f"; the header looks {sep!r}-separated, expected commas"
+    raise where.error(f"missing column {col!r} (have: {', '.join(have)}){hint}", column=col)
+
+
+def _whole(frame: pd.DataFrame, col: str, where: _Where, *, required: bool) -> np.ndarray:
+    """Non-negative whole numbers as int64; NA means 0 in an optional column."""
+    raw = frame[col]
+    if pd.api.types.is_bool_dtype(raw):
+        raise where.error("holds true/false values, expected counts", column=col)
+    num = pd.to_numeric(raw, errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
+    bad = np.isnan(num)
+    if bad.any():
+        blank = raw.isna().to_numpy()
+        if not required and blank[bad].all():
+            num = np.where(bad, 0.0, num)
+        else:
+            pos = int(np.flatnonzero(bad)[0])
+            value = raw.iloc[pos]
+            what = "is empty" if pd.isna(value) else f"{value!r} is not a number"
+            raise where.error(what, frame.index[pos], col)
+    for mask, what in (
+        (~np.isfinite(num), "is not finite"),
+        (num < 0, "is negative"),
+        (num != np.floor(num), "is not a whole number"),
+        (num > _costs.MAX_COUNT, f"is implausibly large (over {_costs.MAX_COUNT:.0e})"),
+    ):
+        if mask.any():
+            pos = int(np.flatnonzero(mask)[0])
+            raise where.error(f"{num[pos]:g} {what}", frame.index[pos], col)
+    return num.astype(np.int64)
+
+
+def _flags(frame: pd.DataFrame, col: str, where: _Where) -> np.ndarray:
+    """true/false/blank -> bool (blank = not grouped = False)."""
+    raw = frame[col]
+    if pd.api.types.is_bool_dtype(raw):
+        return raw.fillna(False).to_numpy(dtype=bool)
+    text = raw.astype("string").str.strip().str.lower().fillna("")
+    ok = text.isin(_TRUE | _FALSE).to_numpy()
+    if not ok.all():
+        pos = int(np.flatnonzero(~ok)[0])
+        raise where.error(f"{raw.iloc[pos]!r} is not true or false", frame.index[pos], col)
+    return text.isin(_TRUE).to_numpy()
+
+
+def _times(frame: pd.DataFrame, col: str, where: _Where, *, required: bool) -> pd.Series:
+    """Naive UTC datetimes from epoch seconds, ISO strings or datetimes; within 2020..2100."""
+    raw = frame[col]
+    if pd.api.types.is_bool_dtype(raw):
+        raise where.error("holds true/false values, expected a date or time", column=col)
+    if pd.api.types.is_datetime64_any_dtype(raw):
+        ts = pd.to_datetime(raw, utc=True)
+    elif pd.api.types.is_numeric_dtype(raw):
+        num = raw.to_numpy(dtype="float64", na_value=np.nan)
+        finite = np.isfinite(num) | np.isnan(num)
+        if not finite.all():
+            pos = int(np.flatnonzero(~finite)[0])
+            raise where.error(f"{num[pos]!r} is not a date or time", frame.index[pos], col)
+        # Out-of-range epochs become NaT here and are reported below as out of range.
+        safe = np.where(np.abs(np.nan_to_num(num)) < 4e9, num, np.nan)
+        ts = pd.to_datetime(pd.Series(safe, index=raw.index), unit="s", utc=True)
+        ts[np.isnan(safe) & ~np.isnan(num)] = pd.Timestamp("1900-01-01", tz="UTC")
+    else:
+        text = raw.astype("string").str.strip()
+        digits = text.str.fullmatch(r"\d{9,10}(\.\d+)?").fillna(False).to_numpy(dtype=bool)
+        ts = pd.to_datetime(text.where(~digits), utc=True, errors="coerce", format="mixed")
+        if digits.any():
+            ts[digits] = pd.to_datetime(pd.to_numeric(text[digits]), unit="s", utc=True)
+        bad = ts.isna().to_numpy() & text.notna().to_numpy() & (text != "").to_numpy()
+        if bad.any():
+            pos = int(np.flatnonzero(bad)[0])
+            raise where.error(f"{raw.iloc[pos]!r} is not a date or time", frame.index[pos], col)
+    ts = ts.dt.tz_localize(None).astype("datetime64[ns]")
+    missing = ts.isna().to_numpy()
+    if required and missing.any():
+        pos = int(np.flatnonzero(missing)[0])
+        raise where.error("is empty, expected a date or time", frame.index[pos], col)
+    out = ((ts < _EARLIEST) | (ts >= _LATEST)).to_numpy() & ~missing
+    if out.any():
+        pos = int(np.flatnonzero(out)[0])
+        raise where.error(
+            f"{raw.iloc[pos]!r} is out of range (expected {_EARLIEST.year} to {_LATEST.year - 1})",
+            frame.index[pos],
+            col,
+        )
+    return ts
+
+
+def _labels(frame: pd.DataFrame, col: str) -> pd.Series:
+    text = frame[col].astype("string").str.strip()
+    return text.mask(text == "")
+
+
+# ------------------------------------------------------------------------------------------------ usage
+
+
+def normalize_usage(
+    raw: pd.DataFrame,
+    *,
+    path: Path | str = "usage",
+    unit: str = "line",
+    mapping: Mapping[str, str] | None = None,
+) -> pd.DataFrame:
+    """Canonical, validated usage columns from a raw frame (row labels = its index).
+
+    Output columns: ``timestamp`` (naive UTC; NaT when the file has none), ``model``, every count in
+    :data:`explorer.costs.COUNT_COLUMNS` present in the file (int64, NA -> 0 when optional),
+    ``requests`` (int64; 1 a row for a request log), ``service_tier`` (``batch: true`` folded in),
+    ``project_id``, ``user_id``, ``api_key_id`` (string, NA when not grouped), then any other columns.
+    """
+    where = _Where(path, unit)
+    if raw.empty:
+        raise where.error("no usage rows")
+    frame = _rename(raw, COLUMN_ALIASES, mapping, where)
+    _require(frame, ("model", "input_tokens", "output_tokens"), COLUMN_ALIASES, where)
+    out: dict[str, Any] = {}
+    if "timestamp" in frame.columns:
+        out["timestamp"] = _times(frame, "timestamp", where, required=False)
+    else:
+        out["timestamp"] = pd.Series(pd.NaT, index=frame.index, dtype="datetime64[ns]")
+    model = _labels(frame, "model")
+    if model.isna().any():
+        pos = int(np.flatnonzero(model.isna().to_numpy())[0])
+        raise where.error("is empty (export the usage grouped by model)", frame.index[pos], "model")
+    out["model"] = model
+    if "provider" in frame.columns:
+        out["provider"] = _labels(frame, "provider")
+    for col in COUNT_COLUMNS:
+        if col in frame.columns:
+            out[col] = _whole(frame, col, where, required=col in ("input_tokens", "output_tokens"))
+    if "requests" in frame.columns:
+        requests = _whole(frame, "requests", where, required=False)
+        busy = (requests == 0) & ((out["input_tokens"] > 0) | (out["output_tokens"] > 0))
+        if busy.any():
+            pos = int(np.flatnonzero(busy)[0])
+            raise where.error("0 requests but tokens used", frame.index[pos], "requests")
+        out["requests"] = requests
+    else:
+        out["requests"] = np.ones(len(frame), dtype=np.int64)
+    out["service_tier"] = _service_tiers(frame, where)
+    for col in GROUP_COLUMNS:
+        out[col] = (
+            _labels(frame, col)
+            if col in frame.columns
+            else pd.Series(pd.NA, index=frame.index, dtype="string")
+        )
+    result = pd.DataFrame(out, index=frame.index)
+    for col in ("input_tokens", "output_tokens"):
+        parts = [
+            c
+            for c in (_costs._INPUT_PARTS if col == "input_tokens" else _costs._OUTPUT_PARTS)
+            if c in result.columns
+        ]
+        if parts:
+            over = result[parts].sum(axis=1).to_numpy() > result[col].to_numpy()
+            if over.any():
+                pos = int(np.flatnonzero(over)[0])
+                raise where.error(
+                    f"{' + '.join(parts)} exceeds {col} (they are part of it)", frame.index[pos], parts[0]
+                )
+    extra = [c for c in frame.columns if c not in result.columns and c != "batch"]
+    return pd.concat([result, frame[extra]], axis=1) if extra else result
+
+
+def _service_tiers(frame: pd.DataFrame, where: _Where) -> pd.Categorical:
+    if "service_tier" in frame.columns:
+        raw = frame["service_tier"]
+        text = raw.astype("string").str.strip().str.lower().fillna("")
+        codes, uniques = pd.factorize(text)
+        names = []
+        for i, value in enumerate(uniques):
+            tier = _TIER_NAMES.get(value)
+            if tier is None:
+                pos = int(np.flatnonzero(codes == i)[0])
+                raise where.error(
+                    f"unknown service tier {raw.iloc[pos]!r}; expected one of "
+                    f"{', '.join(_prices.SERVICE_TIERS)} (or default/auto)",
+                    frame.index[pos],
+                    "service_tier",
+                )
+            names.append(tier)
+        tiers = np.array(names, dtype=object)[codes] if len(frame) else np.array([], dtype=object)
+    else:
+        tiers = np.full(len(frame), "standard", dtype=object)
+    if "batch" in frame.columns:
+        batch = _flags(frame, "batch", where)
+        clash = batch & (tiers == "priority")
+        if clash.any():
+            pos = int(np.flatnonzero(clash)[0])
+            raise where.error(
+                "batch is true but service_tier is priority; the Batch API has no priority tier",
+                frame.index[pos],
+                "batch",
+            )
+        # Flex already bills at batch rates; any other batch row is the Batch API's 50% off.
+        tiers = np.where(batch & (tiers != "flex"), "batch", tiers)
+    return pd.Categorical(tiers, categories=list(_prices.SERVICE_TIERS))
+
+
+def _read_json_pages(path: Path, where: _Where) -> tuple[list[tuple[str, dict[str, Any]]], bool]:
+    """[(page label, page)] from a page, a list of pages, or one page per JSON line; and whether it is JSON."""
+    text = _read_text(path, where)
+    try:
+        doc = json.loads(text)
+        docs: list[tuple[str, Any]] = (
+            [(f"page {i + 1} ", d) for i, d in enumerate(doc)] if isinstance(doc, list) else [("", doc)]
+        )
+    except json.JSONDecodeError as exc:
+        lines = [(n, line) for n, line in enumerate(text.splitlines(), start=1) if line.strip()]
+        docs = []
+        for n, line in lines:
+            try:
+                docs.append((f"line {n} ", json.loads(line)))
+            except json.JSONDecodeError as exc2:
+                if len(lines) == 1 or n == lines[0][0]:
+                    raise where.error(
+                        f"not valid JSON ({exc.msg} at line {exc.lineno} column {exc.colno})"
+                    ) from None
+                raise where.error(f"not valid JSON ({exc2.msg})", n) from None
+    if len(docs) == 1 and docs[0][0].startswith("page"):
+        docs = [("", docs[0][1])]
+    return docs, True
+
+
+def _read_text(path: Path, where: _Where) -> str:
+    _check_path(path, where)
+    data = path.read_bytes()
+    if b"\x00" in data[:4096]:
+        raise where.error("binary file, expected JSON, CSV or Parquet")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise where.error(f"not UTF-8 text (byte {exc.start})") from None
+    if not text.strip():
+        raise where.error("empty file")
+    return text
+
+
+def _check_path(path: Path, where: _Where) -> None:
+    if not path.exists():
+        raise where.error("file not found")
+    if path.is_dir():
+        raise where.error("is a directory, expected a file")
+
+
+def _is_page(doc: Any) -> bool:
+    return isinstance(doc, dict) and ("data" in doc and (doc.get("object") in (None, "page", "list")))
+
+
+def _page_results(docs: list[tuple[str, Any]], where: _Where, kind: Kind) -> tuple[pd.DataFrame, list[str]]:
+    """One row per result, labelled ``[page N ]data[i].results[j]``, with bucket start/end columns;
+    and per page "more" or "last" (its has_more)."""
+    rows: list[dict[str, Any]] = []
+    labels: list[str] = []
+    notes: list[str] = []
+    for prefix, page in docs:
+        if not _is_page(page):
+            raise where.error(
+                f"{prefix or ''}expected a Usage or Costs API page {{object: 'page', data: [...]}}".replace(
+                    "  ", " "
+                )
+            )
+        buckets = page["data"]
+        if not isinstance(buckets, list):
+            raise where.error(f"{prefix}'data' is not a list")
+        for i, bucket in enumerate(buckets):
+            loc = f"{prefix}data[{i}]"
+            if not isinstance(bucket, dict):
+                raise where.error(f"{loc}: expected a bucket object")
+            results = bucket.get("results", bucket.get("result"))
+            if not isinstance(results, list):
+                raise where.error(f"{loc}: missing 'results' list")
+            for key in ("start_time", "end_time"):
+                if key not in bucket:
+                    raise where.error(f"{loc}: missing {key!r}")
+            start, end = bucket["start_time"], bucket["end_time"]
+            if not all(isinstance(v, int | float) and not isinstance(v, bool) for v in (start, end)):
+                raise where.error(
+                    f"{loc}: start_time and end_time must be epoch seconds, got {start!r}, {end!r}"
+                )
+            if end <= start:
+                raise where.error(f"{loc}: end_time {end} is not after start_time {start}")
+            for j, result in enumerate(results):
+                if not isinstance(result, dict):
+                    raise where.error(f"{loc}.results[{j}]: expected an object")
+                flat = {k: v for k, v in result.items() if k != "amount"}
+                if kind == "costs":
+                    amount = result.get("amount")
+                    if not isinstance(amount, dict):
+                        raise where.error(f"{loc}.results[{j}]: missing 'amount' object {{value, currency}}")
+                    flat["amount_usd"] = amount.get("value")
+                    flat["currency"] = amount.get("currency")
+                flat["start_time"] = start
+                flat["bucket_end_time"] = end
+                rows.append(flat)
+                labels.append(f"{loc}.results[{j}]")
+        notes.append("more" if page.get("has_more") else "last")
+    frame = pd.DataFrame(rows, index=pd.Index(labels, name="result"))
+    frame.index = frame.index.astype(object)
+    return frame, notes
+
+
+def _usage_result_kind(docs: list[tuple[str, Any]]) -> Kind | None:
+    for _, page in docs:
+        if not _is_page(page):
+            return None
+        for bucket in page.get("data") or []:
+            results = bucket.get("results", bucket.get("result")) if isinstance(bucket, dict) else None
+            for result in results or []:
+                if isinstance(result, dict):
+                    obj = str(result.get("object", ""))
+                    return "costs" if ("costs" in obj or "amount" in result) else "usage"
+    return "usage"
+
+
+def _read_table(path: Path, where: _Where) -> pd.DataFrame:
+    """A CSV, JSON-lines or Parquet table, indexed by line (text) or row (Parquet) number."""
+    suffix = path.suffix.lower()
+    if suffix == ".parquet":
+        _check_path(path, where)
+        try:
+            frame = pd.read_parquet(path)
+        except Exception as exc:  # pyarrow raises several types for a damaged file
+            raise where.error(f"not a readable Parquet file ({type(exc).__name__})") from None
+        frame.index = pd.RangeIndex(1, len(frame) + 1, name="row")
+        return frame
+    text = _read_text(path, where)
+    if suffix in (".jsonl", ".ndjson", ".json"):
+        rows, lines = [], []
+        for n, line in enumerate(text.splitlines(), start=1):
+            if not line.strip():
+                continue
+            try:
+                obj = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise where.error(f"not valid JSON ({exc.msg})", n) from None
+            if not isinstance(obj, dict):
+                raise where.error("expected a JSON object per line", n)
+            rows.append(obj)
+            lines.append(n)
+        return pd.DataFrame(rows, index=pd.Index(lines, name="line"))
+    import io
+
+    try:
+        frame = pd.read_csv(io.StringIO(text), skipinitialspace=True, dtype_backend="numpy_nullable")
+    except pd.errors.EmptyDataError:
+        raise where.error("empty file, expected a header row") from None
+    except pd.errors.ParserError as exc:
+        raise where.error(f"malformed CSV ({str(exc).strip().splitlines()[0]})") from None
+    if frame.empty:
+        raise where.error("header only, no rows")
+    unnamed = [c for c in frame.columns if str(c).startswith("Unnamed:")]
+    if unnamed:
+        raise where.error(f"a header cell is empty (column {frame.columns.get_loc(unnamed[0]) + 1})")
+    frame.index = pd.RangeIndex(2, len(frame) + 2, name="line")
+    return frame
+
+
+def detect_kind(path: Path | str) -> Kind:
+    """``"usage"`` (a usage export or request log) or ``"costs"`` (a Costs API export), from the content."""
+    p = Path(path)
+    where = _Where(p)
+    suffix = p.suffix.lower()
+    if suffix == ".parquet":
+        return "usage"
+    if suffix in (".json", ".jsonl", ".ndjson"):
+        docs, _ = _read_json_pages(p, where)
+        if all(_is_page(d) for _, d in docs):
+            return _usage_result_kind(docs) or "usage"
+        return "usage"
+    if suffix in (".csv", ".tsv", ".txt"):
+        header = _read_text(p, where).splitlines()[0]
+        keys = {_key(h) for h in header.split(",")}
+        costs = {_key(a) for a in (*COST_COLUMN_ALIASES["amount_usd"], "amount_usd")} - {"value"}
+        return "costs" if keys & costs else "usage"
+    raise where.error(f"unknown file type {suffix or '(none)'!r}; expected .json, .jsonl, .csv or .parquet")
+
+
+def _read_one_usage(path: Path, mapping: Mapping[str, str] | None) -> tuple[pd.DataFrame, list[str]]:
+    where = _Where(path)
+    suffix = path.suffix.lower()
+    notes: list[str] = []
+    if suffix in (".json", ".jsonl", ".ndjson"):
+        docs, _ = _read_json_pages(path, where)
+        if all(_is_page(d) for _, d in docs):
+            if _usage_result_kind(docs) == "costs":
+                raise where.error("this is a Costs API export (the billed side); read it with read_costs()")
+            raw, notes = _page_results(docs, _Where(path, "result"), "usage")
+            if raw.empty:
+                raise where.error("no usage results in any bucket")
+            frame = normalize_usage(raw, path=path, unit="result", mapping=mapping)
+            _check_duplicates(frame, _Where(path, "result"))
+            return frame, notes
+        if suffix == ".json" and len(docs) == 1 and not isinstance(docs[0][1], dict):
+            raise where.error("expected a Usage API page or one JSON object per line")
+    raw = _read_table(path, where)
+    unit = raw.index.name or "line"
+    frame = normalize_usage(raw, path=path, unit=unit, mapping=mapping)
+    if "requests" in _rename(raw.head(0), COLUMN_ALIASES, mapping, where).columns:
+        _check_duplicates(frame, _Where(path, unit))
+    return frame, notes
+
+
+def _check_duplicates(frame: pd.DataFrame, where: _Where) -> None:
+    """An aggregated export lists each (bucket, grouping) once; a repeat would double-count spend."""
+    keys = ["timestamp", "model", "service_tier", *GROUP_COLUMNS]
+    dup = frame.duplicated(subset=keys, keep=False).to_numpy()
+    if dup.any():
+        first, second = frame.index[np.flatnonzero(dup)[:2]]
+        raise where.error(
+            f"same bucket and grouping as {where.unit} {first} (listed twice, would double-count)", second
+        )
+
+
+def read_usage(*paths: Path | str, mapping: Mapping[str, str] | None = None) -> pd.DataFrame:
+    """Usage from Usage API exports (JSON pages or CSV) and/or request logs (CSV, JSON lines, Parquet).
+
+    One file keeps its row labels (line numbers, ``data[i].results[j]``, Parquet row numbers) as the
+    index; with several files the rows are concatenated and a ``source_file`` column says which file
+    each came from. Pages of one export may come as separate files; a bucket result listed twice
+    (e.g. the same page given twice) is an error.
+
+    Raises:
+        ValueError: one line naming file, row and column; nothing is returned or written.
+    """
+    frame, _ = _read_usage_with_notes(paths, mapping)
+    return frame
+
+
+def _read_usage_with_notes(
+    paths: Sequence[Path | str], mapping: Mapping[str, str] | None
+) -> tuple[pd.DataFrame, list[str]]:
+    if not paths:
+        raise ValueError("no usage files given")
+    frames, pages = [], []
+    for p in paths:
+        frame, n = _read_one_usage(Path(p), mapping)
+        frames.append(frame.assign(source_file=str(p)))
+        pages.extend(n)
+    notes = []
+    if pages and "last" not in pages:
+        notes.append("every page given says has_more=true: the export may be missing its last page(s)")
+    return _stack(frames), notes
+
+
+def _stack(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    if len(frames) == 1:
+        out = frames[0]
+    else:
+        out = pd.concat(frames)
+        _check_duplicates_across(frames)
+    out["source_file"] = out["source_file"].astype("category")
+    out["service_tier"] = pd.Categorical(
+        out["service_tier"].astype(str), categories=list(_prices.SERVICE_TIERS)
+    )
+    return out
+
+
+def _check_duplicates_across(frames: list[pd.DataFrame]) -> None:
+    keys = ["timestamp", "model", "service_tier", *GROUP_COLUMNS]
+    agg = [f for f in frames if (f["requests"] != 1).any() or f.index.name == "result"]
+    if len(agg) < 2:
+        return
+    both = pd.concat([f[[*keys, "source_file"]].reset_index(names="_label") for f in agg], ignore_index=True)
+    dup = both.duplicated(subset=keys, keep=False)
+    if dup.any():
+        rows = both[dup]
+        a, b = rows.iloc[0], rows.iloc[1]
+        raise ValueError(
+            f"{b['source_file']}, row {b['_label']}: the same bucket and grouping as "
+            f"{a['source_file']}, row {a['_label']} (the same page given twice would double-count)"
+        )
+
+
+# ------------------------------------------------------------------------------------------------ costs
+
+
+def read_costs(*paths: Path | str, mapping: Mapping[str, str] | None = None) -> pd.DataFrame:
+    """The billed side: Costs API exports (JSON pages or CSV) as rows of ``day``, ``line_item``,
+    ``project_id``, ``amount_usd``, ``source_file``.
+
+    ``line_item`` and ``project_id`` are NA when the export was not grouped by them. Amounts may be
+    negative (credits); other currencies than USD are an error (nothing here converts currencies).
+    """
+    if not paths:
+        raise ValueError("no cost files given")
+    frames = []
+    for p in paths:
+        path = Path(p)
+        where = _Where(path)
+        raw: pd.DataFrame
+        if path.suffix.lower() in (".json", ".jsonl", ".ndjson"):
+            docs, _ = _read_json_pages(path, where)
+            if not all(_is_page(d) for _, d in docs) or _usage_result_kind(docs) != "costs":
+                raise where.error("not a Costs API export (expected results with an 'amount' object)")
+            raw, _ = _page_results(docs, _Where(path, "result"), "costs")
+            unit = "result"
+        else:
+            raw = _read_table(path, where)
+            unit = raw.index.name or "line"
+        frames.append(_normalize_costs(raw, _Where(path, unit), mapping).assign(source_file=str(path)))
+    out = pd.concat(frames) if len(frames) > 1 else frames[0]
+    out["source_file"] = out["source_file"].astype("category")
+    return out
+
+
+def _normalize_costs(raw: pd.DataFrame, where: _Where, mapping: Mapping[str, str] | None) -> pd.DataFrame:
+    if raw.empty:
+        raise where.error("no cost rows")
+    frame = _rename(raw, COST_COLUMN_ALIASES, mapping, where)
+    _require(frame, ("day", "amount_usd"), COST_COLUMN_ALIASES, where)
+    day = _times(frame, "day", where, required=True).dt.normalize()
+    amount = frame["amount_usd"]
+    if pd.api.types.is_bool_dtype(amount):
+        raise where.error("holds true/false values, expected an amount", column="amount_usd")
+    num = pd.to_numeric(
+        amount.astype("string").str.replace(r"^\s*\$", "", regex=True).str.replace(",", ""), errors="coerce"
+    ).to_numpy(dtype="float64", na_value=np.nan)
+    bad = ~np.isfinite(num)
+    if bad.any():
+        pos = int(np.flatnonzero(bad)[0])
+        value = amount.iloc[pos]
+        what = "is empty" if pd.isna(value) else f"{value!r} is not an amount"
+        raise where.error(what, frame.index[pos], "amount_usd")
+    if "currency" in frame.columns:
+        cur = frame["currency"].astype("string").str.strip().str.lower().fillna("usd")
+        other = (cur != "usd").to_numpy()
+        if other.any():
+            pos = int(np.flatnonzero(other)[0])
+            raise where.error(
+                f"currency {frame['currency'].iloc[pos]!r}: only USD is supported",
+                frame.index[pos],
+                "currency",
+            )
+    out = pd.DataFrame({"day": day, "amount_usd": num}, index=frame.index)
+    for col in ("line_item", "project_id"):
+        out[col] = (
+            _labels(frame, col)
+            if col in frame.columns
+            else pd.Series(pd.NA, index=frame.index, dtype="string")
+        )
+    return out[["day", "line_item", "project_id", "amount_usd"]]
+
+
+@dataclasses.dataclass(frozen=True)
+class Imported:
+    """What :func:`load` found in a set of files."""
+
+    usage: pd.DataFrame | None
+    """Usage rows (:func:`read_usage`), or None when no usage file was given."""
+    billed: pd.DataFrame | None
+    """Billed rows (:func:`read_costs`), or None when no Costs export was given."""
+    notes: tuple[str, ...] = ()
+    """Warnings worth showing (e.g. an export whose last page says more pages exist)."""
+
+
+def load(*paths: Path | str, mapping: Mapping[str, str] | None = None) -> Imported:
+    """Read usage exports, request logs and Costs exports in one go, telling them apart by content."""
+    if not paths:
+        raise ValueError("no files given")
+    usage_paths = [p for p in paths if detect_kind(p) == "usage"]
+    cost_paths = [p for p in paths if p not in usage_paths]
+    usage, notes = _read_usage_with_notes(usage_paths, mapping) if usage_paths else (None, [])
+    billed = read_costs(*cost_paths, mapping=mapping) if cost_paths else None
+    return Imported(usage, billed, tuple(notes))
+
+
+# ------------------------------------------------------------------------------------------------ pricing
+
+
+def _engine_frame(usage: pd.DataFrame) -> pd.DataFrame:
+    """What price_usage needs; NaT timestamps (request logs without time) fall back to as_of."""
+    if "timestamp" in usage.columns and usage["timestamp"].isna().all():
+        return usage.drop(columns="timestamp")
+    return usage
+
+
+def _tier_levels(usage: pd.DataFrame, table: pd.DataFrame) -> np.ndarray:
+    """Per row, how many long-context thresholds of its model the *average request* exceeds.
+
+    An aggregated bucket sums many requests; the tier depends on each request's input, so it is judged
+    on input_tokens / requests (assuming equal requests: the export says no more)."""
+    levels = np.zeros(len(usage), dtype=np.int64)
+    if "requests" not in usage.columns or not (usage["requests"].to_numpy() > 1).any():
+        return levels
+    tiered = table[table["tier_above_input_tokens"] > 0]
+    if tiered.empty:
+        return levels
+    thresholds = tiered.groupby(["provider", "model"], observed=True)["tier_above_input_tokens"].unique()
+    avg = usage["input_tokens"].to_numpy(dtype="float64") / np.maximum(usage["requests"].to_numpy(), 1)
+    models = usage["model"].astype("string").fillna("").to_numpy(dtype=object)
+    provs = (
+        usage["provider"].astype("string").fillna("").to_numpy(dtype=object)
+        if "provider" in usage.columns
+        else np.full(len(usage), "", dtype=object)
+    )
+    for m, p in set(zip(models, provs, strict=True)):
+        try:
+            key = _prices.resolve_model(m, p or None)
+        except ValueError:
+            continue
+        if key not in thresholds.index:
+            continue
+        rows = (models == m) & (provs == p)
+        levels[rows] = (avg[rows, None] > np.sort(thresholds[key])[None, :]).sum(axis=1)
+    return levels
+
+
+def _table_up_to(table: pd.DataFrame, level: int) -> pd.DataFrame:
+    """Price rows of each model's first ``level`` long-context tiers (0 = base prices only)."""
+    rank = (
+        table.groupby(["provider", "model"], observed=True)["tier_above_input_tokens"].rank(method="dense")
+        - 1
+    )
+    return table[rank.to_numpy() <= level]
+
+
+def _price_one(usage: pd.DataFrame, table: pd.DataFrame, *, as_of: Any, skip_unknown: bool) -> pd.DataFrame:
+    levels = _tier_levels(usage, table)
+    frame = _engine_frame(usage)
+    if not levels.any():
+        if "requests" in usage.columns and (usage["requests"].to_numpy() > 1).any():
+            table = _table_up_to(table, 0)
+        return _costs.price_usage(frame, as_of=as_of, prices=table, skip_unknown=skip_unknown)
+    priced = _costs.price_usage(frame, as_of=as_of, prices=_table_up_to(table, 0), skip_unknown=skip_unknown)
+    priced["price_source"] = priced["price_source"].astype("string")
+    for level in np.unique(levels[levels > 0]):
+        rows = levels == level
+        sub = _costs.price_usage(
+            frame[rows], as_of=as_of, prices=_table_up_to(table, int(level)), skip_unknown=skip_unknown
+        )
+        for col in (*_costs.COMPONENTS, "total_usd"):
+            priced.loc[rows, col] = sub[col].to_numpy()
+        priced.loc[rows, "price_source"] = sub["price_source"].astype("string").to_numpy()
+    priced["price_source"] = priced["price_source"].astype("category")
+    return priced
+
+
+def price(
+    usage: pd.DataFrame,
+    *,
+    as_of: dt.date | str | None = None,
+    prices: pd.DataFrame | None = None,
+    overrides: Path | str | pd.DataFrame | None = None,
+    skip_unknown: bool = False,
+) -> pd.DataFrame:
+    """Price imported usage with :func:`explorer.price_usage`, adding ``day`` and ``model_group``.
+
+    Rows that aggregate several ``requests`` get long-context tiers judged per average request, not on
+    the bucket's total input. Each row is priced as of its timestamp (``as_of`` for rows without one).
+
+    Raises:
+        ValueError: naming the file and row (an unknown model, a tier the model lacks, ...).
+    """
+    table = prices if prices is not None else _prices.price_history(overrides=overrides)
+    if prices is not None and overrides is not None:
+        ov = overrides if isinstance(overrides, pd.DataFrame) else _prices.load_overrides(overrides)
+        table = _prices.apply_overrides(table, ov)
+    if "source_file" in usage.columns and usage["source_file"].nunique() > 1:
+        files = usage["source_file"].astype(str).to_numpy()
+        parts = []
+        for f in pd.unique(files):
+            parts.append(_price_labelled(usage[files == f], table, f, as_of=as_of, skip_unknown=skip_unknown))
+        priced = pd.concat(parts)
+        for col in ("resolved_provider", "resolved_model", "price_source", "source_file"):
+            priced[col] = priced[col].astype("category")
+        if "unpriced_reason" in priced.columns:
+            priced["unpriced_reason"] = priced["unpriced_reason"].astype("category")
+        priced["service_tier"] = pd.Categorical(
+            priced["service_tier"].astype(str), categories=list(_prices.SERVICE_TIERS)
+        )
+    else:
+        src = str(usage["source_file"].iloc[0]) if "source_file" in usage.columns and len(usage) else "usage"
+        priced = _price_labelled(usage, table, src, as_of=as_of, skip_unknown=skip_unknown)
+    return _add_keys(priced)
+
+
+def _price_labelled(
+    usage: pd.DataFrame, table: pd.DataFrame, path: str, *, as_of: Any, skip_unknown: bool
+) -> pd.DataFrame:
+    try:
+        return _price_one(usage, table, as_of=as_of, skip_unknown=skip_unknown)
+    except ValueError as exc:
+        raise _reword(exc, path, usage.index.name or "row") from None
+
+
+def _add_keys(priced: pd.DataFrame) -> pd.DataFrame:
+    ts = priced["timestamp"] if "timestamp" in priced.columns else pd.Series(pd.NaT, index=priced.index)
+    day = pd.to_datetime(ts).dt.normalize()
+    model = priced["resolved_model"].astype("string").fillna(priced["model"].astype("string"))
+    return priced.assign(day=day, model_group=model.astype("category"))
+
+
+def cost_by(priced: pd.DataFrame, by: str = "model") -> pd.DataFrame:
+    """Spend grouped by day, model, project, api_key, user or service_tier (:data:`BREAKDOWNS`), dearest
+    first (by day: in date order), with requests, tokens, ``total_usd`` and ``share`` of the priced total.
+
+    Rows the export did not group by the field come under :data:`NOT_GROUPED`; unpriced rows
+    (``skip_unknown``) count their requests but add nothing to ``total_usd``.
+    """
+    if by not in BREAKDOWNS:
+        raise ValueError(f"by: unknown {by!r}; expected one of {', '.join(BREAKDOWNS)}")
+    col = BREAKDOWNS[by]
+    if col not in priced.columns:
+        priced = _add_keys(priced)
+    key = priced[col]
+    if by == "day":
+        key = key.dt.date.astype("string").fillna("(no date)")
+    else:
+        key = key.astype("string").fillna(NOT_GROUPED)
+    frame = pd.DataFrame(
+        {
+            by: key.to_numpy(),
+            "requests": priced["requests"].to_numpy() if "requests" in priced.columns else 1,
+            "input_tokens": priced["input_tokens"].to_numpy(dtype="float64"),
+            "output_tokens": priced["output_tokens"].to_numpy(dtype="float64"),
+            "total_usd": priced["total_usd"].where(priced["priced"], 0.0).to_numpy(),
+        }
+    )
+    out = frame.groupby(by, sort=False).sum().reset_index()
+    for c in ("requests", "input_tokens", "output_tokens"):
+        out[c] = out[c].astype(np.int64)
+    total = out["total_usd"].sum()
+    out["share"] = out["total_usd"] / total if total else 0.0
+    if by == "day":
+        return out.sort_values(by, kind="stable").reset_index(drop=True)
+    return out.sort_values(["total_usd", by], ascending=[False, True], kind="stable").reset_index(drop=True)
+
+
+# ------------------------------------------------------------------------------------------------ what-if
+
+
+def what_if(
+    usage: pd.DataFrame,
+    *,
+    model: str | Mapping[str, str] | None = None,
+    service_tier: str | None = None,
+    cached_share: float | None = None,
+    cached_discount: float | None = None,
+    as_of: dt.date | str | None = None,
+    prices: pd.DataFrame | None = None,
+    overrides: Path | str | pd.DataFrame | None = None,
+    skip_unknown: bool = False,
+    keep_unavailable: bool = True,
+) -> pd.DataFrame:
+    """Re-price the same traffic under other choices; returns a priced frame like :func:`price`.
+
+    Args:
+        usage: rows from :func:`read_usage` (the traffic stays as it was: tokens, requests, days).
+        model: every row to this model, or ``{"from model": "to model"}`` for some of them (keys match
+            the exported name or its resolved model).
+        service_tier: every row to standard, batch, flex or priority.
+        cached_share: the share of each row's text input served from the prompt cache (0..1).
+        cached_discount: cached input priced at ``input price * (1 - discount)`` (0..1), e.g. 0.9.
+        as_of: price every row at the prices in force on this day instead of its own date.
+        prices, overrides, skip_unknown: as for :func:`price`.
+        keep_unavailable: a row whose (new) model does not offer the tier asked for (or its own tier,
+            e.g. batch traffic moved to a realtime model) keeps its own tier if the model offers it, else
+            standard, and is marked ``tier_fallback``; False makes that an error.
+    """
+    frame = usage.copy()
+    if model is not None:
+        if isinstance(model, str):
+            frame["model"] = model
+            frame = frame.drop(columns="provider", errors="ignore")
+        else:
+            resolved = frame["model"].map(lambda m: _safe_resolve(str(m)))
+            new = frame["model"].astype(object).copy()
+            for src, dst in model.items():
+                hit = (frame["model"].astype(str) == src).to_numpy() | (resolved == src).to_numpy()
+                new[hit] = dst
+            frame["model"] = new
+    table = prices if prices is not None else _prices.price_history(overrides=overrides)
+    if prices is not None and overrides is not None:
+        table = _prices.apply_overrides(
+            table, overrides if isinstance(overrides, pd.DataFrame) else _prices.load_overrides(overrides)
+        )
+    current = (
+        frame["service_tier"].astype(str).to_numpy()
+        if "service_tier" in frame.columns
+        else np.full(len(frame), "standard", dtype=object)
+    )
+    desired = current
+    if service_tier is not None:
+        tier = _TIER_NAMES.get(str(service_tier).strip().lower())
+        if tier is None:
+            raise ValueError(
+                f"service_tier: unknown {service_tier!r}; expected one of {', '.join(_prices.SERVICE_TIERS)}"
+            )
+        desired = np.full(len(frame), tier, dtype=object)
+    fallback = np.zeros(len(frame), dtype=bool)
+    if model is not None or service_tier is not None:
+        offered = _offered(table)
+        names = frame["model"].astype(str).to_numpy()
+        ok_desired = _available(offered, names, desired)
+        fallback = ~ok_desired
+        if fallback.any():
+            if not keep_unavailable:
+                pos = int(np.flatnonzero(fallback)[0])
+                raise ValueError(f"service_tier: {names[pos]} has no {desired[pos]} tier")
+            ok_current = _available(offered, names, current)
+            desired = np.where(ok_desired, desired, np.where(ok_current, current, "standard"))
+        frame["service_tier"] = pd.Categorical(desired, categories=list(_prices.SERVICE_TIERS))
+    if cached_share is not None:
+        if not 0 <= cached_share <= 1 or math.isnan(cached_share):
+            raise ValueError(f"cached_share: {cached_share!r} is not between 0 and 1")
+        other = sum(
+            frame[c]
+            for c in ("cache_write_tokens", "input_audio_tokens", "input_image_tokens")
+            if c in frame.columns
+        )
+        text_in = frame["input_tokens"] - other
+        frame["cached_input_tokens"] = np.floor(text_in.to_numpy() * cached_share).astype(np.int64)
+    if as_of is not None:
+        frame["timestamp"] = _prices._as_timestamp(as_of)
+    if cached_discount is not None:
+        if not 0 <= cached_discount <= 1 or math.isnan(cached_discount):
+            raise ValueError(f"cached_discount: {cached_discount!r} is not between 0 and 1")
+        table = table.copy()
+        table["cached_input_usd_per_mtok"] = table["input_usd_per_mtok"] * (1 - cached_discount)
+    return price(frame, prices=table, skip_unknown=skip_unknown).assign(tier_fallback=fallback)
+
+
+def _offered(table: pd.DataFrame) -> set[tuple[str, str, str]]:
+    return set(
+        map(tuple, table[["provider", "model", "service_tier"]].drop_duplicates().astype(str).to_numpy())
+    )
+
+
+def _available(offered: set[tuple[str, str, str]], names: np.ndarray, tiers: np.ndarray) -> np.ndarray:
+    """Whether each row's model offers its tier at all (unknown models: True, pricing reports them)."""
+    cache: dict[tuple[str, str], bool] = {}
+    out = np.empty(len(names), dtype=bool)
+    for i, pair in enumerate(zip(names, tiers, strict=True)):
+        if pair not in cache:
+            key = _safe_resolve_pair(pair[0])
+            cache[pair] = key is None or (key[0], key[1], pair[1]) in offered
+        out[i] = cache[pair]
+    return out
+
+
+def _safe_resolve_pair(name: str) -> tuple[str, str] | None:
+    try:
+        return _prices.resolve_model(name)
+    except ValueError:
+        return None
+
+
+def _safe_resolve(name: str) -> str:
+    try:
+        return _prices.resolve_model(name)[1]
+    except ValueError:
+        return name
+
+
+def _has_audio(table: pd.DataFrame, model: str) -> bool:
+    key = _safe_resolve_pair(model)
+    if key is None:
+        return True  # let pricing report the unknown model
+    rows = table[(table["provider"] == key[0]) & (table["model"] == key[1])]
+    return bool(
+        rows["input_audio_usd_per_mtok"].notna().any() or rows["output_audio_usd_per_mtok"].notna().any()
+    )
+
+
+def _observed_days(usage: pd.DataFrame) -> float:
+    """Length of the period the traffic covers, in days (whole days of the first to the last bucket)."""
+    ts = usage["timestamp"] if "timestamp" in usage.columns else pd.Series(dtype="datetime64[ns]")
+    ts = ts.dropna()
+    if ts.empty:
+        return float("nan")
+    return float((ts.max().normalize() - ts.min().normalize()).days + 1)
+
+
+def savings_table(
+    usage: pd.DataFrame,
+    targets: Sequence[str] = DEFAULT_TARGETS,
+    *,
+    service_tier: str | None = None,
+    prices: pd.DataFrame | None = None,
+    overrides: Path | str | pd.DataFrame | None = None,
+    min_saving_usd: float = 0.0,
+) -> pd.DataFrame:
+    """For each model in the traffic and each target, what moving that model's traffic would save.
+
+    Columns: ``from_model``, ``to_model``, ``current_usd``, ``what_if_usd``, ``saves_usd`` (over the
+    observed period), ``saves_usd_per_month`` (scaled to an average month), ``saves_pct``, ``summary``
+    ("moving gpt-4.1 to gpt-5-mini saves $123.45 a month") and ``note`` (why a move could not be priced,
+    e.g. the target lacks that service tier). Sorted by monthly saving, largest first; only moves that
+    save more than ``min_saving_usd`` over the period, plus those that could not be priced.
+    """
+    table = prices if prices is not None else _prices.price_history(overrides=overrides)
+    base = price(usage, prices=table, skip_unknown=True)
+    days = _observed_days(usage)
+    per_month = DAYS_PER_MONTH / days if days == days else float("nan")
+    rows: list[dict[str, Any]] = []
+    groups = base[base["priced"]].groupby("model_group", observed=True, sort=True)
+    for from_model, sub in groups:
+        current = float(sub["total_usd"].sum())
+        traffic = (
+            usage.loc[sub.index]
+            if usage.index.is_unique
+            else usage[base["priced"].to_numpy() & (base["model_group"] == from_model).to_numpy()]
+        )
+        audio = any(int(sub[c].sum()) > 0 for c in ("input_audio_tokens", "output_audio_tokens") if c in sub)
+        for target in targets:
+            if _safe_resolve(target) == from_model:
+                continue
+            note = ""
+            if audio and not _has_audio(table, target):
+                rows.append(
+                    {
+                        "from_model": str(from_model),
+                        "to_model": target,
+                        "current_usd": current,
+                        "what_if_usd": float("nan"),
+                        "saves_usd": float("nan"),
+                        "saves_usd_per_month": float("nan"),
+                        "saves_pct": float("nan"),
+                        "summary": f"moving {from_model} to {target}: not comparable",
+                        "note": f"{from_model} traffic has audio tokens and {target} has no audio prices",
+                    }
+                )
+                continue
+            try:
+                moved = what_if(traffic, model=target, service_tier=service_tier, prices=table)
+                new = float(moved["total_usd"].sum())
+                if moved["tier_fallback"].any():
+                    share = moved.loc[moved["tier_fallback"], "requests"].sum() / max(
+                        moved["requests"].sum(), 1
+                    )
+                    note = (
+                        f"{share:.0%} of requests priced at another tier: {target} lacks "
+                        f"{', '.join(sorted(set(traffic.loc[moved['tier_fallback'].to_numpy(), 'service_tier'].astype(str))))}"
+                    )
+            except ValueError as exc:
+                new, note = float("nan"), str(exc).split(": ", 1)[-1]
+            saves = current - new
+            if saves > min_saving_usd or new != new:
+                monthly = saves * per_month
+                rows.append(
+                    {
+                        "from_model": str(from_model),
+                        "to_model": target,
+                        "current_usd": current,
+                        "what_if_usd": new,
+                        "saves_usd": saves,
+                        "saves_usd_per_month": monthly,
+                        "saves_pct": saves / current * 100 if current else float("nan"),
+                        "summary": (
+                            f"moving {from_model} to {target} saves ${monthly:,.2f} a month"
+                            if new == new
+                            else f"moving {from_model} to {target}: not priced"
+                        ),
+                        "note": note,
+                    }
+                )
+    cols = [
+        "from_model",
+        "to_model",
+        "current_usd",
+        "what_if_usd",
+        "saves_usd",
+        "saves_usd_per_month",
+        "saves_pct",
+        "summary",
+        "note",
+    ]
+    out = pd.DataFrame(rows, columns=cols)
+    return out.sort_values(
+        "saves_usd_per_month", ascending=False, na_position="last", kind="stable"
+    ).reset_index(drop=True)
+
+
+# ------------------------------------------------------------------------------------------------ reconcile
+
+
+def _norm_item(text: pd.Series) -> pd.Series:
+    return (
+        text.astype("string")
+        .str.lower()
+        .str.replace(r"\s+", " ", regex=True)
+        .str.replace(r"\s*,\s*", ", ", regex=True)
+        .str.strip()
+    )
+
+
+def line_items(priced: pd.DataFrame) -> pd.DataFrame:
+    """Estimated spend per day, project and bill line item (``"<model>, <component>"``, see
+    :data:`LINE_ITEM_LABELS`), from a priced usage frame."""
+    ok = priced["priced"].to_numpy(dtype=bool)
+    p = priced[ok]
+    if "day" not in p.columns:
+        p = _add_keys(p)
+    parts = []
+    for comp, label in LINE_ITEM_LABELS.items():
+        values = p[comp].to_numpy()
+        nz = values != 0
+        if not nz.any():
+            continue
+        parts.append(
+            pd.DataFrame(
+                {
+                    "day": p["day"].to_numpy()[nz],
+                    "line_item": (p["model"].astype("string").to_numpy()[nz] + ", " + label),
+                    "project_id": p["project_id"].to_numpy()[nz] if "project_id" in p.columns else pd.NA,
+                    "amount_usd": values[nz],
+                }
+            )
+        )
+    if not parts:
+        return pd.DataFrame(columns=["day", "line_item", "project_id", "amount_usd"])
+    out = pd.concat(parts, ignore_index=True)
+    out["project_id"] = out["project_id"].astype("string")
+    keys = ["day", "line_item", "project_id"]
+    return out.groupby(keys, dropna=False, sort=True)["amount_usd"].sum().reset_index()
+
+
+def reconcile(
+    priced: pd.DataFrame,
+    billed: pd.DataFrame,
+    *,
+    by: Sequence[str] = ("day", "line_item"),
+    tolerance_usd: float = 0.01,
+    tolerance_pct: float = 1.0,
+) -> pd.DataFrame:
+    """Estimated (from usage) against billed (Costs export), by day and line item (or any of day,
+    line_item, project_id); differences beyond both tolerances are flagged.
+
+    Columns: the ``by`` keys, ``estimated_usd``, ``billed_usd``, ``diff_usd`` (billed - estimated),
+    ``diff_pct`` (of estimated), ``status`` (``ok``, ``billed more``, ``billed less``, ``billed only``,
+    ``estimated only``) and ``flagged``. Days outside the period both sides cover are left out, so a
+    usage export of one week is not reconciled against a month of bills.
+    """
+    allowed = ("day", "line_item", "project_id")
+    keys = list(by)
+    for k in keys:
+        if k not in allowed:
+            raise ValueError(f"by: unknown {k!r}; expected some of {', '.join(allowed)}")
+    if "line_item" in keys and billed["line_item"].isna().all():
+        raise ValueError("by: the Costs export is not grouped by line_item; reconcile by=('day',) instead")
+    if "project_id" in keys and billed["project_id"].isna().all():
+        raise ValueError("by: the Costs export is not grouped by project_id; leave it out of by")
+    est = line_items(priced)
+    days = sorted(set(est["day"].dropna()) & set(billed["day"].dropna()))
+    if not days:
+        raise ValueError("the usage and the bill cover no common day")
+    lo, hi = days[0], days[-1]
+
+    def side(frame: pd.DataFrame, name: str) -> pd.DataFrame:
+        f = frame[(frame["day"] >= lo) & (frame["day"] <= hi)].copy()
+        show = f["line_item"].astype("string")
+        f["line_item"] = _norm_item(show).fillna(NOT_GROUPED)
+        f["project_id"] = f["project_id"].astype("string").fillna(NOT_GROUPED)
+        g = f.groupby(keys, sort=True)["amount_usd"].sum().rename(name)
+        return g.to_frame()
+
+    both = side(est, "estimated_usd").join(side(billed, "billed_usd"), how="outer")
+    present_est = both["estimated_usd"].notna()
+    present_bill = both["billed_usd"].notna()
+    both = both.fillna(0.0).reset_index()
+    both["diff_usd"] = both["billed_usd"] - both["estimated_usd"]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        both["diff_pct"] = np.where(
+            both["estimated_usd"] != 0, both["diff_usd"] / both["estimated_usd"] * 100, np.nan
+        )
+    big = (both["diff_usd"].abs() > tolerance_usd) & ~(both["diff_pct"].abs() <= tolerance_pct)
+    status = np.select(
+        [
+            ~present_est.to_numpy(),
+            ~present_bill.to_numpy(),
+            ~big.to_numpy(),
+            (both["diff_usd"] > 0).to_numpy(),
+        ],
+        ["billed only", "estimated only", "ok", "billed more"],
+        default="billed less",
+    )
+    both["status"] = status
+    both["flagged"] = big.to_numpy() | (
+        (status != "ok") & (both["diff_usd"].abs() > tolerance_usd).to_numpy()
+    )
+    if "day" in keys:
+        both["day"] = both["day"].dt.date
+    return both
+
+
+# ------------------------------------------------------------------------------------------------ scale
+
+
+@dataclasses.dataclass(frozen=True)
+class FilePricing:
+    """Totals of a log priced in chunks (:func:`price_file`); the rows themselves are not kept."""
+
+    path: str
+    """The file priced."""
+    rows: int
+    """Rows read."""
+    chunks: int
+    """Chunks priced (Parquet record batches, or CSV / JSON-lines chunks)."""
+    summary: _costs.CostSummary
+    """Totals, components and what could not be priced."""
+    by_group: pd.DataFrame
+    """Spend aggregated by day, model, project, API key and service tier (requests, tokens, total_usd)."""
+
+    def cost_by(self, by: str = "model") -> pd.DataFrame:
+        """The aggregate grouped like :func:`cost_by`."""
+        frame = self.by_group.assign(priced=True)
+        return cost_by(frame, by)
+
+
+_AGG_KEYS = ("day", "model_group", "project_id", "api_key_id", "user_id", "service_tier")
+
+
+def _chunks(path: Path, chunk_rows: int) -> Iterator[pd.DataFrame]:
+    """Chunks of a table file, indexed by line (text) or row (Parquet) number as a whole-file read would be."""
+    where = _Where(path)
+    _check_path(path, where)
+    suffix = path.suffix.lower()
+    if suffix == ".parquet":
+        import pyarrow.parquet as pq
+
+        try:
+            pf = pq.ParquetFile(path)
+        except Exception as exc:  # pyarrow raises several types for a damaged file
+            raise where.error(f"not a readable Parquet file ({type(exc).__name__})") from None
+        start = 1
+        for batch in pf.iter_batches(batch_size=chunk_rows):
+            frame = batch.to_pandas()
+            frame.index = pd.RangeIndex(start, start + len(frame), name="row")
+            start += len(frame)
+            yield frame
+        return
+    if suffix in (".jsonl", ".ndjson"):
+        reader = pd.read_json(path, lines=True, chunksize=chunk_rows)
+        line = 1
+        for frame in reader:
+            frame.index = pd.RangeIndex(line, line + len(frame), name="line")
+            line += len(frame)
+            yield frame
+        return
+    try:
+        reader = pd.read_csv(path, chunksize=chunk_rows, skipinitialspace=True)
+        line = 2
+        for frame in reader:
+            frame.index = pd.RangeIndex(line, line + len(frame), name="line")
+            line += len(frame)
+            yield frame
+    except UnicodeDecodeError:
+        raise where.error("not UTF-8 text") from None
+    except pd.errors.EmptyDataError:
+        raise where.error("empty file, expected a header row") from None
+    except pd.errors.ParserError as exc:
+        raise where.error(f"malformed CSV ({str(exc).strip().splitlines()[0]})") from None
+
+
+def _total_rows(path: Path) -> int | None:
+    if path.suffix.lower() == ".parquet":
+        import pyarrow.parquet as pq
+
+        try:
+            return int(pq.ParquetFile(path).metadata.num_rows)
+        except Exception:  # the reader reports a damaged file properly
+            return None
+    return None
+
+
+def price_file(
+    path: Path | str,
+    *,
+    chunk_rows: int = 500_000,
+    progress: bool = False,
+    as_of: dt.date | str | None = None,
+    prices: pd.DataFrame | None = None,
+    overrides: Path | str | pd.DataFrame | None = None,
+    skip_unknown: bool = False,
+    mapping: Mapping[str, str] | None = None,
+) -> FilePricing:
+    """Price a request log too big for memory: stream Parquet record batches (or CSV / JSON-lines chunks)
+    of ``chunk_rows`` rows, price each, and keep only running aggregates, so memory is bounded by the
+    chunk size, not the file size. ``progress`` shows a tqdm bar (rows).
+
+    Raises:
+        ValueError: naming the file and the line (row for Parquet) at fault, as a whole-file read would.
+    """
+    p = Path(path)
+    if chunk_rows < 1:
+        raise ValueError(f"chunk_rows: {chunk_rows} must be at least 1")
+    table = prices if prices is not None else _prices.price_history(overrides=overrides)
+    bar = None
+    if progress:
+        from tqdm.auto import tqdm
+
+        bar = tqdm(total=_total_rows(p), unit="rows", unit_scale=True, desc=p.name)
+    rows = chunks = unpriced = 0
+    unpriced_models: set[str] = set()
+    components = dict.fromkeys(_costs.COMPONENTS, 0.0)
+    aggs: list[pd.DataFrame] = []
+    try:
+        for raw in _chunks(p, chunk_rows):
+            usage = normalize_usage(raw, path=p, unit=raw.index.name or "line", mapping=mapping)
+            priced = _price_labelled(usage, table, str(p), as_of=as_of, skip_unknown=skip_unknown)
+            priced = _add_keys(priced)
+            ok = priced["priced"].to_numpy(dtype=bool)
+            for c in _costs.COMPONENTS:
+                components[c] += float(priced[c].to_numpy()[ok].sum())
+            unpriced += int((~ok).sum())
+            if (~ok).any():
+                unpriced_models.update(priced.loc[~ok, "model"].astype(str).unique())
+            aggs.append(_aggregate(priced))
+            if len(aggs) > 16:  # keep the running aggregate small however many chunks there are
+                aggs = [_combine(aggs)]
+            rows += len(raw)
+            chunks += 1
+            if bar is not None:
+                bar.update(len(raw))
+    finally:
+        if bar is not None:
+            bar.close()
+    if rows == 0:
+        raise _Where(p).error("no usage rows")
+    total = float(sum(components.values()))
+    summary = _costs.CostSummary(
+        total_usd=total,
+        priced_rows=rows - unpriced,
+        unpriced_rows=unpriced,
+        unpriced_models=tuple(sorted(unpriced_models)),
+        components_usd=components,
+    )
+    return FilePricing(str(p), rows, chunks, summary, _combine(aggs))
+
+
+def _aggregate(priced: pd.DataFrame) -> pd.DataFrame:
+    frame = pd.DataFrame(
+        {k: priced[k].astype("string").fillna("") if k != "day" else priced[k] for k in _AGG_KEYS}
+    )
+    frame["requests"] = priced["requests"].to_numpy()
+    frame["input_tokens"] = priced["input_tokens"].to_numpy(dtype=np.int64)
+    frame["output_tokens"] = priced["output_tokens"].to_numpy(dtype=np.int64)
+    frame["total_usd"] = priced["total_usd"].where(priced["priced"], 0.0).to_numpy()
+    return frame.groupby(list(_AGG_KEYS), dropna=False, sort=False).sum().reset_index()
+
+
+def _combine(aggs: list[pd.DataFrame]) -> pd.DataFrame:
+    out = (
+        pd.concat(aggs, ignore_index=True)
+        .groupby(list(_AGG_KEYS), dropna=False, sort=True)
+        .sum()
+        .reset_index()
+    )
+    for k in _AGG_KEYS[1:]:
+        out[k] = out[k].astype("string").replace("", pd.NA)
+    return out
+
+
+def _price_partition(part: pd.DataFrame, table: pd.DataFrame, as_of: Any, skip_unknown: bool) -> pd.DataFrame:
+    """One Dask partition: the very same pricing as :func:`price`; categoricals become strings so
+    partitions with different models concatenate cleanly."""
+    priced = _price_labelled(part, table, "partition", as_of=as_of, skip_unknown=skip_unknown)
+    priced = _add_keys(priced)
+    for col in priced.columns:
+        if isinstance(priced[col].dtype, pd.CategoricalDtype):
+            priced[col] = priced[col].astype("string")
+    return priced
+
+
+def price_dask(
+    ddf: Any,
+    *,
+    as_of: dt.date | str | None = None,
+    prices: pd.DataFrame | None = None,
+    overrides: Path | str | pd.DataFrame | None = None,
+    skip_unknown: bool = False,
+) -> Any:
+    """Price a ``dask.dataframe`` of usage lazily, one :func:`price` call per partition
+    (``map_partitions``); results equal the pandas path row for row.
+
+    Partitions should hold canonical usage columns (e.g. from :func:`normalize_usage` or a Parquet
+    request log with the cost engine's names). Compute with any Dask scheduler, e.g. a
+    ``distributed.LocalCluster`` on one machine or a real cluster when the log outgrows it.
+    """
+    table = prices if prices is not None else _prices.price_history(overrides=overrides)
+    meta = _price_partition(ddf._meta, table, as_of, skip_unknown)
+    return ddf.map_partitions(_price_partition, table, as_of, skip_unknown, meta=meta)
+
+
+def iter_paths(paths: Iterable[Path | str]) -> list[Path]:
+    """Paths as given, checked to exist (errors name the path)."""
+    out = []
+    for p in paths:
+        path = Path(p)
+        _check_path(path, _Where(path))
+        out.append(path)
+    return out
