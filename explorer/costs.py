@@ -70,6 +70,7 @@ _INPUT_PARTS = ("cached_input_tokens", "cache_write_tokens", "input_audio_tokens
 _OUTPUT_PARTS = ("reasoning_tokens", "output_audio_tokens", "output_image_tokens")
 _TIER_ALIASES = {"": "standard", "default": "standard", "auto": "standard", "standard": "standard",
                  "batch": "batch", "flex": "flex", "priority": "priority"}
+_ABSENT = frozenset(c for c, required in COUNT_COLUMNS.items() if not required)
 MAX_COUNT = 10**15  # beyond this float64 stops being exact to the token
 
 
@@ -92,8 +93,17 @@ def _counts(df: pd.DataFrame, col: str, required: bool) -> np.ndarray:
     raw = df[col]
     if raw.dtype == bool:
         raise ValueError(f"usage: column {col!r} holds true/false values, expected token counts")
-    num = pd.to_numeric(raw, errors="coerce")
-    arr = num.to_numpy(dtype="float64", na_value=np.nan)
+    if pd.api.types.is_integer_dtype(raw.dtype) and not isinstance(raw.dtype, pd.api.extensions.ExtensionDtype):
+        # Plain integers are finite and whole: only the sign and size need checking (the fast path).
+        ints = raw.to_numpy()
+        lo, hi = ints.min(initial=0), ints.max(initial=0)
+        if lo < 0 or hi > MAX_COUNT:
+            arr = ints.astype("float64")
+        else:
+            return ints.astype("float64")
+    else:
+        num = pd.to_numeric(raw, errors="coerce")
+        arr = num.to_numpy(dtype="float64", na_value=np.nan)
     bad = np.isnan(arr)
     if bad.any():
         if raw.isna().to_numpy()[bad].all() and not required:
@@ -103,16 +113,16 @@ def _counts(df: pd.DataFrame, col: str, required: bool) -> np.ndarray:
             value = raw.iloc[pos]
             what = "is empty" if pd.isna(value) else f"{value!r} is not a number"
             raise ValueError(f"usage {_row_label(df.index, pos)}, column {col!r}: {what}")
-    checks = (
-        (~np.isfinite(arr), "is not finite"),
-        (arr < 0, "is negative"),
-        (arr != np.floor(arr), "is not a whole number"),
-        (arr > MAX_COUNT, f"is implausibly large (over {MAX_COUNT:.0e})"),
-    )
-    for mask, what in checks:
-        if mask.any():
-            pos = _first(mask)
-            raise ValueError(f"usage {_row_label(df.index, pos)}, column {col!r}: {arr[pos]:g} {what}")
+    with np.errstate(invalid="ignore"):
+        fine = (arr >= 0) & (arr <= MAX_COUNT) & (arr == np.floor(arr))
+    if not fine.all():
+        pos = _first(~fine)
+        x = arr[pos]
+        what = (
+            "is not finite" if not np.isfinite(x) else "is negative" if x < 0
+            else f"is implausibly large (over {MAX_COUNT:.0e})" if x > MAX_COUNT else "is not a whole number"
+        )
+        raise ValueError(f"usage {_row_label(df.index, pos)}, column {col!r}: {x:g} {what}")
     return arr
 
 
@@ -225,47 +235,66 @@ def _lookup(
     input_tokens: np.ndarray,
     index: pd.Index,
 ) -> np.ndarray:
-    """Row position in `table` of the price that applies to each usage row (-1 for unknown models)."""
-    result = np.full(len(tier), -1, dtype=np.int64)
-    combo = res.codes.astype(np.int64) * len(_prices.SERVICE_TIERS) + tier
-    codes, uniques = pd.factorize(combo)
-    order = np.argsort(codes, kind="stable")
-    bounds = np.searchsorted(codes[order], np.arange(len(uniques) + 1))
-    vf = table["valid_from"].to_numpy(dtype="datetime64[ns]")
-    vt = table["valid_to"].to_numpy(dtype="datetime64[ns]")
+    """Row position in `table` of the price that applies to each usage row (-1 for unknown models).
+
+    Most (model, tier) pairs have one price row covering every timestamp: those rows are resolved with
+    one gather through a small lookup table. Only pairs with several dated rows or long-context tiers
+    take the per-row search.
+    """
+    n_tiers = len(_prices.SERVICE_TIERS)
+    combo = res.codes.astype(np.int64) * n_tiers + tier
+    # Combos are small integers (distinct names x 4 tiers): index a table instead of hashing.
+    present = np.bincount(combo, minlength=len(res.names) * n_tiers) > 0
+    uniques = np.flatnonzero(present)
+    codes = combo
+    vf = table["valid_from"].to_numpy(dtype="datetime64[ns]").view(np.int64)
+    vt = table["valid_to"].to_numpy(dtype="datetime64[ns]").view(np.int64)
+    nat = np.iinfo(np.int64).min
+    lo = np.where(vf == nat, np.iinfo(np.int64).min + 1, vf)
+    hi = np.where(vt == nat, np.iinfo(np.int64).max, vt)
     thr = table["tier_above_input_tokens"].to_numpy()
     groups = table.groupby(["provider", "model", "service_tier"], sort=False, observed=True).indices
-    lo_min = np.datetime64("1677-09-22", "ns")
-    hi_max = np.datetime64("2262-04-11", "ns")
-    for i, c in enumerate(uniques):
-        name_code, t_idx = divmod(int(c), len(_prices.SERVICE_TIERS))
+    ts_i = ts.view(np.int64)
+    lut = np.full(len(res.names) * n_tiers, -1, dtype=np.int64)
+    complex_groups: dict[int, np.ndarray] = {}
+    for c in uniques:
+        i = int(c)
+        name_code, t_idx = divmod(int(c), n_tiers)
         p, m = res.provider[name_code], res.model[name_code]
         if p is None:
             continue
-        t = _prices.SERVICE_TIERS[t_idx]
-        rows = order[bounds[i]:bounds[i + 1]]
-        cand = groups.get((p, m, t), np.empty(0, dtype=np.int64))
+        cand = groups.get((p, m, _prices.SERVICE_TIERS[t_idx]), np.empty(0, dtype=np.int64))
         if len(cand) == 0:
-            _no_price(table, p, m, t, ts[rows[0]], index[rows[0]])
+            pos = _first(codes == i)
+            _no_price(table, p, m, _prices.SERVICE_TIERS[t_idx], ts[pos], index[pos])
+        if len(cand) == 1 and thr[cand[0]] == 0:
+            lut[i] = cand[0]
+        else:
+            lut[i] = -2
+            complex_groups[i] = cand
+    result = lut[codes]
+    for c, cand in complex_groups.items():
+        rows = np.flatnonzero(codes == c)  # a few of these beat sorting every slow row
         chosen = np.full(len(rows), -1, dtype=np.int64)
-        row_ts = ts[rows]
+        row_ts = ts_i[rows]
         for threshold in np.unique(thr[cand]):
             sub = cand[thr[cand] == threshold]
-            starts = np.where(np.isnat(vf[sub]), lo_min, vf[sub])
-            ends = np.where(np.isnat(vt[sub]), hi_max, vt[sub])
-            srt = np.argsort(starts, kind="stable")
-            sub, starts, ends = sub[srt], starts[srt], ends[srt]
-            pos = np.searchsorted(starts, row_ts, side="right") - 1
-            ok = pos >= 0
-            ok[ok] &= row_ts[ok] < ends[pos[ok]]
+            sub = sub[np.argsort(lo[sub], kind="stable")]
+            pos = np.clip(np.searchsorted(lo[sub], row_ts, side="right") - 1, 0, None)
+            ok = (lo[sub][pos] <= row_ts) & (row_ts < hi[sub][pos])
             if threshold > 0:
                 ok &= input_tokens[rows] > threshold
-            chosen = np.where(ok, sub[np.clip(pos, 0, None)], chosen)
-        missing = chosen < 0
-        if missing.any():
-            r = rows[_first(missing)]
-            _no_price(table, p, m, t, ts[r], index[r])
+            chosen = np.where(ok, sub[pos], chosen)
         result[rows] = chosen
+    known = res.known_rows
+    # Every priced row's timestamp must fall inside its price row's dates (the fast path assumed it).
+    safe = np.where(result >= 0, result, 0)
+    bad = known & ((result < 0) | (ts_i < lo[safe]) | (ts_i >= hi[safe]))
+    if bad.any():
+        pos = _first(bad)
+        name_code, t_idx = divmod(int(combo[pos]), n_tiers)
+        _no_price(table, res.provider[name_code], res.model[name_code], _prices.SERVICE_TIERS[t_idx], ts[pos],
+                  index[pos])
     return result
 
 
@@ -322,6 +351,9 @@ def price_usage(
     counts = {col: _counts(usage, col, req) for col, req in COUNT_COLUMNS.items()}
     ins, outs = counts["input_tokens"], counts["output_tokens"]
     for parent, parts in (("input_tokens", _INPUT_PARTS), ("output_tokens", _OUTPUT_PARTS)):
+        parts = tuple(p for p in parts if p in usage.columns)
+        if not parts:
+            continue
         total = sum(counts[p] for p in parts)
         over = total > counts[parent]
         if over.any():
@@ -338,28 +370,40 @@ def price_usage(
     idx = _lookup(table, res, tier, ts, ins, usage.index)
     safe = np.where(idx >= 0, idx, 0)
 
-    counts["_text_input"] = ins - sum(counts[p] for p in _INPUT_PARTS)
-    counts["_text_output"] = outs - sum(counts[p] for p in _OUTPUT_PARTS)
+    counts["_text_input"] = ins - sum(counts[p] for p in _INPUT_PARTS if p in usage.columns)
+    counts["_text_output"] = outs - sum(counts[p] for p in _OUTPUT_PARTS if p in usage.columns)
     out: dict[str, Any] = {}
     out["resolved_provider"] = res.column(res.provider)
     out["resolved_model"] = res.column(res.model)
     out["service_tier"] = pd.Categorical.from_codes(tier, categories=list(_prices.SERVICE_TIERS))
     total = np.zeros(len(usage))
+    any_unknown = not known.all()
     for comp, (count_col, price_col, fallback, per) in _PARTS.items():
         n = counts[count_col]
-        rate = table[price_col].to_numpy(dtype="float64")[safe]
+        if count_col in _ABSENT and count_col not in usage.columns:
+            zero = np.zeros(len(usage))  # an optional count the usage does not have
+            if any_unknown:
+                zero[~known] = np.nan
+            out[comp] = zero
+            continue
+        # Resolve fallbacks on the small price table, then gather once per usage row.
+        rate_small = table[price_col].to_numpy(dtype="float64")
         if fallback is not None:
-            rate = np.where(np.isnan(rate), table[fallback].to_numpy(dtype="float64")[safe], rate)
-        missing = known & (n > 0) & np.isnan(rate)
-        if missing.any():
-            pos = _first(missing)
-            label = count_col.lstrip("_").replace("_", " ")
-            raise ValueError(
-                f"usage {_row_label(usage.index, pos)}: {res.model[res.codes[pos]]} has no price for {label} "
-                f"({price_col} is empty for {_prices.SERVICE_TIERS[tier[pos]]} on {pd.Timestamp(ts[pos]).date()})"
-            )
-        value = np.where(n > 0, n * np.nan_to_num(rate) / per, 0.0)
-        value = np.where(known, value, np.nan)
+            rate_small = np.where(np.isnan(rate_small), table[fallback].to_numpy(dtype="float64"), rate_small)
+        no_rate = np.isnan(rate_small)
+        if no_rate.any():
+            missing = known & (n > 0) & no_rate[safe]
+            if missing.any():
+                pos = _first(missing)
+                label = count_col.lstrip("_").replace("_", " ")
+                raise ValueError(
+                    f"usage {_row_label(usage.index, pos)}: {res.model[res.codes[pos]]} has no price for {label} "
+                    f"({price_col} is empty for {_prices.SERVICE_TIERS[tier[pos]]} on "
+                    f"{pd.Timestamp(ts[pos]).date()})"
+                )
+        value = n * np.nan_to_num(rate_small / per)[safe]
+        if any_unknown:
+            value[~known] = np.nan
         out[comp] = value
         total += value
     out["total_usd"] = total
