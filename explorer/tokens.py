@@ -21,8 +21,10 @@ import hashlib
 import json
 import math
 import os
+import queue
 import re
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+import threading
+from collections.abc import Callable, Generator, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -463,6 +465,8 @@ def _split_message(message: Any, index: int) -> _MessageParts:
 def _assemble(
     parts: _MessageParts, index: int, counts: Mapping[str, int], model: str | None
 ) -> MessageTokens:
+    if parts.images and model is None:
+        raise ValueError(f"message {index}: image parts need a model to be counted")
     content = sum(counts[s] for s in parts.content)
     image = (
         sum(
@@ -472,8 +476,6 @@ def _assemble(
         if parts.images
         else 0
     )
-    if parts.images and model is None:
-        raise ValueError(f"message {index}: image parts need a model to be counted")
     name = counts[parts.name] if parts.name is not None else 0
     other = sum(counts[s] for s in parts.other)
     overhead = TOKENS_PER_MESSAGE + counts[parts.role] + (TOKENS_PER_NAME if parts.name is not None else 0)
@@ -644,8 +646,14 @@ class _DedupCounter:
         # Whole-conversation keys for chat logs, to flag repeated conversations.
         self.conversations: set[str | bytes] = set()
 
-    def __call__(self, texts: list[str]) -> tuple[list[int], list[bool]]:
-        keys = [_key(t) for t in texts]
+    def __call__(
+        self, texts: list[str], keys: Sequence[str | bytes | None] | None = None
+    ) -> tuple[list[int], list[bool]]:
+        """(counts, already seen) per text; ``keys`` may carry digests computed from raw bytes."""
+        if keys is None:
+            keys = [_key(t) for t in texts]
+        else:
+            keys = [_key(t) if k is None else k for k, t in zip(keys, texts, strict=True)]
         todo: dict[str | bytes, str] = {}
         dup: list[bool] = []
         for k, t in zip(keys, texts, strict=True):
@@ -676,14 +684,20 @@ class _Item:
     key: bytes | None = None
 
 
-def _read_text_file(path: Path) -> tuple[str | None, str | None]:
-    data = path.read_bytes()
-    if b"\x00" in data[:_SNIFF_BYTES]:
-        return None, "binary (NUL byte)"
+def _file_item(path: Path, name: str) -> _Item:
     try:
-        return data.decode("utf-8"), None
+        data = path.read_bytes()
+    except OSError as e:
+        return _Item(name, None, 0, f"unreadable ({e.strerror})")
+    if b"\x00" in data[:_SNIFF_BYTES]:
+        return _Item(name, None, len(data), "binary (NUL byte)")
+    try:
+        text = data.decode("utf-8")
     except UnicodeDecodeError as e:
-        return None, f"not UTF-8 text (byte {e.start})"
+        return _Item(name, None, len(data), f"not UTF-8 text (byte {e.start})")
+    # Keyed from the bytes already in hand (same digest _key would compute from the text).
+    key = text if len(text) <= 64 else hashlib.blake2b(data, digest_size=16).digest()
+    return _Item(name, text, len(data), key=key)
 
 
 def _iter_files(root: Path, bar: Any) -> Iterator[_Item]:
@@ -692,12 +706,7 @@ def _iter_files(root: Path, bar: Any) -> Iterator[_Item]:
     bar.total = sum(p.stat().st_size for p in files)
     bar.refresh()
     for p in files:
-        rel = p.relative_to(root).as_posix()
-        try:
-            text, reason = _read_text_file(p)
-        except OSError as e:
-            text, reason = None, f"unreadable ({e.strerror})"
-        yield _Item(rel, text, p.stat().st_size if text is None else len(text.encode("utf-8")), reason)
+        yield _file_item(p, p.relative_to(root).as_posix())
 
 
 def _iter_csv(path: Path, column: str, bar: Any) -> Iterator[_Item]:
@@ -799,11 +808,10 @@ def _open_source(
 
 def _iter_single(path: Path, bar: Any) -> Iterator[_Item]:
     bar.total = path.stat().st_size
-    text, reason = _read_text_file(path)
-    yield _Item(path.name, text, path.stat().st_size if text is None else len(text.encode("utf-8")), reason)
+    yield _file_item(path, path.name)
 
 
-def _batches(items: Iterable[_Item]) -> Iterator[list[_Item]]:
+def _batches(items: Iterable[_Item]) -> Generator[list[_Item], None, None]:
     batch: list[_Item] = []
     size = 0
     for seq, it in enumerate(items):
@@ -815,6 +823,46 @@ def _batches(items: Iterable[_Item]) -> Iterator[list[_Item]]:
             batch, size = [], 0
     if batch:
         yield batch
+
+
+def _prefetch(batches: Generator[list[_Item], None, None], depth: int = 2) -> Iterator[list[_Item]]:
+    """Read the next batches on a helper thread while the current one is encoded.
+
+    At most ``depth`` batches wait in the queue, so memory stays bounded (~``depth`` x 4 MB).
+    """
+    q: queue.Queue[tuple[str, Any]] = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def produce() -> None:
+        try:
+            for b in batches:
+                while not stop.is_set():
+                    try:
+                        q.put(("batch", b), timeout=0.1)
+                        break
+                    except queue.Full:
+                        continue
+                if stop.is_set():
+                    return
+            q.put(("done", None))
+        except BaseException as e:  # handed to the consumer, which re-raises it in its thread
+            q.put(("error", e))
+        finally:
+            batches.close()  # closes open files when the consumer stopped early
+
+    t = threading.Thread(target=produce, name="corpus-reader", daemon=True)
+    t.start()
+    try:
+        while True:
+            kind, value = q.get()
+            if kind == "done":
+                return
+            if kind == "error":
+                raise value
+            yield value
+    finally:
+        stop.set()
+        t.join()
 
 
 def _default_workers() -> int:
@@ -865,7 +913,7 @@ def count_corpus(
             tok.encoding, backend, n_workers, pool if isinstance(pool, ThreadPoolExecutor) else None
         )
         dedup = _DedupCounter(raw)
-        for batch in _batches(items):
+        for batch in _prefetch(_batches(items)):
             good = [it for it in batch if it.skip_reason is None and it.payload is not None]
             for it in batch:
                 if it.skip_reason is not None:
@@ -874,7 +922,7 @@ def count_corpus(
                 _count_chat_batch(good, dedup, tok, rows, skipped, approx_fields)
             else:
                 texts = [str(it.payload) for it in good]
-                counts, dups = dedup(texts)
+                counts, dups = dedup(texts, [it.key for it in good])
                 for it, text, n, d in zip(good, texts, counts, dups, strict=True):
                     rows.append(
                         {"item": it.item, "chars": len(text), "tokens": _scaled(n, tok), "duplicate": d}

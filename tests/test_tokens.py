@@ -594,3 +594,34 @@ def test_cli_sets_func_to_run() -> None:
     parser = argparse.ArgumentParser()
     cli_tokens.register(parser.add_subparsers())
     assert parser.parse_args(["tokens", "x"]).func is cli_tokens.run
+
+
+def test_file_keys_from_bytes_equal_text_keys(tmp_path: Path) -> None:
+    for text in ["short", "long text é " * 20]:
+        p = tmp_path / "f.txt"
+        p.write_text(text, encoding="utf-8")
+        assert tokens._file_item(p, "f.txt").key == tokens._key(text)
+
+
+def test_a_failing_count_stops_the_reader_thread(folder: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import threading
+
+    def broken(*args, **kwargs):
+        def count(texts):
+            raise RuntimeError("counter exploded")
+
+        return count
+
+    monkeypatch.setattr(tokens, "_raw_counter", broken)
+    monkeypatch.setattr(tokens, "_BATCH_ITEMS", 1)
+    with pytest.raises(RuntimeError, match="counter exploded"):
+        tokens.count_corpus(folder, model="gpt-4o", progress=False)
+    assert not any(t.name == "corpus-reader" for t in threading.enumerate())
+
+
+def test_stdin_text(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    import io
+
+    monkeypatch.setattr(sys, "stdin", io.StringIO("hello world"))
+    run_cli("-", "--encoding", "o200k_base", "--format", "json")
+    assert json.loads(capsys.readouterr().out)["tokens"] == 2
