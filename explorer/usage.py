@@ -51,6 +51,7 @@ __all__ = [
     "DEFAULT_TARGETS",
     "FilePricing",
     "Imported",
+    "compare",
     "cost_by",
     "detect_kind",
     "line_items",
@@ -1092,6 +1093,29 @@ def what_if(
         table = table.copy()
         table["cached_input_usd_per_mtok"] = table["input_usd_per_mtok"] * (1 - cached_discount)
     return price(frame, prices=table, skip_unknown=skip_unknown).assign(tier_fallback=fallback)
+
+
+def compare(priced: pd.DataFrame, alt: pd.DataFrame, by: str = "model") -> pd.DataFrame:
+    """Current against what-if spend per group of the *current* traffic (so ``by="model"`` shows what
+    each model's traffic would cost after the change): ``by``, ``total_usd``, ``what_if_usd``,
+    ``change_usd`` (what-if - current), ``change_pct``; both frames must hold the same rows in order."""
+    if len(priced) != len(alt):
+        raise ValueError("compare: the what-if frame must hold the same rows as the current one")
+    if by not in BREAKDOWNS:
+        raise ValueError(f"by: unknown {by!r}; expected one of {', '.join(BREAKDOWNS)}")
+    col = BREAKDOWNS[by]
+    keyed = alt.assign(
+        **{col: priced[col].to_numpy()}, priced=alt["priced"].to_numpy() & priced["priced"].to_numpy()
+    )
+    now = cost_by(priced, by)
+    then = cost_by(keyed, by)[[by, "total_usd"]].rename(columns={"total_usd": "what_if_usd"})
+    out = now.drop(columns="share").merge(then, on=by, how="left")
+    out["change_usd"] = out["what_if_usd"] - out["total_usd"]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out["change_pct"] = np.where(
+            out["total_usd"] != 0, out["change_usd"] / out["total_usd"] * 100, np.nan
+        )
+    return out
 
 
 def _offered(table: pd.DataFrame) -> set[tuple[str, str, str]]:

@@ -1,0 +1,143 @@
+"""``explorer usage FILE...``: what imported usage cost, broken down, re-priced, and checked against the bill.
+
+Examples::
+
+    explorer usage data/samples/usage_completions_page1.json data/samples/usage_completions_page2.json
+    explorer usage requests.parquet --by day --what-if-model gpt-5-mini --format json
+    explorer usage usage.json costs.json            # a Costs export among the files: reconcile too
+
+Everything is computed before anything is printed, so bad input prints one error line and nothing else.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any
+
+import pandas as pd
+
+from explorer import usage as u
+
+__all__ = ["register", "run"]
+
+
+def register(subparsers: Any) -> None:
+    """Add the ``usage`` subcommand to the ``explorer`` parser."""
+    p = subparsers.add_parser(
+        "usage",
+        help="price usage exports or request logs; break down, re-price, reconcile with a Costs export",
+        description="Price OpenAI Usage API exports (JSON pages or CSV) and request logs (CSV, JSON lines, "
+        "Parquet). Costs API exports among the files are reconciled against the estimate.",
+    )
+    p.add_argument("files", nargs="+", metavar="FILE", help="usage exports, request logs, Costs exports")
+    p.add_argument("--by", default="model", choices=list(u.BREAKDOWNS), help="breakdown (default: model)")
+    p.add_argument("--what-if-model", metavar="M", help="re-price all of the traffic on this model")
+    p.add_argument(
+        "--service-tier",
+        choices=["standard", "batch", "flex", "priority"],
+        help="re-price all of the traffic on this tier (rows whose model lacks it keep their own)",
+    )
+    p.add_argument("--what-if-as-of", metavar="DATE", help="re-price at the prices in force on this day")
+    p.add_argument("--skip-unknown", action="store_true", help="list rows with unknown models as unpriced")
+    p.add_argument(
+        "--overrides", metavar="CSV", help="a user overrides CSV applied on top of the bundled prices"
+    )
+    p.add_argument(
+        "--format", default="text", choices=["text", "csv", "json"], help="text (default), csv or json"
+    )
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Compute everything, then print it; errors are ValueErrors the CLI turns into one line, exit 2."""
+    from explorer import prices
+    from explorer.cli import money
+
+    imported = u.load(*args.files)
+    if imported.usage is None:
+        raise ValueError("no usage file among the files given (only Costs exports); add a usage export")
+    table = prices.price_history(overrides=args.overrides)
+    priced = u.price(imported.usage, prices=table, skip_unknown=args.skip_unknown)
+    summary = u._costs.summarize(priced)
+    breakdown = u.cost_by(priced, args.by)
+    scenario = _scenario(args)
+    what_if_total = None
+    if scenario:
+        alt = u.what_if(imported.usage, prices=table, skip_unknown=args.skip_unknown, **scenario)
+        breakdown = u.compare(priced, alt, args.by)
+        what_if_total = float(alt.loc[alt["priced"], "total_usd"].sum())
+        fallback_rows = int(alt["tier_fallback"].sum())
+    recon = u.reconcile(priced, imported.billed) if imported.billed is not None else None
+
+    if args.format == "json":
+        payload: dict[str, Any] = {
+            "total_usd": summary.total_usd,
+            "by": args.by,
+            "breakdown": _records(breakdown),
+            "priced_rows": summary.priced_rows,
+            "unpriced_rows": summary.unpriced_rows,
+            "unpriced_models": list(summary.unpriced_models),
+            "components_usd": dict(summary.components_usd),
+            "notes": list(imported.notes),
+        }
+        if scenario:
+            payload["what_if"] = {**scenario, "total_usd": what_if_total, "tier_fallback_rows": fallback_rows}
+        if recon is not None:
+            payload["billed_usd"] = float(imported.billed["amount_usd"].sum())
+            payload["reconciliation"] = _records(recon[recon["flagged"]])
+        print(json.dumps(payload, indent=2, default=str))
+        return 0
+    if args.format == "csv":
+        sys.stdout.write(breakdown.to_csv(index=False))
+        return 0
+    shown = breakdown.copy()
+    for col in ("total_usd", "what_if_usd"):
+        if col in shown.columns:
+            shown[col] = shown[col].map(money)
+    if "change_usd" in shown.columns:
+        shown["change_usd"] = breakdown["change_usd"].map(_signed)
+        shown["change_pct"] = breakdown["change_pct"].map(lambda x: f"{x:+.1f}%" if x == x else "")
+    if "share" in shown.columns:
+        shown["share"] = breakdown["share"].map(lambda x: f"{x:.1%}")
+    print(shown.to_string(index=False))
+    print(summary.describe())
+    if scenario:
+        what = ", ".join(f"{k}={v}" for k, v in scenario.items())
+        print(f"what if {what}: total {money(what_if_total)} ({_signed(what_if_total - summary.total_usd)})")
+        if fallback_rows:
+            print(f"  {fallback_rows:,} row(s) kept another tier: their model lacks the one asked for")
+    if recon is not None:
+        flagged = recon[recon["flagged"]]
+        billed = float(imported.billed["amount_usd"].sum())
+        print(f"billed {money(billed)}; {len(flagged)} difference(s) beyond tolerance:")
+        for r in flagged.itertuples():
+            print(
+                f"  !! {r.day} {r.line_item}: estimated {money(r.estimated_usd)}, billed {money(r.billed_usd)} "
+                f"({r.status})"
+            )
+    for note in imported.notes:
+        print(f"note: {note}", file=sys.stderr)
+    return 0
+
+
+def _signed(x: float) -> str:
+    from explorer.cli import money
+
+    return ("+" if x >= 0 else "-") + money(abs(x)) if x == x else "n/a"
+
+
+def _scenario(args: argparse.Namespace) -> dict[str, Any]:
+    scenario: dict[str, Any] = {}
+    if args.what_if_model:
+        scenario["model"] = args.what_if_model
+    if args.service_tier:
+        scenario["service_tier"] = args.service_tier
+    if args.what_if_as_of:
+        scenario["as_of"] = args.what_if_as_of
+    return scenario
+
+
+def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    return json.loads(frame.to_json(orient="records", date_format="iso"))
