@@ -98,8 +98,10 @@ class FixedCostOption:
 
     def cost_per_request_usd(self, scenario: _sc.Scenario) -> float:
         """Marginal cost of one request of the scenario's shape."""
-        return (scenario.input_tokens_per_request * self.input_usd_per_mtok
-                + scenario.output_tokens_per_request * self.output_usd_per_mtok) / 1e6
+        return (
+            scenario.input_tokens_per_request * self.input_usd_per_mtok
+            + scenario.output_tokens_per_request * self.output_usd_per_mtok
+        ) / 1e6
 
 
 @dataclasses.dataclass(frozen=True)
@@ -177,14 +179,23 @@ def model_rates(
                 pin, pout = float(row["input_usd_per_mtok"]), float(row["output_usd_per_mtok"])
                 pc = row["cached_input_usd_per_mtok"]
                 pr = row["reasoning_usd_per_mtok"]
-                acc += share * np.array([
-                    pin, pin if pd.isna(pc) else float(pc), pout, pout if pd.isna(pr) else float(pr)
-                ])
+                acc += share * np.array(
+                    [pin, pin if pd.isna(pc) else float(pc), pout, pout if pd.isna(pr) else float(pr)]
+                )
             blended.append(tuple(float(v) for v in acc / sum(s for s, _ in per_tier)))
         window = std_rows["context_window_tokens"].iloc[0]
         override = any(bool(rows["is_override"].any()) for _, rows in per_tier)
-        out.append(ModelRates(prov, model, label, tuple(thresholds), tuple(blended),  # type: ignore[arg-type]
-                              None if pd.isna(window) else int(window), override))
+        out.append(
+            ModelRates(
+                prov,
+                model,
+                label,
+                tuple(thresholds),
+                tuple(blended),  # type: ignore[arg-type]
+                None if pd.isna(window) else int(window),
+                override,
+            )
+        )
     return out, skipped
 
 
@@ -210,16 +221,25 @@ def _affine(axis: str, sc: _sc.Scenario) -> dict[str, tuple[float, float]]:
         t = i + o
         return {"in": (t, -t), "cached": (c * t, -c * t), "out": (0.0, t), "reasoning": (0.0, r * t)}
     if axis == "cached_share":
-        return {"in": (i, 0.0), "cached": (0.0, i), "out": (o, 0.0),
-                "reasoning": (float(sc.reasoning_tokens_per_request), 0.0)}
+        return {
+            "in": (i, 0.0),
+            "cached": (0.0, i),
+            "out": (o, 0.0),
+            "reasoning": (float(sc.reasoning_tokens_per_request), 0.0),
+        }
     if axis == "input_tokens":
-        return {"in": (0.0, 1.0), "cached": (0.0, c), "out": (o, 0.0),
-                "reasoning": (float(sc.reasoning_tokens_per_request), 0.0)}
+        return {
+            "in": (0.0, 1.0),
+            "cached": (0.0, c),
+            "out": (o, 0.0),
+            "reasoning": (float(sc.reasoning_tokens_per_request), 0.0),
+        }
     raise ValueError(f"axis: unknown {axis!r}; expected one of {', '.join(AXES)}")
 
 
-def _cost_coeffs(q: dict[str, tuple[float, float]], rates: tuple[float, float, float, float],
-                 requests: float) -> tuple[float, float]:
+def _cost_coeffs(
+    q: dict[str, tuple[float, float]], rates: tuple[float, float, float, float], requests: float
+) -> tuple[float, float]:
     """Monthly cost = a + b x for affine token counts and one set of rates."""
     pin, pc, pout, pr = rates
     coeffs = []
@@ -230,8 +250,9 @@ def _cost_coeffs(q: dict[str, tuple[float, float]], rates: tuple[float, float, f
     return coeffs[0], coeffs[1]
 
 
-def _pieces(m: ModelRates, q: dict[str, tuple[float, float]], lo: float, hi: float,
-            requests: float) -> list[_Piece]:
+def _pieces(
+    m: ModelRates, q: dict[str, tuple[float, float]], lo: float, hi: float, requests: float
+) -> list[_Piece]:
     i0, i1 = q["in"]
     # Where each long-context tier starts along the axis (input tokens > threshold).
     bounds: list[tuple[float, float, int]] = []  # (from, to, tier index)
@@ -367,43 +388,76 @@ def crossovers(
     if not lo < hi:
         raise ValueError(f"crossovers along {axis}: lo {lo} must be below hi {hi}")
     day = as_of if as_of is not None else scenario.as_of
-    rates, skipped = model_rates(models if models is not None else scenario.models,
-                                 shares=scenario.tier_shares(), prices=prices, as_of=day)
+    rates, skipped = model_rates(
+        models if models is not None else scenario.models,
+        shares=scenario.tier_shares(),
+        prices=prices,
+        as_of=day,
+    )
     labels = [m.label for m in rates]
     pieces = [_pieces(m, q, lo, hi, scenario.requests_per_month) for m in rates]
     stretches, raw_points = _envelope(labels, pieces, lo, hi)
     name = lambda i: labels[i] if i >= 0 else "(none fits)"  # noqa: E731
-    points = pd.DataFrame([
-        {"at": p["at"], "from_label": name(p["from"]), "to_label": name(p["to"]),
-         "monthly_usd": _value(pieces[p["to"]], p["at"], "right") if p["to"] >= 0 else math.nan,
-         "kind": _kind(p["at"], pieces[p["from"]] if p["from"] >= 0 else [],
-                       pieces[p["to"]] if p["to"] >= 0 else [])}
-        for p in raw_points
-    ], columns=["at", "from_label", "to_label", "monthly_usd", "kind"])
+    points = pd.DataFrame(
+        [
+            {
+                "at": p["at"],
+                "from_label": name(p["from"]),
+                "to_label": name(p["to"]),
+                "monthly_usd": _value(pieces[p["to"]], p["at"], "right") if p["to"] >= 0 else math.nan,
+                "kind": _kind(
+                    p["at"],
+                    pieces[p["from"]] if p["from"] >= 0 else [],
+                    pieces[p["to"]] if p["to"] >= 0 else [],
+                ),
+            }
+            for p in raw_points
+        ],
+        columns=["at", "from_label", "to_label", "monthly_usd", "kind"],
+    )
     segments = pd.DataFrame(
-        [{"start": a, "end": b, "label": name(w), "provider": rates[w].provider if w >= 0 else None,
-          "model": rates[w].model if w >= 0 else None} for a, b, w in stretches],
+        [
+            {
+                "start": a,
+                "end": b,
+                "label": name(w),
+                "provider": rates[w].provider if w >= 0 else None,
+                "model": rates[w].model if w >= 0 else None,
+            }
+            for a, b, w in stretches
+        ],
         columns=["start", "end", "label", "provider", "model"],
     )
     curves = _sample_curves(rates, pieces, axis, lo, hi, n_points, points["at"].tolist())
     tokens = scenario.input_tokens_per_request + scenario.output_tokens_per_request
-    current = {"output_share": scenario.output_tokens_per_request / max(1, tokens),
-               "cached_share": scenario.cached_input_share,
-               "input_tokens": float(scenario.input_tokens_per_request)}[axis]
+    current = {
+        "output_share": scenario.output_tokens_per_request / max(1, tokens),
+        "cached_share": scenario.cached_input_share,
+        "input_tokens": float(scenario.input_tokens_per_request),
+    }[axis]
     title = AXES[axis][0].lower()
     if points.empty:
         only = segments["label"].iloc[0] if len(segments) else "no model"
         statement = f"Along the {title} ({_fmt(axis, lo)} to {_fmt(axis, hi)}), {only} stays the cheapest."
     else:
-        parts = [f"{r.from_label} -> {r.to_label} at {_fmt(axis, r.at)} ({r.kind})"
-                 for r in points.itertuples()]
-        statement = (f"Along the {title}, the cheapest model changes {len(points)} time(s): "
-                     + "; ".join(parts) + ".")
+        parts = [
+            f"{r.from_label} -> {r.to_label} at {_fmt(axis, r.at)} ({r.kind})" for r in points.itertuples()
+        ]
+        statement = (
+            f"Along the {title}, the cheapest model changes {len(points)} time(s): " + "; ".join(parts) + "."
+        )
     return CrossoverResult(axis, points, segments, curves, statement, current, tuple(skipped))
 
 
-def _sample_curves(rates: Sequence[ModelRates], pieces: Sequence[Sequence[_Piece]], axis: str,
-                   lo: float, hi: float, n_points: int, extra: Sequence[float]) -> pd.DataFrame:
+def _sample_curves(
+    rates: Sequence[ModelRates],
+    pieces: Sequence[Sequence[_Piece]],
+    axis: str,
+    lo: float,
+    hi: float,
+    n_points: int,
+    extra: Sequence[float],
+) -> pd.DataFrame:
     grid = _grid(axis, lo, hi, max(2, n_points))
     frames = []
     for m, ps in zip(rates, pieces, strict=True):
@@ -420,9 +474,19 @@ def _sample_curves(rates: Sequence[ModelRates], pieces: Sequence[Sequence[_Piece
             else:
                 rows_x.append(x)
                 rows_y.append(right if not math.isnan(right) else left)
-        frames.append(pd.DataFrame({"label": m.label, "provider": m.provider, "model": m.model, "x": rows_x,
-                                    "monthly_usd": rows_y, "order": np.arange(len(rows_x)),
-                                    "is_override": m.is_override}))
+        frames.append(
+            pd.DataFrame(
+                {
+                    "label": m.label,
+                    "provider": m.provider,
+                    "model": m.model,
+                    "x": rows_x,
+                    "monthly_usd": rows_y,
+                    "order": np.arange(len(rows_x)),
+                    "is_override": m.is_override,
+                }
+            )
+        )
     if not frames:
         return pd.DataFrame(columns=list(CURVE_COLUMNS))
     out = pd.concat(frames, ignore_index=True)
@@ -456,32 +520,55 @@ def crossovers_along_volume(
     lines += [(o.fixed_usd_per_month, o.cost_per_request_usd(scenario)) for o in fixed_options]
     pieces = [[_Piece(lo, hi, a, b, "axis")] for a, b in lines]
     stretches, raw = _envelope(labels, pieces, lo, hi)
-    points = pd.DataFrame([
-        {"at": p["at"], "from_label": labels[p["from"]], "to_label": labels[p["to"]],
-         "monthly_usd": lines[p["to"]][0] + lines[p["to"]][1] * p["at"], "kind": "fixed cost"}
-        for p in raw
-    ], columns=["at", "from_label", "to_label", "monthly_usd", "kind"])
+    points = pd.DataFrame(
+        [
+            {
+                "at": p["at"],
+                "from_label": labels[p["from"]],
+                "to_label": labels[p["to"]],
+                "monthly_usd": lines[p["to"]][0] + lines[p["to"]][1] * p["at"],
+                "kind": "fixed cost",
+            }
+            for p in raw
+        ],
+        columns=["at", "from_label", "to_label", "monthly_usd", "kind"],
+    )
     segments = pd.DataFrame(
-        [{"start": a, "end": b, "label": labels[w], "provider": None, "model": None}
-         for a, b, w in stretches],
+        [
+            {"start": a, "end": b, "label": labels[w], "provider": None, "model": None}
+            for a, b, w in stretches
+        ],
         columns=["start", "end", "label", "provider", "model"],
     )
     grid = np.unique(np.concatenate([_grid("requests_per_month", lo, hi, n_points), points["at"].to_numpy()]))
-    curves = pd.DataFrame({
-        "label": np.repeat(labels, len(grid)),
-        "provider": None, "model": None,
-        "x": np.tile(grid, len(labels)),
-        "monthly_usd": np.concatenate([a + b * grid for a, b in lines]) if lines else [],
-        "order": np.tile(np.arange(len(grid)), len(labels)),
-        "is_override": np.repeat(overrides, len(grid)),
-    })
+    curves = pd.DataFrame(
+        {
+            "label": np.repeat(labels, len(grid)),
+            "provider": None,
+            "model": None,
+            "x": np.tile(grid, len(labels)),
+            "monthly_usd": np.concatenate([a + b * grid for a, b in lines]) if lines else [],
+            "order": np.tile(np.arange(len(grid)), len(labels)),
+            "is_override": np.repeat(overrides, len(grid)),
+        }
+    )
     if points.empty:
         statement = VOLUME_STATEMENT
         if fixed_options and len(segments):
             statement += f" Here {segments['label'].iloc[0]} stays the cheapest from {lo:,.0f} to {hi:,.0f}."
     else:
         parts = [f"{r.from_label} -> {r.to_label} at {r.at:,.0f} requests/month" for r in points.itertuples()]
-        statement = ("A fixed monthly cost makes volume matter: the cheapest option changes at "
-                     + "; ".join(parts) + ". Between per-token models alone the ranking never changes.")
-    return CrossoverResult("requests_per_month", points, segments, curves, statement,
-                           float(scenario.requests_per_month), tuple(skipped))
+        statement = (
+            "A fixed monthly cost makes volume matter: the cheapest option changes at "
+            + "; ".join(parts)
+            + ". Between per-token models alone the ranking never changes."
+        )
+    return CrossoverResult(
+        "requests_per_month",
+        points,
+        segments,
+        curves,
+        statement,
+        float(scenario.requests_per_month),
+        tuple(skipped),
+    )

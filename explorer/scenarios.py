@@ -37,6 +37,8 @@ __all__ = [
     "model_label",
     "save_scenario",
     "scenario_costs",
+    "scenarios_costs",
+    "summarise_compare",
 ]
 
 DAYS_PER_MONTH = 365.25 / 12
@@ -110,8 +112,12 @@ class Scenario:
 
     def tier_shares(self) -> dict[str, float]:
         """Share of requests per service tier, zero shares left out."""
-        shares = {"standard": self.standard_share, "batch": self.batch_share, "flex": self.flex_share,
-                  "priority": self.priority_share}
+        shares = {
+            "standard": self.standard_share,
+            "batch": self.batch_share,
+            "flex": self.flex_share,
+            "priority": self.priority_share,
+        }
         return {t: s for t, s in shares.items() if s > 0}
 
     def replace(self, **changes: Any) -> Scenario:
@@ -156,8 +162,12 @@ class Scenario:
         return cls(**{f.name: getattr(obj, f.name) for f in dataclasses.fields(cls)})
 
 
-_INT_FIELDS = ("input_tokens_per_request", "output_tokens_per_request", "reasoning_tokens_per_request",
-               "images_per_request")
+_INT_FIELDS = (
+    "input_tokens_per_request",
+    "output_tokens_per_request",
+    "reasoning_tokens_per_request",
+    "images_per_request",
+)
 _SHARE_FIELDS = ("cached_input_share", "batch_share", "flex_share", "priority_share")
 
 
@@ -204,8 +214,11 @@ def _field_errors(s: Scenario) -> list[str]:
             )
     if number("monthly_growth_rate", s.monthly_growth_rate) and s.monthly_growth_rate <= -1:
         errs.append(f"field 'monthly_growth_rate': {s.monthly_growth_rate} would shrink volume below zero")
-    if s.monthly_budget_usd is not None and number("monthly_budget_usd", s.monthly_budget_usd) \
-            and s.monthly_budget_usd < 0:
+    if (
+        s.monthly_budget_usd is not None
+        and number("monthly_budget_usd", s.monthly_budget_usd)
+        and s.monthly_budget_usd < 0
+    ):
         errs.append(f"field 'monthly_budget_usd': {s.monthly_budget_usd} is negative")
     for name in ("image_quality", "image_size"):
         if not isinstance(getattr(s, name), str):
@@ -330,9 +343,22 @@ def _in_force(table: pd.DataFrame, day: pd.Timestamp) -> pd.DataFrame:
 
 
 COST_COLUMNS = (
-    "provider", "model", "label", "cost_per_request_usd", "monthly_usd", "input_usd", "cached_input_usd",
-    "output_usd", "reasoning_usd", "other_usd", "image_usd", "fits_context", "context_window_tokens",
-    "is_override", "price_source", "note",
+    "provider",
+    "model",
+    "label",
+    "cost_per_request_usd",
+    "monthly_usd",
+    "input_usd",
+    "cached_input_usd",
+    "output_usd",
+    "reasoning_usd",
+    "other_usd",
+    "image_usd",
+    "fits_context",
+    "context_window_tokens",
+    "is_override",
+    "price_source",
+    "note",
 )
 """Columns of :func:`scenario_costs`; the ``*_usd`` components are per month and sum to ``monthly_usd``."""
 
@@ -356,6 +382,8 @@ def scenario_costs(
     keys = list(dict.fromkeys(model_key(m) for m in (models if models is not None else scenario.models)))
     if not keys:
         return pd.DataFrame(columns=list(COST_COLUMNS))
+    # Only these models' rows: the cost engine's lookup then groups a few rows instead of thousands.
+    table = table[table["model"].isin({m for _, m in keys})]
     live = _in_force(table, day)
     base = live[live["tier_above_input_tokens"] == 0]
     offered = set(zip(base["provider"], base["model"], base["service_tier"], strict=True))
@@ -383,13 +411,17 @@ def scenario_costs(
             if (prov, model, tier) not in offered:
                 notes[(prov, model)].append(f"no {tier} tier: its {share:.0%} priced at standard")
                 use = "standard"
-            rows.append({
-                "provider": prov, "model": model, "service_tier": use,
-                "input_tokens": scenario.input_tokens_per_request,
-                "output_tokens": scenario.output_tokens_per_request,
-                "cached_input_tokens": scenario.cached_input_tokens_per_request,
-                "reasoning_tokens": scenario.reasoning_tokens_per_request,
-            })
+            rows.append(
+                {
+                    "provider": prov,
+                    "model": model,
+                    "service_tier": use,
+                    "input_tokens": scenario.input_tokens_per_request,
+                    "output_tokens": scenario.output_tokens_per_request,
+                    "cached_input_tokens": scenario.cached_input_tokens_per_request,
+                    "reasoning_tokens": scenario.reasoning_tokens_per_request,
+                }
+            )
             weights.append(share)
             owners.append(i)
     comps = ("input_usd", "cached_input_usd", "output_usd", "reasoning_usd")
@@ -434,23 +466,44 @@ def scenario_costs(
                 f"request of {need:,} tokens exceeds the {int(window_arr[i]):,}-token context window"
             )
     cost_per_request = per_request[:, : len(comps) + 1].sum(axis=1) + image
-    out = pd.DataFrame({
-        "provider": [k[0] for k in keys],
-        "model": [k[1] for k in keys],
-        "label": [model_label(*k) for k in keys],
-        "cost_per_request_usd": cost_per_request,
-        "monthly_usd": cost_per_request * volume,
-        **{c: per_request[:, j] * volume for j, c in enumerate(comps)},
-        "other_usd": per_request[:, len(comps)] * volume,
-        "image_usd": image * volume,
-        "fits_context": fits,
-        "context_window_tokens": window_arr,
-        "is_override": per_request[:, -1] == 1.0,
-        "price_source": [sources.get(i, "") for i in range(len(keys))],
-        "note": ["; ".join(dict.fromkeys(notes[k])) for k in keys],
-    })
+    out = pd.DataFrame(
+        {
+            "provider": [k[0] for k in keys],
+            "model": [k[1] for k in keys],
+            "label": [model_label(*k) for k in keys],
+            "cost_per_request_usd": cost_per_request,
+            "monthly_usd": cost_per_request * volume,
+            **{c: per_request[:, j] * volume for j, c in enumerate(comps)},
+            "other_usd": per_request[:, len(comps)] * volume,
+            "image_usd": image * volume,
+            "fits_context": fits,
+            "context_window_tokens": window_arr,
+            "is_override": per_request[:, -1] == 1.0,
+            "price_source": [sources.get(i, "") for i in range(len(keys))],
+            "note": ["; ".join(dict.fromkeys(notes[k])) for k in keys],
+        }
+    )
     out = out.sort_values(["monthly_usd", "provider", "model"], kind="stable", na_position="last")
     return out.reset_index(drop=True)
+
+
+def scenarios_costs(
+    scenarios: Sequence[Scenario],
+    models: Iterable[str | tuple[str, str]] | None = None,
+    *,
+    prices: pd.DataFrame | None = None,
+    as_of: dt.date | str | None = None,
+) -> pd.DataFrame:
+    """:func:`scenario_costs` of several scenarios stacked, with a ``scenario`` column first."""
+    table = prices if prices is not None else _prices.price_history()
+    models = list(models) if models is not None else None
+    frames = [
+        scenario_costs(sc, models, prices=table, as_of=as_of).assign(scenario=sc.name) for sc in scenarios
+    ]
+    if not frames:
+        return pd.DataFrame(columns=["scenario", *COST_COLUMNS])
+    out = pd.concat(frames, ignore_index=True)
+    return out[["scenario", *COST_COLUMNS]]
 
 
 def compare_scenarios(
@@ -460,12 +513,22 @@ def compare_scenarios(
     prices: pd.DataFrame | None = None,
     as_of: dt.date | str | None = None,
 ) -> pd.DataFrame:
-    """One row per scenario: volume, request shape, cheapest model and its monthly cost, and the cost on
-    every model compared (columns ``<label> monthly_usd``). ``models`` overrides each scenario's own list."""
+    """One row per scenario: volume, request shape, price date, the cheapest model that fits and its
+    monthly cost, then the monthly cost on every model compared (one column per model label).
+    ``models`` replaces each scenario's own list."""
     table = prices if prices is not None else _prices.price_history()
+    return summarise_compare(
+        scenarios, scenarios_costs(scenarios, models, prices=table, as_of=as_of), as_of=as_of
+    )
+
+
+def summarise_compare(
+    scenarios: Sequence[Scenario], long: pd.DataFrame, *, as_of: dt.date | str | None = None
+) -> pd.DataFrame:
+    """The table of :func:`compare_scenarios` from already computed :func:`scenarios_costs`."""
     records: list[dict[str, Any]] = []
     for sc in scenarios:
-        costs = scenario_costs(sc, models, prices=table, as_of=as_of)
+        costs = long[long["scenario"] == sc.name]
         ok = costs[costs["monthly_usd"].notna() & costs["fits_context"].fillna(True).astype(bool)]
         rec: dict[str, Any] = {
             "scenario": sc.name,
@@ -478,6 +541,6 @@ def compare_scenarios(
             "cheapest_monthly_usd": float(ok["monthly_usd"].iloc[0]) if len(ok) else math.nan,
         }
         for row in costs.itertuples():
-            rec[f"{row.label} monthly_usd"] = row.monthly_usd
+            rec[row.label] = row.monthly_usd
         records.append(rec)
     return pd.DataFrame(records)
