@@ -260,6 +260,26 @@ def _cmd_audit(args: argparse.Namespace) -> int:
     return 0
 
 
+# ------------------------------------------------------------------------------------------------ refresh
+
+
+def _cmd_refresh(args: argparse.Namespace) -> int:
+    from explorer import refresh
+
+    if args.rollback:
+        path = refresh.rollback()
+        print(f"rolled back: {path} is the previous price data again")
+    elif args.bundled:
+        kept = refresh.use_bundled()
+        print("using the bundled genai-prices snapshot" + (f" (refreshed copy kept at {kept})" if kept else ""))
+    else:
+        res = refresh.refresh_prices(args.url, source_file=args.file)
+        print(f"refreshed: {res.providers} providers, {res.openai_models} token-priced OpenAI models, "
+              f"sha256 {res.sha256[:12]}; active copy {res.path}"
+              + (f"; previous kept at {res.previous} (explorer refresh-prices --rollback)" if res.previous else ""))
+    return 0
+
+
 # ------------------------------------------------------------------------------------------------ parser
 
 
@@ -310,6 +330,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("file")
     p.add_argument("--format", default="text", choices=FORMATS)
     p.set_defaults(func=_cmd_audit)
+
+    from genai_prices.update_prices import DEFAULT_UPDATE_URL
+
+    p = sub.add_parser("refresh-prices", help="explicitly download newer genai-prices data (the only network use)")
+    g = p.add_mutually_exclusive_group()
+    g.add_argument("--url", default=DEFAULT_UPDATE_URL, help="where to download from (default: genai-prices' data)")
+    g.add_argument("--file", help="install a data file you downloaded yourself")
+    g.add_argument("--rollback", action="store_true", help="go back to the previous price data")
+    g.add_argument("--bundled", action="store_true", help="stop using refreshed data; use the bundled snapshot")
+    p.set_defaults(func=_cmd_refresh)
 
     for name in PLUGIN_MODULES:
         try:

@@ -26,7 +26,6 @@ from typing import Any
 
 import pandas as pd
 from genai_prices import __version__ as GENAI_PRICES_VERSION
-from genai_prices import data_snapshot
 from genai_prices import types as gp
 
 from explorer import paths
@@ -438,9 +437,24 @@ def _tier_of_variant(when: Mapping[str, str]) -> str | None:
     return None  # "default" is standard; "fast" is not a tier this tool offers
 
 
+def _active() -> Any:
+    from explorer.refresh import active_snapshot
+
+    return active_snapshot()
+
+
+_SNAPSHOTS: dict[tuple[Any, ...], Any] = {}
+
+
+def _snapshot_models(key: tuple[Any, ...] | None = None) -> tuple[ModelEntry, ...]:
+    act = _active() if key is None else _SNAPSHOTS[key]
+    _SNAPSHOTS[act.key] = act
+    return _snapshot_models_for(act.key)
+
+
 @functools.cache
-def _snapshot_models() -> tuple[ModelEntry, ...]:
-    snap = data_snapshot.get_snapshot()
+def _snapshot_models_for(key: tuple[Any, ...]) -> tuple[ModelEntry, ...]:
+    snap = _SNAPSHOTS[key].snapshot
     out = []
     for prov in snap.providers:
         for m in prov.models:
@@ -539,6 +553,7 @@ class _Timeline:
     history: list[_HistoryRow]
     variants: list[tuple[str, pd.Timestamp, gp.ModelPrice]]  # (tier, start, prices)
     rules: list[_Rule]
+    label: str  # how the genai-prices data in use is named in `source`
 
     def breakpoints(self) -> list[pd.Timestamp]:
         pts = {self.launched}
@@ -563,7 +578,7 @@ class _Timeline:
         for start, mp in self.standard[1:]:
             if pd.notna(day) and day >= start:
                 chosen = mp
-        return _model_price_points(chosen, GENAI_SOURCE)
+        return _model_price_points(chosen, self.label)
 
     def tier_at(self, tier: str, day: pd.Timestamp) -> dict[int, PricePoint] | None:
         std = self.standard_at(day)
@@ -576,7 +591,7 @@ class _Timeline:
             if t == tier and (pd.isna(start) or (pd.notna(day) and day >= start))
         ]
         if active:
-            return {t: _overlay(p, active[-1], t, f"{GENAI_SOURCE} ({tier} variant)") for t, p in std.items()}
+            return {t: _overlay(p, active[-1], t, f"{self.label} ({tier} variant)") for t, p in std.items()}
         rules = [r for r in self.rules if r.tier == tier and _covers(r.valid_from, r.valid_to, day)]
         if not rules:
             return None
@@ -589,7 +604,7 @@ class _Timeline:
             later = [mp for t, _, mp in self.variants if t == tier]
             if not later:
                 return None
-            return {t: _overlay(p, later[0], t, f"{src} ({tier} prices of {GENAI_SOURCE})") for t, p in std.items()}
+            return {t: _overlay(p, later[0], t, f"{src} ({tier} prices of {self.label})") for t, p in std.items()}
         m = rule.multiplier
         return {t: _scale(p, m, f"{src} ({tier} = {m:g} x standard)") for t, p in std.items()}
 
@@ -609,12 +624,12 @@ def _history_rows(df: pd.DataFrame) -> list[_HistoryRow]:
 
 
 def _timelines(
-    launches: pd.DataFrame, history: pd.DataFrame, rules: pd.DataFrame
+    launches: pd.DataFrame, history: pd.DataFrame, rules: pd.DataFrame, act: Any
 ) -> list[_Timeline]:
-    entries = list(_snapshot_models())
+    entries = list(_snapshot_models(act.key))
     by_key = {(e.provider, e.model): e for e in entries}
     # Dated snapshots with their own history (e.g. gpt-4o-2024-08-06) become models of their own.
-    snap = data_snapshot.get_snapshot()
+    snap = act.snapshot
     for (prov, model), _ in history.groupby(["provider", "model"], sort=False):
         if (prov, model) in by_key:
             continue
@@ -666,7 +681,7 @@ def _timelines(
                 variants.append((tier, start, v.prices))
         r = [x for x in rules_by_provider.get(e.provider, []) if x.model in ("*", e.model)]
         standard = _standard_periods(e.info) if e.info else [(pd.NaT, gp.ModelPrice())]
-        out.append(_Timeline(e, launched, standard, h, variants, r))
+        out.append(_Timeline(e, launched, standard, h, variants, r, act.label))
     return out
 
 
@@ -731,11 +746,30 @@ def _frame(rows: Iterable[Mapping[str, Any]]) -> pd.DataFrame:
     return df
 
 
-@functools.cache
-def _history_table(launches: Path, history: Path, tiers: Path) -> pd.DataFrame:
+def _build_for_check(snapshot: Any, origin: str) -> None:
+    """Build the whole table from a candidate snapshot; raise ValueError naming `origin` if it cannot."""
+    from explorer.refresh import ActiveSnapshot
+
+    act = ActiveSnapshot(("candidate", id(snapshot)), snapshot, "candidate")
+    _SNAPSHOTS[act.key] = act
+    try:
+        la, hi, ti = _curated(paths.MODEL_LAUNCHES_CSV.resolve(), paths.PRICE_HISTORY_CSV.resolve(),
+                              paths.SERVICE_TIERS_CSV.resolve())
+        rows = [r for tl in _timelines(la, hi, ti, act) for r in _materialise(tl)]
+        if not rows:
+            raise ValueError("no prices")
+    except ValueError as exc:
+        raise ValueError(f"{origin}: the price table does not build from it ({exc})") from None
+    finally:
+        _SNAPSHOTS.pop(act.key, None)
+        _snapshot_models_for.cache_clear()
+
+
+@functools.lru_cache(maxsize=8)
+def _history_table(launches: Path, history: Path, tiers: Path, key: tuple[Any, ...]) -> pd.DataFrame:
     la, hi, ti = _curated(launches, history, tiers)
     rows: list[dict[str, Any]] = []
-    for tl in _timelines(la, hi, ti):
+    for tl in _timelines(la, hi, ti, _SNAPSHOTS[key]):
         rows.extend(_materialise(tl))
     df = _frame(rows)
     provider_rank = df["provider"].map(lambda p: 0 if p == "openai" else 1)
@@ -854,7 +888,10 @@ def price_history(
     tiers_csv: Path | str = paths.SERVICE_TIERS_CSV,
 ) -> pd.DataFrame:
     """Every dated price row, all service tiers, all providers (a fresh copy you may modify)."""
-    table = _history_table(Path(launches_csv).resolve(), Path(history_csv).resolve(), Path(tiers_csv).resolve())
+    act = _active()
+    _SNAPSHOTS[act.key] = act
+    table = _history_table(Path(launches_csv).resolve(), Path(history_csv).resolve(), Path(tiers_csv).resolve(),
+                           act.key)
     table = table.copy()
     if overrides is not None:
         ov = overrides if isinstance(overrides, pd.DataFrame) else load_overrides(overrides)
@@ -936,15 +973,21 @@ def load_image_prices(as_of: dt.date | str | None = None, *, history: bool = Fal
 # Model name resolution
 
 
-@functools.cache
 def _name_index() -> tuple[dict[str, list[tuple[str, str]]], dict[str, list[tuple[str, str]]]]:
+    act = _active()
+    _SNAPSHOTS[act.key] = act
+    return _name_index_for(act.key)
+
+
+@functools.lru_cache(maxsize=4)
+def _name_index_for(key: tuple[Any, ...]) -> tuple[dict[str, list[tuple[str, str]]], dict[str, list[tuple[str, str]]]]:
     """(exact ids, exact aliases) -> [(provider, model)], OpenAI first."""
     ids: dict[str, list[tuple[str, str]]] = {}
     aliases: dict[str, list[tuple[str, str]]] = {}
     la, hi, _ = _curated(
         paths.MODEL_LAUNCHES_CSV.resolve(), paths.PRICE_HISTORY_CSV.resolve(), paths.SERVICE_TIERS_CSV.resolve()
     )
-    entries = sorted(_snapshot_models(), key=lambda e: e.provider != "openai")
+    entries = sorted(_snapshot_models(key), key=lambda e: e.provider != "openai")
     for e in entries:
         ids.setdefault(e.model.lower(), []).append((e.provider, e.model))
         if e.info is not None:
@@ -959,7 +1002,13 @@ def _name_index() -> tuple[dict[str, list[tuple[str, str]]], dict[str, list[tupl
 
 def known_models(provider: str | None = None) -> list[str]:
     """Every model id and exact alias the resolver accepts."""
-    ids, aliases = _name_index()
+    act = _active()
+    _SNAPSHOTS[act.key] = act
+    return _known(provider, act.key)
+
+
+def _known(provider: str | None, key: tuple[Any, ...]) -> list[str]:
+    ids, aliases = _name_index_for(key)
     names = set()
     for table in (ids, aliases):
         for name, targets in table.items():
@@ -975,7 +1024,6 @@ def _pick(targets: list[tuple[str, str]], provider: str | None) -> tuple[str, st
     return None
 
 
-@functools.lru_cache(maxsize=4096)
 def resolve_model(name: str, provider: str | None = None) -> tuple[str, str]:
     """``(provider, model)`` for a model name, alias or dated snapshot.
 
@@ -985,18 +1033,25 @@ def resolve_model(name: str, provider: str | None = None) -> tuple[str, str]:
     Raises:
         UnknownModelError: nothing matches; the message lists the closest known names.
     """
+    act = _active()
+    _SNAPSHOTS[act.key] = act
+    return _resolve_cached(name, provider, act.key)
+
+
+@functools.lru_cache(maxsize=4096)
+def _resolve_cached(name: str, provider: str | None, snap_key: tuple[Any, ...]) -> tuple[str, str]:
     if not isinstance(name, str) or not name.strip():
         raise UnknownModelError(str(name), [], provider)
     raw = name.strip()
     key = raw.lower()
-    ids, aliases = _name_index()
-    snap = data_snapshot.get_snapshot()
+    ids, aliases = _name_index_for(snap_key)
+    snap = _SNAPSHOTS[snap_key].snapshot
     provider_ids = {p.id for p in snap.providers}
     if provider is None and "/" in key:
         head, _, rest = key.partition("/")
         if head in provider_ids:
             try:
-                return resolve_model(rest, head)
+                return _resolve_cached(rest, head, snap_key)
             except UnknownModelError:
                 pass
     if provider is not None and provider not in provider_ids and provider != "override":
@@ -1014,6 +1069,6 @@ def resolve_model(name: str, provider: str | None = None) -> tuple[str, str]:
                 return prov.id, info.id
         except LookupError:
             pass
-    pool = known_models(provider)
+    pool = _known(provider, snap_key)
     close = difflib.get_close_matches(key, pool, n=5, cutoff=0.6)
     raise UnknownModelError(raw, close, provider)
