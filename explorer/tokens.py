@@ -24,12 +24,14 @@ import os
 import queue
 import re
 import threading
+from array import array
 from collections.abc import Callable, Generator, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+import numpy as np
 import pandas as pd
 
 from explorer import images, prices, vocab
@@ -307,16 +309,33 @@ def _tiktoken_count(
         return [len(enc.encode_ordinary(t)) for t in chunk]
 
     def count(texts: list[str]) -> list[int]:
-        # One chunk per worker, not one future per text: chat logs are millions of short strings.
         if pool is None or workers <= 1 or len(texts) < 2:
             return one_chunk(texts)
-        size = math.ceil(len(texts) / workers)
         out: list[int] = []
-        for part in pool.map(one_chunk, [texts[i : i + size] for i in range(0, len(texts), size)]):
+        for part in pool.map(one_chunk, _balanced_chunks(texts, 4 * workers)):
             out.extend(part)
         return out
 
     return count
+
+
+def _balanced_chunks(texts: list[str], n: int) -> list[list[str]]:
+    """Consecutive slices of about equal total length.
+
+    Not one future per text (chat logs are millions of short strings) and not equal item counts
+    (one big file would leave the other threads idle while it is encoded).
+    """
+    target = max(1, sum(map(len, texts)) // n)
+    chunks: list[list[str]] = []
+    start, size = 0, 0
+    for i, t in enumerate(texts):
+        size += len(t)
+        if size >= target:
+            chunks.append(texts[start : i + 1])
+            start, size = i + 1, 0
+    if start < len(texts):
+        chunks.append(texts[start:])
+    return chunks
 
 
 def _raw_counter(
@@ -898,7 +917,7 @@ def count_corpus(
     n_workers = workers if workers is not None else _default_workers()
     if n_workers < 1:
         raise ValueError(f"workers must be at least 1, got {n_workers}")
-    rows: list[dict[str, Any]] = []
+    rows = _Rows(_TEXT_COLUMNS)
     skipped: list[tuple[int, str, str]] = []  # (position, item, reason): reported in source order
     total_bytes = 0
     approx_fields: set[str] = set()
@@ -909,6 +928,8 @@ def count_corpus(
         ThreadPoolExecutor(n_workers) if n_workers > 1 and backend == "tiktoken" else _NullPool() as pool,
     ):
         kind, items = _open_source(source, column, bar)
+        if kind == "chat":
+            rows = _Rows(_CHAT_COLUMNS)
         raw = _raw_counter(
             tok.encoding, backend, n_workers, pool if isinstance(pool, ThreadPoolExecutor) else None
         )
@@ -924,15 +945,10 @@ def count_corpus(
                 texts = [str(it.payload) for it in good]
                 counts, dups = dedup(texts, [it.key for it in good])
                 for it, text, n, d in zip(good, texts, counts, dups, strict=True):
-                    rows.append(
-                        {"item": it.item, "chars": len(text), "tokens": _scaled(n, tok), "duplicate": d}
-                    )
+                    rows.add(it.item, d, (len(text), _scaled(n, tok)))
             total_bytes += sum(it.nbytes for it in good)
             bar.update(sum(it.nbytes for it in batch))
-    columns = ["item", "chars", "tokens", "duplicate"]
-    if kind == "chat":
-        columns = ["item", "messages", "chars", "tokens", "content_tokens", "overhead_tokens", "duplicate"]
-    frame = pd.DataFrame(rows, columns=columns)
+    frame = rows.frame()
     exact, method = tok.exact, tok.method
     if kind == "chat":
         exact, method = _messages_method(tok, approx_fields, False)
@@ -955,6 +971,32 @@ def count_corpus(
     )
 
 
+_TEXT_COLUMNS = ("chars", "tokens")
+_CHAT_COLUMNS = ("messages", "chars", "tokens", "content_tokens", "overhead_tokens")
+
+
+class _Rows:
+    """Per-item results in compact columns: a dict per row would cost ~10x the memory."""
+
+    def __init__(self, numeric: Sequence[str]) -> None:
+        self.item: list[str] = []
+        self.duplicate = array("b")
+        self.numeric = {c: array("q") for c in numeric}
+
+    def add(self, item: str, duplicate: bool, values: Sequence[int]) -> None:
+        self.item.append(item)
+        self.duplicate.append(duplicate)
+        for column, v in zip(self.numeric.values(), values, strict=True):
+            column.append(v)
+
+    def frame(self) -> pd.DataFrame:
+        data: dict[str, Any] = {"item": self.item}
+        for name, column in self.numeric.items():
+            data[name] = np.array(column, dtype=np.int64)  # a writable copy, not a view on the array
+        data["duplicate"] = np.array(self.duplicate, dtype=bool)
+        return pd.DataFrame(data)
+
+
 class _NullPool:
     def __enter__(self) -> _NullPool:
         return self
@@ -967,7 +1009,7 @@ def _count_chat_batch(
     good: list[_Item],
     dedup: _DedupCounter,
     tok: Tokenizer,
-    rows: list[dict[str, Any]],
+    rows: _Rows,
     skipped: list[tuple[int, str, str]],
     approx_fields: set[str],
 ) -> None:
@@ -995,17 +1037,8 @@ def _count_chat_batch(
         key = it.key
         dup = key in dedup.conversations
         dedup.conversations.add(key)
-        rows.append(
-            {
-                "item": it.item,
-                "messages": len(msgs),
-                "chars": chars,
-                "tokens": _scaled(total, tok),
-                "content_tokens": content,
-                "overhead_tokens": total - content,
-                "duplicate": dup,
-            }
-        )
+        scaled = _scaled(total, tok)
+        rows.add(it.item, dup, (len(msgs), chars, scaled, content, scaled - content))
 
 
 # --------------------------------------------------------------------------------------------------

@@ -625,3 +625,16 @@ def test_stdin_text(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixtu
     monkeypatch.setattr(sys, "stdin", io.StringIO("hello world"))
     run_cli("-", "--encoding", "o200k_base", "--format", "json")
     assert json.loads(capsys.readouterr().out)["tokens"] == 2
+
+
+def test_empty_folder_counts_zero(tmp_path: Path) -> None:
+    c = tokens.count_corpus(tmp_path, model="gpt-4o", progress=False)
+    assert (c.tokens, c.n_items, c.n_distinct, c.skipped) == (0, 0, 0, ())
+    assert list(c.items.columns) == ["item", "chars", "tokens", "duplicate"]
+
+
+def test_balanced_chunks_keep_order_and_split_by_length() -> None:
+    texts = ["a" * 1000, "b", "c", "d" * 500, "e" * 500]
+    chunks = tokens._balanced_chunks(texts, 2)
+    assert [t for c in chunks for t in c] == texts
+    assert chunks[0] == ["a" * 1000]
