@@ -990,7 +990,7 @@ class _Rows:
             column.append(v)
 
     def frame(self) -> pd.DataFrame:
-        data: dict[str, Any] = {"item": self.item}
+        data: dict[str, Any] = {"item": pd.Series(self.item, dtype="str")}
         for name, column in self.numeric.items():
             data[name] = np.array(column, dtype=np.int64)  # a writable copy, not a view on the array
         data["duplicate"] = np.array(self.duplicate, dtype=bool)
