@@ -20,6 +20,7 @@ import argparse
 import json
 import os
 import random
+import shutil
 import subprocess
 import sys
 import sysconfig
@@ -101,6 +102,15 @@ def cold_start_ms(code: str, env: dict[str, str], repeats: int) -> float:
 
 
 def main() -> None:
+    temp_dirs: list[str] = []
+    try:
+        run(temp_dirs)
+    finally:
+        for d in temp_dirs:
+            shutil.rmtree(d, ignore_errors=True)
+
+
+def run(temp_dirs: list[str]) -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--quick", action="store_true", help="~5 MB corpus, one repeat")
     ap.add_argument("--mb", type=float, default=None, help="corpus size in MB (default 40, quick 5)")
@@ -110,6 +120,7 @@ def main() -> None:
     workers = os.cpu_count() or 1
 
     home = tempfile.mkdtemp(prefix="bench-home-")
+    temp_dirs.append(home)
     os.environ["EXPLORER_HOME"] = home  # this benchmark process only
     vocab.install_into_tiktoken()  # tokencost calls tiktoken.encoding_for_model: serve it offline
     enc = vocab.get_encoding(ENCODING)
@@ -119,6 +130,7 @@ def main() -> None:
     texts = [t for _, t in corpus]
     nbytes = sum(len(t.encode("utf-8")) for t in texts)
     work = Path(tempfile.mkdtemp(prefix="bench-corpus-"))
+    temp_dirs.append(str(work))
     for rel, text in corpus:
         dest = work / "src" / rel
         dest.parent.mkdir(parents=True, exist_ok=True)
@@ -258,6 +270,7 @@ def main() -> None:
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     n = 1 if args.quick else 3
     cold_homes = [tempfile.mkdtemp(prefix="bench-cold-") for _ in range(n)]
+    temp_dirs.extend(cold_homes)
     extract = []
     for h in cold_homes:
         extract.append(cold_start_ms(code, {**env, "EXPLORER_HOME": h}, 1))
