@@ -1129,6 +1129,42 @@ def corpus_cost(
     return table
 
 
+def text_cost(text: str, models: Sequence[str], *, as_of: Any = None) -> pd.DataFrame:
+    """Cost of ``text`` sent as input, and generated as output, on each model (one request each).
+
+    Each model's text is counted with that model's tokenizer (an estimate, flagged, where none is
+    available locally). Returns model, provider, encoding, tokens, exact, method, input_usd and
+    output_usd, one row per model, priced by :func:`explorer.costs.price_usage`.
+    """
+    from explorer.costs import price_usage
+
+    if isinstance(models, str):
+        models = [models]
+    if not models:
+        raise ValueError("text_cost needs at least one model")
+    rows = []
+    for m in models:
+        c = count_text(text, model=m)
+        tok = tokenizer_for(m)
+        rows.append(
+            {"model": m, "provider": tok.provider, "encoding": c.encoding, "tokens": c.tokens,
+             "exact": c.exact, "method": c.method}
+        )  # fmt: skip
+    table = pd.DataFrame(rows)
+    n = len(table)
+    usage = pd.DataFrame(
+        {
+            "model": [*table["model"], *table["model"]],
+            "input_tokens": [*table["tokens"], *([0] * n)],
+            "output_tokens": [*([0] * n), *table["tokens"]],
+        }
+    )
+    usd = price_usage(usage, as_of=as_of)["total_usd"].to_numpy()
+    table["input_usd"] = usd[:n]
+    table["output_usd"] = usd[n:]
+    return table
+
+
 def messages_from_json(text: str, *, where: str = "messages") -> list[dict[str, Any]]:
     """Parse a chat request from JSON: a list of messages or an object with ``messages``."""
     try:
@@ -1159,6 +1195,7 @@ __all__ = [
     "count_text",
     "count_tools",
     "messages_from_json",
+    "text_cost",
     "token_pieces",
     "tokenizer_for",
 ]

@@ -639,3 +639,18 @@ def test_balanced_chunks_keep_order_and_split_by_length() -> None:
     assert tokens._balanced_chunks(texts, 2) == [["a" * 1000], ["b" * 500, "c" * 500]]
     many = [str(i) for i in range(100)]
     assert [t for c in tokens._balanced_chunks(many, 8) for t in c] == many
+
+
+def test_text_cost_counts_with_each_models_tokenizer(fake_engine: list[pd.DataFrame]) -> None:
+    text = "日本語と English の混在テキスト"
+    table = tokens.text_cost(text, ["gpt-4o", "gpt-4", "claude-sonnet-4-5"])
+    assert list(table["tokens"]) == [o200k(text), cl100k(text), o200k(text)]
+    assert list(table["input_usd"]) == list(table["tokens"])  # fake engine: $1 per input token
+    assert list(table["output_usd"]) == [2 * n for n in table["tokens"]]
+    assert list(table["exact"]) == [True, True, False]
+
+
+def test_text_cost_with_the_real_engine() -> None:
+    row = tokens.text_cost("hello world", ["gpt-4o"], as_of="2025-06-01").iloc[0]
+    assert row["input_usd"] == pytest.approx(2 * 2.5e-6)
+    assert row["output_usd"] == pytest.approx(2 * 10e-6)
