@@ -45,7 +45,7 @@ DEFAULT_ENCODING = "o200k_base"
 # matching gpt-4o or gpt-4.1, and "o1" from matching anything but o1 and its variants.
 _O200K_MODELS = re.compile(
     r"^(gpt-4o|chatgpt-4o|gpt-4\.1|gpt-4\.5|gpt-5|gpt-6|o1|o3|o4|codex-mini|gpt-image|gpt-oss"
-    r"|gpt-realtime|gpt-audio|computer-use|omni-moderation)(?![a-z0-9])"
+    r"|gpt-realtime|gpt-audio|computer-use)(?![a-z0-9])"
 )
 _CL100K_MODELS = re.compile(
     r"^(gpt-4|gpt-3\.5-turbo|text-embedding-3-small|text-embedding-3-large|text-embedding-ada-002)"

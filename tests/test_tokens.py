@@ -654,3 +654,10 @@ def test_text_cost_with_the_real_engine() -> None:
     row = tokens.text_cost("hello world", ["gpt-4o"], as_of="2025-06-01").iloc[0]
     assert row["input_usd"] == pytest.approx(2 * 2.5e-6)
     assert row["output_usd"] == pytest.approx(2 * 10e-6)
+
+
+def test_other_openai_models_use_tiktokens_table_or_are_estimates() -> None:
+    t = tokens.tokenizer_for("davinci-002")
+    assert (t.encoding, t.exact, t.method) == ("cl100k_base", True, "cl100k_base (tiktoken's model table)")
+    e = tokens.tokenizer_for("tts-1")
+    assert not e.exact and e.method.startswith("estimate:") and "tts-1" in e.method
