@@ -373,6 +373,14 @@ def _frame_html(df: pd.DataFrame, money: Iterable[str] = (), shares: Iterable[st
     return shown.to_html(index=False, escape=True, na_rep="")
 
 
+def _with_text(bundle: Any, text: str) -> Any:
+    """A widget's mime bundle (a dict, or a (data, metadata) pair) with ``text/plain`` replaced."""
+    if isinstance(bundle, tuple):
+        data, meta = bundle
+        return {**data, "text/plain": text}, meta
+    return {**bundle, "text/plain": text}
+
+
 class _Repr:
     """Displays a widget with a stable, helpful text fallback (what nbval compares, what a viewer
     without a kernel shows) instead of a repr carrying memory addresses."""
@@ -381,10 +389,8 @@ class _Repr:
         self.widget = widget
         self.text = text
 
-    def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, Any]:
-        bundle = self.widget._repr_mimebundle_(**kwargs)
-        bundle["text/plain"] = self.text
-        return bundle
+    def _repr_mimebundle_(self, **kwargs: Any) -> Any:
+        return _with_text(self.widget._repr_mimebundle_(**kwargs), self.text)
 
 
 def show(chart: alt.TopLevelMixin, name: str = "chart") -> _Repr:
@@ -627,9 +633,10 @@ class Dashboard:
         # Overrides
         style = {"description_width": "160px"}
         self.ov_model = W.Dropdown(description="Model", style=style, layout=W.Layout(width="420px"))
-        self.ov_input = W.FloatText(value=np.nan, description="Input USD/M", style=style)
-        self.ov_cached = W.FloatText(value=np.nan, description="Cached input USD/M", style=style)
-        self.ov_output = W.FloatText(value=np.nan, description="Output USD/M", style=style)
+        # Text, not FloatText: an empty box means "keep the bundled price" (NaN cannot travel as JSON).
+        self.ov_input = W.Text(placeholder="keep", description="Input USD/M", style=style)
+        self.ov_cached = W.Text(placeholder="keep", description="Cached input USD/M", style=style)
+        self.ov_output = W.Text(placeholder="keep", description="Output USD/M", style=style)
         self.ov_apply = W.Button(description="Apply override", button_style="warning")
         self.ov_clear = W.Button(description="Clear all overrides")
         self.ov_list = W.HTML()
@@ -870,15 +877,18 @@ class Dashboard:
     def _apply_override_from_form(self) -> None:
         if self.ov_model.value is None:
             return
-        values = {
-            k: (None if np.isnan(w.value) else float(w.value))
-            for k, w in (
+        values: dict[str, float | None] = {}
+        try:
+            for key, box in (
                 ("input_usd_per_mtok", self.ov_input),
                 ("cached_input_usd_per_mtok", self.ov_cached),
                 ("output_usd_per_mtok", self.ov_output),
-            )
-        }
-        try:
+            ):
+                text = box.value.strip().lstrip("$")
+                try:
+                    values[key] = float(text) if text else None
+                except ValueError:
+                    raise ValueError(f"{box.description}: {box.value!r} is not a number") from None
             self.set_override(self.ov_model.value, **values)
         except ValueError as exc:
             self.ov_list.value = f"<span style='color:#b00'>{html.escape(str(exc))}</span>"
@@ -1088,12 +1098,9 @@ class Dashboard:
             self._widget = W.VBox([inputs, self.status, tabs])
         return self._widget
 
-    def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, Any]:
-        bundle = self.widget._repr_mimebundle_(**kwargs)
-        bundle["text/plain"] = (
-            "[the cost dashboard: live widgets; run the notebook (Run > Run All Cells) to use it]"
-        )
-        return bundle
+    def _repr_mimebundle_(self, **kwargs: Any) -> Any:
+        text = "[the cost dashboard: live widgets; run the notebook (Run > Run All Cells) to use it]"
+        return _with_text(self.widget._repr_mimebundle_(**kwargs), text)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -1140,14 +1147,32 @@ def filter_prices(
     return df.head(limit) if limit else df
 
 
-def styled_prices(df: pd.DataFrame) -> Any:
-    """A pandas Styler: dollar formats, a colour bar on prices so the cheap ones stand out."""
+class StyledTable:
+    """A styled table for a notebook cell: the Styler's HTML, and the plain table as its text fallback
+    (a bare Styler's text is its memory address, which no stored output can check)."""
+
+    def __init__(self, df: pd.DataFrame, styler: Any) -> None:
+        self.df = df
+        self.styler = styler
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, str]:
+        return {"text/html": self.styler.to_html(), "text/plain": self.df.to_string(index=False)}
+
+
+def styled_prices(df: pd.DataFrame) -> StyledTable:
+    """Prices with dollar formats and a bar on each price so the cheap ones stand out."""
     money = [c for c in df.columns if c.endswith("_usd_per_mtok")]
-    return (
-        df.style.format({c: "${:,.3f}" for c in money}, na_rep="")
-        .format({"context_window_tokens": "{:,.0f}", "tier_above_input_tokens": "{:,.0f}"}, na_rep="")
-        .bar(subset=[c for c in ("input_usd_per_mtok", "output_usd_per_mtok") if c in df], color="#d9e8f5")
-        .hide(axis="index")
+    return StyledTable(
+        df,
+        (
+            df.style.format({c: "${:,.3f}" for c in money}, na_rep="")
+            .format({"context_window_tokens": "{:,.0f}", "tier_above_input_tokens": "{:,.0f}"}, na_rep="")
+            .bar(
+                subset=[c for c in ("input_usd_per_mtok", "output_usd_per_mtok") if c in df], color="#d9e8f5"
+            )
+            .hide(axis="index")
+            .set_uuid("prices")  # a fixed id: the stored HTML stays the same run after run
+        ),
     )
 
 
@@ -1173,10 +1198,11 @@ def price_table_widget(prices: pd.DataFrame) -> _Repr:
             ascending=ascending.value,
             limit=100,
         )
-        out.value = f"<p>{len(df)} row(s) shown (at most 100)</p>" + styled_prices(df).to_html()
+        out.value = f"<p>{len(df)} row(s) shown (at most 100)</p>" + styled_prices(df).styler.to_html()
 
     for w in (provider, text, sort_by, ascending):
         w.observe(update, names="value")
+    # (the table HTML comes from the same Styler as the static table below it in the notebook)
     update()
     box = W.VBox([W.HBox([provider, text]), W.HBox([sort_by, ascending]), out])
     box.update = update  # type: ignore[attr-defined]
