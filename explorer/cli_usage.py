@@ -114,8 +114,8 @@ def run(args: argparse.Namespace) -> int:
         print(f"billed {money(billed)}; {len(flagged)} difference(s) beyond tolerance:")
         for r in flagged.itertuples():
             print(
-                f"  !! {r.day} {r.line_item}: estimated {money(r.estimated_usd)}, billed {money(r.billed_usd)} "
-                f"({r.status})"
+                f"  !! {r.day} {r.line_item}: estimated {money(r.estimated_usd)}, "
+                f"billed {money(r.billed_usd)} ({r.status})"
             )
     for note in imported.notes:
         print(f"note: {note}", file=sys.stderr)

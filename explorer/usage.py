@@ -472,7 +472,7 @@ def _service_tiers(frame: pd.DataFrame, where: _Where) -> pd.Categorical:
 
 
 def _read_json_pages(path: Path, where: _Where) -> tuple[list[tuple[str, dict[str, Any]]], bool]:
-    """[(page label, page)] from a page, a list of pages, or one page per JSON line; and whether it is JSON."""
+    """[(page label, page)] from a page, a list of pages, or one page per JSON line."""
     text = _read_text(path, where)
     try:
         doc = json.loads(text)
@@ -660,8 +660,8 @@ def _read_one_usage(path: Path, mapping: Mapping[str, str] | None) -> tuple[pd.D
             if _usage_result_kind(docs) == "costs":
                 raise where.error("this is a Costs API export (the billed side); read it with read_costs()")
             raw, notes = _page_results(docs, _Where(path, "result"), "usage")
-            if raw.empty:
-                raise where.error("no usage results in any bucket")
+            if raw.empty:  # a page of days without traffic; an error only if every file is like it
+                return raw, notes
             frame = normalize_usage(raw, path=path, unit="result", mapping=mapping)
             _check_duplicates(frame, _Where(path, "result"))
             return frame, notes
@@ -709,8 +709,11 @@ def _read_usage_with_notes(
     frames, pages = [], []
     for p in paths:
         frame, n = _read_one_usage(Path(p), mapping)
-        frames.append(frame.assign(source_file=str(p)))
+        if not frame.empty:
+            frames.append(frame.assign(source_file=str(p)))
         pages.extend(n)
+    if not frames:
+        raise _Where(paths[0]).error("no usage results in any bucket")
     notes = []
     if pages and "last" not in pages:
         notes.append("every page given says has_more=true: the export may be missing its last page(s)")
@@ -843,9 +846,7 @@ def load(*paths: Path | str, mapping: Mapping[str, str] | None = None) -> Import
 
 
 def _engine_frame(usage: pd.DataFrame) -> pd.DataFrame:
-    """What price_usage needs; NaT timestamps (request logs without time) fall back to as_of."""
-    if "timestamp" in usage.columns and usage["timestamp"].isna().all():
-        return usage.drop(columns="timestamp")
+    """What price_usage needs: it prices NaT timestamps (request logs without time) as of ``as_of``."""
     return usage
 
 
@@ -1226,10 +1227,9 @@ def savings_table(
                     share = moved.loc[moved["tier_fallback"], "requests"].sum() / max(
                         moved["requests"].sum(), 1
                     )
-                    note = (
-                        f"{share:.0%} of requests priced at another tier: {target} lacks "
-                        f"{', '.join(sorted(set(traffic.loc[moved['tier_fallback'].to_numpy(), 'service_tier'].astype(str))))}"
-                    )
+                    lacks = traffic.loc[moved["tier_fallback"].to_numpy(), "service_tier"].astype(str)
+                    lacking = ", ".join(sorted(set(lacks)))
+                    note = f"{share:.0%} of requests priced at another tier: {target} lacks {lacking}"
             except ValueError as exc:
                 new, note = float("nan"), str(exc).split(": ", 1)[-1]
             saves = current - new
@@ -1409,7 +1409,7 @@ _AGG_KEYS = ("day", "model_group", "project_id", "api_key_id", "user_id", "servi
 
 
 def _chunks(path: Path, chunk_rows: int) -> Iterator[pd.DataFrame]:
-    """Chunks of a table file, indexed by line (text) or row (Parquet) number as a whole-file read would be."""
+    """Chunks of a table file, indexed by line (text) or row (Parquet) number like a whole-file read."""
     where = _Where(path)
     _check_path(path, where)
     suffix = path.suffix.lower()
@@ -1554,6 +1554,9 @@ def _price_partition(part: pd.DataFrame, table: pd.DataFrame, as_of: Any, skip_u
     partitions with different models concatenate cleanly."""
     priced = _price_labelled(part, table, "partition", as_of=as_of, skip_unknown=skip_unknown)
     priced = _add_keys(priced)
+    if skip_unknown:  # every partition needs the same columns in the same order
+        reason = priced.pop("unpriced_reason") if "unpriced_reason" in priced.columns else pd.NA
+        priced["unpriced_reason"] = pd.Series(reason, index=priced.index).astype("string")
     for col in priced.columns:
         if isinstance(priced[col].dtype, pd.CategoricalDtype):
             priced[col] = priced[col].astype("string")

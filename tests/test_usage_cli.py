@@ -41,7 +41,7 @@ def test_json_has_total_and_breakdown(capsys: pytest.CaptureFixture[str], by: st
 
 
 def test_what_if_json(capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, _ = run(
+    _, out, _ = run(
         capsys, *PAGES, "--what-if-model", "gpt-4.1-mini", "--service-tier", "batch", "--format", "json"
     )
     payload = json.loads(out)
