@@ -57,7 +57,11 @@ def build_corpus(target_bytes: int) -> list[tuple[str, str]]:
 
 
 def build_chat_log(path: Path, corpus: list[tuple[str, str]], conversations: int) -> int:
-    """A JSON-lines chat log where every request resends one of 5 long system prompts; returns bytes."""
+    """A JSON-lines log of chat API requests; returns its size in bytes.
+
+    Like a real log: every request resends one of 5 long system prompts, and each turn of a
+    conversation is its own request carrying the whole history so far (1 to 3 turns).
+    """
     rng = random.Random(7)
     snippets = [t[:1500] for _, t in corpus if len(t) > 200][:2000]
     systems = [
@@ -65,11 +69,11 @@ def build_chat_log(path: Path, corpus: list[tuple[str, str]], conversations: int
     ]
     with path.open("w", encoding="utf-8") as f:
         for _ in range(conversations):
-            turns = [{"role": "system", "content": rng.choice(systems)}]
+            history = [{"role": "system", "content": rng.choice(systems)}]
             for _ in range(rng.randint(1, 3)):
-                turns.append({"role": "user", "content": rng.choice(snippets)[: rng.randint(50, 600)]})
-                turns.append({"role": "assistant", "content": rng.choice(snippets)[: rng.randint(50, 400)]})
-            f.write(json.dumps({"messages": turns}) + "\n")
+                history.append({"role": "user", "content": rng.choice(snippets)[: rng.randint(50, 600)]})
+                f.write(json.dumps({"messages": history}) + "\n")
+                history.append({"role": "assistant", "content": rng.choice(snippets)[: rng.randint(50, 400)]})
     return path.stat().st_size
 
 
@@ -224,7 +228,7 @@ def run(temp_dirs: list[str]) -> None:
     # Chat log: the naive way encodes every message of every request; count_corpus encodes each
     # distinct string once.
     chat = work / "chat.jsonl"
-    chat_bytes = build_chat_log(chat, corpus, 2000 if args.quick else 10000)
+    chat_bytes = build_chat_log(chat, corpus, 1000 if args.quick else 5000)
 
     def naive() -> int:
         total = 0
@@ -242,7 +246,7 @@ def run(temp_dirs: list[str]) -> None:
     )
     assert n_naive == c.tokens, (n_naive, c.tokens)  # type: ignore[union-attr]
     print(
-        f"\nchat log: {c.n_items} conversations, {chat_bytes / 1e6:.1f} MB, {c.tokens} tokens, "  # type: ignore[union-attr]
+        f"\nchat log: {c.n_items} requests, {chat_bytes / 1e6:.1f} MB, {c.tokens} tokens, "  # type: ignore[union-attr]
         f"{c.n_distinct} distinct strings ({c.distinct_tokens} tokens encoded)"
     )  # type: ignore[union-attr]
     naive_label = "naive: parse + encode every message (tiktoken loop)"
