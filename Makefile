@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 NOTEBOOK ?= notebooks/dashboard.ipynb
 
 .DEFAULT_GOAL := help
-.PHONY: help venv lab test test-fast bench lint lock clean
+.PHONY: help venv lab test test-fast bench lint lock clean report
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -31,6 +31,10 @@ test-fast: venv ## the tests without notebooks and browsers
 
 bench: venv ## benchmarks: speed figures against the named baselines
 	$(BIN)/python benchmarks/run.py
+
+report: venv ## an example report: build/report.html from the shipped support-chatbot scenario
+	@mkdir -p build
+	$(BIN)/explorer report --scenario data/scenarios/support-chatbot.yaml --title "Support chatbot: what it costs" --out build/report.html
 
 lint: venv ## ruff
 	$(BIN)/ruff check explorer tests benchmarks

@@ -1,0 +1,25 @@
+"""``explorer report``: one self-contained, offline, interactive HTML file."""
+
+from __future__ import annotations
+
+import argparse
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    p = subparsers.add_parser("report", help="render a shareable, self-contained HTML report")
+    p.add_argument("--scenario", metavar="FILE", help="scenario YAML/JSON (default: the support-chatbot example)")
+    p.add_argument("--models", nargs="+", metavar="M", help="models to compare (default: the scenario's)")
+    p.add_argument("--as-of", metavar="DATE", help="prices in force on this day (YYYY-MM-DD)")
+    p.add_argument("--title", help="report title (shown as text, never as HTML)")
+    p.add_argument("--out", required=True, metavar="FILE.html", help="where to write the report")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from explorer.report import build_report
+
+    res = build_report(args.out, scenario_file=args.scenario, models=args.models, as_of=args.as_of,
+                       title=args.title, progress=not args.quiet)
+    print(f"wrote {res.path} ({res.size_bytes / 1e6:.1f} MB, {res.seconds:.1f} s); opens offline in any browser")
+    return 0
