@@ -112,8 +112,8 @@ STYLE = """
   .xr h1 { font-size: 1.9em; margin: .2em 0; }
   .xr .sub { color: #555; margin-bottom: 1em; }
   .xr table { border-collapse: collapse; margin: .5em 0 1em; font-size: .92em; }
-  .xr th, .xr td { border-bottom: 1px solid #ddd; padding: 4px 10px; text-align: left; }
-  .xr td.num { text-align: right; font-variant-numeric: tabular-nums; }
+  .xr table th, .xr table td { border-bottom: 1px solid #ddd; padding: 4px 10px; text-align: left; }
+  .xr table td.num { text-align: right; font-variant-numeric: tabular-nums; }
   .xr tr.cheapest td { background: #e8f5e9; font-weight: 600; }
   .xr .override { color: #b45309; font-weight: 600; }
   .xr .note { color: #555; font-size: .9em; }
@@ -219,6 +219,8 @@ def slider_chart(r: ReportInputs) -> alt.LayerChart:
     """Monthly cost per model with a requests-per-month slider computed in the browser."""
     costs = r.results.costs
     ok = costs[costs["cost_per_request_usd"].notna()][["label", "cost_per_request_usd", "is_override"]].copy()
+    # An explicit order: Vega-Lite drops a sort by field on layered charts.
+    order = ok.sort_values("cost_per_request_usd", kind="stable")["label"].tolist()
     current = float(r.scenario.requests_per_month)
     hi = max(10.0, current * 10)
     step = max(1.0, round(hi / 1000))
@@ -230,7 +232,7 @@ def slider_chart(r: ReportInputs) -> alt.LayerChart:
         alt.Chart(ok)
         .add_params(volume)
         .transform_calculate(monthly_usd="datum.cost_per_request_usd * requests_per_month")
-        .encode(y=alt.Y("label:N", title=None, sort=alt.EncodingSortField("cost_per_request_usd", order="ascending")))
+        .encode(y=alt.Y("label:N", title=None, sort=order))
     )
     colors = _charts.model_colors(ok["label"])
     bars = base.mark_bar().encode(
@@ -265,7 +267,7 @@ def curves_with_legend(r: ReportInputs) -> alt.Chart:
             x=alt.X("requests_per_month:Q", title="Requests per month", scale=alt.Scale(type="log"),
                     axis=alt.Axis(format="~s")),
             y=alt.Y("monthly_usd:Q", title="Monthly cost (USD)", scale=alt.Scale(type="log"),
-                    axis=alt.Axis(format="$~s")),
+                    axis=alt.Axis(format="$,.2~f")),
             color=alt.Color("label:N", title="Model (click to highlight)", scale=_charts.model_colors(df["label"])),
             opacity=alt.condition(pick, alt.value(1.0), alt.value(0.15)),
             tooltip=[
