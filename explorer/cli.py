@@ -236,7 +236,12 @@ def _cmd_compare(args: argparse.Namespace) -> int:
     footer = (f"{len(ranked)} model(s) ranked for {args.requests:,} request(s) of {args.input_tokens:,} input + "
               f"{args.output_tokens:,} output tokens, prices of {_day(args.as_of)}; models whose context window "
               f"is too small are left out")
-    frame = ranked if args.format != "text" else ranked[cols]
+    if args.format == "text":
+        frame = ranked[cols].copy()
+        frame["model"] = frame["model"].where(~ranked["is_override"].astype(bool), frame["model"] + " [OVERRIDE]")
+        frame["context_window_tokens"] = frame["context_window_tokens"].astype("string").fillna("")
+    else:
+        frame = ranked
     _emit(frame, args.format, money_cols=["cost_per_request_usd", "total_usd"], extra=extra, footer=footer)
     return 0
 

@@ -160,3 +160,16 @@ def test_console_script_and_module(entry: list[str]) -> None:
 @pytest.mark.parametrize(("x", "text"), [(0.0075, "$0.0075"), (1.5, "$1.50"), (1234.5, "$1,234.50"), (0, "$0.00")])
 def test_money(x: float, text: str) -> None:
     assert money(x) == text
+
+
+def test_overrides_are_marked_in_every_command(capsys, tmp_path: Path) -> None:
+    ov = tmp_path / "ov.csv"
+    ov.write_text("model,input_usd_per_mtok,output_usd_per_mtok,note\ngpt-4o,1,1,deal\n")
+    _, out, _ = run(capsys, "compare", "--input-tokens", "1000", "--output-tokens", "500", "--provider", "openai",
+                    "--overrides", str(ov))
+    assert "gpt-4o [OVERRIDE]" in out
+    _, out, _ = run(capsys, "cost", "--model", "gpt-4o", "--input-tokens", "1000", "--output-tokens", "500",
+                    "--overrides", str(ov))
+    assert "[OVERRIDE]" in out and "$0.0015" in out
+    _, out, _ = run(capsys, "prices", "--provider", "openai", "--model", "gpt-4o", "--overrides", str(ov))
+    assert "OVERRIDE" in out
