@@ -148,7 +148,16 @@ def _timestamps(df: pd.DataFrame, as_of: Any) -> np.ndarray:
             f"usage {_row_label(df.index, pos)}, column 'timestamp': {raw.iloc[pos]!r} is not a date or time"
         )
     out = ts.dt.tz_localize(None).to_numpy(dtype="datetime64[ns]")
-    return np.where(np.isnat(out), default.to_datetime64(), out)
+    out = np.where(np.isnat(out), default.to_datetime64(), out)
+    early = out < _prices.EARLIEST_PRICES.to_datetime64()
+    late = out >= (_prices.latest_known_day() + pd.Timedelta(days=1)).to_datetime64()
+    if early.any() or late.any():
+        pos = _first(early | late)
+        try:
+            _prices.check_date_range(pd.Timestamp(out[pos]), f"usage {_row_label(df.index, pos)}, column 'timestamp'")
+        except ValueError as exc:
+            raise ValueError(str(exc)) from None
+    return out
 
 
 def _tiers(df: pd.DataFrame) -> np.ndarray:

@@ -877,7 +877,27 @@ def _as_timestamp(as_of: dt.date | dt.datetime | str | pd.Timestamp | None, what
         raise ValueError(f"{what}: {as_of!r} is not a date (YYYY-MM-DD)")
     if ts.tzinfo is not None:
         ts = ts.tz_convert("UTC").tz_localize(None)
+    check_date_range(ts, what)
     return ts
+
+
+EARLIEST_PRICES = pd.Timestamp("2020-06-11")
+"""The OpenAI API opened (GPT-3 beta): no price table says anything about earlier days."""
+
+
+def latest_known_day() -> pd.Timestamp:
+    """Tomorrow: a request logged in a time zone ahead of UTC may carry tomorrow's date."""
+    return pd.Timestamp(dt.date.today()) + pd.Timedelta(days=1)
+
+
+def check_date_range(ts: pd.Timestamp, what: str) -> None:
+    """Dates before the first API prices or after today are mistakes, not questions we can answer."""
+    if ts < EARLIEST_PRICES:
+        raise ValueError(f"{what}: {ts.date()} is before the first API prices ({EARLIEST_PRICES.date()})")
+    if ts >= latest_known_day() + pd.Timedelta(days=1):
+        raise ValueError(
+            f"{what}: {ts.date()} is in the future; prices are known up to today ({dt.date.today()})"
+        )
 
 
 def price_history(

@@ -111,6 +111,8 @@ def test_other_columns_pass_through_and_optional_counts_default_to_zero() -> Non
         (dict(service_tier="turbo"), "usage row 1, column 'service_tier': unknown tier 'turbo'"),
         (dict(service_tier="flex"), "usage row 1: service tier 'flex' is not offered for gpt-4o"),
         (dict(timestamp="someday"), "usage row 1, column 'timestamp': 'someday' is not a date or time"),
+        (dict(timestamp="1999-12-31"), "usage row 1, column 'timestamp': 1999-12-31 is before the first API prices"),
+        (dict(timestamp="2199-01-01"), "usage row 1, column 'timestamp': 2199-01-01 is in the future"),
         (dict(model="gpt-5", timestamp="2024-01-01"), "usage row 1: gpt-5 has no standard price on 2024-01-01; first priced 2025-08-07"),
         (dict(model="text-embedding-3-small"), "usage row 1: text-embedding-3-small has no price for text output"),
         (dict(model="gpt-4.1-nano", web_search_calls=1), "usage row 1: gpt-4.1-nano has no price for web search calls"),

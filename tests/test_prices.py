@@ -247,6 +247,10 @@ def test_image_prices() -> None:
 def test_bad_as_of_is_named() -> None:
     with pytest.raises(ValueError, match="as_of: 'soon' is not a date"):
         load_prices("soon")
+    with pytest.raises(ValueError, match=r"as_of: 2019-01-01 is before the first API prices \(2020-06-11\)"):
+        load_prices("2019-01-01")
+    with pytest.raises(ValueError, match="as_of: 2101-01-01 is in the future; prices are known up to today"):
+        load_prices("2101-01-01")
 
 
 def test_no_price_is_zero_by_accident(history: pd.DataFrame) -> None:
