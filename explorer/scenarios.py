@@ -461,7 +461,7 @@ def scenario_costs(
     need = scenario.input_tokens_per_request + scenario.output_tokens_per_request
     fits = pd.array([pd.NA if pd.isna(w) else bool(w >= need) for w in window_arr], dtype="boolean")
     for i, k in enumerate(keys):
-        if fits[i] is False:
+        if fits[i] is not pd.NA and not fits[i]:
             notes[k].append(
                 f"request of {need:,} tokens exceeds the {int(window_arr[i]):,}-token context window"
             )

@@ -662,6 +662,9 @@ class Dashboard:
         self.sc_save.on_click(lambda _: self._save_from_form())
 
     def _observe(self) -> None:
+        # Share trimming first, so the refresh that follows a share change sees the trimmed value.
+        for w in (self.batch_share, self.flex_share, self.priority_share):
+            w.observe(self._on_share, names="value")
         for w in (
             self.as_of,
             self.models,
@@ -685,8 +688,6 @@ class Dashboard:
         self.provider.observe(self._on_provider, names="value")
         self.volume_unit.observe(self._on_unit, names="value")
         self.as_of.observe(lambda _: self._refresh_model_options(), names="value")
-        for w in (self.batch_share, self.flex_share, self.priority_share):
-            w.observe(self._on_share, names="value")
         self.sc_compare.observe(lambda _: self._refresh_compare(), names="value")
 
     @contextlib.contextmanager
@@ -717,6 +718,7 @@ class Dashboard:
 
     def _on_share(self, change: dict[str, Any]) -> None:
         # Shares are of one traffic: keep batch + flex + priority <= 100% by trimming the one just moved.
+        # No refresh here: the change's own refresh observer runs next and sees the trimmed value.
         others = sum(
             w.value
             for w in (self.batch_share, self.flex_share, self.priority_share)
@@ -725,7 +727,6 @@ class Dashboard:
         if others + change["new"] > 1 + 1e-9:
             with self._hold():
                 change["owner"].value = round(max(0.0, 1 - others), 6)
-            self.refresh()
 
     # ---- state
 

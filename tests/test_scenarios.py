@@ -1,0 +1,178 @@
+"""Scenarios: validation naming fields and files, atomic YAML/JSON round trips, costs, compare."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from explorer import cost_of, paths
+from explorer.scenarios import (
+    Scenario,
+    ScenarioError,
+    compare_scenarios,
+    list_scenarios,
+    load_scenario,
+    save_scenario,
+    scenario_costs,
+)
+
+AS_OF = "2026-11-27"
+
+
+def test_shipped_examples_load_and_price() -> None:
+    shipped = list_scenarios(include_user=False)
+    assert set(shipped) == {
+        "Support chatbot",
+        "RAG with long context",
+        "Nightly batch classification",
+        "Agent with heavy reasoning",
+        "Image-generation campaign",
+    }
+    for sc in shipped.values():
+        costs = scenario_costs(sc)
+        assert costs["monthly_usd"].notna().any(), sc.name
+        assert (costs["monthly_usd"].dropna() > 0).all(), sc.name
+
+
+@pytest.mark.parametrize("suffix", [".yaml", ".json"])
+def test_save_load_round_trip(tmp_path: Path, suffix: str) -> None:
+    sc = Scenario(
+        "Round trip",
+        models=("gpt-4o", "o3"),
+        cached_input_share=0.25,
+        batch_share=0.5,
+        monthly_budget_usd=100.0,
+        as_of=AS_OF,
+    )
+    path = save_scenario(sc, tmp_path / f"rt{suffix}")
+    assert load_scenario(path) == sc
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")], "temporary file left behind"
+
+
+def test_default_save_goes_to_user_folder() -> None:
+    path = save_scenario(Scenario("My Plan!"))
+    assert path == paths.user_scenarios_dir() / "my-plan.yaml"
+    assert "My Plan!" in list_scenarios()
+
+
+def test_atomic_write_keeps_old_file_when_writing_fails(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    target = save_scenario(Scenario("Keep me"), tmp_path / "s.yaml")
+    before = target.read_text()
+
+    def boom(*args: object) -> None:
+        raise OSError("disk full")
+
+    monkeypatch.setattr(os, "replace", boom)
+    with pytest.raises(OSError, match="disk full"):
+        save_scenario(Scenario("New"), target)
+    assert target.read_text() == before
+    assert [p.name for p in tmp_path.iterdir()] == ["s.yaml"]
+
+
+def test_refuses_to_overwrite_when_asked(tmp_path: Path) -> None:
+    target = save_scenario(Scenario("A"), tmp_path / "a.yaml")
+    with pytest.raises(ScenarioError, match="already exists"):
+        save_scenario(Scenario("B"), target, overwrite=False)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("name: x\ncached_input_share: 1.5\n", "field 'cached_input_share': 1.5 is not between 0 and 1"),
+        ("name: x\ninput_tokens_per_request: -3\n", "field 'input_tokens_per_request': -3 is negative"),
+        (
+            "name: x\ninput_tokens_per_request: 2.5\n",
+            "field 'input_tokens_per_request': 2.5 is not a whole number",
+        ),
+        ("name: x\nrequests_per_month: lots\n", "field 'requests_per_month': 'lots' is not a number"),
+        ("name: x\ncolour: red\nzeta: 1\n", "unknown field(s) 'colour', 'zeta'"),
+        ("description: no name\n", "field 'name': missing"),
+        ("name: x\nbatch_share: 0.7\nflex_share: 0.5\n", "add up to 1.2, over 1"),
+        (
+            "name: x\noutput_tokens_per_request: 10\nreasoning_tokens_per_request: 20\n",
+            "reasoning_tokens_per_request",
+        ),
+        ("name: x\nas_of: yesterday\n", "field 'as_of': 'yesterday' is not a date"),
+        ("name: [unclosed\n", "line 2: not valid YAML"),
+        ("", "empty file"),
+    ],
+)
+def test_load_errors_name_file_and_field(tmp_path: Path, text: str, message: str) -> None:
+    path = tmp_path / "bad.yaml"
+    path.write_text(text)
+    with pytest.raises(ScenarioError) as err:
+        load_scenario(path)
+    assert message in str(err.value)
+    assert "bad.yaml" in str(err.value)
+
+
+def test_constructor_validates_too() -> None:
+    with pytest.raises(ScenarioError, match="field 'flex_share'"):
+        Scenario("x", flex_share=-0.1)
+
+
+def test_costs_match_the_cost_engine() -> None:
+    sc = Scenario(
+        "one",
+        models=("gpt-4o", "gpt-4.1"),
+        input_tokens_per_request=1000,
+        output_tokens_per_request=500,
+        cached_input_share=0.5,
+        reasoning_tokens_per_request=100,
+        requests_per_month=1000,
+        as_of=AS_OF,
+    )
+    costs = scenario_costs(sc).set_index("model")
+    for model in ("gpt-4o", "gpt-4.1"):
+        one = cost_of(model, 1000, 500, cached_input_tokens=500, reasoning_tokens=100, as_of=AS_OF)
+        assert costs.loc[model, "monthly_usd"] == pytest.approx(1000 * float(one["total_usd"]))
+        parts = costs.loc[
+            model, ["input_usd", "cached_input_usd", "output_usd", "reasoning_usd", "other_usd", "image_usd"]
+        ].sum()
+        assert parts == pytest.approx(costs.loc[model, "monthly_usd"])
+
+
+def test_tier_mix_and_missing_tier_note() -> None:
+    sc = Scenario("mix", models=("gpt-4o", "claude-sonnet-4-5"), batch_share=0.5, flex_share=0.2, as_of=AS_OF)
+    costs = scenario_costs(sc).set_index("model")
+    std = float(cost_of("gpt-4o", 1000, 500, as_of=AS_OF)["total_usd"])
+    batch = float(cost_of("gpt-4o", 1000, 500, as_of=AS_OF, service_tier="batch")["total_usd"])
+    flex_ok = "flex" not in costs.loc["gpt-4o", "note"]
+    flex = (
+        float(cost_of("gpt-4o", 1000, 500, as_of=AS_OF, service_tier="flex")["total_usd"]) if flex_ok else std
+    )
+    expected = 0.3 * std + 0.5 * batch + 0.2 * flex
+    assert costs.loc["gpt-4o", "cost_per_request_usd"] == pytest.approx(expected)
+    assert "no flex tier" in costs.loc["claude-sonnet-4-5", "note"]
+
+
+def test_unpriceable_models_are_nan_never_zero() -> None:
+    sc = Scenario("img", models=("gpt-4o", "gpt-image-1"), images_per_request=1, as_of=AS_OF)
+    costs = scenario_costs(sc).set_index("model")
+    assert costs.loc["gpt-image-1", "image_usd"] == pytest.approx(0.042 * sc.requests_per_month)
+    assert costs["monthly_usd"].isna().loc["gpt-4o"]
+    assert "no per-image price" in costs.loc["gpt-4o", "note"]
+
+
+def test_context_window_flagged() -> None:
+    sc = Scenario("long", models=("gpt-4o", "gpt-4.1"), input_tokens_per_request=200_000, as_of=AS_OF)
+    costs = scenario_costs(sc).set_index("model")
+    assert not costs.loc["gpt-4o", "fits_context"]
+    assert "context window" in costs.loc["gpt-4o", "note"]
+    assert costs.loc["gpt-4.1", "fits_context"]
+
+
+def test_compare_side_by_side() -> None:
+    shipped = list(list_scenarios(include_user=False).values())
+    table = compare_scenarios(shipped, as_of=AS_OF).set_index("scenario")
+    assert list(table.index) == [s.name for s in shipped]
+    row = table.loc["Nightly batch classification"]
+    assert row["cheapest_model"] == "gpt-5-nano"
+    assert row["cheapest_monthly_usd"] == pytest.approx(row["gpt-5-nano"])
+    assert row["cheapest_monthly_usd"] == pytest.approx(
+        min(v for k, v in row.items() if k in ("gpt-4o-mini", "gpt-4.1-nano", "gpt-5-nano"))
+    )
