@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 NOTEBOOK ?= notebooks/dashboard.ipynb
 
 .DEFAULT_GOAL := help
-.PHONY: help venv lab test test-fast bench lint lock clean report
+.PHONY: help venv lab test test-fast bench lint lock clean report dashboard
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -22,6 +22,9 @@ venv: $(STAMP) ## create or update the virtual environment from the pinned requi
 
 lab: venv ## open JupyterLab (localhost, token auth) on the main notebook
 	$(BIN)/jupyter lab --ServerApp.ip=127.0.0.1 $(NOTEBOOK)
+
+dashboard: venv ## serve the dashboard as a web app (Voila on localhost:8866 or the next free port, token login)
+	$(BIN)/explorer dashboard
 
 test: venv ## every test (unit, property, notebooks, browser), with the network cut
 	.ci/offline $(BIN)/python -m pytest

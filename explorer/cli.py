@@ -22,7 +22,7 @@ __all__ = ["main", "money"]
 FORMATS = ("text", "csv", "json")
 
 # Subcommands that live in their own modules register themselves through `register(subparsers)`.
-PLUGIN_MODULES = ("explorer.cli_tokens", "explorer.cli_usage", "explorer.cli_report")
+PLUGIN_MODULES = ("explorer.cli_tokens", "explorer.cli_usage", "explorer.cli_report", "explorer.serve")
 
 
 class CliError(ValueError):

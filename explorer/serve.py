@@ -1,0 +1,79 @@
+"""Local servers: the dashboard as a Voila app, JupyterLab for `make lab`. Localhost only, token login."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import secrets
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+from explorer import paths
+
+__all__ = ["free_port", "lab_command", "register", "server_env", "voila_command"]
+
+DASHBOARD = paths.NOTEBOOKS_DIR / "dashboard.ipynb"
+JUPYTER_DATA = paths.REPO_DIR / "jupyter"  # our Voila template (no CDN stylesheets)
+HOST = "127.0.0.1"
+
+
+def free_port(start: int = 8866, host: str = HOST, tries: int = 100) -> int:
+    """``start`` unless something listens there, else the next free port."""
+    for port in range(start, start + tries):
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+            try:
+                s.bind((host, port))
+            except OSError:
+                continue
+            return port
+    raise ValueError(f"port: no free port on {host} between {start} and {start + tries - 1}")
+
+
+def server_env() -> dict[str, str]:
+    """The child's environment: our Jupyter data dir first, so Voila finds the offline template."""
+    env = dict(os.environ)
+    env["JUPYTER_PATH"] = os.pathsep.join(p for p in (str(JUPYTER_DATA), env.get("JUPYTER_PATH", "")) if p)
+    # The kernel must be this interpreter (explorer installed), whatever PATH says.
+    env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
+    return env
+
+
+def voila_command(notebook: Path = DASHBOARD, *, port: int, token: str | None = None) -> list[str]:
+    """Voila on localhost, code hidden, with token authentication (a given token, or a generated one)."""
+    auth = [f"--Voila.token={token}"] if token else ["--token"]
+    return [
+        sys.executable, "-m", "voila", str(notebook), f"--port={port}", "--no-browser", f"--Voila.ip={HOST}",
+        "--template=explorer", "--strip_sources=True", "--show_tracebacks=False", *auth,
+    ]
+
+
+def lab_command(notebook: Path = DASHBOARD, *, port: int | None = None, token: str | None = None,
+                open_browser: bool = True) -> list[str]:
+    """JupyterLab as `make lab` runs it: localhost only, token authentication kept."""
+    cmd = [sys.executable, "-m", "jupyter", "lab", f"--ServerApp.ip={HOST}", f"--ServerApp.root_dir={paths.REPO_DIR}"]
+    if port:
+        cmd += [f"--ServerApp.port={port}", "--ServerApp.port_retries=0"]
+    if token:
+        cmd.append(f"--IdentityProvider.token={token}")
+    if not open_browser:
+        cmd.append("--no-browser")
+    cmd.append(str(notebook.relative_to(paths.REPO_DIR)))
+    return cmd
+
+
+def _run_dashboard(args: argparse.Namespace) -> int:
+    port = free_port(args.port)
+    if port != args.port:
+        print(f"port {args.port} is taken; using {port}", file=sys.stderr)
+    cmd = voila_command(port=port, token=args.token or secrets.token_urlsafe(16))
+    print(f"dashboard: http://{HOST}:{port}/?token=… (the full URL with its token is printed below)", flush=True)
+    return subprocess.call(cmd, env=server_env())
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    p = subparsers.add_parser("dashboard", help="serve the dashboard as a web app (Voila, localhost, token login)")
+    p.add_argument("--port", type=int, default=8866, help="first port to try (default 8866)")
+    p.add_argument("--token", help="login token (default: a random one, printed with the URL)")
+    p.set_defaults(func=_run_dashboard)
