@@ -328,6 +328,11 @@ def _usd(x: float) -> str:
     return f"${x:,.2f}"
 
 
+def _usd_small(x: float) -> str:
+    """Per-request amounts: enough digits to tell models apart (fractions of a cent)."""
+    return "n/a" if pd.isna(x) else f"${x:,.6f}"
+
+
 def _pct(x: float) -> str:
     return "" if pd.isna(x) or x == 0 else f"{x:.0%}"
 
@@ -348,7 +353,7 @@ def ranked_html(ranked: pd.DataFrame) -> str:
         body.append(
             f"<tr{style}><td>{'' if pd.isna(r.rank) else r.rank}</td><td>{model}</td>"
             f"<td style='text-align:right'>{_usd(r.monthly_usd)}</td>"
-            f"<td style='text-align:right'>{_usd(r.cost_per_request_usd)}</td><td>{times}</td>"
+            f"<td style='text-align:right'>{_usd_small(r.cost_per_request_usd)}</td><td>{times}</td>"
             f"<td>{_pct(r.input_share)}</td><td>{_pct(r.cached_input_share)}</td><td>{_pct(r.output_share)}</td>"
             f"<td>{_pct(r.reasoning_share)}</td><td>{_pct(r.other_share)}</td>"
             f"<td style='font-size:85%'>{html.escape(str(r.note))}</td></tr>"
@@ -466,7 +471,9 @@ class Dashboard:
     def _build_controls(self, sc: _sc.Scenario, day: dt.date, picked: list[tuple[str, str]]) -> None:
         style = {"description_width": "190px"}
         wide = W.Layout(width="460px")
-        self.as_of = W.DatePicker(value=day, description="Prices as of", style=style)
+        self.as_of = W.DatePicker(
+            value=day, description="Prices as of", style=style, layout=W.Layout(width="360px")
+        )
         self.search = W.Text(
             placeholder="type to filter, e.g. mini, claude, gemini",
             description="Search models",
@@ -524,6 +531,7 @@ class Dashboard:
             description="Cached share of input",
             readout_format=".0%",
             style=style,
+            layout=wide,
         )
         self.batch_share = W.FloatSlider(
             value=sc.batch_share,
@@ -533,6 +541,7 @@ class Dashboard:
             description="Traffic on batch",
             readout_format=".0%",
             style=style,
+            layout=wide,
         )
         self.flex_share = W.FloatSlider(
             value=sc.flex_share,
@@ -542,6 +551,7 @@ class Dashboard:
             description="Traffic on flex",
             readout_format=".0%",
             style=style,
+            layout=wide,
         )
         self.priority_share = W.FloatSlider(
             value=sc.priority_share,
@@ -551,6 +561,7 @@ class Dashboard:
             description="Traffic on priority",
             readout_format=".0%",
             style=style,
+            layout=wide,
         )
         self.growth = W.FloatSlider(
             value=sc.monthly_growth_rate,
@@ -560,6 +571,7 @@ class Dashboard:
             description="Monthly growth",
             readout_format="+.0%",
             style=style,
+            layout=wide,
         )
         self.budget = W.BoundedFloatText(
             value=sc.monthly_budget_usd or 0.0,
