@@ -21,7 +21,7 @@ $(STAMP): requirements.lock pyproject.toml
 venv: $(STAMP) ## create or update the virtual environment from the pinned requirements
 
 lab: venv ## open JupyterLab (localhost, token auth) on the main notebook
-	$(BIN)/jupyter lab --ServerApp.ip=127.0.0.1 $(NOTEBOOK)
+	$(BIN)/jupyter lab --ServerApp.ip=127.0.0.1 $(if $(filter 0,$(shell id -u)),--allow-root) $(NOTEBOOK)
 
 dashboard: venv ## serve the dashboard as a web app (Voila on localhost:8866 or the next free port, token login)
 	$(BIN)/explorer dashboard

@@ -59,6 +59,8 @@ def lab_command(notebook: Path = DASHBOARD, *, port: int | None = None, token: s
         cmd.append(f"--IdentityProvider.token={token}")
     if not open_browser:
         cmd.append("--no-browser")
+    if hasattr(os, "geteuid") and os.geteuid() == 0:
+        cmd.append("--allow-root")  # containers and CI run as root; Jupyter refuses without this
     cmd.append(str(notebook.relative_to(paths.REPO_DIR)))
     return cmd
 

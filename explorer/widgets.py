@@ -636,12 +636,14 @@ class Dashboard:
         self.crossover_table = W.HTML()
         self.compare_table = W.HTML()
         empty = alt.Chart(pd.DataFrame({"x": [0]})).mark_point()
-        self.curves_chart = alt.JupyterChart(empty)
-        self.components_chart = alt.JupyterChart(empty)
-        self.budget_chart = alt.JupyterChart(empty)
-        self.projection_chart = alt.JupyterChart(empty)
-        self.crossover_chart = alt.JupyterChart(empty)
-        self.compare_chart = alt.JupyterChart(empty)
+        # SVG, not canvas: marks stay in the DOM with their values (screen readers, browser tests).
+        svg = {"renderer": "svg"}
+        self.curves_chart = alt.JupyterChart(empty, embed_options=svg)
+        self.components_chart = alt.JupyterChart(empty, embed_options=svg)
+        self.budget_chart = alt.JupyterChart(empty, embed_options=svg)
+        self.projection_chart = alt.JupyterChart(empty, embed_options=svg)
+        self.crossover_chart = alt.JupyterChart(empty, embed_options=svg)
+        self.compare_chart = alt.JupyterChart(empty, embed_options=svg)
         # Overrides
         style = {"description_width": "160px"}
         self.ov_model = W.Dropdown(description="Model", style=style, layout=W.Layout(width="420px"))
