@@ -12,7 +12,7 @@ import pytest
 from explorer import paths
 
 # The notebooks of the explorer's main tour (usage.ipynb has its own tests).
-NOTEBOOKS = [paths.NOTEBOOKS_DIR / f"{name}.ipynb" for name in ("dashboard", "prices", "images")]
+NOTEBOOKS = [paths.NOTEBOOKS_DIR / f"{name}.ipynb" for name in ("dashboard", "prices", "images", "token_lab", "usage")]
 MAX_NOTEBOOK_BYTES = 200_000
 
 
@@ -58,3 +58,12 @@ def test_notebooks_stay_thin() -> None:
                     f"{path.name}: logic belongs in explorer/"
                 )
                 assert len(cell.source.splitlines()) <= 10, f"{path.name}: a long cell\n{cell.source}"
+
+
+def test_money_in_markdown_is_not_latex() -> None:
+    """A bare $ in Jupyter markdown starts LaTeX: "$2.50 / 1M x 1,000 = $0.0025" renders as a formula."""
+    for f in sorted(paths.NOTEBOOKS_DIR.glob("*.ipynb")):
+        for cell in json.load(open(f, encoding="utf-8"))["cells"]:
+            if cell["cell_type"] == "markdown":
+                src = "".join(cell["source"])
+                assert not re.search(r"(?<!\\)\$", src), f"{f}: unescaped $ in markdown: {src[:80]!r}"

@@ -1,0 +1,194 @@
+"""End to end, in Debian's Chromium with the network refused: the Voila dashboard reacts to its controls
+with exactly the numbers the Python API gives, and JupyterLab (as `make lab` runs it) renders the main
+notebook's charts offline. Both save the README's screenshots."""
+
+from __future__ import annotations
+
+import os
+import re
+import secrets
+import subprocess
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from explorer import paths, serve
+from explorer.widgets import Dashboard, ranked_html
+from tests.browser import browser_page, require_chromium
+
+pytestmark = pytest.mark.browser
+DOCS = paths.REPO_DIR / "docs"
+AS_OF = "2026-11-27"
+
+
+def _start(cmd: list[str], url: str, tmp_path: Path) -> subprocess.Popen[bytes]:
+    env = serve.server_env()
+    env["EXPLORER_HOME"] = str(tmp_path / "home")
+    log = (tmp_path / "server.log").open("wb")
+    proc = subprocess.Popen(cmd, env=env, stdout=log, stderr=subprocess.STDOUT, cwd=paths.REPO_DIR)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise AssertionError(f"server exited: {(tmp_path / 'server.log').read_text()[-2000:]}")
+        try:
+            urllib.request.urlopen(url, timeout=5).read(1)
+            return proc
+        except OSError:
+            time.sleep(0.5)
+    proc.kill()
+    raise AssertionError(f"server did not answer {url}")
+
+
+def _stop(proc: subprocess.Popen[bytes]) -> None:
+    proc.terminate()
+    try:
+        proc.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
+@pytest.fixture
+def voila(tmp_path: Path) -> Iterator[str]:
+    require_chromium()
+    token = secrets.token_hex(12)
+    port = serve.free_port(8866)
+    url = f"http://127.0.0.1:{port}/?token={token}"
+    proc = _start(serve.voila_command(port=port, token=token), f"http://127.0.0.1:{port}/login", tmp_path)
+    try:
+        yield url
+    finally:
+        _stop(proc)
+
+
+def _ranked_rows(page) -> list[list[str]]:
+    return page.eval_on_selector_all(
+        "table.explorer-ranked tbody tr", "trs => trs.map(tr => Array.from(tr.cells).map(td => td.innerText.trim()))"
+    )
+
+
+def _expected_rows(ranked) -> list[list[str]]:
+    import html as _html
+
+    text = re.sub(r"<[^>]+>", "\t", ranked_html(ranked))
+    rows = []
+    for tr in ranked_html(ranked).split("<tr")[2:]:
+        cells = re.findall(r"<td[^>]*>(.*?)</td>", tr, re.S)
+        rows.append([_html.unescape(re.sub(r"<[^>]+>", "", c)).replace("\u00a0", " ").strip() for c in cells])
+    assert text
+    return rows
+
+
+def _chart_totals(page) -> dict[str, str]:
+    labels = page.eval_on_selector_all(
+        ".vega-embed svg [aria-label]", "els => els.map(e => e.getAttribute('aria-label'))")
+    out = {}
+    for label in labels:
+        m = re.search(r"Model: ([^;]+);.*Total \(USD/month\): (\$[\d,.]+)", label)
+        if m:
+            out[m.group(1)] = m.group(2)
+    return out
+
+
+def _box(page, label: str):
+    return page.locator(".widget-inline-hbox", has=page.locator("label", has_text=re.compile(f"^{re.escape(label)}$")))
+
+
+def test_voila_dashboard_matches_the_python_api(voila: str) -> None:
+    picks = ["gpt-4o", "gpt-5-mini", "claude-haiku-4-5"]
+    with browser_page({"width": 1400, "height": 1400}) as (page, watch):
+        page.goto(voila, wait_until="domcontentloaded", timeout=120_000)
+        page.wait_for_selector("table.explorer-ranked", timeout=120_000)
+        page.wait_for_function("document.querySelectorAll('.vega-embed svg').length >= 1", timeout=60_000)
+        # no code shown: no editors, and the notebook's code text is nowhere on the page
+        assert page.locator(".cm-editor, .CodeMirror, .jp-InputArea-editor").count() == 0
+        assert "Dashboard(as_of=AS_OF)" not in page.content()
+        before = _ranked_rows(page)
+
+        # the same dashboard in Python, driven the same way
+        dash = Dashboard(as_of=AS_OF)
+        assert _expected_rows(dash.results.ranked) == before
+
+        options = page.eval_on_selector_all("select[multiple] option", "els => els.map(e => e.value)")
+        chosen = [o for o in options if re.match(r"^\w[\w-]* · (" + "|".join(map(re.escape, picks)) + r")  ", o)]
+        assert len(chosen) == 3, chosen
+        page.select_option("select[multiple]", chosen)
+        dash.models.value = tuple(value for label, value in dash.models.options if label in chosen)
+        tokens = _box(page, "Input tokens per request").locator("input")
+        tokens.fill("4321")
+        tokens.press("Enter")
+        dash.input_tokens.value = 4321
+        readout = _box(page, "Requests per month").locator(".widget-readout")
+        readout.click()
+        page.keyboard.press("Control+A")
+        page.keyboard.type("100000")  # on the log slider's grid (10^5), so no snapping
+        page.keyboard.press("Enter")
+        dash.requests.value = 100000
+
+        expected = _expected_rows(dash.results.ranked)
+        page.wait_for_function(
+            "n => document.querySelectorAll('table.explorer-ranked tbody tr').length === n", arg=len(expected),
+            timeout=60_000)
+        deadline = time.monotonic() + 60
+        while _ranked_rows(page) != expected and time.monotonic() < deadline:
+            time.sleep(0.5)
+        assert _ranked_rows(page) == expected
+        assert {r[1] for r in expected} == set(picks)
+        assert expected != before
+
+        want = {r.model: f"${r.monthly_usd:,.2f}" for r in dash.results.ranked.itertuples()}
+        deadline = time.monotonic() + 30
+        while _chart_totals(page) != want and time.monotonic() < deadline:
+            time.sleep(0.5)
+        assert _chart_totals(page) == want
+        DOCS.mkdir(exist_ok=True)
+        page.get_by_role("heading", name="The dashboard").scroll_into_view_if_needed()
+        page.evaluate("window.scrollBy(0, document.querySelector('h2[id^=\"The-dashboard\"], h2')"
+                      ".getBoundingClientRect().top - 10)")
+        page.screenshot(path=str(DOCS / "dashboard_voila.png"))
+    assert watch.external == [], watch.external
+    assert watch.page_errors == [], watch.page_errors
+
+
+@pytest.fixture
+def lab(tmp_path: Path) -> Iterator[str]:
+    require_chromium()
+    token = secrets.token_hex(12)
+    port = serve.free_port(8890)
+    proc = _start(serve.lab_command(port=port, token=token, open_browser=False),
+                  f"http://127.0.0.1:{port}/api/status?token={token}", tmp_path)
+    try:
+        yield f"http://127.0.0.1:{port}/lab/tree/notebooks/dashboard.ipynb?token={token}"
+    finally:
+        _stop(proc)
+
+
+def test_jupyterlab_runs_the_main_notebook_offline(lab: str) -> None:
+    assert "--ServerApp.ip=127.0.0.1" in serve.lab_command()
+    with browser_page({"width": 1400, "height": 1000}) as (page, watch):
+        page.goto(lab, wait_until="domcontentloaded", timeout=120_000)
+        page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=120_000)
+        page.get_by_role("menuitem", name="Run", exact=True).first.click()
+        page.get_by_role("menuitem", name="Run All Cells", exact=True).first.click()
+        page.wait_for_function(
+            "document.querySelectorAll('.jp-OutputArea-output .vega-embed svg, "
+            ".jp-OutputArea-output .vega-embed canvas').length >= 2", timeout=180_000)
+        page.wait_for_selector(".jp-OutputArea-output table.explorer-ranked", timeout=60_000)
+        errors = page.locator(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.error']").count()
+        assert errors == 0
+        page.locator(".jp-OutputArea-output table.explorer-ranked").first.scroll_into_view_if_needed()
+        DOCS.mkdir(exist_ok=True)
+        page.screenshot(path=str(DOCS / "dashboard_lab.png"))
+    assert watch.external == [], watch.external
+    assert watch.page_errors == [], watch.page_errors
+
+
+def test_servers_listen_on_localhost_with_tokens() -> None:
+    v = serve.voila_command(port=8866)
+    assert "--Voila.ip=127.0.0.1" in v and "--token" in v and "--strip_sources=True" in v
+    lab_cmd = serve.lab_command()
+    assert "--ServerApp.ip=127.0.0.1" in lab_cmd and not any("token=" in a and a.endswith("=") for a in lab_cmd)
+    assert os.environ.get("EXPLORER_HOME")
