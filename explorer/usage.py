@@ -49,6 +49,7 @@ __all__ = [
     "COLUMN_ALIASES",
     "COST_COLUMN_ALIASES",
     "DEFAULT_TARGETS",
+    "SAMPLE_FILES",
     "FilePricing",
     "Imported",
     "compare",
@@ -56,14 +57,20 @@ __all__ = [
     "detect_kind",
     "line_items",
     "load",
+    "load_samples",
+    "load_uploaded",
     "price",
     "price_dask",
     "price_file",
     "read_costs",
     "read_usage",
     "reconcile",
+    "sample_paths",
     "savings_table",
+    "upload_box",
     "what_if",
+    "what_if_frame",
+    "what_if_panel",
 ]
 
 COUNT_COLUMNS: tuple[str, ...] = tuple(_costs.COUNT_COLUMNS)
@@ -1605,6 +1612,31 @@ def iter_paths(paths: Iterable[Path | str]) -> list[Path]:
 
 # ------------------------------------------------------------------------------------------------ notebook
 
+SAMPLE_FILES: tuple[str, ...] = ("usage_completions_page1.json", "usage_completions_page2.json", "costs.json")
+"""The shipped synthetic exports (``data/samples/``, see its README) the usage notebook opens by default:
+a month of Usage API pages and the Costs export of the same month."""
+
+
+def sample_paths() -> list[Path]:
+    """Paths of :data:`SAMPLE_FILES`, checked to exist."""
+    from explorer.paths import DATA_DIR
+
+    return iter_paths(DATA_DIR / "samples" / name for name in SAMPLE_FILES)
+
+
+def load_samples() -> Imported:
+    """:func:`load` of the shipped synthetic samples (usage and bill)."""
+    return load(*sample_paths())
+
+
+def upload_box() -> _Shown:
+    """An ``ipywidgets.FileUpload`` for Usage, Costs or request-log files (``.widget.value`` goes to
+    :func:`load_uploaded`), with a stable text fallback."""
+    import ipywidgets as W
+
+    box = W.FileUpload(accept=".json,.jsonl,.csv,.parquet", multiple=True, description="Upload exports")
+    return _Shown(box, "[upload box: pick Usage, Costs or request-log files, then run the cells below]")
+
 
 def load_uploaded(files: Sequence[Mapping[str, Any]], mapping: Mapping[str, str] | None = None) -> Imported:
     """:func:`load` for the value of an ``ipywidgets.FileUpload`` (dicts with ``name`` and ``content``).
@@ -1653,6 +1685,8 @@ def what_if_frame(
     model: str = "(as is)",
     tier: str = "(as is)",
     cached_share: float | None = None,
+    cached_discount: float | None = None,
+    as_of: dt.date | str | None = None,
     by: str = "model",
     prices: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
@@ -1662,9 +1696,18 @@ def what_if_frame(
         model=None if model == "(as is)" else model,
         service_tier=None if tier == "(as is)" else tier,
         cached_share=cached_share,
+        cached_discount=cached_discount,
+        as_of=as_of,
         prices=prices,
     )
     return compare(priced, alt, by)
+
+
+WHAT_IF_PANEL_TEXT = (
+    "[what-if panel: another model, service tier, cache share, cache discount or price date; "
+    "run the notebook to use it]"
+)
+"""The panel's text fallback (what nbval compares and a viewer without a kernel shows)."""
 
 
 def what_if_panel(
@@ -1673,16 +1716,36 @@ def what_if_panel(
     *,
     models: Sequence[str] = DEFAULT_TARGETS,
     prices: pd.DataFrame | None = None,
+    as_of: dt.date | str | None = None,
 ) -> _Shown:
-    """Controls (target model, service tier, cache share) and a table that re-prices on every change."""
+    """Controls and a table and chart that re-price the traffic on every change.
+
+    The controls: target model, service tier, the share of text input served from the cache, the cache
+    discount (cached input priced at ``input * (1 - discount)``) and a price date (``as_of``, default
+    today's; used once its box is ticked, else each row is priced at its own day). ``.widget.controls``
+    names every control, the ``out`` table and the ``chart`` (an offline ``alt.JupyterChart``).
+    """
+    import altair as alt
     import ipywidgets as W
 
+    from explorer import charts_usage as _cu
+    from explorer.widgets import enable_offline
+
+    enable_offline()
     table = prices if prices is not None else _prices.price_history()
+    day = _prices._as_timestamp(as_of if as_of is not None else dt.date.today()).date()
     model = W.Dropdown(options=["(as is)", *models], value="(as is)", description="Model")
     tier = W.Dropdown(options=["(as is)", *_prices.SERVICE_TIERS], value="(as is)", description="Tier")
     use_cache = W.Checkbox(value=False, description="Set cache share")
     share = W.FloatSlider(value=0.5, min=0, max=1, step=0.05, description="Cached", readout_format=".0%")
+    use_discount = W.Checkbox(value=False, description="Set cache discount")
+    discount = W.FloatSlider(value=0.9, min=0, max=1, step=0.05, description="Discount", readout_format=".0%")
+    use_date = W.Checkbox(value=False, description="Prices as of")
+    date = W.DatePicker(value=day, description="Date")
     out = W.HTML()
+    chart = alt.JupyterChart(
+        alt.Chart(pd.DataFrame({"x": [0]})).mark_point(), embed_options={"renderer": "svg"}
+    )
 
     def refresh(*_: Any) -> None:
         try:
@@ -1692,18 +1755,42 @@ def what_if_panel(
                 model=model.value,
                 tier=tier.value,
                 cached_share=share.value if use_cache.value else None,
+                cached_discount=discount.value if use_discount.value else None,
+                as_of=date.value if use_date.value and date.value is not None else None,
                 prices=table,
             )
         except ValueError as exc:
             out.value = f"<p style='color:#b00'>{_html_escape(str(exc))}</p>"
             return
         out.value = _compare_html(frame)
+        chart.chart = _cu.what_if_chart(frame)
 
-    for w in (model, tier, use_cache, share):
+    for w in (model, tier, use_cache, share, use_discount, discount, use_date, date):
         w.observe(refresh, names="value")
     refresh()
-    box = W.VBox([W.HBox([model, tier]), W.HBox([use_cache, share]), out])
-    return _Shown(box, "[what-if panel: choose a model, tier or cache share; run the notebook to use it]")
+    box = W.VBox(
+        [
+            W.HBox([model, tier]),
+            W.HBox([use_cache, share]),
+            W.HBox([use_discount, discount]),
+            W.HBox([use_date, date]),
+            out,
+            chart,
+        ]
+    )
+    box.controls = {  # type: ignore[attr-defined]
+        "model": model,
+        "tier": tier,
+        "use_cache": use_cache,
+        "cached_share": share,
+        "use_discount": use_discount,
+        "cached_discount": discount,
+        "use_date": use_date,
+        "as_of": date,
+        "out": out,
+        "chart": chart,
+    }
+    return _Shown(box, WHAT_IF_PANEL_TEXT)
 
 
 def _html_escape(text: str) -> str:

@@ -60,17 +60,77 @@ def test_one_colour_per_model_across_charts(data: tuple[u.Imported, pd.DataFrame
 
 def test_what_if_panel_reacts(data: tuple[u.Imported, pd.DataFrame]) -> None:
     imported, priced = data
-    shown = u.what_if_panel(imported.usage, priced)
-    model, tier = shown.widget.children[0].children
-    out = shown.widget.children[2]
-    assert "what-if panel" in shown._repr_mimebundle_()["text/plain"]
+    shown = u.what_if_panel(imported.usage, priced, as_of="2026-11-27")
+    c = shown.widget.controls
+    out = c["out"]
+    assert shown._repr_mimebundle_()["text/plain"] == u.WHAT_IF_PANEL_TEXT
     before = out.value
-    model.value = "gpt-4.1-nano"
+    c["model"].value = "gpt-4.1-nano"
     assert out.value != before and "in the what-if" in out.value
     expected = u.what_if(imported.usage, model="gpt-4.1-nano")["total_usd"].sum()
     assert f"${expected:,.2f} in the what-if" in out.value
-    tier.value = "priority"
+    assert set(c["chart"].chart.data["model"]) == set(priced["model_group"].astype(str))
+    c["tier"].value = "priority"
     assert "<table" in out.value
+
+
+def test_what_if_panel_cache_discount_and_price_date(data: tuple[u.Imported, pd.DataFrame]) -> None:
+    imported, priced = data
+    c = u.what_if_panel(imported.usage, priced, as_of="2026-11-27").widget.controls
+    assert str(c["as_of"].value) == "2026-11-27"
+    c["use_cache"].value = True
+    c["cached_share"].value = 0.8
+    c["use_discount"].value = True
+    c["cached_discount"].value = 0.5
+    want = u.what_if(imported.usage, cached_share=0.8, cached_discount=0.5)["total_usd"].sum()
+    assert f"${want:,.2f} in the what-if" in c["out"].value
+    c["use_discount"].value = False
+    c["use_cache"].value = False
+    c["use_date"].value = True
+    want = u.what_if(imported.usage, as_of="2026-11-27")["total_usd"].sum()
+    assert f"${want:,.2f} in the what-if" in c["out"].value
+
+
+def test_what_if_frame_passes_every_control(data: tuple[u.Imported, pd.DataFrame]) -> None:
+    imported, priced = data
+    frame = u.what_if_frame(
+        imported.usage,
+        priced,
+        model="gpt-5-mini",
+        tier="batch",
+        cached_share=0.3,
+        cached_discount=0.75,
+        as_of="2026-10-15",
+    )
+    alt = u.what_if(
+        imported.usage,
+        model="gpt-5-mini",
+        service_tier="batch",
+        cached_share=0.3,
+        cached_discount=0.75,
+        as_of="2026-10-15",
+    )
+    assert frame["what_if_usd"].sum() == pytest.approx(alt["total_usd"].sum())
+    assert frame["total_usd"].sum() == pytest.approx(priced["total_usd"].sum())
+
+
+def test_samples_load_usage_and_bill() -> None:
+    paths = u.sample_paths()
+    assert [p.name for p in paths] == list(u.SAMPLE_FILES)
+    assert all(p.parent == SAMPLES for p in paths)
+    imported = u.load_samples()
+    assert imported.usage is not None and imported.billed is not None
+    assert imported.usage["timestamp"].min().strftime("%Y-%m-%d") == "2026-10-01"
+    assert len(imported.usage) == len(u.load(*paths).usage)
+
+
+def test_upload_box_is_a_file_upload_with_a_stable_text() -> None:
+    import ipywidgets as W
+
+    box = u.upload_box()
+    assert isinstance(box.widget, W.FileUpload) and box.widget.multiple
+    assert box._repr_mimebundle_()["text/plain"].startswith("[upload box:")
+    assert " at 0x" not in box._repr_mimebundle_()["text/plain"]
 
 
 def test_load_uploaded_names_files_by_their_upload_name() -> None:
