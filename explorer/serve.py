@@ -50,9 +50,9 @@ def voila_command(notebook: Path = DASHBOARD, *, port: int, token: str | None = 
 
 
 def lab_command(notebook: Path = DASHBOARD, *, port: int | None = None, token: str | None = None,
-                open_browser: bool = True) -> list[str]:
+                open_browser: bool = True, root_dir: Path = paths.REPO_DIR) -> list[str]:
     """JupyterLab as `make lab` runs it: localhost only, token authentication kept."""
-    cmd = [sys.executable, "-m", "jupyter", "lab", f"--ServerApp.ip={HOST}", f"--ServerApp.root_dir={paths.REPO_DIR}"]
+    cmd = [sys.executable, "-m", "jupyter", "lab", f"--ServerApp.ip={HOST}", f"--ServerApp.root_dir={root_dir}"]
     if port:
         cmd += [f"--ServerApp.port={port}", "--ServerApp.port_retries=0"]
     if token:
@@ -61,7 +61,7 @@ def lab_command(notebook: Path = DASHBOARD, *, port: int | None = None, token: s
         cmd.append("--no-browser")
     if hasattr(os, "geteuid") and os.geteuid() == 0:
         cmd.append("--allow-root")  # containers and CI run as root; Jupyter refuses without this
-    cmd.append(str(notebook.relative_to(paths.REPO_DIR)))
+    cmd.append(str(notebook.resolve()))  # absolute: Jupyter resolves a relative one against the cwd
     return cmd
 
 

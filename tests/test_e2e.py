@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import re
 import secrets
+import shutil
 import subprocess
 import time
 import urllib.request
@@ -158,7 +159,11 @@ def lab(tmp_path: Path) -> Iterator[str]:
     require_chromium()
     token = secrets.token_hex(12)
     port = serve.free_port(8890)
-    proc = _start(serve.lab_command(port=port, token=token, open_browser=False),
+    # A copy: JupyterLab autosaves what it runs, and the committed notebooks must stay as they are.
+    root = tmp_path / "lab"
+    shutil.copytree(paths.NOTEBOOKS_DIR, root / "notebooks", ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
+    proc = _start(serve.lab_command(root / "notebooks" / "dashboard.ipynb", port=port, token=token,
+                                    open_browser=False, root_dir=root),
                   f"http://127.0.0.1:{port}/api/status?token={token}", tmp_path)
     try:
         yield f"http://127.0.0.1:{port}/lab/tree/notebooks/dashboard.ipynb?token={token}"
@@ -171,6 +176,8 @@ def test_jupyterlab_runs_the_main_notebook_offline(lab: str) -> None:
     with browser_page({"width": 1400, "height": 1000}) as (page, watch):
         page.goto(lab, wait_until="domcontentloaded", timeout=120_000)
         page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=120_000)
+        # "Run All" before the kernel is ready can be lost: wait for the status bar to say Idle.
+        page.wait_for_function("document.body.innerText.includes('| Idle')", timeout=120_000)
         page.get_by_role("menuitem", name="Run", exact=True).first.click()
         page.get_by_role("menuitem", name="Run All Cells", exact=True).first.click()
         page.wait_for_function(
