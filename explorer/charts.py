@@ -21,6 +21,7 @@ from collections.abc import Iterable, Sequence
 import altair as alt
 import pandas as pd
 
+from explorer import prices as _prices
 from explorer.crossovers import AXES, CrossoverResult
 
 __all__ = [
@@ -111,6 +112,9 @@ def _subtitle(as_of: str | None, overridden: bool, extra: str = "") -> list[str]
     lines = [f"Prices as of {as_of}" if as_of else "Prices as of today"]
     if overridden:
         lines[0] += "; dashed or outlined = your override prices"
+    stale = _prices.freshness_warning(as_of)
+    if stale:
+        lines.append(f"Warning: {stale}")
     if extra:
         lines.append(extra)
     return lines

@@ -51,6 +51,14 @@ def _positive_int(name: str) -> Callable[[str], int]:
     return parse
 
 
+def _warn_if_stale(as_of: str | None) -> None:
+    from explorer.prices import freshness_warning
+
+    warning = freshness_warning(as_of)
+    if warning:
+        print(f"warning: {warning}", file=sys.stderr)
+
+
 def _emit(frame: pd.DataFrame, fmt: str, *, money_cols: Sequence[str] = (), extra: dict[str, Any] | None = None,
           footer: str | None = None, key: str = "rows") -> None:
     if fmt == "json":
@@ -78,6 +86,7 @@ def _emit(frame: pd.DataFrame, fmt: str, *, money_cols: Sequence[str] = (), extr
 def _cmd_prices(args: argparse.Namespace) -> int:
     from explorer import prices
 
+    _warn_if_stale(args.as_of)
     table = prices.load_prices(
         args.as_of, provider=args.provider, model=args.model, service_tier=args.service_tier,
         overrides=args.overrides,
@@ -173,6 +182,7 @@ def _cmd_cost(args: argparse.Namespace) -> int:
         return 0
     missing = [f"--{n.replace('_', '-')}" for n in ("model", "input_tokens", "output_tokens")
                if getattr(args, n) is None]
+    _warn_if_stale(args.as_of)
     if missing:
         raise CliError(f"missing {', '.join(missing)} (or give --usage FILE)")
     row = costs.cost_of(
@@ -223,6 +233,7 @@ def _prices_with(overrides: str | None) -> pd.DataFrame | None:
 def _cmd_compare(args: argparse.Namespace) -> int:
     from explorer.compare import rank_models
 
+    _warn_if_stale(args.as_of)
     ranked = rank_models(
         args.input_tokens, args.output_tokens, requests=args.requests, cached_input_tokens=args.cached_tokens,
         reasoning_tokens=args.reasoning_tokens, provider=args.provider, service_tier=args.service_tier,

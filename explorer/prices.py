@@ -750,7 +750,7 @@ def _build_for_check(snapshot: Any, origin: str) -> None:
     """Build the whole table from a candidate snapshot; raise ValueError naming `origin` if it cannot."""
     from explorer.refresh import ActiveSnapshot
 
-    act = ActiveSnapshot(("candidate", id(snapshot)), snapshot, "candidate")
+    act = ActiveSnapshot(("candidate", id(snapshot)), snapshot, "candidate", dt.date.today())
     _SNAPSHOTS[act.key] = act
     try:
         la, hi, ti = _curated(paths.MODEL_LAUNCHES_CSV.resolve(), paths.PRICE_HISTORY_CSV.resolve(),
@@ -898,6 +898,23 @@ def check_date_range(ts: pd.Timestamp, what: str) -> None:
         raise ValueError(
             f"{what}: {ts.date()} is in the future; prices are known up to today ({dt.date.today()})"
         )
+
+
+STALE_AFTER_DAYS = 90
+"""Warn when the price data in use was checked this many days or more before the date asked for."""
+
+
+def freshness_warning(as_of: dt.date | dt.datetime | str | None = None) -> str | None:
+    """One line when the prices in use were checked more than 90 days before ``as_of`` (default today)."""
+    day = _as_timestamp(as_of).date()
+    act = _active()
+    # Bundled data: the pin's checked date, read here so that it is the one constant to update.
+    checked = GENAI_PRICES_CHECKED if act.key == ("bundled",) else act.checked
+    age = (day - checked).days
+    if age <= STALE_AFTER_DAYS:
+        return None
+    return (f"prices were last checked on {checked}, {age} days before {day}; they may have changed "
+            "(explorer refresh-prices downloads newer ones)")
 
 
 def price_history(

@@ -58,6 +58,8 @@ class ActiveSnapshot:
     """The parsed providers."""
     label: str
     """How price sources name it, e.g. ``genai-prices 0.2.3``."""
+    checked: dt.date
+    """When this data was last checked against its source (bundled: when the pin was checked)."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -191,16 +193,19 @@ def _load(path: str, mtime_ns: int, size: int) -> ActiveSnapshot:
                                        "or `--bundled` if it is damaged)")
     try:
         meta = json.loads(_meta(p).read_text())
-        day = meta.get("fetched", "")[:10]
+        day = dt.date.fromisoformat(meta.get("fetched", "")[:10])
     except (OSError, ValueError):
-        day = dt.date.fromtimestamp(mtime_ns / 1e9).isoformat()
+        day = dt.date.fromtimestamp(mtime_ns / 1e9)
     snap = data_snapshot.DataSnapshot(providers, from_auto_update=False)
-    return ActiveSnapshot(("refreshed", path, mtime_ns, size), snap, f"genai-prices data refreshed {day}")
+    return ActiveSnapshot(("refreshed", path, mtime_ns, size), snap, f"genai-prices data refreshed {day}", day)
 
 
 @functools.cache
 def _bundled() -> ActiveSnapshot:
-    return ActiveSnapshot(("bundled",), data_snapshot.get_snapshot(), f"genai-prices {GENAI_PRICES_VERSION}")
+    from explorer.prices import GENAI_PRICES_CHECKED
+
+    return ActiveSnapshot(("bundled",), data_snapshot.get_snapshot(), f"genai-prices {GENAI_PRICES_VERSION}",
+                          GENAI_PRICES_CHECKED)
 
 
 def active_snapshot() -> ActiveSnapshot:

@@ -133,7 +133,7 @@ def header(r: ReportInputs) -> _HTML:
 
     bundle = vlc.javascript_bundle(vl_version=alt.SCHEMA_VERSION.lstrip("v").rsplit(".", 1)[0])
     label = active_snapshot().label
-    warn = _freshness_warning(r.as_of)
+    warn = _prices.freshness_warning(r.as_of)
     return _HTML(
         STYLE
         + f'<script type="text/javascript">{bundle}</script>'
@@ -145,15 +145,6 @@ def header(r: ReportInputs) -> _HTML:
         + (f"<p>{_e(r.scenario.description)}</p>" if r.scenario.description else "")
         + "</div>"
     )
-
-
-def _freshness_warning(as_of: str) -> str:
-    bundled = _prices.GENAI_PRICES_CHECKED
-    asked = dt.date.fromisoformat(as_of)
-    if (asked - bundled).days > 90:
-        return (f"The bundled prices were last checked on {bundled}, more than 90 days before {as_of}: "
-                "prices may have changed since (explorer refresh-prices).")
-    return ""
 
 
 def assumptions(r: ReportInputs) -> _HTML:

@@ -981,6 +981,8 @@ class Dashboard:
             f"<b>{_usd(best.monthly_usd)}</b> a month for {sc.requests_per_month:,.0f} requests "
             f"({sc.requests_per_day:,.0f} a day) of {sc.input_tokens_per_request:,} input + "
             f"{sc.output_tokens_per_request:,} output tokens, prices as of {res.as_of}."
+            + (f"<br><span style='color:#b45309'>Warning: {html.escape(stale)}</span>"
+               if (stale := _prices.freshness_warning(res.as_of)) else "")
         )
 
     def _overrides_html(self) -> str:
