@@ -28,7 +28,7 @@ import pandas as pd
 from genai_prices import __version__ as GENAI_PRICES_VERSION
 from genai_prices import types as gp
 
-from explorer import paths
+from explorer import atomic, paths
 
 __all__ = [
     "PRICE_COLUMNS",
@@ -826,6 +826,44 @@ def load_overrides(path: Path | str) -> pd.DataFrame:
             "unmodeled_prices": "",
         })
     return _frame(rows)
+
+
+OVERRIDE_COLUMNS: tuple[str, ...] = (
+    "provider", "model", "display_name", "service_tier", "tier_above_input_tokens", *PRICE_VALUE_COLUMNS,
+    "context_window_tokens", "valid_from", "valid_to", "note",
+)
+"""Columns :func:`save_overrides` writes (all of them optional for :func:`load_overrides` but ``model``)."""
+
+
+def default_overrides_path() -> Path:
+    """Where the dashboard saves your overrides."""
+    return paths.user_dir() / "overrides.csv"
+
+
+def save_overrides(rows: pd.DataFrame, path: Path | str | None = None) -> Path:
+    """Write override rows (price-table columns, as the dashboard keeps them) to a CSV that
+    :func:`load_overrides` reads back. The file is checked by reading it back before it replaces the old
+    one, and written atomically: an interrupted save leaves the previous file as it was."""
+    target = Path(path) if path is not None else default_overrides_path()
+    if rows.empty:
+        raise ValueError("overrides: nothing to save")
+    out = pd.DataFrame(index=range(len(rows)))
+    src = rows.reset_index(drop=True)
+    for col in OVERRIDE_COLUMNS:
+        if col == "note":
+            notes = src["source"].astype(str) if "source" in src.columns else pd.Series("", index=src.index)
+            out[col] = notes.str.replace(r"^override[^:]*:\s*", "", regex=True).where(
+                notes.str.contains(":"), "")
+        elif col in ("valid_from", "valid_to"):
+            out[col] = pd.to_datetime(src[col]).dt.strftime("%Y-%m-%d").fillna("") if col in src else ""
+        elif col in src.columns:
+            out[col] = src[col]
+        else:
+            out[col] = ""
+    if "provider" in src.columns:
+        out["provider"] = src["provider"]
+    target.parent.mkdir(parents=True, exist_ok=True)
+    return atomic.write_text(target, out.to_csv(index=False), validate=load_overrides)
 
 
 def apply_overrides(table: pd.DataFrame, overrides: pd.DataFrame) -> pd.DataFrame:

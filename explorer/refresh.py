@@ -14,7 +14,6 @@ import functools
 import hashlib
 import json
 import os
-import tempfile
 import urllib.request
 from pathlib import Path
 from typing import Any
@@ -24,7 +23,7 @@ from genai_prices import data_snapshot
 from genai_prices import types as gp
 from genai_prices.update_prices import DEFAULT_UPDATE_URL
 
-from explorer import paths
+from explorer import atomic, paths
 
 __all__ = ["ActiveSnapshot", "RefreshResult", "active_snapshot", "refresh_prices", "rollback", "use_bundled"]
 
@@ -107,16 +106,7 @@ def _has_input_price(m: gp.ModelInfo) -> bool:
 
 def _atomic_write(path: Path, data: bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    atomic.write_bytes(path, data)
 
 
 def refresh_prices(url: str = DEFAULT_UPDATE_URL, *, source_file: Path | str | None = None,

@@ -26,8 +26,8 @@ from typing import Any
 import altair as alt
 import pandas as pd
 
+from explorer import atomic, paths
 from explorer import charts as _charts
-from explorer import paths
 from explorer import prices as _prices
 from explorer import scenarios as _sc
 from explorer import widgets as _w
@@ -174,7 +174,8 @@ def _usd(x: float) -> str:
 
 def ranked(r: ReportInputs) -> _HTML:
     t = r.results.ranked
-    head = ("Rank", "Model", "Monthly cost", "Per request", "Input", "Cached", "Output", "Reasoning", "vs cheapest", "Note")
+    head = ("Rank", "Model", "Monthly cost", "Per request", "Input", "Cached", "Output", "Reasoning",
+            "vs cheapest", "Note")
     out = ["<table><tr>" + "".join(f"<th>{h}</th>" for h in head) + "</tr>"]
     for _, row in t.iterrows():
         cls = ' class="cheapest"' if row["cheapest"] else ""
@@ -392,9 +393,7 @@ def build_report(
     bad = external_references(body)
     if bad:
         raise ValueError(f"report would load from another host ({bad[0]!r}); not written")
-    tmp_out = out.with_name(f".{out.name}.tmp")
-    tmp_out.write_text(body, encoding="utf-8")
-    os.replace(tmp_out, out)
+    atomic.write_text(out, body)
     return ReportResult(out, out.stat().st_size, time.perf_counter() - started)
 
 

@@ -14,6 +14,7 @@ import dataclasses
 import datetime as dt
 import html
 from collections.abc import Iterable, Iterator, Sequence
+from pathlib import Path
 from typing import Any
 
 import altair as alt
@@ -653,9 +654,14 @@ class Dashboard:
         self.ov_output = W.Text(placeholder="keep", description="Output USD/M", style=style)
         self.ov_apply = W.Button(description="Apply override", button_style="warning")
         self.ov_clear = W.Button(description="Clear all overrides")
+        self.ov_save = W.Button(description="Save overrides", tooltip="to ~/.explorer/overrides.csv")
+        self.ov_load = W.Button(description="Load saved overrides")
+        self.ov_message = W.HTML()
         self.ov_list = W.HTML()
         self.ov_apply.on_click(lambda _: self._apply_override_from_form())
         self.ov_clear.on_click(lambda _: self.clear_overrides())
+        self.ov_save.on_click(lambda _: self._report(self.ov_message, self.save_overrides))
+        self.ov_load.on_click(lambda _: self._report(self.ov_message, self.load_overrides))
         # Scenarios
         self._scenarios = _sc.list_scenarios()
         self.sc_pick = W.Dropdown(
@@ -880,6 +886,37 @@ class Dashboard:
         except ValueError:
             return ("private", name)
 
+    def save_overrides(self, path: str | Path | None = None) -> Path:
+        """Write the current overrides to a CSV (default ``~/.explorer/overrides.csv``), atomically."""
+        if not self._overrides:
+            raise ValueError("overrides: nothing to save (no model is overridden)")
+        return _prices.save_overrides(pd.concat(self._overrides.values(), ignore_index=True), path)
+
+    def load_overrides(self, path: str | Path | None = None) -> Path:
+        """Replace the current overrides with those of a CSV (default ``~/.explorer/overrides.csv``)."""
+        source = Path(path) if path is not None else _prices.default_overrides_path()
+        rows = _prices.apply_overrides(self._base_prices.iloc[0:0], _prices.load_overrides(source))
+        self._overrides = {
+            (str(p), str(m)): g.reset_index(drop=True) for (p, m), g in rows.groupby(["provider", "model"], sort=False)
+        }
+        self._overrides_version += 1
+        self._prices_cache = None
+        selected = list(dict.fromkeys([*self.models.value, *self._overrides]))
+        with self._hold():
+            self._refresh_model_options(selected=selected)
+        self.refresh()
+        return source
+
+    @staticmethod
+    def _report(target: W.HTML, action: Any) -> None:
+        """Run a button's action; show its outcome (or its one-line error) instead of raising in a callback."""
+        try:
+            done = action()
+        except ValueError as exc:
+            target.value = f"<span style='color:#b91c1c'>{html.escape(str(exc))}</span>"
+        else:
+            target.value = f"Done: <code>{html.escape(str(done))}</code>"
+
     def clear_overrides(self) -> None:
         """Back to the bundled prices."""
         self._overrides.clear()
@@ -1084,7 +1121,8 @@ class Dashboard:
                             ),
                             self.ov_model,
                             W.HBox([self.ov_input, self.ov_cached, self.ov_output]),
-                            W.HBox([self.ov_apply, self.ov_clear]),
+                            W.HBox([self.ov_apply, self.ov_clear, self.ov_save, self.ov_load]),
+                            self.ov_message,
                             self.ov_list,
                         ]
                     ),

@@ -1,0 +1,68 @@
+"""State users save (overrides, scenarios, reports, refreshed prices) is written atomically."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from explorer import atomic, prices
+from explorer.widgets import Dashboard
+
+
+def test_interrupted_write_keeps_the_old_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    f = tmp_path / "state.csv"
+    f.write_text("old\n")
+
+    def boom(*_: object) -> None:
+        raise OSError("disk full")
+
+    monkeypatch.setattr(os, "replace", boom)
+    with pytest.raises(OSError, match="disk full"):
+        atomic.write_text(f, "new\n")
+    assert f.read_text() == "old\n"
+    assert [p.name for p in tmp_path.iterdir()] == ["state.csv"]  # no stray temporary file
+
+
+def test_validation_failure_replaces_nothing(tmp_path: Path) -> None:
+    f = tmp_path / "ov.csv"
+    f.write_text("model,input_usd_per_mtok\ngpt-4o,1\n")
+    with pytest.raises(ValueError, match="negative price"):
+        atomic.write_text(f, "model,input_usd_per_mtok\ngpt-4o,-1\n", validate=prices.load_overrides)
+    assert f.read_text() == "model,input_usd_per_mtok\ngpt-4o,1\n"
+    assert [p.name for p in tmp_path.iterdir()] == ["ov.csv"]
+
+
+def test_dashboard_overrides_round_trip(tmp_path: Path) -> None:
+    dash = Dashboard(as_of="2026-11-27", models=["gpt-4o", "gpt-4o-mini"])
+    with pytest.raises(ValueError, match="nothing to save"):
+        dash.save_overrides(tmp_path / "ov.csv")
+    dash.set_override("gpt-4o", input_usd_per_mtok=2.0, output_usd_per_mtok=8.0, note="negotiated")
+    cost = dash.results.ranked.set_index("model").loc["gpt-4o", "monthly_usd"]
+    saved = dash.save_overrides(tmp_path / "ov.csv")
+    again = Dashboard(as_of="2026-11-27", models=["gpt-4o", "gpt-4o-mini"])
+    assert again.results.ranked.set_index("model").loc["gpt-4o", "monthly_usd"] != cost
+    again.load_overrides(saved)
+    ranked = again.results.ranked.set_index("model")
+    assert ranked.loc["gpt-4o", "monthly_usd"] == pytest.approx(cost)
+    assert bool(ranked.loc["gpt-4o", "is_override"])
+
+
+def test_dashboard_buttons_show_errors_instead_of_raising(tmp_path: Path) -> None:
+    dash = Dashboard(as_of="2026-11-27", models=["gpt-4o"])
+    dash.ov_save.click()
+    assert "nothing to save" in dash.ov_message.value
+    bad = tmp_path / "overrides.csv"
+    bad.write_text("model,input_usd_per_mtok\ngpt-4o,-3\n")
+    dash.ov_load.click()  # default path: no file in this test's EXPLORER_HOME
+    assert "file not found" in dash.ov_message.value
+    with pytest.raises(ValueError, match="line 2, column 'input_usd_per_mtok': negative price -3"):
+        dash.load_overrides(bad)
+
+
+def test_corrupt_saved_overrides_say_so(tmp_path: Path) -> None:
+    f = tmp_path / "overrides.csv"
+    f.write_bytes(b"model,input_usd_per_mtok\ngpt-4o,\x00\xff\xfe")
+    with pytest.raises(ValueError, match="overrides.csv"):
+        prices.load_overrides(f)
