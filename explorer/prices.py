@@ -653,7 +653,7 @@ def _timelines(
         for line, r in rules.iterrows()
     ]
     rules_by_provider: dict[str, list[_Rule]] = {}
-    for (line, r), rule in zip(rules.iterrows(), rule_list, strict=True):
+    for (_, r), rule in zip(rules.iterrows(), rule_list, strict=True):
         rules_by_provider.setdefault(r["provider"], []).append(rule)
     out = []
     for e in entries:
@@ -1039,7 +1039,8 @@ def load_image_prices(as_of: dt.date | str | None = None, *, history: bool = Fal
     _check_ranges(df, path, ("provider", "model", "quality", "size"))
     if not history:
         day = _as_timestamp(as_of)
-        df = df[(df["valid_from"].isna() | (df["valid_from"] <= day)) & (df["valid_to"].isna() | (df["valid_to"] > day))]
+        df = df[(df["valid_from"].isna() | (df["valid_from"] <= day))
+                & (df["valid_to"].isna() | (df["valid_to"] > day))]
     df = df.assign(source=df["source"].astype("string"), checked_date=pd.to_datetime(df["checked_date"]))
     return df.reset_index(drop=True)
 
@@ -1059,7 +1060,7 @@ def _name_index_for(key: tuple[Any, ...]) -> tuple[dict[str, list[tuple[str, str
     """(exact ids, exact aliases) -> [(provider, model)], OpenAI first."""
     ids: dict[str, list[tuple[str, str]]] = {}
     aliases: dict[str, list[tuple[str, str]]] = {}
-    la, hi, _ = _curated(
+    _, hi, _ = _curated(
         paths.MODEL_LAUNCHES_CSV.resolve(), paths.PRICE_HISTORY_CSV.resolve(), paths.SERVICE_TIERS_CSV.resolve()
     )
     entries = sorted(_snapshot_models(key), key=lambda e: e.provider != "openai")

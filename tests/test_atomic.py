@@ -57,12 +57,12 @@ def test_dashboard_buttons_show_errors_instead_of_raising(tmp_path: Path) -> Non
     bad.write_text("model,input_usd_per_mtok\ngpt-4o,-3\n")
     dash.ov_load.click()  # default path: no file in this test's EXPLORER_HOME
     assert "file not found" in dash.ov_message.value
-    with pytest.raises(ValueError, match="line 2, column 'input_usd_per_mtok': negative price -3"):
+    with pytest.raises(ValueError, match=r"line 2, column 'input_usd_per_mtok': negative price -3"):
         dash.load_overrides(bad)
 
 
 def test_corrupt_saved_overrides_say_so(tmp_path: Path) -> None:
     f = tmp_path / "overrides.csv"
     f.write_bytes(b"model,input_usd_per_mtok\ngpt-4o,\x00\xff\xfe")
-    with pytest.raises(ValueError, match="overrides.csv"):
+    with pytest.raises(ValueError, match=r"overrides\.csv"):
         prices.load_overrides(f)
