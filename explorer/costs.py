@@ -297,8 +297,14 @@ def _lookup(
         result[rows] = chosen
     known = res.known_rows
     # Every priced row's timestamp must fall inside its price row's dates (the fast path assumed it).
-    safe = np.where(result >= 0, result, 0)
-    bad = known & ((result < 0) | (ts_i < lo[safe]) | (ts_i >= hi[safe]))
+    # When each fast-path price row covers the whole span of timestamps, no per-row check is needed.
+    fast_rows = lut[(lut >= 0)]
+    ts_lo, ts_hi = (ts_i.min(), ts_i.max()) if len(ts_i) else (0, 0)
+    if len(fast_rows) and ((lo[fast_rows] > ts_lo) | (hi[fast_rows] <= ts_hi)).any():
+        safe = np.where(result >= 0, result, 0)
+        bad = known & ((result < 0) | (ts_i < lo[safe]) | (ts_i >= hi[safe]))
+    else:
+        bad = known & (result < 0)
     if bad.any():
         pos = _first(bad)
         name_code, t_idx = divmod(int(combo[pos]), n_tiers)
