@@ -69,9 +69,10 @@ def _run_dashboard(args: argparse.Namespace) -> int:
     port = free_port(args.port)
     if port != args.port:
         print(f"port {args.port} is taken; using {port}", file=sys.stderr)
-    cmd = voila_command(port=port, token=args.token or secrets.token_urlsafe(16))
-    print(f"dashboard: http://{HOST}:{port}/?token=… (the full URL with its token is printed below)", flush=True)
-    return subprocess.call(cmd, env=server_env())
+    token = args.token or secrets.token_urlsafe(16)
+    # Voila masks the token in its own log line: print the URL to open here.
+    print(f"dashboard: open http://{HOST}:{port}/?token={token}  (Ctrl-C stops it)", flush=True)
+    return subprocess.call(voila_command(port=port, token=token), env=server_env())
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
