@@ -61,6 +61,7 @@ def normalise_name(name: str) -> str:
 
 def load_price_table(path: Path | str) -> pd.DataFrame:
     """Read a CSV to audit (columns model, input_usd_per_mtok, output_usd_per_mtok, as_of)."""
+    _check_delimiter(path)
     df = _prices.read_csv_checked(path, AUDIT_SPEC)
     if df.empty:
         raise ValueError(f"{_prices._display_path(path)}: no rows (header only)")
@@ -70,7 +71,32 @@ def load_price_table(path: Path | str) -> pd.DataFrame:
         for col in ("input_usd_per_mtok", "output_usd_per_mtok", "as_of"):
             if pd.isna(row[col]):
                 raise ValueError(f"{_prices._where(path, int(line), col)}: empty")
+        # No reference exists before the API opened or after today: say so instead of "no match".
+        _prices.check_date_range(row["as_of"], _prices._where(path, int(line), "as_of"))
     return df
+
+
+def _check_delimiter(path: Path | str) -> None:
+    """A binary file or a semicolon- or tab-separated export would read as garbage or one odd column;
+    say which instead."""
+    p = Path(path)
+    if not p.is_file():
+        return  # read_csv_checked names a missing path or a directory
+    with p.open("rb") as fh:
+        head = fh.read(4096)
+    if b"\x00" in head:
+        raise ValueError(f"{_prices._where(path)}: binary file, expected a CSV price table")
+    try:
+        header = head.split(b"\n", 1)[0].decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return  # read_csv_checked reports the encoding
+    if "," not in header:
+        for sep in (";", "\t", "|"):
+            if sep in header:
+                raise ValueError(
+                    f"{_prices._where(path, 1)}: the header looks {sep!r}-separated, expected commas "
+                    f"({', '.join(AUDIT_SPEC.required)})"
+                )
 
 
 def seed_table() -> pd.DataFrame:

@@ -61,6 +61,8 @@ def register(subparsers: Any) -> None:
 
 def _read(path: str, what: str) -> str:
     p = Path(path)
+    if p.is_dir():
+        raise ValueError(f"{what}: {path} is a directory, expected a file")
     if not p.is_file():
         raise ValueError(f"{what}: file not found: {path}")
     try:
@@ -135,7 +137,7 @@ def _run_messages(args: argparse.Namespace) -> int:
         try:
             tool_defs = json.loads(_read(args.tools, "--tools"))
         except json.JSONDecodeError as e:
-            raise ValueError(f"{args.tools}: not valid JSON ({e.msg} at line {e.lineno})") from None
+            raise ValueError(f"{args.tools}: not valid JSON ({e.msg}; line {e.lineno} column {e.colno})") from None
         if isinstance(tool_defs, dict) and "tools" in tool_defs:
             tool_defs = tool_defs["tools"]
         if not isinstance(tool_defs, list):

@@ -55,10 +55,16 @@ def run(args: argparse.Namespace) -> int:
     from explorer import prices
     from explorer.cli import money
 
+    _check_flags(args)
     imported = u.load(*args.files)
     if imported.usage is None:
         raise ValueError("no usage file among the files given (only Costs exports); add a usage export")
     table = prices.price_history(overrides=args.overrides)
+    if args.what_if_model:
+        try:
+            u._check_target(args.what_if_model, table)  # may be a model only the overrides define
+        except ValueError as exc:
+            raise ValueError(f"--what-if-model: {str(exc).removeprefix('model: ')}") from None
     priced = u.price(imported.usage, prices=table, skip_unknown=args.skip_unknown)
     summary = u._costs.summarize(priced)
     breakdown = u.cost_by(priced, args.by)
@@ -120,6 +126,14 @@ def run(args: argparse.Namespace) -> int:
     for note in imported.notes:
         print(f"note: {note}", file=sys.stderr)
     return 0
+
+
+def _check_flags(args: argparse.Namespace) -> None:
+    """Bad option values are named by their flag, before any file is read (and never blamed on a row)."""
+    from explorer import prices
+
+    if args.what_if_as_of:
+        prices._as_timestamp(args.what_if_as_of, "--what-if-as-of")
 
 
 def _signed(x: float) -> str:

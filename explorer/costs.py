@@ -82,13 +82,21 @@ def _first(mask: np.ndarray) -> int:
     return int(np.flatnonzero(mask)[0])
 
 
+def _sep_hint(df: pd.DataFrame) -> str:
+    """A file read with the wrong delimiter has one column whose name holds the real separators."""
+    if len(df.columns) == 1:
+        header = str(df.columns[0])
+        for sep in (";", "\t", "|"):
+            if sep in header:
+                return f"; the header looks {sep!r}-separated, expected commas"
+    return ""
+
+
 def _counts(df: pd.DataFrame, col: str, required: bool) -> np.ndarray:
     """A validated int-valued float64 array for one count column."""
     if col not in df.columns:
         if required:
-            raise ValueError(
-                f"usage: missing column {col!r} (have: {', '.join(map(str, df.columns))})"
-            )
+            raise ValueError(f"usage: missing column {col!r} (have: {', '.join(map(str, df.columns))}){_sep_hint(df)}")
         return np.zeros(len(df))
     raw = df[col]
     if raw.dtype == bool:
@@ -111,7 +119,8 @@ def _counts(df: pd.DataFrame, col: str, required: bool) -> np.ndarray:
         else:
             pos = _first(bad)
             value = raw.iloc[pos]
-            what = "is empty" if pd.isna(value) else f"{value!r} is not a number"
+            # A blank CSV cell and an explicit NaN both arrive as NaN: name both.
+            what = "is empty or NaN, expected a whole number" if pd.isna(value) else f"{value!r} is not a number"
             raise ValueError(f"usage {_row_label(df.index, pos)}, column {col!r}: {what}")
     with np.errstate(invalid="ignore"):
         fine = (arr >= 0) & (arr <= MAX_COUNT) & (arr == np.floor(arr))
@@ -200,7 +209,7 @@ class _Resolved:
 
 def _resolve(df: pd.DataFrame, skip_unknown: bool, table: pd.DataFrame) -> _Resolved:
     if "model" not in df.columns:
-        raise ValueError(f"usage: missing column 'model' (have: {', '.join(map(str, df.columns))})")
+        raise ValueError(f"usage: missing column 'model' (have: {', '.join(map(str, df.columns))}){_sep_hint(df)}")
     if "provider" in df.columns:
         keys = df["model"].astype("string").fillna("") + "\x00" + df["provider"].astype("string").fillna("")
     else:

@@ -78,17 +78,22 @@ class RefreshResult:
 
 
 def _parse(raw: bytes, origin: str) -> list[gp.Provider]:
+    if not raw.strip():
+        raise ValueError(f"{origin}: empty file, expected genai-prices JSON")
+    if b"\x00" in raw[:4096]:
+        raise ValueError(f"{origin}: binary file, expected genai-prices JSON")
     try:
-        payload = json.loads(raw)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        payload = json.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        raise ValueError(f"{origin}: not UTF-8 text (byte {exc.start}), expected genai-prices JSON") from None
+    except json.JSONDecodeError as exc:
         raise ValueError(f"{origin}: not JSON ({exc})") from None
     if not isinstance(payload, list):
         raise ValueError(f"{origin}: expected a JSON list of providers, got {type(payload).__name__}")
     try:
         providers = gp._providers_from_raw(payload)
     except Exception as exc:  # pydantic raises many kinds; all mean "not genai-prices data"
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise ValueError(f"{origin}: not genai-prices data ({first})") from None
+        raise ValueError(f"{origin}: not genai-prices data ({_first_problem(exc)})") from None
     openai = next((p for p in providers if p.id == "openai"), None)
     n = 0 if openai is None else sum(1 for m in openai.models if _has_input_price(m))
     if n < MIN_OPENAI_TOKEN_MODELS:
@@ -97,6 +102,20 @@ def _parse(raw: bytes, origin: str) -> list[gp.Provider]:
             "refusing to replace the current prices"
         )
     return providers
+
+
+def _first_problem(exc: Exception) -> str:
+    """Where the data first departs from genai-prices' schema, e.g. ``providers[0].name: Field required``."""
+    errors = getattr(exc, "errors", None)
+    if callable(errors):
+        try:
+            first = errors()[0]
+            loc = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in first.get("loc", ()))
+            return f"providers{loc}: {first.get('msg', '')}".strip()
+        except Exception:  # an exception whose errors() is not pydantic's: fall back to its text
+            pass
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
 
 
 def _has_input_price(m: gp.ModelInfo) -> bool:
@@ -114,8 +133,13 @@ def refresh_prices(url: str = DEFAULT_UPDATE_URL, *, source_file: Path | str | N
     """Download (or read ``source_file``), validate, then atomically replace the active price data."""
     if source_file is not None:
         origin = str(source_file)
+        src = Path(source_file)
+        if src.is_dir():
+            raise ValueError(f"{origin}: is a directory, expected a genai-prices JSON file")
+        if not src.exists():
+            raise ValueError(f"{origin}: file not found")
         try:
-            raw = Path(source_file).read_bytes()
+            raw = src.read_bytes()
         except OSError as exc:
             raise ValueError(f"{origin}: {exc.strerror or exc}") from None
     else:

@@ -193,12 +193,14 @@ def _field_errors(s: Scenario) -> list[str]:
         errs.append(f"field 'description': {s.description!r} is not text")
     if not isinstance(s.models, tuple) or not all(isinstance(m, str) and m.strip() for m in s.models):
         errs.append(f"field 'models': {s.models!r} is not a list of model names")
-    for name in _INT_FIELDS:
+    for name in (*_INT_FIELDS, "requests_per_month"):
         value = getattr(s, name)
-        if number(name, value, whole=True) and value < 0:
-            errs.append(f"field {name!r}: {value} is negative")
-    if number("requests_per_month", s.requests_per_month) and s.requests_per_month < 0:
-        errs.append(f"field 'requests_per_month': {s.requests_per_month} is negative")
+        if number(name, value, whole=name != "requests_per_month"):
+            if value < 0:
+                errs.append(f"field {name!r}: {value} is negative")
+            elif value > _costs.MAX_COUNT:
+                # Past this, float64 cost math stops being exact to the token: surely a typo.
+                errs.append(f"field {name!r}: {value:g} is implausibly large (over {_costs.MAX_COUNT:.0e})")
     for name in _SHARE_FIELDS:
         value = getattr(s, name)
         if number(name, value) and not 0 <= value <= 1:
@@ -225,9 +227,15 @@ def _field_errors(s: Scenario) -> list[str]:
             errs.append(f"field {name!r}: {getattr(s, name)!r} is not text")
     if s.as_of is not None:
         try:
-            dt.date.fromisoformat(str(s.as_of))
+            day = dt.date.fromisoformat(str(s.as_of))
         except ValueError:
             errs.append(f"field 'as_of': {s.as_of!r} is not a date (YYYY-MM-DD)")
+        else:
+            # A date no price table can answer for fails here, naming the field, not later in a chart.
+            try:
+                _prices.check_date_range(pd.Timestamp(day), "field 'as_of'")
+            except ValueError as exc:
+                errs.append(str(exc))
     return errs
 
 
@@ -244,6 +252,49 @@ def _slug(name: str) -> str:
     return slug or "scenario"
 
 
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """Safe YAML that refuses a key given twice (plain PyYAML keeps the last one silently)."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: set[Any] = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)  # type: ignore[no-untyped-call]
+            try:
+                duplicate = key in seen
+            except TypeError:  # an unhashable key: the base class reports it
+                break
+            if duplicate:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"field {key!r} given twice", key_node.start_mark
+                )
+            seen.add(key)
+        return super().construct_mapping(node, deep=deep)
+
+
+def _unique_json_object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    keys = [k for k, _ in pairs]
+    for k in keys:
+        if keys.count(k) > 1:
+            raise _DuplicateKey(k)
+    return dict(pairs)
+
+
+class _DuplicateKey(ValueError):
+    pass
+
+
+def _check_writable(target: Path) -> None:
+    """Name the real problem (a folder in the way, a file where a folder should be) before writing."""
+    where = _display(target)
+    if target.is_dir():
+        raise ScenarioError(f"{where}: is a directory, expected a .yaml or .json file path")
+    for parent in target.parents:
+        if parent.exists():
+            if not parent.is_dir():
+                raise ScenarioError(f"{where}: {_display(parent)} is not a directory")
+            break
+
+
 def save_scenario(scenario: Scenario, path: str | Path | None = None, *, overwrite: bool = True) -> Path:
     """Write ``scenario`` as YAML (or JSON when ``path`` ends in .json); return the path written.
 
@@ -256,6 +307,7 @@ def save_scenario(scenario: Scenario, path: str | Path | None = None, *, overwri
         raise ScenarioError(
             f"{_display(target)}: unknown scenario format {target.suffix!r}; use .yaml or .json"
         )
+    _check_writable(target)
     if target.exists() and not overwrite:
         raise ScenarioError(f"{_display(target)}: already exists (pass overwrite=True to replace it)")
     data = scenario.to_dict()
@@ -281,23 +333,36 @@ def load_scenario(path: str | Path) -> Scenario:
     """Read a YAML or JSON scenario; errors name the file and the field (or the line of a syntax error)."""
     path = Path(path)
     where = _display(path)
+    if path.is_dir():
+        raise ScenarioError(f"{where}: is a directory, expected a .yaml or .json file")
     if not path.is_file():
         raise ScenarioError(f"{where}: file not found")
+    raw = path.read_bytes()
+    if b"\x00" in raw[:4096]:
+        raise ScenarioError(f"{where}: binary file, expected YAML or JSON text")
     try:
-        text = path.read_text(encoding="utf-8")
+        text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise ScenarioError(f"{where}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+    if not text.strip():
+        raise ScenarioError(f"{where}: empty file")
     try:
-        data = json.loads(text) if path.suffix.lower() == ".json" else yaml.safe_load(text)
+        if path.suffix.lower() == ".json":
+            data = json.loads(text, object_pairs_hook=_unique_json_object)
+        else:
+            data = yaml.load(text, Loader=_UniqueKeyLoader)  # a SafeLoader: no Python objects
     except json.JSONDecodeError as exc:
         raise ScenarioError(f"{where}, line {exc.lineno}: not valid JSON ({exc.msg})") from None
+    except _DuplicateKey as exc:
+        raise ScenarioError(f"{where}: field {exc.args[0]!r} given twice") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = f", line {mark.line + 1}" if mark is not None else ""
         problem = getattr(exc, "problem", None) or str(exc)
+        problem = " ".join(str(problem).split())  # one line, whatever PyYAML put in it
         raise ScenarioError(f"{where}{line}: not valid YAML ({problem})") from None
     if data is None:
-        raise ScenarioError(f"{where}: empty file")
+        raise ScenarioError(f"{where}: empty file (only comments)")
     return Scenario.from_dict(data, source=path)
 
 

@@ -732,16 +732,30 @@ def _iter_csv(path: Path, column: str, bar: Any) -> Iterator[_Item]:
     bar.total = path.stat().st_size
     bar.refresh()
     sep = "\t" if path.suffix.lower() == ".tsv" else ","
-    header = pd.read_csv(path, nrows=0, sep=sep).columns
-    if column not in header:
-        raise ValueError(f"{path}: no column {column!r}; columns: {', '.join(map(str, header))}")
-    row = 0
-    for chunk in pd.read_csv(
-        path, usecols=[column], dtype=str, keep_default_na=False, sep=sep, chunksize=20_000
-    ):
-        for value in chunk[column]:
-            row += 1
-            yield _Item(f"row {row}", value, len(value.encode("utf-8")))
+    try:
+        header = pd.read_csv(path, nrows=0, sep=sep).columns
+        if column not in header:
+            hint = ""
+            if len(header) == 1:
+                other = next((s for s in (";", "\t", ",", "|") if s != sep and s in str(header[0])), None)
+                hint = f"; the header looks {other!r}-separated, expected {sep!r}" if other else ""
+            raise ValueError(f"{path}: no column {column!r}; columns: {', '.join(map(str, header))}{hint}")
+        row = 0
+        for chunk in pd.read_csv(
+            path, usecols=[column], dtype=str, keep_default_na=False, sep=sep, chunksize=20_000
+        ):
+            for value in chunk[column]:
+                row += 1
+                yield _Item(f"row {row}", value, len(value.encode("utf-8")))
+    except UnicodeDecodeError as e:
+        raise ValueError(f"{path}: not UTF-8 text ({e.reason} at byte {e.start})") from None
+    except pd.errors.EmptyDataError:
+        raise ValueError(f"{path}: empty file, expected a header row") from None
+    except pd.errors.ParserError as e:
+        raise ValueError(f"{path}: malformed CSV ({str(e).strip().splitlines()[0]})") from None
+    if row == 0:
+        # A corpus of no rows is a wrong file, not a corpus that costs $0.
+        raise ValueError(f"{path}: header only, no rows to count")
 
 
 def _json_lines(path: Path, bar: Any) -> Iterator[tuple[int, Any, bytes]]:
@@ -1167,10 +1181,12 @@ def text_cost(text: str, models: Sequence[str], *, as_of: Any = None) -> pd.Data
 
 def messages_from_json(text: str, *, where: str = "messages") -> list[dict[str, Any]]:
     """Parse a chat request from JSON: a list of messages or an object with ``messages``."""
+    if not text.strip():
+        raise ValueError(f"{where}: empty file, expected a JSON list of messages")
     try:
         data = json.loads(text)
     except json.JSONDecodeError as e:
-        raise ValueError(f"{where}: not valid JSON ({e.msg} at line {e.lineno})") from None
+        raise ValueError(f"{where}: not valid JSON ({e.msg}; line {e.lineno} column {e.colno})") from None
     if isinstance(data, Mapping) and "messages" in data:
         data = data["messages"]
     if not isinstance(data, list):

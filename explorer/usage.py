@@ -297,7 +297,8 @@ def _whole(frame: pd.DataFrame, col: str, where: _Where, *, required: bool) -> n
         else:
             pos = int(np.flatnonzero(bad)[0])
             value = raw.iloc[pos]
-            what = "is empty" if pd.isna(value) else f"{value!r} is not a number"
+            # CSV readers turn both a blank cell and the text NaN into NA: name both.
+            what = "is empty or NaN, expected a whole number" if pd.isna(value) else f"{value!r} is not a number"
             raise where.error(what, frame.index[pos], col)
     for mask, what in (
         (~np.isfinite(num), "is not finite"),
@@ -496,7 +497,7 @@ def _read_json_pages(path: Path, where: _Where) -> tuple[list[tuple[str, dict[st
             except json.JSONDecodeError as exc2:
                 if len(lines) == 1 or n == lines[0][0]:
                     raise where.error(
-                        f"not valid JSON ({exc.msg} at line {exc.lineno} column {exc.colno})"
+                        f"not valid JSON ({exc.msg}; line {exc.lineno} column {exc.colno})"
                     ) from None
                 raise where.error(f"not valid JSON ({exc2.msg})", n) from None
     if len(docs) == 1 and docs[0][0].startswith("page"):
@@ -673,8 +674,11 @@ def _read_one_usage(path: Path, mapping: Mapping[str, str] | None) -> tuple[pd.D
             frame = normalize_usage(raw, path=path, unit="result", mapping=mapping)
             _check_duplicates(frame, _Where(path, "result"))
             return frame, notes
-        if suffix == ".json" and len(docs) == 1 and not isinstance(docs[0][1], dict):
-            raise where.error("expected a Usage API page or one JSON object per line")
+        if suffix == ".json" and not all(isinstance(d, dict) for _, d in docs):
+            odd = next(d for _, d in docs if not isinstance(d, dict))
+            raise where.error(
+                f"expected a Usage API page or one JSON object per line, found a {type(odd).__name__}"
+            )
     raw = _read_table(path, where)
     unit = raw.index.name or "line"
     frame = normalize_usage(raw, path=path, unit=unit, mapping=mapping)
@@ -1051,7 +1055,15 @@ def what_if(
             standard, and is marked ``tier_fallback``; False makes that an error.
     """
     frame = usage.copy()
+    table = prices if prices is not None else _prices.price_history(overrides=overrides)
+    if prices is not None and overrides is not None:
+        table = _prices.apply_overrides(
+            table, overrides if isinstance(overrides, pd.DataFrame) else _prices.load_overrides(overrides)
+        )
     if model is not None:
+        # The target is the user's choice, not the file's: an unknown one must not be blamed on a row.
+        for target in [model] if isinstance(model, str) else list(model.values()):
+            _check_target(str(target), table)
         if isinstance(model, str):
             frame["model"] = model
             frame = frame.drop(columns="provider", errors="ignore")
@@ -1062,11 +1074,6 @@ def what_if(
                 hit = (frame["model"].astype(str) == src).to_numpy() | (resolved == src).to_numpy()
                 new[hit] = dst
             frame["model"] = new
-    table = prices if prices is not None else _prices.price_history(overrides=overrides)
-    if prices is not None and overrides is not None:
-        table = _prices.apply_overrides(
-            table, overrides if isinstance(overrides, pd.DataFrame) else _prices.load_overrides(overrides)
-        )
     current = (
         frame["service_tier"].astype(str).to_numpy()
         if "service_tier" in frame.columns
@@ -1111,6 +1118,17 @@ def what_if(
         table = table.copy()
         table["cached_input_usd_per_mtok"] = table["input_usd_per_mtok"] * (1 - cached_discount)
     return price(frame, prices=table, skip_unknown=skip_unknown).assign(tier_fallback=fallback)
+
+
+def _check_target(name: str, table: pd.DataFrame) -> None:
+    """A what-if model must be known (bundled, or a model only the user's overrides define)."""
+    own = table.loc[table["is_override"].to_numpy(dtype=bool), "model"].astype(str).str.lower()
+    if name.strip().lower() in set(own):
+        return
+    try:
+        _prices.resolve_model(name)
+    except _prices.UnknownModelError as exc:
+        raise ValueError(f"model: {exc}") from None
 
 
 def compare(priced: pd.DataFrame, alt: pd.DataFrame, by: str = "model") -> pd.DataFrame:
