@@ -13,7 +13,7 @@ import re
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import pandas as pd
 
@@ -120,6 +120,9 @@ def read_usage_file(path: str | Path) -> pd.DataFrame:
     if p.is_dir():
         raise CliError(f"{p}: is a directory, expected a CSV or JSON-lines file")
     suffix = p.suffix.lower()
+    with p.open("rb") as fh:
+        if b"\x00" in fh.read(4096):
+            raise CliError(f"{p}: binary file, expected CSV or JSON-lines text")
     try:
         if suffix in (".jsonl", ".ndjson", ".json"):
             rows = []
@@ -307,9 +310,16 @@ def _add_common(p: argparse.ArgumentParser, *, tier: bool = True) -> None:
     p.add_argument("--format", default="text", choices=FORMATS, help="text (default), csv or json")
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a usage error is one line on stderr (exit 2), like every other bad input here."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"error: {self.prog}: {message} (see {self.prog} --help)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="explorer", description="What will this cost on the OpenAI API, and on the alternatives?")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    parser = _Parser(prog="explorer", description="What will this cost on the OpenAI API, and on the alternatives?")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     sub.required = True
 
     p = sub.add_parser("prices", help="the price table in force on a date")

@@ -158,6 +158,10 @@ def read_csv_checked(path: Path | str, spec: CsvSpec) -> pd.DataFrame:
     except pd.errors.ParserError as exc:
         raise ValueError(f"{_where(path)}: malformed CSV ({str(exc).strip()})") from None
     df.columns = [str(c).strip() for c in df.columns]
+    if len(df.columns) == 1 and len(spec.required) + len(spec.optional) > 1:
+        for sep in (";", "\t", "|"):
+            if sep in df.columns[0]:
+                raise ValueError(f"{_where(path, 1)}: the header looks {sep!r}-separated, expected commas")
     allowed = set(spec.required) | set(spec.optional)
     unknown = sorted(set(df.columns) - allowed)
     if unknown:
@@ -243,11 +247,12 @@ def _check_duplicates(df: pd.DataFrame, path: Path, key: Sequence[str]) -> None:
     if dup.any():
         line = int(df.index[dup.to_numpy().argmax()])
         row = df.loc[line]
-        first = int(df.index[(df[list(key)] == row[list(key)]).all(axis=1).to_numpy().argmax()])
-        raise ValueError(
-            f"{_where(path, line, key[0])}: duplicate key ({', '.join(str(row[k]) for k in key)}), "
-            f"first seen on line {first}"
-        )
+        same = df[list(key)].eq(row[list(key)]) | (df[list(key)].isna() & row[list(key)].isna())
+        first = int(df.index[same.all(axis=1).to_numpy().argmax()])
+        # Name the parts of the key the file gave; defaults (empty, NaT) say nothing to its author.
+        shown = ", ".join(f"{k}={row[k]}" for k in key if pd.notna(row[k]) and str(row[k]) not in ("", "0", "override"))
+        raise ValueError(f"{_where(path, line, 'model' if 'model' in key else key[0])}: duplicate row ({shown}), "
+                         f"first seen on line {first}")
 
 
 LAUNCHES_SPEC = CsvSpec(

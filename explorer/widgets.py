@@ -251,7 +251,10 @@ def override_rows(
             f"override: unknown price(s) {', '.join(unknown)}; expected {', '.join(sorted(allowed))}"
         )
     for name, value in usd_per_mtok.items():
-        if value is not None and (not np.isfinite(value) or value < 0):
+        if value is None:
+            continue
+        ok = isinstance(value, int | float | np.integer | np.floating) and not isinstance(value, bool)
+        if not ok or not np.isfinite(value) or value < 0:
             raise ValueError(f"override {key[1]}: {name} price {value!r} is not a number >= 0")
     day = _prices._as_timestamp(as_of)
     prov, model = key

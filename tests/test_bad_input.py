@@ -218,9 +218,9 @@ CASES: list[Case] = [
     cli("cli-cost-usage-negative", "counts", ["cost", "--usage", "@u.csv"], ["u.csv", "line 3", "'output_tokens'", "negative"],
         {"u.csv": log("2026-10-01T11:00:00Z,gpt-4o-mini,10,0,-5")}),
     cli("cli-cost-negative-flag", "counts", ["cost", "--model", "gpt-4o", "--input-tokens", "-5", "--output-tokens", "1"],
-        ["--input-tokens", "negative"], xfail="needs fix in cli.py: argparse prints its multi-line usage before the error (stderr must be one line)"),
+        ["--input-tokens", "negative"]),
     cli("cli-cost-text-flag", "counts", ["cost", "--model", "gpt-4o", "--input-tokens", "10", "--output-tokens", "lots"],
-        ["--output-tokens", "'lots'"], xfail="needs fix in cli.py: argparse prints its multi-line usage before the error (stderr must be one line)"),
+        ["--output-tokens", "'lots'"]),
     cli("proc-usage-negative", "counts", ["usage", "@u.csv"], ["u.csv", "line 3", "'input_tokens'", "negative"],
         {"u.csv": log("2026-10-01T11:00:00Z,gpt-4o-mini,-1,0,5")}, process=True),
     api("cost_of-negative", "counts", lambda c: explorer.cost_of("gpt-4o", -1, 5), ["input_tokens", "negative"]),
@@ -314,8 +314,7 @@ CASES: list[Case] = [
     cli("cli-usage-tabs", "delimiter", ["usage", "@u.csv"], ["u.csv", "'\\t'-separated"], {"u.csv": log().replace(",", "\t")}),
     cli("cli-cost-usage-semicolons", "delimiter", ["cost", "--usage", "@u.csv"], ["u.csv", "';'-separated"], {"u.csv": log().replace(",", ";")}),
     api("overrides-semicolons", "delimiter", lambda c: explorer.load_overrides(c.p("o.csv")), ["o.csv", "line 1", "';'-separated"],
-        {"o.csv": (OVR_HEAD + OVR_OK).replace(",", ";")},
-        xfail="needs fix in prices.py (read_csv_checked): say the header looks ';'-separated, not 'unknown column'"),
+        {"o.csv": (OVR_HEAD + OVR_OK).replace(",", ";")}),
     api("audit-tabs", "delimiter", lambda c: explorer.audit_file(c.p("a.csv")), ["a.csv", "line 1"], {"a.csv": (AUDIT_HEAD + AUDIT_OK).replace(",", "\t")}),
     api("corpus-csv-semicolons", "delimiter", lambda c: tokens.count_corpus(c.p("c.csv"), model="gpt-4o", column="text", progress=False),
         ["c.csv", "'text'", "';'-separated"], {"c.csv": "id;text\n1;hello\n"}),
@@ -465,8 +464,7 @@ CASES: list[Case] = [
         {"a.csv": AUDIT_HEAD + "gpt-4o,2.5,-10,2025-05-16\n"}),
     api("dashboard-override-negative", "negative-price", lambda c: c.dashboard.set_override("gpt-4o", input_usd_per_mtok=-1.0), ["gpt-4o", "input", "-1"]),
     api("dashboard-override-nan", "negative-price", lambda c: c.dashboard.set_override("gpt-4o", output_usd_per_mtok=NAN), ["gpt-4o", "output", "nan"]),
-    api("dashboard-override-text", "negative-price", lambda c: c.dashboard.set_override("gpt-4o", input_usd_per_mtok="cheap"), ["gpt-4o", "'cheap'"],
-        xfail="needs fix in widgets.py (override_rows): a non-number price raises TypeError from np.isfinite"),
+    api("dashboard-override-text", "negative-price", lambda c: c.dashboard.set_override("gpt-4o", input_usd_per_mtok="cheap"), ["gpt-4o", "'cheap'"]),
 ]
 
 assert len({c.id for c in CASES}) == len(CASES), "case ids must be unique"

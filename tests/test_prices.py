@@ -182,7 +182,7 @@ my-finetune,1.0,4.0,private model
     [
         ("model,input_usd_per_mtok\ngpt-4o,-1\n", "ov.csv, line 2, column 'input_usd_per_mtok': negative price -1"),
         ("model,input_usd_per_mtok,colour\ngpt-4o,1,red\n", "ov.csv, line 1, column 'colour': unknown column"),
-        ("model,input_usd_per_mtok\ngpt-4o,1\ngpt-4o,2\n", "ov.csv, line 3, column 'provider': duplicate key"),
+        ("model,input_usd_per_mtok\ngpt-4o,1\ngpt-4o,2\n", "ov.csv, line 3, column 'model': duplicate row (model=gpt-4o, service_tier=standard), first seen on line 2"),
         ("model,input_usd_per_mtok\ngpt-4o,abc\n", "ov.csv, line 2, column 'input_usd_per_mtok': 'abc' is not a number"),
         ("model,input_usd_per_mtok\n", "ov.csv: no rows (header only)"),
         ("model,output_usd_per_mtok,valid_from\ngpt-4o,1,2025-13-01\n", "line 2, column 'valid_from': '2025-13-01' is not a date"),
@@ -227,7 +227,7 @@ openai,gpt-4o,2024-09-01,,2.5,,10,y,
     backwards = write_csv(
         "l.csv", "provider,model,launched\nopenai,gpt-4o,2024-05-13\nopenai,gpt-4o,2024-05-14\n"
     )
-    with pytest.raises(ValueError, match=r"l\.csv, line 3, column 'provider': duplicate key"):
+    with pytest.raises(ValueError, match=r"l\.csv, line 3, column 'model': duplicate row \(provider=openai, model=gpt-4o\)"):
         load_prices(**{**curated_csvs, "launches_csv": backwards})
 
 
