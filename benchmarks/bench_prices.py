@@ -51,8 +51,9 @@ def main() -> None:
 
     colds = [float(subprocess.run([sys.executable, "-c", COLD], capture_output=True, text=True, check=True).stdout)
              for _ in range(repeats)]
-    import explorer
     from genai_prices import Usage, calc_price
+
+    import explorer
 
     explorer.load_prices()
     warm = []
@@ -83,8 +84,10 @@ def main() -> None:
     best = min(ours)
     print(f"load_prices() cold, new process (import + build): median {statistics.median(colds) * 1e3:.0f} ms")
     print(f"load_prices() warm (cached table, filtered copy):  median {statistics.median(warm) * 1e3:.1f} ms")
-    print(f"price_usage, {rows:,} rows, 10 models, 3 tiers:      best {best:.3f} s, median {statistics.median(ours):.3f} s")
-    print(f"genai-prices calc_price row by row (baseline):      {per_row * 1e6:.1f} us/row -> {baseline:.1f} s for {rows:,} rows")
+    med = statistics.median(ours)
+    print(f"price_usage, {rows:,} rows, 10 models, 3 tiers:      best {best:.3f} s, median {med:.3f} s")
+    print(f"genai-prices calc_price row by row (baseline):      {per_row * 1e6:.1f} us/row -> "
+          f"{baseline:.1f} s for {rows:,} rows")
     print(f"ratio baseline / ours:                              {baseline / best:,.0f}x")
 
 

@@ -53,7 +53,8 @@ def _usd(x: float) -> str:
 
 
 def normalise_name(name: str) -> str:
-    """``"OpenAI o3"`` -> ``"o3"``, ``"GPT-4.1 mini"`` -> ``"gpt-4.1-mini"``, ``"GPT-3.5 Turbo"`` -> ``"gpt-3.5-turbo"``."""
+    """``"OpenAI o3"`` -> ``"o3"``, ``"GPT-4.1 mini"`` -> ``"gpt-4.1-mini"``,
+    ``"GPT-3.5 Turbo"`` -> ``"gpt-3.5-turbo"``."""
     n = name.strip().lower()
     n = re.sub(r"^openai[\s/:-]+", "", n)
     return re.sub(r"\s+", "-", n)

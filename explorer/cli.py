@@ -43,9 +43,9 @@ def _positive_int(name: str) -> Callable[[str], int]:
         try:
             value = int(text.replace("_", "").replace(",", ""))
         except ValueError:
-            raise argparse.ArgumentTypeError(f"{name}: {text!r} is not a whole number") from None
+            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
         if value < 0:
-            raise argparse.ArgumentTypeError(f"{name}: {value} is negative")
+            raise argparse.ArgumentTypeError(f"{value} is negative")
         return value
 
     return parse
@@ -95,7 +95,7 @@ def _cmd_prices(args: argparse.Namespace) -> int:
             "cached_input_usd_per_mtok", "output_usd_per_mtok", "context_window_tokens", "valid_from", "source"]
     if args.format == "text":
         cols = [c for c in cols if c != "source"]
-        shown = table[cols + ["is_override"]].copy()
+        shown = table[[*cols, "is_override"]].copy()
         shown["valid_from"] = shown["valid_from"].dt.date.astype("string").fillna("")
         shown["context_window_tokens"] = shown["context_window_tokens"].astype("string").fillna("")
         shown["is_override"] = shown["is_override"].map({True: "OVERRIDE", False: ""})
@@ -207,7 +207,8 @@ def _cmd_cost(args: argparse.Namespace) -> int:
                                "total_usd": float(row["total_usd"])}])
         sys.stdout.write(frame.to_csv(index=False))
     else:
-        print(f"{row['resolved_model']} ({row['resolved_provider']}, {row['service_tier']}, prices of {_day(args.as_of)})")
+        where = f"{row['resolved_provider']}, {row['service_tier']}, prices of {_day(args.as_of)}"
+        print(f"{row['resolved_model']} ({where})")
         for c, v in comps.items():
             if v:
                 print(f"  {c:<18} {money(v)}")
@@ -333,7 +334,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--input-tokens", type=_positive_int("--input-tokens"))
     p.add_argument("--output-tokens", type=_positive_int("--output-tokens"))
     p.add_argument("--cached-tokens", type=_positive_int("--cached-tokens"), default=0, help="part of input tokens")
-    p.add_argument("--reasoning-tokens", type=_positive_int("--reasoning-tokens"), default=0, help="part of output tokens")
+    p.add_argument("--reasoning-tokens", type=_positive_int("--reasoning-tokens"), default=0,
+                   help="part of output tokens")
     p.add_argument("--web-search-calls", type=_positive_int("--web-search-calls"), default=0)
     p.add_argument("--file-search-calls", type=_positive_int("--file-search-calls"), default=0)
     p.add_argument("--usage", metavar="FILE", help="CSV or JSON lines with the cost engine's columns")

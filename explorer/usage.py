@@ -1000,10 +1000,7 @@ def cost_by(priced: pd.DataFrame, by: str = "model") -> pd.DataFrame:
     if col not in priced.columns:
         priced = _add_keys(priced)
     key = priced[col]
-    if by == "day":
-        key = key.dt.date.astype("string").fillna("(no date)")
-    else:
-        key = key.astype("string").fillna(NOT_GROUPED)
+    key = key.dt.date.astype("string").fillna("(no date)") if by == "day" else key.astype("string").fillna(NOT_GROUPED)
     frame = pd.DataFrame(
         {
             by: key.to_numpy(),

@@ -131,7 +131,7 @@ def test_audit_command(capsys) -> None:
     ],
 )
 def test_bad_input_exits_2_with_one_line(capsys, argv: list[str], message: str) -> None:
-    code, out, err = run(capsys, *argv)
+    code, _, err = run(capsys, *argv)
     assert code == 2
     assert message in err
     assert err.count("\n") == 1 and "Traceback" not in err

@@ -64,7 +64,7 @@ def test_money_in_markdown_is_not_latex() -> None:
     """A $ in markdown starts LaTeX ("$2.50 / 1M x 1,000 = $0.0025" renders as a formula). Voila typesets
     the rendered page, so neither the \\$ escape nor &#36; helps there: money is written USD 2.50."""
     for f in sorted(paths.NOTEBOOKS_DIR.glob("*.ipynb")):
-        for cell in json.load(open(f, encoding="utf-8"))["cells"]:
+        for cell in json.loads(f.read_text(encoding="utf-8"))["cells"]:
             if cell["cell_type"] == "markdown":
                 src = "".join(cell["source"])
                 assert "$" not in src and "&#36;" not in src, f"{f}: write money as USD 2.50: {src[:80]!r}"

@@ -50,7 +50,7 @@ def test_bad_input_fails_before_writing(tmp_path: Path) -> None:
     out = tmp_path / "r.html"
     with pytest.raises(ValueError, match="unknown model 'gpt-4x'; closest known"):
         build_report(out, models=["gpt-4x"])
-    with pytest.raises(ValueError, match="no/such.yaml"):
+    with pytest.raises(ValueError, match=r"no/such\.yaml"):
         build_report(out, scenario_file="no/such.yaml")
     with pytest.raises(ValueError, match="directory does not exist"):
         build_report(tmp_path / "missing" / "r.html")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 import tomllib
-from pathlib import Path
 
 import yaml
 
@@ -28,7 +27,7 @@ def _requirement_names(reqs: list[str]) -> dict[str, str]:
 
 def test_environment_yml_lists_the_same_packages_as_pyproject() -> None:
     project = _pyproject()["project"]
-    wanted = _requirement_names(project["dependencies"] + sum(project["optional-dependencies"].values(), []))
+    wanted = _requirement_names(project["dependencies"] + [r for extra in project["optional-dependencies"].values() for r in extra])
     env = yaml.safe_load((ROOT / "environment.yml").read_text())
     pip_section = next(d["pip"] for d in env["dependencies"] if isinstance(d, dict) and "pip" in d)
     assert _requirement_names([r for r in pip_section if not r.startswith("-")]) == wanted
@@ -37,7 +36,7 @@ def test_environment_yml_lists_the_same_packages_as_pyproject() -> None:
 
 def test_direct_dependencies_are_pinned_and_in_the_lock() -> None:
     project = _pyproject()["project"]
-    reqs = project["dependencies"] + sum(project["optional-dependencies"].values(), [])
+    reqs = project["dependencies"] + [r for extra in project["optional-dependencies"].values() for r in extra]
     assert all("==" in r for r in reqs), [r for r in reqs if "==" not in r]
     lock = _requirement_names([line for line in (ROOT / "requirements.lock").read_text().splitlines() if "==" in line])
     for name, version in _requirement_names(reqs).items():
