@@ -26,8 +26,9 @@ lab: venv ## open JupyterLab (localhost, token auth) on the main notebook
 dashboard: venv ## serve the dashboard as a web app (Voila on localhost:8866 or the next free port, token login)
 	$(BIN)/explorer dashboard
 
-test: venv ## every test (unit, property, notebooks, browser), with the network cut
-	.ci/offline $(BIN)/python -m pytest
+test: venv ## ruff, then every test (unit, property, notebooks, browser), with the network cut
+	$(BIN)/ruff check explorer tests benchmarks scripts
+	EXPLORER_HOME=$$(mktemp -d) .ci/offline $(BIN)/python -m pytest
 
 test-fast: venv ## the tests without notebooks and browsers
 	.ci/offline $(BIN)/python -m pytest -m "not browser" -p no:nbval tests
