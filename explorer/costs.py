@@ -140,6 +140,10 @@ def _timestamps(df: pd.DataFrame, as_of: Any) -> np.ndarray:
     if "timestamp" not in df.columns:
         return np.full(len(df), default.to_datetime64(), dtype="datetime64[ns]")
     raw = df["timestamp"]
+    if isinstance(raw.dtype, np.dtype) and raw.dtype.kind == "M":
+        # Already naive datetimes (UTC by convention, any unit): no parsing, one pass for the empty ones.
+        out = raw.to_numpy().astype("datetime64[ns]", copy=False)
+        return _checked_times(np.where(np.isnat(out), default.to_datetime64(), out), df)
     if pd.api.types.is_numeric_dtype(raw) and not pd.api.types.is_bool_dtype(raw):
         ts = pd.to_datetime(raw, unit="s", utc=True, errors="coerce")
     elif raw.dtype == object and raw.map(lambda v: isinstance(v, (int, float)) and not isinstance(v, bool)).any():
@@ -157,7 +161,15 @@ def _timestamps(df: pd.DataFrame, as_of: Any) -> np.ndarray:
             f"usage {_row_label(df.index, pos)}, column 'timestamp': {raw.iloc[pos]!r} is not a date or time"
         )
     out = ts.dt.tz_localize(None).to_numpy(dtype="datetime64[ns]")
-    out = np.where(np.isnat(out), default.to_datetime64(), out)
+    return _checked_times(np.where(np.isnat(out), default.to_datetime64(), out), df)
+
+
+def _checked_times(out: np.ndarray, df: pd.DataFrame) -> np.ndarray:
+    """Timestamps before the first API prices or after today are mistakes: name the first such row."""
+    lo, hi = (out.min(), out.max()) if len(out) else (None, None)
+    if lo is None or (lo >= _prices.EARLIEST_PRICES.to_datetime64()
+                      and hi < (_prices.latest_known_day() + pd.Timedelta(days=1)).to_datetime64()):
+        return out
     early = out < _prices.EARLIEST_PRICES.to_datetime64()
     late = out >= (_prices.latest_known_day() + pd.Timedelta(days=1)).to_datetime64()
     if early.any() or late.any():
@@ -396,20 +408,19 @@ def price_usage(
 
     counts["_text_input"] = ins - sum(counts[p] for p in _INPUT_PARTS if p in usage.columns)
     counts["_text_output"] = outs - sum(counts[p] for p in _OUTPUT_PARTS if p in usage.columns)
-    out: dict[str, Any] = {}
-    out["resolved_provider"] = res.column(res.provider)
-    out["resolved_model"] = res.column(res.model)
-    out["service_tier"] = pd.Categorical.from_codes(tier, categories=list(_prices.SERVICE_TIERS))
-    total = np.zeros(len(usage))
-    any_unknown = not known.all()
-    for comp, (count_col, price_col, fallback, per) in _PARTS.items():
-        n = counts[count_col]
+    meta: dict[str, Any] = {
+        "resolved_provider": res.column(res.provider),
+        "resolved_model": res.column(res.model),
+        "service_tier": pd.Categorical.from_codes(tier, categories=list(_prices.SERVICE_TIERS)),
+    }
+    # Every USD column in one Fortran-ordered block: pandas keeps it as one block, with no copy.
+    money = np.zeros((len(usage), len(COMPONENTS) + 1), order="F")
+    total = money[:, -1]
+    unknown_rows = ~known if not known.all() else None
+    for j, (comp, (count_col, price_col, fallback, per)) in enumerate(_PARTS.items()):
         if count_col in _ABSENT and count_col not in usage.columns:
-            zero = np.zeros(len(usage))  # an optional count the usage does not have
-            if any_unknown:
-                zero[~known] = np.nan
-            out[comp] = zero
-            continue
+            continue  # an optional count the usage does not have: zero
+        n = counts[count_col]
         # Resolve fallbacks on the small price table, then gather once per usage row.
         rate_small = table[price_col].to_numpy(dtype="float64")
         if fallback is not None:
@@ -425,23 +436,24 @@ def price_usage(
                     f"({price_col} is empty for {_prices.SERVICE_TIERS[tier[pos]]} on "
                     f"{pd.Timestamp(ts[pos]).date()})"
                 )
-        value = n * np.nan_to_num(rate_small / per)[safe]
-        if any_unknown:
-            value[~known] = np.nan
-        out[comp] = value
-        total += value
-    out["total_usd"] = total
-    out["priced"] = known
+        np.multiply(n, np.nan_to_num(rate_small / per)[safe], out=money[:, j])
+        total += money[:, j]
+    if unknown_rows is not None:
+        money[unknown_rows, :] = np.nan
+    after: dict[str, Any] = {"priced": known}
     src_codes, src_cats = pd.factorize(table["source"])
-    out["price_source"] = pd.Categorical.from_codes(np.where(known, src_codes[safe], -1), categories=src_cats)
-    out["is_override"] = np.where(known, table["is_override"].to_numpy(dtype=bool)[safe], False)
+    after["price_source"] = pd.Categorical.from_codes(np.where(known, src_codes[safe], -1), categories=src_cats)
+    after["is_override"] = np.where(known, table["is_override"].to_numpy(dtype=bool)[safe], False)
     if res.unknown:
-        reasons = [res.unknown.get(n) for n in res.names]
-        out["unpriced_reason"] = res.column(reasons)
-    kept = usage.drop(columns=[c for c in out if c in usage.columns] + ["service_tier"], errors="ignore")
-    result = pd.concat([kept, pd.DataFrame(out, index=usage.index)], axis=1)
-    first = [c for c in usage.columns if c in result.columns]
-    return result[first + [c for c in result.columns if c not in first]]
+        after["unpriced_reason"] = res.column([res.unknown.get(n) for n in res.names])
+    new_cols = [*meta, *COMPONENTS, "total_usd", *after]
+    kept = usage.drop(columns=[c for c in new_cols if c in usage.columns], errors="ignore")
+    return pd.concat(
+        [kept, pd.DataFrame(meta, index=usage.index),
+         pd.DataFrame(money, index=usage.index, columns=[*COMPONENTS, "total_usd"], copy=False),
+         pd.DataFrame(after, index=usage.index)],
+        axis=1,
+    )
 
 
 @dataclasses.dataclass(frozen=True)
