@@ -417,7 +417,7 @@ def price_usage(
     money = np.zeros((len(usage), len(COMPONENTS) + 1), order="F")
     total = money[:, -1]
     unknown_rows = ~known if not known.all() else None
-    for j, (comp, (count_col, price_col, fallback, per)) in enumerate(_PARTS.items()):
+    for j, (count_col, price_col, fallback, per) in enumerate(_PARTS.values()):
         if count_col in _ABSENT and count_col not in usage.columns:
             continue  # an optional count the usage does not have: zero
         n = counts[count_col]
