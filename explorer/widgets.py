@@ -476,7 +476,8 @@ class Dashboard:
         style = {"description_width": "190px"}
         wide = W.Layout(width="460px")
         self.as_of = W.DatePicker(
-            value=day, description="Prices as of", style=style, layout=W.Layout(width="360px")
+            value=day, description="Prices as of", style=style, layout=W.Layout(width="360px"),
+            min=_prices.EARLIEST_PRICES.date(), max=dt.date.today(),
         )
         self.search = W.Text(
             placeholder="type to filter, e.g. mini, claude, gemini",
@@ -726,7 +727,14 @@ class Dashboard:
 
     def _on_change(self, change: dict[str, Any]) -> None:
         if not self._held:
-            self.refresh()
+            try:
+                self.refresh()
+            except ValueError as exc:
+                # A control set to something no price table can answer (a future date, say): say so where
+                # the answer would be, keep the last good outputs, and never raise inside a widget callback.
+                self.status.value = (
+                    f"<span style='color:#b91c1c'><b>Cannot compute:</b> {html.escape(str(exc))}</span>"
+                )
 
     def _on_provider(self, change: dict[str, Any]) -> None:
         if not self._held:

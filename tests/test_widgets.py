@@ -192,3 +192,20 @@ def test_notebook_helpers() -> None:
     seed = seed_vs_today(AS_OF).set_index("model (as the answer wrote it)")
     assert seed.loc["OpenAI o1", "verdict"] == "wrong"
     assert seed.loc["GPT-4o", f"{AS_OF} input"] == 2.5
+
+
+def test_a_control_the_prices_cannot_answer_shows_why_instead_of_raising(monkeypatch) -> None:
+    import datetime as dt
+
+    from explorer import widgets
+
+    dash = widgets.Dashboard(as_of="2026-11-27", models=["gpt-4o"])
+    dash.as_of.value = dt.date(2031, 1, 1)  # the picker stops at today
+    assert dash.as_of.value <= dt.date.today()
+
+    def boom(*_a, **_k):
+        raise ValueError("as_of: 2031-01-01 is in the future")
+
+    monkeypatch.setattr(widgets, "compute_results", boom)
+    dash.input_tokens.value = 1234
+    assert "Cannot compute:</b> as_of: 2031-01-01 is in the future" in dash.status.value
