@@ -1245,7 +1245,9 @@ def styled_prices(df: pd.DataFrame) -> StyledTable:
 def price_table_widget(prices: pd.DataFrame) -> _Repr:
     """Filter and sort the price table live: provider, search words, sort column and direction."""
     providers = ["(all providers)", *dict.fromkeys(prices["provider"])]
-    provider = W.Dropdown(options=providers, description="Provider")
+    # OpenAI first: the question this tool starts from; "(all providers)" is one click away.
+    provider = W.Dropdown(options=providers, value="openai" if "openai" in providers else providers[0],
+                          description="Provider")
     text = W.Text(placeholder="e.g. gpt-5 mini", description="Search")
     sort_by = W.Dropdown(
         options=[c for c in PRICE_TABLE_COLUMNS if c != "source"],

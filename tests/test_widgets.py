@@ -209,3 +209,12 @@ def test_a_control_the_prices_cannot_answer_shows_why_instead_of_raising(monkeyp
     monkeypatch.setattr(widgets, "compute_results", boom)
     dash.input_tokens.value = 1234
     assert "Cannot compute:</b> as_of: 2031-01-01 is in the future" in dash.status.value
+
+
+def test_price_table_opens_on_openai() -> None:
+    from explorer import price_history
+    from explorer.widgets import price_table_widget
+
+    controls = price_table_widget(price_history()).widget.controls
+    assert controls["provider"].value == "openai"
+    assert "gpt-4o" in controls["out"].value and "anthropic" not in controls["out"].value
