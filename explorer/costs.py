@@ -287,6 +287,7 @@ def _lookup(
     ts_i = ts.view(np.int64)
     lut = np.full(len(res.names) * n_tiers, -1, dtype=np.int64)
     complex_groups: dict[int, np.ndarray] = {}
+    ts_lo, ts_hi = (ts_i.min(), ts_i.max()) if len(ts_i) else (0, 0)
     for c in uniques:
         i = int(c)
         name_code, t_idx = divmod(int(c), n_tiers)
@@ -297,6 +298,10 @@ def _lookup(
         if len(cand) == 0:
             pos = _first(codes == i)
             _no_price(table, p, m, _prices.SERVICE_TIERS[t_idx], ts[pos], index[pos])
+        # Only the dated rows that overlap the usage's time span can apply: a log of one month usually
+        # meets one price per model and tier, which the lookup table resolves without a per-row search.
+        live = cand[(lo[cand] <= ts_hi) & (hi[cand] > ts_lo)]
+        cand = live if len(live) else cand
         if len(cand) == 1 and thr[cand[0]] == 0:
             lut[i] = cand[0]
         else:
@@ -320,7 +325,6 @@ def _lookup(
     # Every priced row's timestamp must fall inside its price row's dates (the fast path assumed it).
     # When each fast-path price row covers the whole span of timestamps, no per-row check is needed.
     fast_rows = lut[(lut >= 0)]
-    ts_lo, ts_hi = (ts_i.min(), ts_i.max()) if len(ts_i) else (0, 0)
     if len(fast_rows) and ((lo[fast_rows] > ts_lo) | (hi[fast_rows] <= ts_hi)).any():
         safe = np.where(result >= 0, result, 0)
         bad = known & ((result < 0) | (ts_i < lo[safe]) | (ts_i >= hi[safe]))
