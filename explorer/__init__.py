@@ -11,11 +11,13 @@ from explorer.costs import COMPONENTS, CostSummary, cost_of, price_usage, summar
 from explorer.prices import (
     SERVICE_TIERS,
     UnknownModelError,
+    freshness_warning,
     load_image_prices,
     load_overrides,
     load_prices,
     price_history,
     resolve_model,
+    save_overrides,
 )
 
 __all__ = [
@@ -26,6 +28,7 @@ __all__ = [
     "audit_file",
     "audit_table",
     "cost_of",
+    "freshness_warning",
     "load_image_prices",
     "load_overrides",
     "load_prices",
@@ -33,6 +36,7 @@ __all__ = [
     "price_usage",
     "rank_models",
     "resolve_model",
+    "save_overrides",
     "seed_table",
     "summarize",
 ]

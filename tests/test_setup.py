@@ -96,3 +96,12 @@ def test_readme_commands_run() -> None:
                               cwd=ROOT, timeout=300)
         assert done.returncode == 0, (argv, done.stderr[-500:])
         assert done.stdout.strip(), argv
+
+
+def test_package_docstring_example_runs() -> None:
+    import doctest
+
+    import explorer
+
+    result = doctest.testmod(explorer)
+    assert result.attempted >= 2 and result.failed == 0
