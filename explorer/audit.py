@@ -112,9 +112,7 @@ class _Reference:
     def at(self, provider: str, model: str, day: pd.Timestamp) -> pd.Series | None:
         h = self.history
         rows = h[
-            (h["provider"] == provider) & (h["model"] == model)
-            & (h["valid_from"].isna() | (h["valid_from"] <= day))
-            & (h["valid_to"].isna() | (h["valid_to"] > day))
+            (h["provider"] == provider) & (h["model"] == model) & _prices.in_force(h, day)
         ]
         return None if rows.empty else rows.iloc[0]
 
@@ -125,9 +123,7 @@ class _Reference:
             (h["input_usd_per_mtok"] - inp).abs().le(1e-9 * max(inp, 1))
             & (h["output_usd_per_mtok"] - out).abs().le(1e-9 * max(out, 1))
         ]
-        that_day = hit[
-            (hit["valid_from"].isna() | (hit["valid_from"] <= day)) & (hit["valid_to"].isna() | (hit["valid_to"] > day))
-        ]
+        that_day = hit[_prices.in_force(hit, day)]
         found: list[str] = []
         for m in that_day["model"].unique():
             if m != model:

@@ -51,8 +51,7 @@ def rank_models(
     live = table[
         (table["service_tier"] == service_tier)
         & (table["tier_above_input_tokens"] == 0)
-        & (table["valid_from"].isna() | (table["valid_from"] <= day))
-        & (table["valid_to"].isna() | (table["valid_to"] > day))
+        & _prices.in_force(table, day)
         & table["input_usd_per_mtok"].notna()
     ]
     if output_tokens > 0:

@@ -343,10 +343,7 @@ def _no_price(table: pd.DataFrame, provider: str, model: str, tier: str, when: n
     same = table[(table["provider"] == provider) & (table["model"] == model)]
     if same.empty:
         raise ValueError(f"usage row {label}: {provider}/{model} has no token prices this tool can apply")
-    tiers_then = same[
-        (same["valid_from"].isna() | (same["valid_from"] <= when))
-        & (same["valid_to"].isna() | (same["valid_to"] > when))
-    ]["service_tier"].unique()
+    tiers_then = same[_prices.in_force(same, when)]["service_tier"].unique()
     if len(tiers_then):
         raise ValueError(
             f"usage row {label}: service tier {tier!r} is not offered for {model} on {day} "

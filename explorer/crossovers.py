@@ -129,10 +129,7 @@ class CrossoverResult:
 
 
 def _in_force(table: pd.DataFrame, day: pd.Timestamp) -> pd.DataFrame:
-    return table[
-        (table["valid_from"].isna() | (table["valid_from"] <= day))
-        & (table["valid_to"].isna() | (table["valid_to"] > day))
-    ]
+    return table[_prices.in_force(table, day)]
 
 
 def model_rates(

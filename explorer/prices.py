@@ -943,6 +943,14 @@ def check_date_range(ts: pd.Timestamp, what: str) -> None:
         )
 
 
+def in_force(table: pd.DataFrame, day: pd.Timestamp | dt.date | str) -> pd.Series:
+    """Rows of a dated table whose [valid_from, valid_to) contains ``day`` (NaT bounds are open)."""
+    day = pd.Timestamp(day)
+    return (table["valid_from"].isna() | (table["valid_from"] <= day)) & (
+        table["valid_to"].isna() | (table["valid_to"] > day)
+    )
+
+
 STALE_AFTER_DAYS = 90
 """Warn when the price data in use was checked this many days or more before the date asked for."""
 
@@ -1029,10 +1037,7 @@ def load_prices(
     if not include_unpriced:
         table = table[table[list(PRICE_VALUE_COLUMNS)].notna().any(axis=1)]
     if not history:
-        day = _as_timestamp(as_of)
-        lo_ok = table["valid_from"].isna() | (table["valid_from"] <= day)
-        hi_ok = table["valid_to"].isna() | (table["valid_to"] > day)
-        table = table[lo_ok & hi_ok]
+        table = table[in_force(table, _as_timestamp(as_of))]
     return table.reset_index(drop=True)
 
 
@@ -1043,9 +1048,7 @@ def load_image_prices(as_of: dt.date | str | None = None, *, history: bool = Fal
     _check_duplicates(df, path, ("provider", "model", "quality", "size", "valid_from"))
     _check_ranges(df, path, ("provider", "model", "quality", "size"))
     if not history:
-        day = _as_timestamp(as_of)
-        df = df[(df["valid_from"].isna() | (df["valid_from"] <= day))
-                & (df["valid_to"].isna() | (df["valid_to"] > day))]
+        df = df[in_force(df, _as_timestamp(as_of))]
     df = df.assign(source=df["source"].astype("string"), checked_date=pd.to_datetime(df["checked_date"]))
     return df.reset_index(drop=True)
 

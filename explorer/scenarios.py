@@ -401,10 +401,7 @@ def model_label(provider: str, model: str) -> str:
 
 
 def _in_force(table: pd.DataFrame, day: pd.Timestamp) -> pd.DataFrame:
-    return table[
-        (table["valid_from"].isna() | (table["valid_from"] <= day))
-        & (table["valid_to"].isna() | (table["valid_to"] > day))
-    ]
+    return table[_prices.in_force(table, day)]
 
 
 COST_COLUMNS = (

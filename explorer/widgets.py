@@ -261,8 +261,7 @@ def override_rows(
     live = table[
         (table["provider"] == prov)
         & (table["model"] == model)
-        & (table["valid_from"].isna() | (table["valid_from"] <= day))
-        & (table["valid_to"].isna() | (table["valid_to"] > day))
+        & _prices.in_force(table, day)
     ]
     source = "override (notebook)" + (f": {note}" if note else "")
     if live.empty:
@@ -451,8 +450,7 @@ class Dashboard:
         t = t[
             (t["service_tier"] == "standard")
             & (t["tier_above_input_tokens"] == 0)
-            & (t["valid_from"].isna() | (t["valid_from"] <= day))
-            & (t["valid_to"].isna() | (t["valid_to"] > day))
+            & _prices.in_force(t, day)
             & t["input_usd_per_mtok"].notna()
             & t["output_usd_per_mtok"].notna()
         ]
