@@ -10,12 +10,15 @@ from pathlib import Path
 __all__ = ["write_bytes", "write_text"]
 
 
-def write_bytes(path: str | Path, data: bytes, *, validate: Callable[[Path], object] | None = None) -> Path:
+def write_bytes(
+    path: str | Path, data: bytes, *, validate: Callable[[Path], object] | None = None, mode: int | None = None
+) -> Path:
     """Write to a temporary file in the same folder, flush it to disk, then rename it over ``path``.
 
     The rename is atomic on POSIX and Windows, so a crash or a full disk mid-write leaves the previous
     file untouched and at most a stray ``.<name>.*.tmp`` that this function removes on failure.
-    ``validate(tmp_path)`` may read the new file back and raise: then nothing is replaced.
+    ``validate(tmp_path)`` may read the new file back and raise: then nothing is replaced. ``mode`` sets
+    the permissions (mkstemp creates 0600).
     """
     target = Path(path)
     if target.is_dir():
@@ -26,6 +29,8 @@ def write_bytes(path: str | Path, data: bytes, *, validate: Callable[[Path], obj
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
+            if mode is not None:
+                os.fchmod(fh.fileno(), mode)
             fh.flush()
             os.fsync(fh.fileno())
         if validate is not None:

@@ -11,9 +11,7 @@ import dataclasses
 import datetime as dt
 import json
 import math
-import os
 import re
-import tempfile
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -22,8 +20,8 @@ import numpy as np
 import pandas as pd
 import yaml
 
+from explorer import atomic, paths
 from explorer import costs as _costs
-from explorer import paths
 from explorer import prices as _prices
 
 __all__ = [
@@ -316,17 +314,7 @@ def save_scenario(scenario: Scenario, path: str | Path | None = None, *, overwri
     else:
         text = yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
     target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return target
+    return atomic.write_text(target, text)
 
 
 def load_scenario(path: str | Path) -> Scenario:

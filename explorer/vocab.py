@@ -25,8 +25,6 @@ import base64
 import binascii
 import gzip
 import hashlib
-import os
-import tempfile
 import threading
 import warnings
 from dataclasses import dataclass
@@ -34,6 +32,7 @@ from pathlib import Path
 
 import tiktoken
 
+from explorer import atomic
 from explorer.paths import vocab_cache_dir
 
 ENDOFTEXT = "<|endoftext|>"
@@ -172,20 +171,9 @@ def _read_bundle(spec: VocabSpec) -> bytes:
 
 def _write_atomic(path: Path, data: bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    # Same directory as the target so os.replace is a rename, atomic on POSIX and Windows:
-    # a reader never sees a half-written vocabulary, even with several kernels starting at once.
-    fd, tmp = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            # mkstemp creates 0600; the cache is shared by every user of this home dir's tools.
-            os.fchmod(f.fileno(), 0o644)
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    # Atomic rename: a reader never sees a half-written vocabulary, even with several kernels starting at
+    # once. 0644 because the cache is shared by every tool run from this home directory.
+    atomic.write_bytes(path, data, mode=0o644)
 
 
 def vocab_file(name: str) -> Path:

@@ -66,3 +66,10 @@ def test_corrupt_saved_overrides_say_so(tmp_path: Path) -> None:
     f.write_bytes(b"model,input_usd_per_mtok\ngpt-4o,\x00\xff\xfe")
     with pytest.raises(ValueError, match=r"overrides\.csv"):
         prices.load_overrides(f)
+
+
+def test_mode_is_applied(tmp_path: Path) -> None:
+    f = atomic.write_bytes(tmp_path / "v.tiktoken", b"x", mode=0o644)
+    assert f.stat().st_mode & 0o777 == 0o644
+    g = atomic.write_bytes(tmp_path / "private.csv", b"x")
+    assert g.stat().st_mode & 0o777 == 0o600  # mkstemp's default unless asked otherwise
