@@ -24,6 +24,7 @@ import pandas as pd
 
 from explorer import images, tokens
 from explorer.costs import price_usage
+from explorer.display import with_text
 from explorer.tokens import KNOWN_ENCODINGS, MessagesCount, TokenPiece
 
 __all__ = [
@@ -562,12 +563,8 @@ class TokenLab:
 
     def _repr_mimebundle_(self, **kwargs: Any) -> Any:
         # A stable text fallback: the default widget repr carries ids that no stored output can match.
-        bundle = self.box._repr_mimebundle_(**kwargs)
-        text = "[token lab: live widgets; run the notebook to paste your own text]"
-        if isinstance(bundle, tuple):
-            data, meta = bundle
-            return {**data, "text/plain": text}, meta
-        return {**bundle, "text/plain": text}
+        return with_text(self.box._repr_mimebundle_(**kwargs),
+                         "[token lab: live widgets; run the notebook to paste your own text]")
 
 
 def _tokenizer_label(model: str) -> str:

@@ -43,6 +43,7 @@ import pandas as pd
 
 from explorer import costs as _costs
 from explorer import prices as _prices
+from explorer.display import Shown
 
 __all__ = [
     "BREAKDOWNS",
@@ -1644,13 +1645,13 @@ def load_samples() -> Imported:
     return load(*sample_paths())
 
 
-def upload_box() -> _Shown:
+def upload_box() -> Shown:
     """An ``ipywidgets.FileUpload`` for Usage, Costs or request-log files (``.widget.value`` goes to
     :func:`load_uploaded`), with a stable text fallback."""
     import ipywidgets as W
 
     box = W.FileUpload(accept=".json,.jsonl,.csv,.parquet", multiple=True, description="Upload exports")
-    return _Shown(box, "[upload box: pick Usage, Costs or request-log files, then run the cells below]")
+    return Shown(box, "[upload box: pick Usage, Costs or request-log files, then run the cells below]")
 
 
 def load_uploaded(files: Sequence[Mapping[str, Any]], mapping: Mapping[str, str] | None = None) -> Imported:
@@ -1680,17 +1681,6 @@ def load_uploaded(files: Sequence[Mapping[str, Any]], mapping: Mapping[str, str]
     return imported
 
 
-class _Shown:
-    """A widget with a stable text fallback (what nbval compares and a kernel-less viewer shows)."""
-
-    def __init__(self, widget: Any, text: str) -> None:
-        self.widget = widget
-        self.text = text
-
-    def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, Any]:
-        bundle = self.widget._repr_mimebundle_(**kwargs)
-        bundle["text/plain"] = self.text
-        return bundle
 
 
 def what_if_frame(
@@ -1732,7 +1722,7 @@ def what_if_panel(
     models: Sequence[str] = DEFAULT_TARGETS,
     prices: pd.DataFrame | None = None,
     as_of: dt.date | str | None = None,
-) -> _Shown:
+) -> Shown:
     """Controls and a table and chart that re-price the traffic on every change.
 
     The controls: target model, service tier, the share of text input served from the cache, the cache
@@ -1805,7 +1795,7 @@ def what_if_panel(
         "out": out,
         "chart": chart,
     }
-    return _Shown(box, WHAT_IF_PANEL_TEXT)
+    return Shown(box, WHAT_IF_PANEL_TEXT)
 
 
 def _html_escape(text: str) -> str:

@@ -27,6 +27,7 @@ from explorer import crossovers as _x
 from explorer import paths
 from explorer import prices as _prices
 from explorer import scenarios as _sc
+from explorer.display import Shown, with_text
 
 __all__ = [
     "DEFAULT_MODELS",
@@ -381,30 +382,12 @@ def _frame_html(df: pd.DataFrame, money: Iterable[str] = (), shares: Iterable[st
     return shown.to_html(index=False, escape=True, na_rep="")
 
 
-def _with_text(bundle: Any, text: str) -> Any:
-    """A widget's mime bundle (a dict, or a (data, metadata) pair) with ``text/plain`` replaced."""
-    if isinstance(bundle, tuple):
-        data, meta = bundle
-        return {**data, "text/plain": text}, meta
-    return {**bundle, "text/plain": text}
 
 
-class _Repr:
-    """Displays a widget with a stable, helpful text fallback (what nbval compares, what a viewer
-    without a kernel shows) instead of a repr carrying memory addresses."""
-
-    def __init__(self, widget: W.Widget, text: str) -> None:
-        self.widget = widget
-        self.text = text
-
-    def _repr_mimebundle_(self, **kwargs: Any) -> Any:
-        return _with_text(self.widget._repr_mimebundle_(**kwargs), self.text)
-
-
-def show(chart: alt.TopLevelMixin, name: str = "chart") -> _Repr:
+def show(chart: alt.TopLevelMixin, name: str = "chart") -> Shown:
     """An offline, live chart for a notebook cell, with a stable text fallback."""
     enable_offline()
-    return _Repr(alt.JupyterChart(chart), f"[{name}: an interactive chart; run the notebook to see it]")
+    return Shown(alt.JupyterChart(chart), f"[{name}: an interactive chart; run the notebook to see it]")
 
 
 # --------------------------------------------------------------------------------------------------
@@ -1164,7 +1147,7 @@ class Dashboard:
 
     def _repr_mimebundle_(self, **kwargs: Any) -> Any:
         text = "[the cost dashboard: live widgets; run the notebook (Run > Run All Cells) to use it]"
-        return _with_text(self.widget._repr_mimebundle_(**kwargs), text)
+        return with_text(self.widget._repr_mimebundle_(**kwargs), text)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -1240,7 +1223,7 @@ def styled_prices(df: pd.DataFrame) -> StyledTable:
     )
 
 
-def price_table_widget(prices: pd.DataFrame) -> _Repr:
+def price_table_widget(prices: pd.DataFrame) -> Shown:
     """Filter and sort the price table live: provider, search words, sort column and direction."""
     providers = ["(all providers)", *dict.fromkeys(prices["provider"])]
     # OpenAI first: the question this tool starts from; "(all providers)" is one click away.
@@ -1279,7 +1262,7 @@ def price_table_widget(prices: pd.DataFrame) -> _Repr:
         "ascending": ascending,
         "out": out,
     }
-    return _Repr(box, "[price table: filter and sort it live after running the notebook]")
+    return Shown(box, "[price table: filter and sort it live after running the notebook]")
 
 
 def price_history_frame(models: Sequence[str], prices: pd.DataFrame | None = None) -> pd.DataFrame:
@@ -1397,7 +1380,7 @@ def image_input_costs(
     return pd.DataFrame(rows)
 
 
-def image_widget(as_of: dt.date | str) -> _Repr:
+def image_widget(as_of: dt.date | str) -> Shown:
     """Per-image cost by model, quality and size for a chosen number of images, live."""
     count = W.IntText(value=1000, description="Images")
     quality = W.SelectMultiple(
@@ -1421,4 +1404,4 @@ def image_widget(as_of: dt.date | str) -> _Repr:
     update()
     box = W.VBox([W.HBox([count, quality]), chart, table])
     box.controls = {"count": count, "quality": quality, "chart": chart, "table": table}  # type: ignore[attr-defined]
-    return _Repr(box, "[image cost explorer: live after running the notebook]")
+    return Shown(box, "[image cost explorer: live after running the notebook]")
