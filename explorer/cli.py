@@ -113,44 +113,10 @@ def _cmd_prices(args: argparse.Namespace) -> int:
 
 
 def read_usage_file(path: str | Path) -> pd.DataFrame:
-    """A usage file (CSV or JSON lines), indexed by line number so errors name the line."""
-    p = Path(path)
-    if not p.exists():
-        raise CliError(f"{p}: file not found")
-    if p.is_dir():
-        raise CliError(f"{p}: is a directory, expected a CSV or JSON-lines file")
-    suffix = p.suffix.lower()
-    with p.open("rb") as fh:
-        if b"\x00" in fh.read(4096):
-            raise CliError(f"{p}: binary file, expected CSV or JSON-lines text")
-    try:
-        if suffix in (".jsonl", ".ndjson", ".json"):
-            rows = []
-            with p.open(encoding="utf-8") as fh:
-                for n, line in enumerate(fh, start=1):
-                    if not line.strip():
-                        continue
-                    try:
-                        obj = json.loads(line)
-                    except json.JSONDecodeError as exc:
-                        raise CliError(f"{p}, line {n}: not valid JSON ({exc.msg})") from None
-                    if not isinstance(obj, dict):
-                        raise CliError(f"{p}, line {n}: expected a JSON object per line")
-                    rows.append((n, obj))
-            if not rows:
-                raise CliError(f"{p}: no usage rows")
-            return pd.DataFrame([o for _, o in rows], index=pd.Index([n for n, _ in rows], name="line"))
-        df = pd.read_csv(p, skipinitialspace=True)
-    except UnicodeDecodeError:
-        raise CliError(f"{p}: not UTF-8 text") from None
-    except pd.errors.EmptyDataError:
-        raise CliError(f"{p}: empty file, expected a header row") from None
-    except pd.errors.ParserError as exc:
-        raise CliError(f"{p}: malformed CSV ({str(exc).strip()})") from None
-    if df.empty:
-        raise CliError(f"{p}: no usage rows (header only)")
-    df.index = pd.RangeIndex(2, 2 + len(df), name="line")
-    return df
+    """A request log (CSV, JSON lines or Parquet) as written, indexed by line so errors name the line."""
+    from explorer.usage import read_table
+
+    return read_table(path)
 
 
 def _cmd_cost(args: argparse.Namespace) -> int:

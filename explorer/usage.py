@@ -64,6 +64,7 @@ __all__ = [
     "price_dask",
     "price_file",
     "read_costs",
+    "read_table",
     "read_usage",
     "reconcile",
     "sample_paths",
@@ -597,8 +598,11 @@ def _usage_result_kind(docs: list[tuple[str, Any]]) -> Kind | None:
     return "usage"
 
 
-def _read_table(path: Path, where: _Where) -> pd.DataFrame:
-    """A CSV, JSON-lines or Parquet table, indexed by line (text) or row (Parquet) number."""
+def read_table(path: Path | str, where: _Where | None = None) -> pd.DataFrame:
+    """A CSV, JSON-lines or Parquet table as it is in the file, indexed by line (text) or row (Parquet)
+    number so that errors downstream name the place; read errors name the file (and line)."""
+    path = Path(path)
+    where = where or _Where(path, "row" if path.suffix.lower() == ".parquet" else "line")
     suffix = path.suffix.lower()
     if suffix == ".parquet":
         _check_path(path, where)
@@ -680,7 +684,7 @@ def _read_one_usage(path: Path, mapping: Mapping[str, str] | None) -> tuple[pd.D
             raise where.error(
                 f"expected a Usage API page or one JSON object per line, found a {type(odd).__name__}"
             )
-    raw = _read_table(path, where)
+    raw = read_table(path, where)
     unit = raw.index.name or "line"
     frame = normalize_usage(raw, path=path, unit=unit, mapping=mapping)
     if "requests" in _rename(raw.head(0), COLUMN_ALIASES, mapping, where).columns:
@@ -784,7 +788,7 @@ def read_costs(*paths: Path | str, mapping: Mapping[str, str] | None = None) -> 
             raw, _ = _page_results(docs, _Where(path, "result"), "costs")
             unit = "result"
         else:
-            raw = _read_table(path, where)
+            raw = read_table(path, where)
             unit = raw.index.name or "line"
         frames.append(_normalize_costs(raw, _Where(path, unit), mapping).assign(source_file=str(path)))
     out = pd.concat(frames) if len(frames) > 1 else frames[0]
