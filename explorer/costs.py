@@ -13,8 +13,10 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import os
 import re
 from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -72,6 +74,7 @@ _TIER_ALIASES = {"": "standard", "default": "standard", "auto": "standard", "sta
                  "batch": "batch", "flex": "flex", "priority": "priority"}
 _ABSENT = frozenset(c for c, required in COUNT_COLUMNS.items() if not required)
 MAX_COUNT = 10**15  # beyond this float64 stops being exact to the token
+_PARALLEL_ROWS = 100_000  # below this, starting threads costs more than it saves
 
 
 def _row_label(index: pd.Index, pos: int) -> str:
@@ -181,15 +184,36 @@ def _checked_times(out: np.ndarray, df: pd.DataFrame) -> np.ndarray:
     return out
 
 
-def _tiers(df: pd.DataFrame) -> np.ndarray:
+def _factorize(df: pd.DataFrame, columns: Sequence[str]) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """``pd.factorize`` of each present column (nulls kept as a value), in parallel on big frames.
+
+    Hashing strings is the largest single cost of pricing a log. Arrow-backed strings (pandas' default)
+    are hashed without the GIL, so the model and tier columns are encoded at the same time.
+    """
+    present = [c for c in columns if c in df.columns]
+
+    def encode(col: str) -> tuple[np.ndarray, np.ndarray]:
+        codes, uniques = pd.factorize(df[col], use_na_sentinel=False)
+        return codes, np.asarray(uniques, dtype=object)
+
+    if len(df) < _PARALLEL_ROWS or len(present) < 2 or (os.cpu_count() or 1) < 2:
+        return {c: encode(c) for c in present}
+    with ThreadPoolExecutor(max_workers=len(present)) as pool:
+        return dict(zip(present, pool.map(encode, present), strict=True))
+
+
+def _text(value: Any) -> str:
+    return "" if value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NA else str(value)
+
+
+def _tiers(df: pd.DataFrame, encoded: tuple[np.ndarray, np.ndarray] | None) -> np.ndarray:
     """Service tier of each row as an index into SERVICE_TIERS."""
-    if "service_tier" not in df.columns:
-        return np.zeros(len(df), dtype=np.int64)
-    codes, uniques = pd.factorize(df["service_tier"], use_na_sentinel=False)
-    mapped = np.empty(len(uniques), dtype=np.int64)
+    if encoded is None:
+        return np.zeros(len(df), dtype=np.int8)
+    codes, uniques = encoded
+    mapped = np.empty(len(uniques), dtype=np.int8)
     for i, value in enumerate(uniques):
-        name = "" if value is None or (isinstance(value, float) and np.isnan(value)) else str(value)
-        tier = _TIER_ALIASES.get(name.strip().lower())
+        tier = _TIER_ALIASES.get(_text(value).strip().lower())
         if tier is None:
             pos = _first(codes == i)
             raise ValueError(
@@ -219,14 +243,24 @@ class _Resolved:
         return pd.Categorical.from_codes(per_name[self.codes] if len(values) else [], categories=cats)
 
 
-def _resolve(df: pd.DataFrame, skip_unknown: bool, table: pd.DataFrame) -> _Resolved:
+def _resolve(
+    df: pd.DataFrame,
+    skip_unknown: bool,
+    table: pd.DataFrame,
+    encoded: Mapping[str, tuple[np.ndarray, np.ndarray]],
+) -> _Resolved:
     if "model" not in df.columns:
         raise ValueError(f"usage: missing column 'model' (have: {', '.join(map(str, df.columns))}){_sep_hint(df)}")
-    if "provider" in df.columns:
-        keys = df["model"].astype("string").fillna("") + "\x00" + df["provider"].astype("string").fillna("")
+    codes, model_names = encoded["model"]
+    if "provider" in encoded:
+        # (model, provider) pairs: combine the two small code spaces instead of hashing joined strings.
+        prov_codes, prov_names = encoded["provider"]
+        codes, pairs = pd.factorize(codes.astype(np.int64) * len(prov_names) + prov_codes)
+        uniques = [
+            _text(model_names[k // len(prov_names)]) + "\x00" + _text(prov_names[k % len(prov_names)]) for k in pairs
+        ]
     else:
-        keys = df["model"]
-    codes, uniques = pd.factorize(keys, use_na_sentinel=False)
+        uniques = [_text(v) for v in model_names]
     provs: list[str | None] = []
     models: list[str | None] = []
     names: list[str] = []
@@ -235,8 +269,7 @@ def _resolve(df: pd.DataFrame, skip_unknown: bool, table: pd.DataFrame) -> _Reso
     own = table.loc[table["is_override"].to_numpy(dtype=bool), ["provider", "model"]].drop_duplicates()
     own_ids = {(m.lower(), p): (p, m) for p, m in own.itertuples(index=False)}
     own_any = {m.lower(): (p, m) for p, m in own.itertuples(index=False)}
-    for i, key in enumerate(uniques):
-        raw = "" if key is None or (isinstance(key, float) and np.isnan(key)) else str(key)
+    for i, raw in enumerate(uniques):
         name, _, prov = raw.partition("\x00")
         name, prov = name.strip(), prov.strip()
         names.append(name)
@@ -267,49 +300,71 @@ def _lookup(
 ) -> np.ndarray:
     """Row position in `table` of the price that applies to each usage row (-1 for unknown models).
 
-    Most (model, tier) pairs have one price row covering every timestamp: those rows are resolved with
-    one gather through a small lookup table. Only pairs with several dated rows or long-context tiers
-    take the per-row search.
+    Most (model, tier) pairs meet one price per long-context threshold over the usage's time span: those
+    rows are resolved with gathers through a small lookup table (one column per threshold). Only pairs
+    with several dated prices inside the span take the per-row date search.
     """
     n_tiers = len(_prices.SERVICE_TIERS)
     combo = res.codes.astype(np.int64) * n_tiers + tier
-    # Combos are small integers (distinct names x 4 tiers): index a table instead of hashing.
-    present = np.bincount(combo, minlength=len(res.names) * n_tiers) > 0
-    uniques = np.flatnonzero(present)
-    codes = combo
+    n_combos = len(res.names) * n_tiers
+    uniques = np.flatnonzero(np.bincount(combo, minlength=n_combos))
     vf = table["valid_from"].to_numpy(dtype="datetime64[ns]").view(np.int64)
     vt = table["valid_to"].to_numpy(dtype="datetime64[ns]").view(np.int64)
     nat = np.iinfo(np.int64).min
-    lo = np.where(vf == nat, np.iinfo(np.int64).min + 1, vf)
+    lo = np.where(vf == nat, nat + 1, vf)
     hi = np.where(vt == nat, np.iinfo(np.int64).max, vt)
     thr = table["tier_above_input_tokens"].to_numpy()
-    groups = table.groupby(["provider", "model", "service_tier"], sort=False, observed=True).indices
+    t_model = table["model"].to_numpy(dtype=object)
+    t_provider = table["provider"].to_numpy(dtype=object)
+    t_tier = table["service_tier"].to_numpy(dtype=object)
     ts_i = ts.view(np.int64)
-    lut = np.full(len(res.names) * n_tiers, -1, dtype=np.int64)
-    complex_groups: dict[int, np.ndarray] = {}
     ts_lo, ts_hi = (ts_i.min(), ts_i.max()) if len(ts_i) else (0, 0)
+    fast: dict[int, np.ndarray] = {}  # combo -> its price rows, sorted by threshold (one per threshold)
+    slow: dict[int, np.ndarray] = {}  # combo -> candidate price rows, searched per usage row
+    model_rows: dict[int, np.ndarray] = {}
     for c in uniques:
         i = int(c)
-        name_code, t_idx = divmod(int(c), n_tiers)
+        name_code, t_idx = divmod(i, n_tiers)
         p, m = res.provider[name_code], res.model[name_code]
         if p is None:
             continue
-        cand = groups.get((p, m, _prices.SERVICE_TIERS[t_idx]), np.empty(0, dtype=np.int64))
+        if name_code not in model_rows:
+            model_rows[name_code] = np.flatnonzero((t_model == m) & (t_provider == p))
+        cand = model_rows[name_code]
+        cand = cand[t_tier[cand] == _prices.SERVICE_TIERS[t_idx]]
         if len(cand) == 0:
-            pos = _first(codes == i)
+            pos = _first(combo == i)
             _no_price(table, p, m, _prices.SERVICE_TIERS[t_idx], ts[pos], index[pos])
         # Only the dated rows that overlap the usage's time span can apply: a log of one month usually
-        # meets one price per model and tier, which the lookup table resolves without a per-row search.
+        # meets one price per model, tier and threshold.
         live = cand[(lo[cand] <= ts_hi) & (hi[cand] > ts_lo)]
         cand = live if len(live) else cand
-        if len(cand) == 1 and thr[cand[0]] == 0:
-            lut[i] = cand[0]
+        thresholds = thr[cand]
+        if thresholds.min() == 0 and len(np.unique(thresholds)) == len(cand):
+            fast[i] = cand[np.argsort(thresholds, kind="stable")]
         else:
-            lut[i] = -2
-            complex_groups[i] = cand
-    result = lut[codes]
-    for c, cand in complex_groups.items():
-        rows = np.flatnonzero(codes == c)  # a few of these beat sorting every slow row
+            slow[i] = cand
+    if fast:
+        width = max(len(rows) for rows in fast.values())
+        lut = np.full((n_combos, width), -1, dtype=np.int64)
+        for i, rows in fast.items():
+            lut[i, : len(rows)] = rows
+            lut[i, len(rows):] = rows[-1]
+        if width == 1:
+            result = lut[:, 0].take(combo)
+        else:
+            # Column k applies above the k-th threshold: count the thresholds each request passes.
+            # Float limits like the float counts: a mixed int/float comparison is several times slower.
+            limit = np.where(lut >= 0, thr[lut], np.inf)
+            limit[:, 1:] = np.where(lut[:, 1:] == lut[:, :-1], np.inf, limit[:, 1:])
+            flat = combo * width
+            for k in range(1, width):
+                flat = flat + (input_tokens > np.ascontiguousarray(limit[:, k]).take(combo))
+            result = lut.ravel().take(flat)
+    else:
+        result = np.full(len(combo), -1, dtype=np.int64)
+    for c, cand in slow.items():
+        rows = np.flatnonzero(combo == c)  # a few of these beat sorting every slow row
         chosen = np.full(len(rows), -1, dtype=np.int64)
         row_ts = ts_i[rows]
         for threshold in np.unique(thr[cand]):
@@ -324,7 +379,7 @@ def _lookup(
     known = res.known_rows
     # Every priced row's timestamp must fall inside its price row's dates (the fast path assumed it).
     # When each fast-path price row covers the whole span of timestamps, no per-row check is needed.
-    fast_rows = lut[(lut >= 0)]
+    fast_rows = np.concatenate(list(fast.values())) if fast else np.empty(0, dtype=np.int64)
     if len(fast_rows) and ((lo[fast_rows] > ts_lo) | (hi[fast_rows] <= ts_hi)).any():
         safe = np.where(result >= 0, result, 0)
         bad = known & ((result < 0) | (ts_i < lo[safe]) | (ts_i >= hi[safe]))
@@ -400,9 +455,10 @@ def price_usage(
                 f"usage {_row_label(usage.index, pos)}: {' + '.join(given)} exceeds {parent} "
                 f"{counts[parent][pos]:.0f} (they are part of it)"
             )
-    tier = _tiers(usage)
+    encoded = _factorize(usage, ("model", "service_tier", "provider"))
+    tier = _tiers(usage, encoded.get("service_tier"))
     ts = _timestamps(usage, as_of)
-    res = _resolve(usage, skip_unknown, table)
+    res = _resolve(usage, skip_unknown, table, encoded)
     known = res.known_rows
     idx = _lookup(table, res, tier, ts, ins, usage.index)
     safe = np.where(idx >= 0, idx, 0)
