@@ -15,7 +15,7 @@ import dataclasses
 import datetime as dt
 import os
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -75,6 +75,9 @@ _TIER_ALIASES = {"": "standard", "default": "standard", "auto": "standard", "sta
 _ABSENT = frozenset(c for c, required in COUNT_COLUMNS.items() if not required)
 MAX_COUNT = 10**15  # beyond this float64 stops being exact to the token
 _PARALLEL_ROWS = 100_000  # below this, starting threads costs more than it saves
+# Per-row work runs in blocks of this many rows: temporaries stay in cache and their memory is reused,
+# where whole-column temporaries would each cost fresh pages (page faults dominate numpy on big frames).
+_BLOCK_ROWS = 1 << 15
 
 
 def _row_label(index: pd.Index, pos: int) -> str:
@@ -83,6 +86,20 @@ def _row_label(index: pd.Index, pos: int) -> str:
 
 def _first(mask: np.ndarray) -> int:
     return int(np.flatnonzero(mask)[0])
+
+
+def _blocks(n: int) -> Iterator[slice]:
+    size = _BLOCK_ROWS
+    return (slice(start, min(start + size, n)) for start in range(0, n, size))
+
+
+def _first_row(n: int, test: Callable[[slice], np.ndarray]) -> int | None:
+    """The first row (position) where ``test`` of its block is true, or None."""
+    for sl in _blocks(n):
+        hit = test(sl)
+        if hit.any():
+            return sl.start + _first(hit)
+    return None
 
 
 def _sep_hint(df: pd.DataFrame) -> str:
@@ -95,12 +112,15 @@ def _sep_hint(df: pd.DataFrame) -> str:
     return ""
 
 
-def _counts(df: pd.DataFrame, col: str, required: bool) -> np.ndarray:
-    """A validated int-valued float64 array for one count column."""
+def _counts(df: pd.DataFrame, col: str, required: bool) -> np.ndarray | None:
+    """The validated whole counts of one column (None for an absent optional column).
+
+    Plain integer columns come back as they are, without a copy; anything else as float64.
+    """
     if col not in df.columns:
         if required:
             raise ValueError(f"usage: missing column {col!r} (have: {', '.join(map(str, df.columns))}){_sep_hint(df)}")
-        return np.zeros(len(df))
+        return None
     raw = df[col]
     if raw.dtype == bool:
         raise ValueError(f"usage: column {col!r} holds true/false values, expected token counts")
@@ -111,7 +131,7 @@ def _counts(df: pd.DataFrame, col: str, required: bool) -> np.ndarray:
         if lo < 0 or hi > MAX_COUNT:
             arr = ints.astype("float64")
         else:
-            return ints.astype("float64")
+            return ints
     else:
         num = pd.to_numeric(raw, errors="coerce")
         arr = num.to_numpy(dtype="float64", na_value=np.nan)
@@ -144,9 +164,12 @@ def _timestamps(df: pd.DataFrame, as_of: Any) -> np.ndarray:
         return np.full(len(df), default.to_datetime64(), dtype="datetime64[ns]")
     raw = df["timestamp"]
     if isinstance(raw.dtype, np.dtype) and raw.dtype.kind == "M":
-        # Already naive datetimes (UTC by convention, any unit): no parsing, one pass for the empty ones.
-        out = raw.to_numpy().astype("datetime64[ns]", copy=False)
-        return _checked_times(np.where(np.isnat(out), default.to_datetime64(), out), df)
+        # Already naive datetimes (UTC by convention, any unit): no parsing and, unless some are empty
+        # (the minimum is NaT then), no copy.
+        out = raw.to_numpy()
+        if len(out) and np.isnat(out.min()):
+            out = np.where(np.isnat(out), default.to_datetime64(), out)
+        return _checked_times(out, df)
     if pd.api.types.is_numeric_dtype(raw) and not pd.api.types.is_bool_dtype(raw):
         ts = pd.to_datetime(raw, unit="s", utc=True, errors="coerce")
     elif raw.dtype == object and raw.map(lambda v: isinstance(v, (int, float)) and not isinstance(v, bool)).any():
@@ -233,14 +256,33 @@ class _Resolved:
     unknown: dict[str, str]  # name -> error message
 
     @property
-    def known_rows(self) -> np.ndarray:
-        return np.array([p is not None for p in self.provider], dtype=bool)[self.codes]
+    def known(self) -> np.ndarray:
+        """Per distinct name: does it resolve to a priced model?"""
+        return np.array([p is not None for p in self.provider], dtype=bool)
 
     def column(self, values: list[str | None]) -> pd.Categorical:
+        """A per-row categorical from one value per distinct name (None: missing)."""
         cats = sorted({v for v in values if v is not None})
         lookup = {v: i for i, v in enumerate(cats)}
-        per_name = np.array([lookup[v] if v is not None else -1 for v in values], dtype=np.int64)
-        return pd.Categorical.from_codes(per_name[self.codes] if len(values) else [], categories=cats)
+        per_name = np.array([lookup[v] if v is not None else -1 for v in values], dtype=_code_dtype(len(cats)))
+        return _categorical(per_name, self.codes, cats)
+
+
+def _code_dtype(n_categories: int) -> type[np.signedinteger]:
+    """The code dtype pandas itself picks for a categorical, so from_codes need not convert."""
+    for dtype in (np.int8, np.int16, np.int32):
+        if n_categories < np.iinfo(dtype).max:
+            return dtype
+    return np.int64
+
+
+def _categorical(per_code: np.ndarray, codes: np.ndarray, categories: Sequence[Any]) -> pd.Categorical:
+    """Gather small category codes per row straight into the categorical's own code array."""
+    out = np.empty(len(codes), dtype=per_code.dtype)
+    if len(per_code):
+        np.take(per_code, codes, out=out, mode="clip")
+    dtype = pd.CategoricalDtype(list(categories))
+    return pd.Categorical.from_codes(out, dtype=dtype, validate=False)
 
 
 def _resolve(
@@ -290,27 +332,42 @@ def _resolve(
     return _Resolved(codes, names, provs, models, unknown)
 
 
-def _lookup(
+@dataclasses.dataclass(frozen=True)
+class _Plan:
+    """How each (model, tier) pair present in the usage finds its price row."""
+
+    lut: np.ndarray  # (pairs, width): price row per pair and long-context step; -1 when none
+    limit: np.ndarray  # (pairs, width) float: step k applies when input_tokens > limit[:, k]
+    slow: dict[int, np.ndarray]  # pair -> candidate rows, searched by date per usage row
+    lo: np.ndarray  # per price row: valid_from, int64 in the usage timestamps' unit
+    hi: np.ndarray  # per price row: valid_to (exclusive)
+    thr: np.ndarray  # per price row: tier_above_input_tokens
+    check_dates: bool  # does some fast-path price row not cover every usage timestamp?
+
+
+def _plan(
     table: pd.DataFrame,
     res: _Resolved,
     tier: np.ndarray,
     ts: np.ndarray,
-    input_tokens: np.ndarray,
     index: pd.Index,
-) -> np.ndarray:
-    """Row position in `table` of the price that applies to each usage row (-1 for unknown models).
+    count_dtype: np.dtype,
+) -> _Plan:
+    """Decide, once per (model, tier) pair, how its rows find their price (errors for pairs with none).
 
-    Most (model, tier) pairs meet one price per long-context threshold over the usage's time span: those
-    rows are resolved with gathers through a small lookup table (one column per threshold). Only pairs
-    with several dated prices inside the span take the per-row date search.
+    Most pairs meet one price per long-context threshold over the usage's time span: their rows are
+    resolved with gathers through a small lookup table. Only pairs with several dated prices inside the
+    span are searched by date per row.
     """
     n_tiers = len(_prices.SERVICE_TIERS)
-    combo = res.codes.astype(np.int64) * n_tiers + tier
-    n_combos = len(res.names) * n_tiers
-    uniques = np.flatnonzero(np.bincount(combo, minlength=n_combos))
-    vf = table["valid_from"].to_numpy(dtype="datetime64[ns]").view(np.int64)
-    vt = table["valid_to"].to_numpy(dtype="datetime64[ns]").view(np.int64)
+    n_pairs = len(res.names) * n_tiers
+    seen = np.zeros(n_pairs, dtype=np.int64)
+    for sl in _blocks(len(tier)):
+        seen += np.bincount(res.codes[sl] * n_tiers + tier[sl], minlength=n_pairs)
     nat = np.iinfo(np.int64).min
+    unit = ts.dtype if len(ts) else np.dtype("datetime64[ns]")
+    vf = table["valid_from"].to_numpy(dtype="datetime64[ns]").astype(unit).view(np.int64)
+    vt = table["valid_to"].to_numpy(dtype="datetime64[ns]").astype(unit).view(np.int64)
     lo = np.where(vf == nat, nat + 1, vf)
     hi = np.where(vt == nat, np.iinfo(np.int64).max, vt)
     thr = table["tier_above_input_tokens"].to_numpy()
@@ -319,11 +376,11 @@ def _lookup(
     t_tier = table["service_tier"].to_numpy(dtype=object)
     ts_i = ts.view(np.int64)
     ts_lo, ts_hi = (ts_i.min(), ts_i.max()) if len(ts_i) else (0, 0)
-    fast: dict[int, np.ndarray] = {}  # combo -> its price rows, sorted by threshold (one per threshold)
-    slow: dict[int, np.ndarray] = {}  # combo -> candidate price rows, searched per usage row
+    fast: dict[int, np.ndarray] = {}  # pair -> its price rows, sorted by threshold (one per threshold)
+    slow: dict[int, np.ndarray] = {}
     model_rows: dict[int, np.ndarray] = {}
-    for c in uniques:
-        i = int(c)
+    for pair in np.flatnonzero(seen):
+        i = int(pair)
         name_code, t_idx = divmod(i, n_tiers)
         p, m = res.provider[name_code], res.model[name_code]
         if p is None:
@@ -333,7 +390,7 @@ def _lookup(
         cand = model_rows[name_code]
         cand = cand[t_tier[cand] == _prices.SERVICE_TIERS[t_idx]]
         if len(cand) == 0:
-            pos = _first(combo == i)
+            pos = _first_row(len(tier), lambda sl, i=i: res.codes[sl] * n_tiers + tier[sl] == i)
             _no_price(table, p, m, _prices.SERVICE_TIERS[t_idx], ts[pos], index[pos])
         # Only the dated rows that overlap the usage's time span can apply: a log of one month usually
         # meets one price per model, tier and threshold.
@@ -344,29 +401,41 @@ def _lookup(
             fast[i] = cand[np.argsort(thresholds, kind="stable")]
         else:
             slow[i] = cand
-    if fast:
-        width = max(len(rows) for rows in fast.values())
-        lut = np.full((n_combos, width), -1, dtype=np.int64)
-        for i, rows in fast.items():
-            lut[i, : len(rows)] = rows
-            lut[i, len(rows):] = rows[-1]
-        if width == 1:
-            result = lut[:, 0].take(combo)
-        else:
-            # Column k applies above the k-th threshold: count the thresholds each request passes.
-            # Float limits like the float counts: a mixed int/float comparison is several times slower.
-            limit = np.where(lut >= 0, thr[lut], np.inf)
-            limit[:, 1:] = np.where(lut[:, 1:] == lut[:, :-1], np.inf, limit[:, 1:])
-            flat = combo * width
-            for k in range(1, width):
-                flat = flat + (input_tokens > np.ascontiguousarray(limit[:, k]).take(combo))
-            result = lut.ravel().take(flat)
+    width = max((len(rows) for rows in fast.values()), default=1)
+    lut = np.full((n_pairs, width), -1, dtype=np.int64)
+    for i, rows in fast.items():
+        lut[i, : len(rows)] = rows
+        lut[i, len(rows):] = rows[-1]
+    # Padding columns never apply. The limits take the counts' dtype: a mixed int/float comparison is
+    # several times slower than either.
+    never = np.iinfo(np.int64).max
+    limit = np.where(lut >= 0, thr[lut], never)
+    if width > 1:
+        limit[:, 1:] = np.where(lut[:, 1:] == lut[:, :-1], never, limit[:, 1:])
+    limit = limit.astype(np.int64 if count_dtype.kind in "iu" else np.float64)
+    fast_rows = np.concatenate(list(fast.values())) if fast else np.empty(0, dtype=np.int64)
+    check_dates = bool(len(fast_rows)) and bool(((lo[fast_rows] > ts_lo) | (hi[fast_rows] <= ts_hi)).any())
+    return _Plan(lut, limit, slow, lo, hi, thr, check_dates)
+
+
+def _price_rows(plan: _Plan, pair: np.ndarray, input_tokens: np.ndarray, ts_i: np.ndarray) -> np.ndarray:
+    """Price row of each usage row of one block (-1: none), from its pair, size and timestamp."""
+    width = plan.lut.shape[1]
+    if width == 1:
+        result = plan.lut[:, 0].take(pair)
     else:
-        result = np.full(len(combo), -1, dtype=np.int64)
-    for c, cand in slow.items():
-        rows = np.flatnonzero(combo == c)  # a few of these beat sorting every slow row
+        # Column k applies above the k-th threshold: count the thresholds each request passes.
+        flat = pair * width
+        for k in range(1, width):
+            flat = flat + (input_tokens > plan.limit[:, k].take(pair))
+        result = plan.lut.ravel().take(flat)
+    for c, cand in plan.slow.items():
+        rows = np.flatnonzero(pair == c)
+        if not len(rows):
+            continue
         chosen = np.full(len(rows), -1, dtype=np.int64)
         row_ts = ts_i[rows]
+        lo, hi, thr = plan.lo, plan.hi, plan.thr
         for threshold in np.unique(thr[cand]):
             sub = cand[thr[cand] == threshold]
             sub = sub[np.argsort(lo[sub], kind="stable")]
@@ -376,20 +445,6 @@ def _lookup(
                 ok &= input_tokens[rows] > threshold
             chosen = np.where(ok, sub[pos], chosen)
         result[rows] = chosen
-    known = res.known_rows
-    # Every priced row's timestamp must fall inside its price row's dates (the fast path assumed it).
-    # When each fast-path price row covers the whole span of timestamps, no per-row check is needed.
-    fast_rows = np.concatenate(list(fast.values())) if fast else np.empty(0, dtype=np.int64)
-    if len(fast_rows) and ((lo[fast_rows] > ts_lo) | (hi[fast_rows] <= ts_hi)).any():
-        safe = np.where(result >= 0, result, 0)
-        bad = known & ((result < 0) | (ts_i < lo[safe]) | (ts_i >= hi[safe]))
-    else:
-        bad = known & (result < 0)
-    if bad.any():
-        pos = _first(bad)
-        name_code, t_idx = divmod(int(combo[pos]), n_tiers)
-        _no_price(table, res.provider[name_code], res.model[name_code], _prices.SERVICE_TIERS[t_idx], ts[pos],
-                  index[pos])
     return result
 
 
@@ -440,69 +495,106 @@ def price_usage(
         ov = overrides if isinstance(overrides, pd.DataFrame) else _prices.load_overrides(overrides)
         table = _prices.apply_overrides(table, ov)
     table = table.reset_index(drop=True)
+    n = len(usage)
     counts = {col: _counts(usage, col, req) for col, req in COUNT_COLUMNS.items()}
-    ins, outs = counts["input_tokens"], counts["output_tokens"]
-    for parent, parts in (("input_tokens", _INPUT_PARTS), ("output_tokens", _OUTPUT_PARTS)):
-        parts = tuple(p for p in parts if p in usage.columns)
+    present = {col: arr for col, arr in counts.items() if arr is not None}
+    ins, outs = present["input_tokens"], present["output_tokens"]
+    parts_of = {
+        parent: tuple(p for p in parts if p in present)
+        for parent, parts in (("input_tokens", _INPUT_PARTS), ("output_tokens", _OUTPUT_PARTS))
+    }
+    for parent, parts in parts_of.items():
         if not parts:
             continue
-        total = sum(counts[p] for p in parts)
-        over = total > counts[parent]
-        if over.any():
-            pos = _first(over)
-            given = [f"{p} {counts[p][pos]:.0f}" for p in parts if counts[p][pos]]
+        pos = _first_row(n, lambda sl, parent=parent, parts=parts: sum(present[p][sl] for p in parts)
+                         > present[parent][sl])
+        if pos is not None:
+            given = [f"{p} {present[p][pos]:.0f}" for p in parts if present[p][pos]]
             raise ValueError(
                 f"usage {_row_label(usage.index, pos)}: {' + '.join(given)} exceeds {parent} "
-                f"{counts[parent][pos]:.0f} (they are part of it)"
+                f"{present[parent][pos]:.0f} (they are part of it)"
             )
     encoded = _factorize(usage, ("model", "service_tier", "provider"))
     tier = _tiers(usage, encoded.get("service_tier"))
     ts = _timestamps(usage, as_of)
     res = _resolve(usage, skip_unknown, table, encoded)
-    known = res.known_rows
-    idx = _lookup(table, res, tier, ts, ins, usage.index)
-    safe = np.where(idx >= 0, idx, 0)
+    plan = _plan(table, res, tier, ts, usage.index, ins.dtype)
 
-    counts["_text_input"] = ins - sum(counts[p] for p in _INPUT_PARTS if p in usage.columns)
-    counts["_text_output"] = outs - sum(counts[p] for p in _OUTPUT_PARTS if p in usage.columns)
+    # Per price row: each component's rate per unit (fallbacks resolved) and whether it has none.
+    parts = [
+        (j, count_col, price_col, *_rate(table, price_col, fallback, per))
+        for j, (count_col, price_col, fallback, per) in enumerate(_PARTS.values())
+        if not (count_col in _ABSENT and count_col not in present)
+    ]
+    known_name = res.known
+    src_codes, src_cats = pd.factorize(table["source"])
+    src_codes = src_codes.astype(_code_dtype(len(src_cats)))
+    is_override = table["is_override"].to_numpy(dtype=bool)
+    # Outputs are written block by block in place. Every USD column sits in one Fortran-ordered block,
+    # which pandas keeps without a copy; columns no row uses are never touched (their zero pages stay free).
+    money = np.zeros((n, len(COMPONENTS) + 1), order="F")
+    priced = np.empty(n, dtype=bool)
+    source = np.empty(n, dtype=src_codes.dtype)
+    override = np.empty(n, dtype=bool)
+    ts_i = ts.view(np.int64)
+    n_tiers = len(_prices.SERVICE_TIERS)
+    for sl in _blocks(n):
+        codes = res.codes[sl]
+        known = np.take(known_name, codes, out=priced[sl], mode="clip")
+        pair = codes * n_tiers + tier[sl]
+        idx = _price_rows(plan, pair, ins[sl], ts_i[sl])
+        safe = np.maximum(idx, 0)
+        bad = idx < 0
+        if plan.check_dates:
+            # Every priced row's timestamp must fall inside its price row's dates (the lookup table assumed it).
+            bad |= (ts_i[sl] < plan.lo.take(safe)) | (ts_i[sl] >= plan.hi.take(safe))
+        bad &= known
+        if bad.any():
+            pos = sl.start + _first(bad)
+            name_code, t_idx = divmod(int(pair[pos - sl.start]), n_tiers)
+            _no_price(table, res.provider[name_code], res.model[name_code], _prices.SERVICE_TIERS[t_idx], ts[pos],
+                      usage.index[pos])
+        block = money[sl]
+        total = block[:, -1]
+        text_in = ins[sl] - sum(present[p][sl] for p in parts_of["input_tokens"])
+        text_out = outs[sl] - sum(present[p][sl] for p in parts_of["output_tokens"])
+        for j, count_col, price_col, rate, no_rate in parts:
+            count = text_in if count_col == "_text_input" else text_out if count_col == "_text_output" else (
+                present[count_col][sl])
+            row_rate = rate.take(safe)
+            if no_rate is not None:
+                missing = known & (count > 0) & no_rate.take(safe)
+                if missing.any():
+                    pos = sl.start + _first(missing)
+                    label = count_col.lstrip("_").replace("_", " ")
+                    raise ValueError(
+                        f"usage {_row_label(usage.index, pos)}: {res.model[res.codes[pos]]} has no price for "
+                        f"{label} ({price_col} is empty for {_prices.SERVICE_TIERS[tier[pos]]} on "
+                        f"{pd.Timestamp(ts[pos]).date()})"
+                    )
+            np.multiply(count, row_rate, out=block[:, j])
+            total += block[:, j]
+        np.take(src_codes, safe, out=source[sl], mode="clip")
+        np.take(is_override, safe, out=override[sl], mode="clip")
+        if not known.all():
+            unknown = ~known
+            block[unknown, :] = np.nan
+            source[sl][unknown] = -1
+            override[sl][unknown] = False
+
     meta: dict[str, Any] = {
         "resolved_provider": res.column(res.provider),
         "resolved_model": res.column(res.model),
-        "service_tier": pd.Categorical.from_codes(tier, categories=list(_prices.SERVICE_TIERS)),
+        "service_tier": pd.Categorical.from_codes(tier, dtype=pd.CategoricalDtype(list(_prices.SERVICE_TIERS)),
+                                                  validate=False),
     }
-    # Every USD column in one Fortran-ordered block: pandas keeps it as one block, with no copy.
-    money = np.zeros((len(usage), len(COMPONENTS) + 1), order="F")
-    total = money[:, -1]
-    unknown_rows = ~known if not known.all() else None
-    for j, (count_col, price_col, fallback, per) in enumerate(_PARTS.values()):
-        if count_col in _ABSENT and count_col not in usage.columns:
-            continue  # an optional count the usage does not have: zero
-        n = counts[count_col]
-        # Resolve fallbacks on the small price table, then gather once per usage row.
-        rate_small = table[price_col].to_numpy(dtype="float64")
-        if fallback is not None:
-            rate_small = np.where(np.isnan(rate_small), table[fallback].to_numpy(dtype="float64"), rate_small)
-        no_rate = np.isnan(rate_small)
-        if no_rate.any():
-            missing = known & (n > 0) & no_rate[safe]
-            if missing.any():
-                pos = _first(missing)
-                label = count_col.lstrip("_").replace("_", " ")
-                raise ValueError(
-                    f"usage {_row_label(usage.index, pos)}: {res.model[res.codes[pos]]} has no price for {label} "
-                    f"({price_col} is empty for {_prices.SERVICE_TIERS[tier[pos]]} on "
-                    f"{pd.Timestamp(ts[pos]).date()})"
-                )
-        np.multiply(n, np.nan_to_num(rate_small / per)[safe], out=money[:, j])
-        total += money[:, j]
-    if unknown_rows is not None:
-        money[unknown_rows, :] = np.nan
-    after: dict[str, Any] = {"priced": known}
-    src_codes, src_cats = pd.factorize(table["source"])
-    after["price_source"] = pd.Categorical.from_codes(np.where(known, src_codes[safe], -1), categories=src_cats)
-    after["is_override"] = np.where(known, table["is_override"].to_numpy(dtype=bool)[safe], False)
+    after: dict[str, Any] = {
+        "priced": priced,
+        "price_source": pd.Categorical.from_codes(source, dtype=pd.CategoricalDtype(src_cats), validate=False),
+        "is_override": override,
+    }
     if res.unknown:
-        after["unpriced_reason"] = res.column([res.unknown.get(n) for n in res.names])
+        after["unpriced_reason"] = res.column([res.unknown.get(name) for name in res.names])
     new_cols = [*meta, *COMPONENTS, "total_usd", *after]
     kept = usage.drop(columns=[c for c in new_cols if c in usage.columns], errors="ignore")
     return pd.concat(
@@ -511,6 +603,18 @@ def price_usage(
          pd.DataFrame(after, index=usage.index)],
         axis=1,
     )
+
+
+def _rate(
+    table: pd.DataFrame, price_col: str, fallback: str | None, per: float
+) -> tuple[np.ndarray, np.ndarray | None]:
+    """Per price row: USD per unit for one component (a part without a price pays its parent's), and
+    which rows have no price at all (None when every row has one)."""
+    rate = table[price_col].to_numpy(dtype="float64")
+    if fallback is not None:
+        rate = np.where(np.isnan(rate), table[fallback].to_numpy(dtype="float64"), rate)
+    no_rate = np.isnan(rate)
+    return np.nan_to_num(rate / per), (no_rate if no_rate.any() else None)
 
 
 @dataclasses.dataclass(frozen=True)

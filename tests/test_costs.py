@@ -182,3 +182,61 @@ def test_many_rows_many_models_vectorised() -> None:
         for r in usage.head(40).itertuples()
     ]
     assert out["total_usd"].head(40).tolist() == pytest.approx(one_by_one, rel=0, abs=1e-12)
+
+
+def _mixed_log(n: int, seed: int = 3) -> pd.DataFrame:
+    """Tiered and flat models, four service tiers, prices that change inside the span, an unknown model."""
+    rng = np.random.default_rng(seed)
+    models = np.array(["gpt-4o", "gpt-5.4", "o3", "gpt-4.1-mini", "claude-sonnet-4-5", "no-such-model"])
+    inp = rng.integers(0, 400_000, n)
+    out = rng.integers(0, 20_000, n)
+    log = pd.DataFrame({
+        "model": models[rng.integers(0, len(models), n)],
+        "input_tokens": inp,
+        "cached_input_tokens": (inp * rng.random(n) * 0.5).astype(np.int64),
+        "output_tokens": out,
+        "reasoning_tokens": (out * rng.random(n) * 0.5).astype(np.int64),
+        "service_tier": np.array(["standard", "batch", "default", "priority"])[rng.integers(0, 4, n)],
+        # 2025-05 to 2026-06: o3 changes price inside this span, so some pairs take the per-row date search
+        "timestamp": pd.Timestamp("2025-05-01") + pd.to_timedelta(rng.integers(0, 400, n), unit="D"),
+    })
+    late = log["model"] == "gpt-5.4"  # launched 2026-03-05
+    log.loc[late, "timestamp"] = pd.Timestamp("2026-03-05") + pd.to_timedelta(rng.integers(0, 260, late.sum()), unit="D")
+    # Only tiers that were on offer: Anthropic here is standard only, priority began 2025-06-16.
+    standard = (log["model"] == "claude-sonnet-4-5") | (log["timestamp"] < "2025-06-16")
+    log.loc[standard, "service_tier"] = "standard"
+    return log
+
+
+def test_block_size_never_changes_a_result(monkeypatch) -> None:
+    """Rows are priced in blocks; any block size gives the same frame, and a frame equals its rows priced alone."""
+    from explorer import costs
+
+    usage = _mixed_log(3_000)
+    whole = price_usage(usage, skip_unknown=True)
+    monkeypatch.setattr(costs, "_BLOCK_ROWS", 7)
+    blocked = price_usage(usage, skip_unknown=True)
+    pd.testing.assert_frame_equal(whole, blocked)
+    assert whole["priced"].sum() < len(usage) and whole.loc[~whole["priced"], "total_usd"].isna().all()
+    assert (whole.loc[whole["priced"], "total_usd"] > 0).all()
+    for r in usage[usage["model"] != "no-such-model"].head(60).itertuples():
+        alone = cost_of(r.model, r.input_tokens, r.output_tokens, cached_input_tokens=r.cached_input_tokens,
+                        reasoning_tokens=r.reasoning_tokens, service_tier=r.service_tier, as_of=r.timestamp.date())
+        assert whole.loc[r.Index, "total_usd"] == pytest.approx(alone["total_usd"], rel=0, abs=1e-12), r
+
+
+def test_errors_name_the_first_bad_row_in_a_later_block(monkeypatch) -> None:
+    from explorer import costs
+
+    monkeypatch.setattr(costs, "_BLOCK_ROWS", 4)
+    usage = _mixed_log(20)
+    usage["model"] = "gpt-4o"
+    usage.loc[13, "cached_input_tokens"] = usage.loc[13, "input_tokens"] + 1
+    with pytest.raises(ValueError, match=r"^usage row 13: cached_input_tokens \d+ exceeds input_tokens"):
+        price_usage(usage)
+    usage = _mixed_log(20)
+    usage["model"] = "gpt-4o"
+    usage.loc[17, "timestamp"] = pd.Timestamp("2024-05-20")  # before gpt-4o had a priority price
+    usage.loc[17, "service_tier"] = "priority"
+    with pytest.raises(ValueError, match=r"^usage row 17: service tier 'priority' is not offered for gpt-4o"):
+        price_usage(usage)
