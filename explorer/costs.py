@@ -22,6 +22,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow.compute as pc
 
 from explorer import prices as _prices
 
@@ -219,43 +220,75 @@ def _checked_times(out: np.ndarray, df: pd.DataFrame) -> np.ndarray:
 
 
 def _factorize(df: pd.DataFrame, columns: Sequence[str]) -> dict[str, tuple[np.ndarray, np.ndarray]]:
-    """``pd.factorize`` of each present column (nulls kept as a value), in parallel on big frames.
+    """Each present column as small-int codes per row and its distinct values (nulls kept as a value).
 
-    Hashing strings is the largest single cost of pricing a log. Arrow-backed strings (pandas' default)
-    are hashed without the GIL, so the model and tier columns are encoded at the same time.
+    The codes come as cheaply as the column allows: a categorical's own codes, Arrow's dictionary
+    indices for Arrow-backed strings (pandas' default; hashed without the GIL), ``pd.factorize`` else.
     """
-    present = [c for c in columns if c in df.columns]
+    out = {}
+    for col in columns:
+        if col not in df.columns:
+            continue
+        series = df[col]
+        if isinstance(series.dtype, pd.CategoricalDtype):
+            codes = series.cat.codes.to_numpy()
+            uniques = np.asarray(series.cat.categories, dtype=object)
+            if len(codes) and codes.min() < 0:
+                codes = np.where(codes < 0, len(uniques), codes)
+                uniques = np.append(uniques, None)
+            # A category no row uses must not be resolved (nor raise): blank it out. Far cheaper than
+            # remove_unused_categories, which recodes every row.
+            used = np.bincount(codes, minlength=len(uniques)) > 0
+            if not used.all():
+                uniques = np.where(used, uniques, _UNUSED)
+        elif isinstance(series.dtype, pd.StringDtype) and series.dtype.storage == "pyarrow" and len(series):
+            chunks = series.array.__arrow_array__()
+            encoded = pc.dictionary_encode(chunks.combine_chunks(), null_encoding="encode")
+            codes = encoded.indices.to_numpy(zero_copy_only=False)
+            uniques = encoded.dictionary.to_numpy(zero_copy_only=False)
+        else:
+            codes, found = pd.factorize(series, use_na_sentinel=False)
+            uniques = np.asarray(found, dtype=object)
+        out[col] = (codes, uniques)
+    return out
 
-    def encode(col: str) -> tuple[np.ndarray, np.ndarray]:
-        codes, uniques = pd.factorize(df[col], use_na_sentinel=False)
-        return codes, np.asarray(uniques, dtype=object)
 
-    if len(df) < _PARALLEL_ROWS or len(present) < 2 or (os.cpu_count() or 1) < 2:
-        return {c: encode(c) for c in present}
-    with ThreadPoolExecutor(max_workers=len(present)) as pool:
-        return dict(zip(present, pool.map(encode, present), strict=True))
+_UNUSED = "\x00unused"  # the value of a category no row uses (it never reaches a message)
+
+
+def _first_of(codes: np.ndarray, bad: np.ndarray) -> int:
+    """The first row whose code is marked in ``bad`` (one flag per distinct value)."""
+    pos = _first_row(len(codes), lambda sl: bad.take(codes[sl]))
+    assert pos is not None
+    return pos
+
+
+def _workers(n: int) -> int:
+    """Threads for a frame of n rows: one per core (up to 4), none for small frames."""
+    return 1 if n < _PARALLEL_ROWS else max(1, min(os.cpu_count() or 1, 4))
 
 
 def _text(value: Any) -> str:
     return "" if value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NA else str(value)
 
 
-def _tiers(df: pd.DataFrame, encoded: tuple[np.ndarray, np.ndarray] | None) -> np.ndarray:
-    """Service tier of each row as an index into SERVICE_TIERS."""
+def _tiers(df: pd.DataFrame, encoded: tuple[np.ndarray, np.ndarray] | None) -> tuple[np.ndarray, list[int]]:
+    """Service tier of each row as an index into SERVICE_TIERS, and the distinct tiers used."""
     if encoded is None:
-        return np.zeros(len(df), dtype=np.int8)
+        return np.zeros(len(df), dtype=np.int8), [0]
     codes, uniques = encoded
-    mapped = np.empty(len(uniques), dtype=np.int8)
-    for i, value in enumerate(uniques):
-        tier = _TIER_ALIASES.get(_text(value).strip().lower())
-        if tier is None:
-            pos = _first(codes == i)
-            raise ValueError(
-                f"usage {_row_label(df.index, pos)}, column 'service_tier': unknown tier {value!r}; "
-                f"expected one of {', '.join(_prices.SERVICE_TIERS)}"
-            )
-        mapped[i] = _prices.SERVICE_TIERS.index(tier)
-    return mapped[codes]
+    tiers = [_TIER_ALIASES.get(_text(value).strip().lower()) if value != _UNUSED else "standard" for value in uniques]
+    if None in tiers:
+        pos = _first_of(codes, np.array([t is None for t in tiers]))
+        raise ValueError(
+            f"usage {_row_label(df.index, pos)}, column 'service_tier': unknown tier {df['service_tier'].iloc[pos]!r}; "
+            f"expected one of {', '.join(_prices.SERVICE_TIERS)}"
+        )
+    mapped = np.array([_prices.SERVICE_TIERS.index(t) for t in tiers], dtype=np.int8)
+    out = np.empty(len(codes), dtype=np.int8)
+    for sl in _blocks(len(codes)):
+        np.take(mapped, codes[sl], out=out[sl], mode="clip")
+    return out, sorted(set(mapped.tolist()))
 
 
 @dataclasses.dataclass(frozen=True)
@@ -273,10 +306,15 @@ class _Resolved:
 
     def column(self, values: list[str | None]) -> pd.Categorical:
         """A per-row categorical from one value per distinct name (None: missing)."""
-        cats = sorted({v for v in values if v is not None})
-        lookup = {v: i for i, v in enumerate(cats)}
-        per_name = np.array([lookup[v] if v is not None else -1 for v in values], dtype=_code_dtype(len(cats)))
+        per_name, cats = _per_name_codes(values)
         return _categorical(per_name, self.codes, cats)
+
+
+def _per_name_codes(values: Sequence[str | None]) -> tuple[np.ndarray, list[str]]:
+    """Sorted categories of the values, and each value's code among them (-1 for None)."""
+    cats = sorted({v for v in values if v is not None})
+    lookup = {v: i for i, v in enumerate(cats)}
+    return np.array([lookup[v] if v is not None else -1 for v in values], dtype=_code_dtype(len(cats))), cats
 
 
 def _code_dtype(n_categories: int) -> type[np.signedinteger]:
@@ -308,7 +346,7 @@ def _resolve(
     if "provider" in encoded:
         # (model, provider) pairs: combine the two small code spaces instead of hashing joined strings.
         prov_codes, prov_names = encoded["provider"]
-        codes, pairs = pd.factorize(codes.astype(np.int64) * len(prov_names) + prov_codes)
+        codes, pairs = pd.factorize(codes.astype(np.int64) * len(prov_names) + prov_codes.astype(np.int64))
         uniques = [
             _text(model_names[k // len(prov_names)]) + "\x00" + _text(prov_names[k % len(prov_names)]) for k in pairs
         ]
@@ -318,11 +356,18 @@ def _resolve(
     models: list[str | None] = []
     names: list[str] = []
     unknown: dict[str, str] = {}
+    failed: list[str | None] = []  # per distinct name: why it does not resolve
     # Models that only the user's overrides know (private or fine-tuned) resolve by exact id.
     own = table.loc[table["is_override"].to_numpy(dtype=bool), ["provider", "model"]].drop_duplicates()
     own_ids = {(m.lower(), p): (p, m) for p, m in own.itertuples(index=False)}
     own_any = {m.lower(): (p, m) for p, m in own.itertuples(index=False)}
-    for i, raw in enumerate(uniques):
+    for raw in uniques:
+        if raw == _UNUSED:  # a category no row uses
+            names.append("")
+            provs.append(None)
+            models.append(None)
+            failed.append(None)
+            continue
         name, _, prov = raw.partition("\x00")
         name, prov = name.strip(), prov.strip()
         names.append(name)
@@ -332,14 +377,17 @@ def _resolve(
             hit = own_ids.get((name.lower(), prov)) if prov else own_any.get(name.lower())
             p, m = hit if hit else _prices.resolve_model(name, prov or None)
         except _prices.UnknownModelError as exc:
-            if not skip_unknown:
-                pos = _first(codes == i)
-                msg = "empty model name" if not name else str(exc)
-                raise ValueError(f"usage {_row_label(df.index, pos)}, column 'model': {msg}") from None
             unknown[name] = str(exc)
+            failed.append("empty model name" if not name else str(exc))
             p, m = None, None
+        else:
+            failed.append(None)
         provs.append(p)
         models.append(m)
+    if unknown and not skip_unknown:
+        # Distinct values come in no particular order (a categorical's are sorted): name the first bad row.
+        pos = _first_of(codes, np.array([f is not None for f in failed]))
+        raise ValueError(f"usage {_row_label(df.index, pos)}, column 'model': {failed[codes[pos]]}")
     return _Resolved(codes, names, provs, models, unknown)
 
 
@@ -365,22 +413,20 @@ class _Plan:
 def _plan(
     table: pd.DataFrame,
     res: _Resolved,
-    tier: np.ndarray,
+    tiers_used: Sequence[int],
     ts: np.ndarray,
-    index: pd.Index,
     count_dtype: np.dtype,
 ) -> _Plan:
-    """Decide, once per (model, tier) pair, how its rows find their price (errors for pairs with none).
+    """Decide, once per (model, tier) pair, how its rows find their price.
 
-    Most pairs meet one price per long-context threshold over the usage's time span: their rows are
-    resolved with gathers through a small lookup table. Only pairs with several dated prices inside the
-    span are searched by date per row.
+    Pairs are every resolved model with every tier the usage names: no pass over the rows. Most pairs
+    meet one price per long-context threshold over the usage's time span: their rows are resolved with
+    gathers through a small lookup table. Only pairs with several dated prices inside the span are
+    searched by date per row. A pair with no price at all is left at -1: the rows that use it, if any,
+    fail with an error naming the first.
     """
     n_tiers = len(_prices.SERVICE_TIERS)
     n_pairs = len(res.names) * n_tiers
-    seen = np.zeros(n_pairs, dtype=np.int64)
-    for sl in _blocks(len(tier)):
-        seen += np.bincount(res.codes[sl] * n_tiers + tier[sl], minlength=n_pairs)
     nat = np.iinfo(np.int64).min
     unit = ts.dtype if len(ts) else np.dtype("datetime64[ns]")
     vf = table["valid_from"].to_numpy(dtype="datetime64[ns]").astype(unit).view(np.int64)
@@ -395,19 +441,16 @@ def _plan(
     fast: dict[int, np.ndarray] = {}  # pair -> its price rows, sorted by threshold (one per threshold)
     slow: dict[int, np.ndarray] = {}
     model_rows: dict[int, np.ndarray] = {}
-    for pair in np.flatnonzero(seen):
-        i = int(pair)
-        name_code, t_idx = divmod(i, n_tiers)
+    pairs = [(name_code, t_idx) for name_code, p in enumerate(res.provider) if p is not None for t_idx in tiers_used]
+    for name_code, t_idx in pairs:
+        i = name_code * n_tiers + t_idx
         p, m = res.provider[name_code], res.model[name_code]
-        if p is None:
-            continue
         if name_code not in model_rows:
             model_rows[name_code] = np.flatnonzero((t_model == m) & (t_provider == p))
         cand = model_rows[name_code]
         cand = cand[t_tier[cand] == _prices.SERVICE_TIERS[t_idx]]
         if len(cand) == 0:
-            pos = _first_row(len(tier), lambda sl, i=i: res.codes[sl] * n_tiers + tier[sl] == i)
-            _no_price(table, p, m, _prices.SERVICE_TIERS[t_idx], ts[pos], index[pos])
+            continue
         # Only the dated rows that overlap the usage's time span can apply: a log of one month usually
         # meets one price per model, tier and threshold.
         live = cand[(lo[cand] <= ts_hi) & (hi[cand] > ts_lo)]
@@ -512,6 +555,17 @@ def price_usage(
         table = _prices.apply_overrides(table, ov)
     table = table.reset_index(drop=True)
     n = len(usage)
+    with ThreadPoolExecutor(max_workers=_workers(n)) as pool:
+        return _price(usage, table, as_of, skip_unknown, pool if _workers(n) > 1 else None)
+
+
+def _price(
+    usage: pd.DataFrame, table: pd.DataFrame, as_of: Any, skip_unknown: bool, pool: ThreadPoolExecutor | None
+) -> pd.DataFrame:
+    n = len(usage)
+    # Hashing the model strings is the largest single cost. Arrow-backed strings (pandas' default) hash
+    # without the GIL, so it runs in the background while the counts, tiers and timestamps are checked.
+    model_job = pool.submit(_factorize, usage, ("model", "provider")) if pool else None
     counts = {col: _counts(usage, col, req) for col, req in COUNT_COLUMNS.items()}
     present = {col: arr for col, arr in counts.items() if arr is not None}
     ins, outs = present["input_tokens"], present["output_tokens"]
@@ -530,11 +584,12 @@ def price_usage(
                 f"usage {_row_label(usage.index, pos)}: {' + '.join(given)} exceeds {parent} "
                 f"{present[parent][pos]:.0f} (they are part of it)"
             )
-    encoded = _factorize(usage, ("model", "service_tier", "provider"))
-    tier = _tiers(usage, encoded.get("service_tier"))
+    encoded = _factorize(usage, ("service_tier",))
+    tier, tiers_used = _tiers(usage, encoded.get("service_tier"))
     ts = _timestamps(usage, as_of)
+    encoded |= model_job.result() if model_job else _factorize(usage, ("model", "provider"))
     res = _resolve(usage, skip_unknown, table, encoded)
-    plan = _plan(table, res, tier, ts, usage.index, ins.dtype)
+    plan = _plan(table, res, tiers_used, ts, ins.dtype)
 
     # Per price row: each component's rate per unit (fallbacks resolved) and whether it has none.
     reachable = plan.reachable
@@ -553,11 +608,22 @@ def price_usage(
     priced = np.empty(n, dtype=bool)
     source = np.empty(n, dtype=src_codes.dtype)
     override = np.empty(n, dtype=bool)
+    model_codes, model_cats = _per_name_codes(res.model)
+    provider_codes, provider_cats = _per_name_codes(res.provider)
+    model_out = np.empty(n, dtype=model_codes.dtype)
+    provider_out = np.empty(n, dtype=provider_codes.dtype)
     ts_i = ts.view(np.int64)
     n_tiers = len(_prices.SERVICE_TIERS)
-    for sl in _blocks(n):
-        codes = res.codes[sl]
+
+    def fill(blocks: Sequence[slice]) -> None:
+        for sl in blocks:
+            fill_block(sl)
+
+    def fill_block(sl: slice) -> None:
+        codes = res.codes[sl].astype(np.intp)  # categorical or Arrow codes may be int8 or int32
         known = np.take(known_name, codes, out=priced[sl], mode="clip")
+        np.take(model_codes, codes, out=model_out[sl], mode="clip")
+        np.take(provider_codes, codes, out=provider_out[sl], mode="clip")
         pair = codes * n_tiers + tier[sl]
         idx = _price_rows(plan, pair, ins[sl], ts_i[sl])
         safe = np.maximum(idx, 0)
@@ -599,9 +665,21 @@ def price_usage(
             source[sl][unknown] = -1
             override[sl][unknown] = False
 
+    blocks = list(_blocks(n))
+    if pool is None:
+        fill(blocks)
+    else:
+        # Contiguous shares, one per thread: numpy releases the GIL inside each operation. Each share
+        # stops at its first bad row, so the earliest share's error names the first bad row overall.
+        share = -(-len(blocks) // pool._max_workers)
+        jobs = [pool.submit(fill, blocks[i : i + share]) for i in range(0, len(blocks), share)]
+        for job in jobs:
+            job.result()
+
     meta: dict[str, Any] = {
-        "resolved_provider": res.column(res.provider),
-        "resolved_model": res.column(res.model),
+        "resolved_provider": pd.Categorical.from_codes(provider_out, dtype=pd.CategoricalDtype(provider_cats),
+                                                       validate=False),
+        "resolved_model": pd.Categorical.from_codes(model_out, dtype=pd.CategoricalDtype(model_cats), validate=False),
         "service_tier": pd.Categorical.from_codes(tier, dtype=pd.CategoricalDtype(list(_prices.SERVICE_TIERS)),
                                                   validate=False),
     }

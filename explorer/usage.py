@@ -977,8 +977,7 @@ def _price_labelled(
 def _add_keys(priced: pd.DataFrame) -> pd.DataFrame:
     """``day`` (UTC date) and ``model_group`` (the resolved model, or the name given when unpriced)."""
     if "timestamp" in priced.columns:
-        ts = pd.to_datetime(priced["timestamp"]).to_numpy(dtype="datetime64[ns]")
-        day = ts.astype("datetime64[D]").astype("datetime64[ns]")  # numpy: far faster than .dt.normalize()
+        day = _days(pd.to_datetime(priced["timestamp"]).to_numpy(dtype="datetime64[ns]"))
     else:
         day = np.full(len(priced), np.datetime64("NaT"), dtype="datetime64[ns]")
     model = priced["resolved_model"]
@@ -990,6 +989,21 @@ def _add_keys(priced: pd.DataFrame) -> pd.DataFrame:
         model = pd.Series(np.where(missing, given, model.astype(object).to_numpy()), index=priced.index)
         model = model.astype("category")
     return priced.assign(day=day, model_group=model.array)
+
+
+def _days(ts: np.ndarray) -> np.ndarray:
+    """Midnight (UTC) of each datetime64[ns]: integer floor division in blocks into one output array,
+    several times faster than ``.dt.normalize()`` or a round trip through datetime64[D]."""
+    ints = ts.view(np.int64)
+    if len(ints) and ints.min() == np.iinfo(np.int64).min:  # NaT stays NaT
+        return ts.astype("datetime64[D]").astype("datetime64[ns]")
+    day = np.empty(len(ts), dtype="datetime64[ns]")
+    out = day.view(np.int64)
+    one_day = 86_400 * 10**9
+    for sl in _costs._blocks(len(ints)):
+        np.floor_divide(ints[sl], one_day, out=out[sl])
+        out[sl] *= one_day
+    return day
 
 
 def cost_by(priced: pd.DataFrame, by: str = "model") -> pd.DataFrame:

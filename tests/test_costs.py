@@ -240,3 +240,39 @@ def test_errors_name_the_first_bad_row_in_a_later_block(monkeypatch) -> None:
     usage.loc[17, "service_tier"] = "priority"
     with pytest.raises(ValueError, match=r"^usage row 17: service tier 'priority' is not offered for gpt-4o"):
         price_usage(usage)
+
+
+@pytest.mark.parametrize("kind", ["str", "object", "category", "pyarrow"])
+def test_any_column_type_gives_the_same_prices_and_errors(kind: str) -> None:
+    """Model and tier columns are read through their own codes (categorical, Arrow, object): the results
+    and the row an error names must not depend on which."""
+    def as_kind(values: list) -> pd.Series:
+        if kind == "category":  # extra, unused categories (one a typo) must neither count nor raise
+            return pd.Series(pd.Categorical(values, categories=sorted({*filter(None, values), "zz-unused", "gpt-4o"})))
+        if kind == "pyarrow":
+            return pd.Series(values, dtype="string[pyarrow]")
+        return pd.Series(values, dtype=object if kind == "object" else "str")
+
+    models = ["o3", "gpt-4.1-mini", "o3", "gpt-5.4"]
+    tiers = ["batch", None, "priority", "standard"]
+    usage = pd.DataFrame({"model": as_kind(models), "service_tier": as_kind(tiers),
+                          "input_tokens": [10**6, 2 * 10**6, 300_000, 400_000], "output_tokens": [1000, 0, 5, 7]})
+    out = price_usage(usage, as_of="2026-11-27")
+    one_by_one = [float(cost_of(m, int(i), int(o), service_tier=t or "standard", as_of="2026-11-27")["total_usd"])
+                  for m, t, i, o in zip(models, tiers, usage["input_tokens"], usage["output_tokens"], strict=True)]
+    assert out["total_usd"].tolist() == pytest.approx(one_by_one, rel=0, abs=1e-12)
+    assert out["resolved_model"].astype(str).tolist() == models
+    assert out["service_tier"].astype(str).tolist() == ["batch", "standard", "priority", "standard"]
+
+    # Sorted categories put "a-bad-model" first, but the first row at fault is row 2 ("zz-bad", row 1 is fine).
+    bad = pd.DataFrame({"model": as_kind(["gpt-4o", "zz-bad", "a-bad-model"]).array, "input_tokens": [1, 1, 1],
+                        "output_tokens": [1, 1, 1]}, index=[1, 2, 3])
+    with pytest.raises(ValueError, match=r"^usage row 2, column 'model': unknown model 'zz-bad'"):
+        price_usage(bad, as_of="2026-11-27")
+    bad = pd.DataFrame({"model": as_kind(["gpt-4o"] * 3).array, "service_tier": as_kind(["batch", "zzz", "aaa"]).array,
+                        "input_tokens": [1, 1, 1], "output_tokens": [1, 1, 1]}, index=[1, 2, 3])
+    with pytest.raises(ValueError, match=r"^usage row 2, column 'service_tier': unknown tier 'zzz'"):
+        price_usage(bad, as_of="2026-11-27")
+    empty = price_usage(pd.DataFrame({"model": as_kind([]), "input_tokens": [], "output_tokens": []}),
+                        as_of="2026-11-27")
+    assert len(empty) == 0 and "total_usd" in empty.columns
