@@ -555,12 +555,20 @@ def price_usage(
         table = _prices.apply_overrides(table, ov)
     table = table.reset_index(drop=True)
     n = len(usage)
-    with ThreadPoolExecutor(max_workers=_workers(n)) as pool:
-        return _price(usage, table, as_of, skip_unknown, pool if _workers(n) > 1 else None)
+    workers = _workers(n)
+    if workers == 1:
+        return _price(usage, table, as_of, skip_unknown, None, 1)
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        return _price(usage, table, as_of, skip_unknown, pool, workers)
 
 
 def _price(
-    usage: pd.DataFrame, table: pd.DataFrame, as_of: Any, skip_unknown: bool, pool: ThreadPoolExecutor | None
+    usage: pd.DataFrame,
+    table: pd.DataFrame,
+    as_of: Any,
+    skip_unknown: bool,
+    pool: ThreadPoolExecutor | None,
+    workers: int,
 ) -> pd.DataFrame:
     n = len(usage)
     # Hashing the model strings is the largest single cost. Arrow-backed strings (pandas' default) hash
@@ -671,7 +679,7 @@ def _price(
     else:
         # Contiguous shares, one per thread: numpy releases the GIL inside each operation. Each share
         # stops at its first bad row, so the earliest share's error names the first bad row overall.
-        share = -(-len(blocks) // pool._max_workers)
+        share = -(-len(blocks) // workers)
         jobs = [pool.submit(fill, blocks[i : i + share]) for i in range(0, len(blocks), share)]
         for job in jobs:
             job.result()

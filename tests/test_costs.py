@@ -217,6 +217,11 @@ def test_block_size_never_changes_a_result(monkeypatch) -> None:
     monkeypatch.setattr(costs, "_BLOCK_ROWS", 7)
     blocked = price_usage(usage, skip_unknown=True)
     pd.testing.assert_frame_equal(whole, blocked)
+    # Big frames run their blocks on several threads, in contiguous shares: same frame again.
+    monkeypatch.setattr(costs, "_PARALLEL_ROWS", 100)
+    monkeypatch.setattr(costs.os, "cpu_count", lambda: 3)
+    assert costs._workers(len(usage)) == 3
+    pd.testing.assert_frame_equal(whole, price_usage(usage, skip_unknown=True))
     assert whole["priced"].sum() < len(usage) and whole.loc[~whole["priced"], "total_usd"].isna().all()
     assert (whole.loc[whole["priced"], "total_usd"] > 0).all()
     for r in usage[usage["model"] != "no-such-model"].head(60).itertuples():
@@ -225,10 +230,13 @@ def test_block_size_never_changes_a_result(monkeypatch) -> None:
         assert whole.loc[r.Index, "total_usd"] == pytest.approx(alone["total_usd"], rel=0, abs=1e-12), r
 
 
-def test_errors_name_the_first_bad_row_in_a_later_block(monkeypatch) -> None:
+@pytest.mark.parametrize("threads", [1, 3])
+def test_errors_name_the_first_bad_row_in_a_later_block(monkeypatch, threads: int) -> None:
     from explorer import costs
 
     monkeypatch.setattr(costs, "_BLOCK_ROWS", 4)
+    monkeypatch.setattr(costs, "_PARALLEL_ROWS", 10 if threads > 1 else 10**9)
+    monkeypatch.setattr(costs.os, "cpu_count", lambda: threads)
     usage = _mixed_log(20)
     usage["model"] = "gpt-4o"
     usage.loc[13, "cached_input_tokens"] = usage.loc[13, "input_tokens"] + 1
@@ -238,6 +246,11 @@ def test_errors_name_the_first_bad_row_in_a_later_block(monkeypatch) -> None:
     usage["model"] = "gpt-4o"
     usage.loc[17, "timestamp"] = pd.Timestamp("2024-05-20")  # before gpt-4o had a priority price
     usage.loc[17, "service_tier"] = "priority"
+    usage.loc[9, "service_tier"] = "flex"  # wrong too, earlier, in another block and thread share
+    usage.loc[9, "timestamp"] = pd.Timestamp("2024-05-20")
+    with pytest.raises(ValueError, match=r"^usage row 9: service tier 'flex' is not offered for gpt-4o"):
+        price_usage(usage)
+    usage.loc[9, "service_tier"] = "standard"
     with pytest.raises(ValueError, match=r"^usage row 17: service tier 'priority' is not offered for gpt-4o"):
         price_usage(usage)
 
