@@ -393,7 +393,7 @@ def _resolve(
 
 @dataclasses.dataclass(frozen=True)
 class _Plan:
-    """How each (model, tier) pair present in the usage finds its price row."""
+    """How each (model, tier) pair the usage may name finds its price row."""
 
     lut: np.ndarray  # (pairs, width): price row per pair and long-context step; -1 when none
     limit: np.ndarray  # (pairs, width) float: step k applies when input_tokens > limit[:, k]
@@ -571,9 +571,10 @@ def _price(
     workers: int,
 ) -> pd.DataFrame:
     n = len(usage)
-    # Hashing the model strings is the largest single cost. Arrow-backed strings (pandas' default) hash
-    # without the GIL, so it runs in the background while the counts, tiers and timestamps are checked.
+    # Hashing the model and tier strings is the largest single cost. Arrow-backed strings (pandas' default)
+    # hash without the GIL, so it runs in the background while the counts are checked.
     model_job = pool.submit(_factorize, usage, ("model", "provider")) if pool else None
+    tier_job = pool.submit(_factorize, usage, ("service_tier",)) if pool else None
     counts = {col: _counts(usage, col, req) for col, req in COUNT_COLUMNS.items()}
     present = {col: arr for col, arr in counts.items() if arr is not None}
     ins, outs = present["input_tokens"], present["output_tokens"]
@@ -592,7 +593,7 @@ def _price(
                 f"usage {_row_label(usage.index, pos)}: {' + '.join(given)} exceeds {parent} "
                 f"{present[parent][pos]:.0f} (they are part of it)"
             )
-    encoded = _factorize(usage, ("service_tier",))
+    encoded = tier_job.result() if tier_job else _factorize(usage, ("service_tier",))
     tier, tiers_used = _tiers(usage, encoded.get("service_tier"))
     ts = _timestamps(usage, as_of)
     encoded |= model_job.result() if model_job else _factorize(usage, ("model", "provider"))

@@ -447,12 +447,15 @@ def normalize_usage(
     return pd.concat([result, frame[extra]], axis=1) if extra else result
 
 
-def _service_tiers(frame: pd.DataFrame, where: _Where) -> np.ndarray:
+def _service_tiers(frame: pd.DataFrame, where: _Where) -> pd.Categorical:
+    """Each row's billing tier, as a categorical over SERVICE_TIERS (codes all the way: a string per row
+    would cost more to build here and again to hash when pricing)."""
+    tier_code = {t: i for i, t in enumerate(_prices.SERVICE_TIERS)}
     if "service_tier" in frame.columns:
         raw = frame["service_tier"]
         text = raw.astype("string").str.strip().str.lower().fillna("")
         codes, uniques = pd.factorize(text)
-        names = []
+        mapped = []
         for i, value in enumerate(uniques):
             tier = _TIER_NAMES.get(value)
             if tier is None:
@@ -463,13 +466,13 @@ def _service_tiers(frame: pd.DataFrame, where: _Where) -> np.ndarray:
                     frame.index[pos],
                     "service_tier",
                 )
-            names.append(tier)
-        tiers = np.array(names, dtype=object)[codes] if len(frame) else np.array([], dtype=object)
+            mapped.append(tier_code[tier])
+        tiers = np.array(mapped, dtype=np.int8).take(codes) if len(frame) else np.zeros(0, dtype=np.int8)
     else:
-        tiers = np.full(len(frame), "standard", dtype=object)
+        tiers = np.zeros(len(frame), dtype=np.int8)
     if "batch" in frame.columns:
         batch = _flags(frame, "batch", where)
-        clash = batch & (tiers == "priority")
+        clash = batch & (tiers == tier_code["priority"])
         if clash.any():
             pos = int(np.flatnonzero(clash)[0])
             raise where.error(
@@ -478,8 +481,8 @@ def _service_tiers(frame: pd.DataFrame, where: _Where) -> np.ndarray:
                 "batch",
             )
         # Flex already bills at batch rates; any other batch row is the Batch API's 50% off.
-        tiers = np.where(batch & (tiers != "flex"), "batch", tiers)
-    return tiers.astype(str)
+        tiers = np.where(batch & (tiers != tier_code["flex"]), np.int8(tier_code["batch"]), tiers)
+    return pd.Categorical.from_codes(tiers, dtype=pd.CategoricalDtype(list(_prices.SERVICE_TIERS)), validate=False)
 
 
 def _read_json_pages(path: Path, where: _Where) -> tuple[list[tuple[str, dict[str, Any]]], bool]:
