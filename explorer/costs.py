@@ -128,11 +128,12 @@ def _counts(df: pd.DataFrame, col: str, required: bool) -> np.ndarray | None:
     if pd.api.types.is_integer_dtype(raw.dtype) and not isinstance(raw.dtype, pd.api.extensions.ExtensionDtype):
         # Plain integers are finite and whole: only the sign and size need checking (the fast path).
         ints = raw.to_numpy()
-        # Seen as unsigned, a negative count is huge: one pass checks the sign and the size.
+        # Seen as unsigned, a negative count is huge: one pass checks the sign and the size. Narrower
+        # integers are widened (a copy) so that sums of parts cannot wrap around.
         if ints.dtype.kind == "i" and ints.view(f"u{ints.dtype.itemsize}").max(initial=0) <= MAX_COUNT:
-            return ints
+            return ints.astype(np.int64, copy=False)
         if ints.dtype.kind == "u" and ints.max(initial=0) <= MAX_COUNT:
-            return ints
+            return ints.astype(np.int64)
         arr = ints.astype("float64")
     else:
         num = pd.to_numeric(raw, errors="coerce")
@@ -277,7 +278,8 @@ def _tiers(df: pd.DataFrame, encoded: tuple[np.ndarray, np.ndarray] | None) -> t
     if encoded is None:
         return np.zeros(len(df), dtype=np.int8), [0]
     codes, uniques = encoded
-    tiers = [_TIER_ALIASES.get(_text(value).strip().lower()) if value != _UNUSED else "standard" for value in uniques]
+    tiers = [_TIER_ALIASES.get(_text(value).strip().lower()) if _text(value) != _UNUSED else "standard"
+             for value in uniques]
     if None in tiers:
         pos = _first_of(codes, np.array([t is None for t in tiers]))
         raise ValueError(
@@ -401,7 +403,6 @@ class _Plan:
     lo: np.ndarray  # per price row: valid_from, int64 in the usage timestamps' unit
     hi: np.ndarray  # per price row: valid_to (exclusive)
     thr: np.ndarray  # per price row: tier_above_input_tokens
-    check_dates: bool  # does some fast-path price row not cover every usage timestamp?
 
     @property
     def reachable(self) -> np.ndarray:
@@ -456,7 +457,10 @@ def _plan(
         live = cand[(lo[cand] <= ts_hi) & (hi[cand] > ts_lo)]
         cand = live if len(live) else cand
         thresholds = thr[cand]
-        if thresholds.min() == 0 and len(np.unique(thresholds)) == len(cand):
+        # The lookup table needs one price per threshold, each in force over the whole span; anything
+        # else (a price change, or a long-context tier that starts or ends inside the span) is searched.
+        covers = (lo[cand] <= ts_lo) & (hi[cand] > ts_hi)
+        if thresholds.min() == 0 and len(np.unique(thresholds)) == len(cand) and covers.all():
             fast[i] = cand[np.argsort(thresholds, kind="stable")]
         else:
             slow[i] = cand
@@ -472,9 +476,7 @@ def _plan(
     if width > 1:
         limit[:, 1:] = np.where(lut[:, 1:] == lut[:, :-1], never, limit[:, 1:])
     limit = limit.astype(np.int64 if count_dtype.kind in "iu" else np.float64)
-    fast_rows = np.concatenate(list(fast.values())) if fast else np.empty(0, dtype=np.int64)
-    check_dates = bool(len(fast_rows)) and bool(((lo[fast_rows] > ts_lo) | (hi[fast_rows] <= ts_hi)).any())
-    return _Plan(lut, limit, slow, lo, hi, thr, check_dates)
+    return _Plan(lut, limit, slow, lo, hi, thr)
 
 
 def _price_rows(plan: _Plan, pair: np.ndarray, input_tokens: np.ndarray, ts_i: np.ndarray) -> np.ndarray:
@@ -636,16 +638,15 @@ def _price(
         pair = codes * n_tiers + tier[sl]
         idx = _price_rows(plan, pair, ins[sl], ts_i[sl])
         safe = np.maximum(idx, 0)
-        bad = idx < 0
-        if plan.check_dates:
-            # Every priced row's timestamp must fall inside its price row's dates (the lookup table assumed it).
-            bad |= (ts_i[sl] < plan.lo.take(safe)) | (ts_i[sl] >= plan.hi.take(safe))
-        bad &= known
+        # Errors: the first bad row of the block, whatever is wrong with it (no price row at all comes
+        # before a missing component rate, then components in order).
+        first: tuple[int, Callable[[], None]] | None = None
+        bad = (idx < 0) & known
         if bad.any():
-            pos = sl.start + _first(bad)
-            name_code, t_idx = divmod(int(pair[pos - sl.start]), n_tiers)
-            _no_price(table, res.provider[name_code], res.model[name_code], _prices.SERVICE_TIERS[t_idx], ts[pos],
-                      usage.index[pos])
+            at = _first(bad)
+            name_code, t_idx = divmod(int(pair[at]), n_tiers)
+            first = (at, lambda: _no_price(table, res.provider[name_code], res.model[name_code],
+                                           _prices.SERVICE_TIERS[t_idx], ts[sl.start + at], usage.index[sl.start + at]))
         block = money[sl]
         total = block[:, -1]
         text_in = ins[sl] - sum(present[p][sl] for p in parts_of["input_tokens"])
@@ -656,16 +657,13 @@ def _price(
             row_rate = rate.take(safe)
             if no_rate is not None:
                 missing = known & (count > 0) & no_rate.take(safe)
-                if missing.any():
-                    pos = sl.start + _first(missing)
-                    label = count_col.lstrip("_").replace("_", " ")
-                    raise ValueError(
-                        f"usage {_row_label(usage.index, pos)}: {res.model[res.codes[pos]]} has no price for "
-                        f"{label} ({price_col} is empty for {_prices.SERVICE_TIERS[tier[pos]]} on "
-                        f"{pd.Timestamp(ts[pos]).date()})"
-                    )
+                if missing.any() and (first is None or _first(missing) < first[0]):
+                    first = (_first(missing), _missing_rate(usage, res, tier, ts, sl.start + _first(missing),
+                                                            count_col, price_col))
             np.multiply(count, row_rate, out=block[:, j])
             total += block[:, j]
+        if first is not None:
+            first[1]()
         np.take(src_codes, safe, out=source[sl], mode="clip")
         np.take(is_override, safe, out=override[sl], mode="clip")
         if not known.all():
@@ -707,6 +705,20 @@ def _price(
          pd.DataFrame(after, index=usage.index)],
         axis=1,
     )
+
+
+def _missing_rate(
+    usage: pd.DataFrame, res: _Resolved, tier: np.ndarray, ts: np.ndarray, pos: int, count_col: str, price_col: str
+) -> Callable[[], None]:
+    """A deferred error for a row with tokens of a kind its price row has no rate for."""
+    def fail() -> None:
+        label = count_col.lstrip("_").replace("_", " ")
+        raise ValueError(
+            f"usage {_row_label(usage.index, pos)}: {res.model[res.codes[pos]]} has no price for {label} "
+            f"({price_col} is empty for {_prices.SERVICE_TIERS[tier[pos]]} on {pd.Timestamp(ts[pos]).date()})"
+        )
+
+    return fail
 
 
 def _rate(

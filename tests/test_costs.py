@@ -289,3 +289,46 @@ def test_any_column_type_gives_the_same_prices_and_errors(kind: str) -> None:
     empty = price_usage(pd.DataFrame({"model": as_kind([]), "input_tokens": [], "output_tokens": []}),
                         as_of="2026-11-27")
     assert len(empty) == 0 and "total_usd" in empty.columns
+
+
+def test_missing_tier_in_python_strings_is_standard() -> None:
+    usage = pd.DataFrame({"model": ["gpt-4o"] * 2, "input_tokens": [10**6] * 2, "output_tokens": [0, 0],
+                          "service_tier": pd.Series(["batch", None], dtype="string[python]")})
+    out = price_usage(usage, as_of="2025-05-01")
+    assert out["service_tier"].astype(str).tolist() == ["batch", "standard"]
+    assert out["total_usd"].tolist() == pytest.approx([1.25, 2.5])
+
+
+def test_narrow_integer_parts_cannot_wrap_around() -> None:
+    usage = pd.DataFrame({"model": ["gpt-4o"], "input_tokens": np.array([3_000_000_000]), "output_tokens": [1],
+                          "cached_input_tokens": np.array([2_000_000_000], "int32"),
+                          "cache_write_tokens": np.array([2_000_000_000], "int32")})
+    with pytest.raises(ValueError, match=r"cached_input_tokens 2000000000 \+ cache_write_tokens 2000000000 exceeds"):
+        price_usage(usage, as_of="2025-05-01")
+    small = pd.DataFrame({"model": ["gpt-4o"], "input_tokens": np.array([250], "uint8"),
+                          "cached_input_tokens": np.array([100], "int8"), "output_tokens": np.array([0], "int16")})
+    assert price_usage(small, as_of="2025-05-01")["input_usd"].iloc[0] == pytest.approx(150 * 2.5e-6)
+
+
+def test_long_context_tier_that_ends_inside_the_span() -> None:
+    """claude-opus-4-6's 200k tier ended on 2026-03-13: a log across that day prices each row as of its day."""
+    usage = pd.DataFrame({"model": ["claude-opus-4-6"] * 2, "input_tokens": [250_000] * 2, "output_tokens": [10] * 2,
+                          "timestamp": pd.to_datetime(["2026-03-01", "2026-03-15"])})
+    out = price_usage(usage)
+    alone = [float(price_usage(usage.iloc[[i]])["input_usd"].iloc[0]) for i in range(2)]
+    assert out["input_usd"].tolist() == pytest.approx(alone) and alone[0] != pytest.approx(alone[1])
+
+
+@pytest.mark.parametrize("block_rows", [1, 2, 1 << 15])
+def test_first_bad_row_wins_whatever_is_wrong_with_it(write_csv, monkeypatch, block_rows: int) -> None:
+    from explorer import costs, price_history
+
+    monkeypatch.setattr(costs, "_BLOCK_ROWS", block_rows)
+    path = write_csv("ov.csv", "provider,model,input_usd_per_mtok,output_usd_per_mtok\nacme,no-output,1,\n")
+    usage = usage_frame([
+        dict(model="gpt-4o", provider="openai", input_tokens=10, output_tokens=1),
+        dict(model="no-output", provider="acme", input_tokens=10, output_tokens=5),  # no output rate
+        dict(model="gpt-4o", provider="openai", input_tokens=10, output_tokens=1, service_tier="flex"),  # no flex
+    ])
+    with pytest.raises(ValueError, match=r"^usage row 2: no-output has no price for text output"):
+        price_usage(usage, prices=price_history(overrides=path), as_of="2025-05-01")
