@@ -84,7 +84,8 @@ def bench_vectorised(n: int, sample: int, table: pd.DataFrame, repeats: int = 11
         f"calc_price: {per_row_s * 1e6:.1f} us/row over {sample:,} rows -> {per_row_s * n:.1f} s for {n:,} "
         f"(extrapolated); totals agree to ${abs(ours - oracle):.2e}"
     )
-    print(f"ratio: {per_row_s * n / vec_s:,.0f}x on the median (goal >= 1000x)")
+    goal = "goal >= 1000x" if n >= 1_000_000 else "the >= 1000x goal is for 1M rows; fixed costs weigh more here"
+    print(f"ratio: {per_row_s * n / vec_s:,.0f}x on the median ({goal})")
 
 
 def bench_chunked(n: int, chunk_rows: int, table: pd.DataFrame) -> None:
