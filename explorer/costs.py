@@ -551,11 +551,7 @@ def price_usage(
     """
     if not isinstance(usage, pd.DataFrame):
         raise TypeError("usage must be a pandas DataFrame")
-    table = prices if prices is not None else _prices.price_history(overrides=overrides)
-    if prices is not None and overrides is not None:
-        ov = overrides if isinstance(overrides, pd.DataFrame) else _prices.load_overrides(overrides)
-        table = _prices.apply_overrides(table, ov)
-    table = table.reset_index(drop=True)
+    table = _prices.with_overrides(prices, overrides).reset_index(drop=True)
     n = len(usage)
     workers = _workers(n)
     if workers == 1:

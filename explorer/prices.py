@@ -39,6 +39,7 @@ __all__ = [
     "load_prices",
     "price_history",
     "resolve_model",
+    "with_overrides",
 ]
 
 SERVICE_TIERS: tuple[str, ...] = ("standard", "batch", "flex", "priority")
@@ -980,11 +981,17 @@ def price_history(
     _SNAPSHOTS[act.key] = act
     table = _history_table(Path(launches_csv).resolve(), Path(history_csv).resolve(), Path(tiers_csv).resolve(),
                            act.key)
-    table = table.copy()
-    if overrides is not None:
-        ov = overrides if isinstance(overrides, pd.DataFrame) else load_overrides(overrides)
-        table = apply_overrides(table, ov)
-    return table
+    return with_overrides(table.copy(), overrides)
+
+
+def with_overrides(table: pd.DataFrame | None, overrides: Path | str | pd.DataFrame | None) -> pd.DataFrame:
+    """The price table to use: ``table`` (default: :func:`price_history`) with ``overrides`` (a CSV path
+    or a frame from :func:`load_overrides`) applied on top, if any."""
+    if table is None:
+        return price_history(overrides=overrides)
+    if overrides is None:
+        return table
+    return apply_overrides(table, overrides if isinstance(overrides, pd.DataFrame) else load_overrides(overrides))
 
 
 def load_prices(

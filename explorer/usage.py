@@ -952,10 +952,7 @@ def price(
     Raises:
         ValueError: naming the file and row (an unknown model, a tier the model lacks, ...).
     """
-    table = prices if prices is not None else _prices.price_history(overrides=overrides)
-    if prices is not None and overrides is not None:
-        ov = overrides if isinstance(overrides, pd.DataFrame) else _prices.load_overrides(overrides)
-        table = _prices.apply_overrides(table, ov)
+    table = _prices.with_overrides(prices, overrides)
     if "source_file" in usage.columns and usage["source_file"].nunique() > 1:
         files = usage["source_file"].astype(str).to_numpy()
         parts = []
@@ -1093,11 +1090,7 @@ def what_if(
             standard, and is marked ``tier_fallback``; False makes that an error.
     """
     frame = usage.copy()
-    table = prices if prices is not None else _prices.price_history(overrides=overrides)
-    if prices is not None and overrides is not None:
-        table = _prices.apply_overrides(
-            table, overrides if isinstance(overrides, pd.DataFrame) else _prices.load_overrides(overrides)
-        )
+    table = _prices.with_overrides(prices, overrides)
     if model is not None:
         # The target is the user's choice, not the file's: an unknown one must not be blamed on a row.
         for target in [model] if isinstance(model, str) else list(model.values()):

@@ -177,6 +177,19 @@ my-finetune,1.0,4.0,private model
     assert not row(table, "gpt-4o-mini")["is_override"]
 
 
+def test_with_overrides_is_one_way_to_get_the_table(write_csv) -> None:
+    """A given table, the default one, a CSV path or a loaded frame: the same overridden prices."""
+    from explorer.prices import price_history, with_overrides
+
+    path = write_csv("ov.csv", "model,input_usd_per_mtok,output_usd_per_mtok\ngpt-4o,2.0,8.0\n")
+    base = price_history()
+    assert with_overrides(base, None) is base
+    expected = price_history(overrides=path)
+    for got in (with_overrides(base, path), with_overrides(None, path), with_overrides(base, load_overrides(path))):
+        pd.testing.assert_frame_equal(got.reset_index(drop=True), expected.reset_index(drop=True))
+    assert expected["is_override"].any() and not base["is_override"].any()
+
+
 @pytest.mark.parametrize(
     ("text", "message"),
     [
