@@ -332,8 +332,12 @@ def _categorical(per_code: np.ndarray, codes: np.ndarray, categories: Sequence[A
     out = np.empty(len(codes), dtype=per_code.dtype)
     if len(per_code):
         np.take(per_code, codes, out=out, mode="clip")
-    dtype = pd.CategoricalDtype(list(categories))
-    return pd.Categorical.from_codes(out, dtype=dtype, validate=False)
+    return _from_codes(out, categories)
+
+
+def _from_codes(codes: np.ndarray, categories: Sequence[Any]) -> pd.Categorical:
+    """A categorical over codes this module built itself (valid by construction: no check, no copy)."""
+    return pd.Categorical.from_codes(codes, dtype=pd.CategoricalDtype(list(categories)), validate=False)
 
 
 def _resolve(
@@ -680,15 +684,13 @@ def _price(
             job.result()
 
     meta: dict[str, Any] = {
-        "resolved_provider": pd.Categorical.from_codes(provider_out, dtype=pd.CategoricalDtype(provider_cats),
-                                                       validate=False),
-        "resolved_model": pd.Categorical.from_codes(model_out, dtype=pd.CategoricalDtype(model_cats), validate=False),
-        "service_tier": pd.Categorical.from_codes(tier, dtype=pd.CategoricalDtype(list(_prices.SERVICE_TIERS)),
-                                                  validate=False),
+        "resolved_provider": _from_codes(provider_out, provider_cats),
+        "resolved_model": _from_codes(model_out, model_cats),
+        "service_tier": _from_codes(tier, _prices.SERVICE_TIERS),
     }
     after: dict[str, Any] = {
         "priced": priced,
-        "price_source": pd.Categorical.from_codes(source, dtype=pd.CategoricalDtype(src_cats), validate=False),
+        "price_source": _from_codes(source, src_cats),
         "is_override": override,
     }
     if res.unknown:
