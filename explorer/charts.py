@@ -136,33 +136,49 @@ def _legend_colors(df: pd.DataFrame, colors: alt.Scale | None) -> alt.Scale:
     return colors if colors is not None else model_colors(df["label"])
 
 
+CURVE_POINTS = 200
+"""Volume points per model on the cost curves, generated in the chart from one row per model."""
+
+_COMPONENT_EXPR = " : ".join(
+    f"datum.component_key == '{key}' ? '{label}'" for key, label in COMPONENT_LABELS.items()
+) + " : datum.component_key"
+
+
+def _money_rows(rows: pd.DataFrame) -> pd.DataFrame:
+    """Chart rows with a positive cost per request (log scales cannot draw $0)."""
+    return rows[rows["cost_per_request_usd"].notna() & (rows["cost_per_request_usd"] > 0)]
+
+
 def cost_curves_chart(
-    curves: pd.DataFrame,
+    rows: pd.DataFrame,
     *,
     as_of: str | None = None,
     colors: alt.Scale | None = None,
-    current_requests_per_month: float | None = None,
+    n_points: int = CURVE_POINTS,
 ) -> alt.LayerChart:
-    """Monthly cost against monthly requests, log-log, one line per model.
+    """Monthly cost against monthly requests, log-log, one line per model, from a hundredth to a hundred
+    times the scenario's volume; a dotted rule marks the scenario's own volume.
 
-    ``curves``: label, requests_per_month, monthly_usd, optional is_override.
+    ``rows``: :func:`explorer.results.chart_rows` (label, prices, cost_per_request_usd,
+    requests_per_month). The volume grid is generated in the chart, so updating it means sending one row
+    per model.
     """
-    df = curves.assign(prices=_prices_field(curves))
+    df = _money_rows(rows)
     overridden = bool((df["prices"] == "override").any())
-    base = alt.Chart(df).encode(
-        x=alt.X(
-            "requests_per_month:Q",
-            title="Requests per month",
-            scale=alt.Scale(type="log"),
-            axis=alt.Axis(format="~s"),
-        ),
-        y=alt.Y(
-            "monthly_usd:Q",
-            title="Monthly cost (USD)",
-            scale=alt.Scale(type="log"),
-            axis=alt.Axis(format="$~s"),
-        ),
-        color=alt.Color("label:N", title="Model", scale=_legend_colors(df, colors)),
+    n = max(2, int(n_points))
+    base = (
+        alt.Chart(df)
+        .transform_calculate(i=f"sequence(0, {n})")
+        .transform_flatten(["i"])
+        .transform_calculate(
+            volume=f"max(datum.requests_per_month, 1) / 100 * pow(10000, datum.i / {n - 1})",
+        )
+        .transform_calculate(cost="datum.cost_per_request_usd * datum.volume")
+        .encode(
+            x=alt.X("volume:Q", title="Requests per month", scale=alt.Scale(type="log"), axis=alt.Axis(format="~s")),
+            y=alt.Y("cost:Q", title="Monthly cost (USD)", scale=alt.Scale(type="log"), axis=alt.Axis(format="$~s")),
+            color=alt.Color("label:N", title="Model", scale=_legend_colors(df, colors)),
+        )
     )
     lines = base.mark_line(strokeWidth=2).encode(
         strokeDash=alt.StrokeDash("prices:N", title="Prices", scale=_DASH),
@@ -171,63 +187,54 @@ def cost_curves_chart(
     points = base.mark_point(size=40, opacity=0, filled=True).encode(
         tooltip=[
             alt.Tooltip("label:N", title="Model"),
-            alt.Tooltip("requests_per_month:Q", title="Requests per month", format=",.0f"),
-            alt.Tooltip("monthly_usd:Q", title="Monthly cost (USD)", format="$,.2f"),
+            alt.Tooltip("volume:Q", title="Requests per month", format=",.0f"),
+            alt.Tooltip("cost:Q", title="Monthly cost (USD)", format="$,.2f"),
+            alt.Tooltip("cost_per_request_usd:Q", title="Per request (USD)", format="$,.6f"),
             alt.Tooltip("prices:N", title="Prices"),
         ]
     )
-    layers: list[alt.Chart] = [lines, points]
-    if current_requests_per_month:
-        layers.append(
-            alt.Chart(pd.DataFrame({"requests_per_month": [current_requests_per_month]}))
-            .mark_rule(color="#666", strokeDash=[2, 2])
-            .encode(
-                x="requests_per_month:Q",
-                tooltip=[
-                    alt.Tooltip("requests_per_month:Q", title="Your volume (requests/month)", format=",.0f")
-                ],
-            )
+    rule = (
+        alt.Chart(df)
+        .transform_aggregate(requests_per_month="max(requests_per_month)")
+        .mark_rule(color="#666", strokeDash=[2, 2])
+        .encode(
+            x="requests_per_month:Q",
+            tooltip=[alt.Tooltip("requests_per_month:Q", title="Your volume (requests/month)", format=",.0f")],
         )
-    return alt.layer(*layers).properties(
+    )
+    return alt.layer(lines, points, rule).properties(
         width=WIDTH,
         height=HEIGHT,
         title=_title(
             "Monthly cost by volume",
             as_of,
             overridden,
-            "Straight parallel lines: with per-token prices the ranking is the same at every volume",
+            "Straight parallel lines: with per-token prices the ranking is the same at every volume; "
+            "dotted: your volume",
         ),
     )
 
 
-def component_chart(ranked: pd.DataFrame, *, as_of: str | None = None) -> alt.Chart:
-    """Monthly cost per model as stacked bars of its components, cheapest on top, marked "cheapest".
+def component_chart(rows: pd.DataFrame, *, as_of: str | None = None) -> alt.Chart:
+    """Monthly cost per model as stacked bars of its components, cheapest on top and named so.
 
-    ``ranked``: label, monthly_usd, the component columns of :data:`COMPONENT_LABELS`, is_override.
+    ``rows``: :func:`explorer.results.chart_rows` (shown, label, prices, monthly_usd, component columns).
     """
-    comps = [c for c in COMPONENT_LABELS if c in ranked.columns]
-    df = ranked[ranked["monthly_usd"].notna()].copy()
-    df["prices"] = _prices_field(df)
-    df["shown"] = df["label"] + df["prices"].map({"override": " (override)", "bundled": ""})
-    order = df.sort_values("monthly_usd", kind="stable")["shown"].tolist()
-    long = df.melt(
-        id_vars=["shown", "label", "monthly_usd", "prices"],
-        value_vars=comps,
-        var_name="component",
-        value_name="component_usd",
-    )
-    long["component"] = long["component"].map(COMPONENT_LABELS)
-    long["share"] = long["component_usd"] / long["monthly_usd"].where(long["monthly_usd"] > 0)
-    long = long[long["component_usd"] > 0]
+    comps = [c for c in COMPONENT_LABELS if c in rows.columns]
+    df = rows[rows["monthly_usd"].notna()]
     overridden = bool((df["prices"] == "override").any())
-    bars = (
-        alt.Chart(long)
+    return (
+        alt.Chart(df)
+        .transform_fold(comps, as_=["component_key", "component_usd"])
+        .transform_filter("datum.component_usd > 0")
+        .transform_calculate(
+            component=_COMPONENT_EXPR,
+            share="datum.monthly_usd > 0 ? datum.component_usd / datum.monthly_usd : 0",
+        )
         .mark_bar()
         .encode(
-            y=alt.Y("shown:N", title=None, sort=order),
-            x=alt.X(
-                "component_usd:Q", title="Monthly cost (USD)", stack="zero", axis=alt.Axis(format="$,.0f")
-            ),
+            y=alt.Y("shown:N", title=None, sort=alt.EncodingSortField(field="monthly_usd", op="max")),
+            x=alt.X("component_usd:Q", title="Monthly cost (USD)", stack="zero", axis=alt.Axis(format="$,.0f")),
             color=alt.Color(
                 "component:N",
                 title="Component",
@@ -244,108 +251,130 @@ def component_chart(ranked: pd.DataFrame, *, as_of: str | None = None) -> alt.Ch
                 alt.Tooltip("prices:N", title="Prices"),
             ],
         )
-    )
-    cheapest = df.nsmallest(1, "monthly_usd")[["shown", "monthly_usd"]].assign(text="  cheapest")
-    mark = (
-        alt.Chart(cheapest)
-        .mark_text(align="left", fontWeight="bold", color="#2a7a2a")
-        .encode(y=alt.Y("shown:N", sort=order), x="monthly_usd:Q", text="text:N")
-    )
-    return alt.layer(bars, mark).properties(
-        width=WIDTH,
-        height=max(80, 22 * len(order)),
-        title=_title("Monthly cost by model and component", as_of, overridden),
+        .properties(
+            width=WIDTH,
+            height=max(80, 22 * len(df)),
+            title=_title("Monthly cost by model and component", as_of, overridden),
+        )
     )
 
 
 def budget_chart(
-    budget: pd.DataFrame, *, budget_usd: float, as_of: str | None = None, colors: alt.Scale | None = None
-) -> alt.Chart:
-    """Requests a monthly budget buys on each model (log scale; the counts span decades).
+    rows: pd.DataFrame, *, as_of: str | None = None, colors: alt.Scale | None = None
+) -> alt.LayerChart:
+    """Requests a monthly budget buys on each model, as lollipops on a log scale (the counts span decades;
+    a bar on a log scale has no zero to start from, so it would draw nothing).
 
-    ``budget``: label, requests_per_month, optional is_override, tokens_per_month.
+    ``rows``: :func:`explorer.results.chart_rows` (label, prices, cost_per_request_usd, budget_usd). With no
+    budget the chart says so instead of drawing an empty frame.
     """
-    df = budget[budget["requests_per_month"].notna() & (budget["requests_per_month"] > 0)].copy()
-    df["prices"] = _prices_field(df)
+    df = _money_rows(rows)
     overridden = bool((df["prices"] == "override").any())
-    order = df.sort_values("requests_per_month", ascending=False, kind="stable")["label"].tolist()
-    return (
+    reach = (
         alt.Chart(df)
-        .mark_bar()
+        .transform_filter("datum.budget_usd > 0")
+        .transform_calculate(
+            reach="floor(datum.budget_usd / datum.cost_per_request_usd)",
+            per_day=f"datum.budget_usd / datum.cost_per_request_usd / {365.25 / 12}",
+            one="1",
+        )
         .encode(
-            y=alt.Y("label:N", title=None, sort=order),
-            x=alt.X(
-                "requests_per_month:Q",
-                title="Requests per month the budget buys",
-                scale=alt.Scale(type="log"),
-                axis=alt.Axis(format="~s"),
-            ),
-            color=alt.Color("label:N", title="Model", scale=_legend_colors(df, colors), legend=None),
-            stroke=alt.condition(alt.datum.prices == "override", alt.value("black"), alt.value(None)),
-            strokeDash=alt.value([4, 2]),
-            tooltip=[
-                alt.Tooltip("label:N", title="Model"),
-                alt.Tooltip("requests_per_month:Q", title="Requests per month", format=",.0f"),
-                alt.Tooltip("requests_per_day:Q", title="Requests per day", format=",.0f"),
-                alt.Tooltip("prices:N", title="Prices"),
-            ],
+            y=alt.Y("label:N", title=None, sort=alt.EncodingSortField(field="reach", op="max", order="descending")),
         )
-        .properties(
-            width=WIDTH,
-            height=max(80, 22 * len(order)),
-            title=_title(f"How far ${budget_usd:,.0f} a month goes", as_of, overridden),
-        )
+    )
+    tooltip = [
+        alt.Tooltip("label:N", title="Model"),
+        alt.Tooltip("reach:Q", title="Requests per month", format=",.0f"),
+        alt.Tooltip("per_day:Q", title="Requests per day", format=",.0f"),
+        alt.Tooltip("budget_usd:Q", title="Monthly budget (USD)", format="$,.2f"),
+        alt.Tooltip("prices:N", title="Prices"),
+    ]
+    x = alt.X("reach:Q", title="Requests per month the budget buys", scale=alt.Scale(type="log"),
+              axis=alt.Axis(format="~s"))
+    stems = reach.mark_rule(strokeWidth=3).encode(
+        x=x, x2="one:Q", color=alt.Color("label:N", scale=_legend_colors(df, colors), legend=None),
+        strokeDash=alt.StrokeDash("prices:N", scale=_DASH, legend=None), tooltip=tooltip,
+    )
+    heads = reach.mark_circle(size=90, opacity=1).encode(
+        x="reach:Q", color=alt.Color("label:N", scale=_legend_colors(df, colors), legend=None), tooltip=tooltip
+    )
+    labels = reach.mark_text(align="left", dx=8, fontSize=11).encode(
+        x="reach:Q", text=alt.Text("reach:Q", format=",.3~s")
+    )
+    empty = (
+        alt.Chart(df)
+        .transform_aggregate(budget="max(budget_usd)", n="count()")
+        .transform_filter("!(datum.budget > 0)")
+        .mark_text(size=14, color="#555")
+        .encode(text=alt.value("Set a monthly budget to see how many requests it buys"))
+    )
+    return alt.layer(stems, heads, labels, empty).properties(
+        width=WIDTH,
+        height=max(80, 22 * len(df)),
+        title=_title("How far the monthly budget goes", as_of, overridden),
     )
 
 
 def projection_chart(
-    projection: pd.DataFrame,
+    rows: pd.DataFrame,
     *,
     as_of: str | None = None,
     colors: alt.Scale | None = None,
-    budget_usd: float | None = None,
-    growth_rate: float = 0.0,
+    months: int = 12,
 ) -> alt.LayerChart:
-    """Monthly cost over the next 12 months with the scenario's growth, one line per model.
+    """Monthly cost over the next months with the scenario's growth, one line per model; the monthly budget
+    as a red dashed rule.
 
-    ``projection``: label, month (1-12), monthly_usd, cumulative_usd, requests_per_month, is_override.
+    ``rows``: :func:`explorer.results.chart_rows` (label, prices, cost_per_request_usd, requests_per_month,
+    growth_rate, budget_usd). The months are generated in the chart.
     """
-    df = projection.assign(prices=_prices_field(projection))
+    df = rows[rows["cost_per_request_usd"].notna()]
     overridden = bool((df["prices"] == "override").any())
-    base = alt.Chart(df).encode(
-        x=alt.X("month:O", title="Month"),
-        y=alt.Y("monthly_usd:Q", title="Monthly cost (USD)", axis=alt.Axis(format="$,.0f")),
-        color=alt.Color("label:N", title="Model", scale=_legend_colors(df, colors)),
+    base = (
+        alt.Chart(df)
+        .transform_calculate(month=f"sequence(1, {months + 1})")
+        .transform_flatten(["month"])
+        .transform_calculate(
+            volume="datum.requests_per_month * pow(1 + datum.growth_rate, datum.month - 1)",
+            cumulative=(
+                "datum.growth_rate == 0 ? datum.cost_per_request_usd * datum.requests_per_month * datum.month"
+                " : datum.cost_per_request_usd * datum.requests_per_month"
+                " * (pow(1 + datum.growth_rate, datum.month) - 1) / datum.growth_rate"
+            ),
+        )
+        .transform_calculate(cost="datum.cost_per_request_usd * datum.volume")
+        .encode(
+            x=alt.X("month:O", title="Month"),
+            y=alt.Y("cost:Q", title="Monthly cost (USD)", axis=alt.Axis(format="$,.0f")),
+            color=alt.Color("label:N", title="Model", scale=_legend_colors(df, colors)),
+        )
     )
     lines = base.mark_line(point=True).encode(
         strokeDash=alt.StrokeDash("prices:N", title="Prices", scale=_DASH),
         tooltip=[
             alt.Tooltip("label:N", title="Model"),
             alt.Tooltip("month:O", title="Month"),
-            alt.Tooltip("requests_per_month:Q", title="Requests that month", format=",.0f"),
-            alt.Tooltip("monthly_usd:Q", title="Cost that month (USD)", format="$,.2f"),
-            alt.Tooltip("cumulative_usd:Q", title="Total so far (USD)", format="$,.2f"),
+            alt.Tooltip("volume:Q", title="Requests that month", format=",.0f"),
+            alt.Tooltip("cost:Q", title="Cost that month (USD)", format="$,.2f"),
+            alt.Tooltip("cumulative:Q", title="Total so far (USD)", format="$,.2f"),
             alt.Tooltip("prices:N", title="Prices"),
         ],
     )
-    layers: list[alt.Chart] = [lines]
-    if budget_usd:
-        layers.append(
-            alt.Chart(pd.DataFrame({"budget_usd": [budget_usd]}))
-            .mark_rule(color="#c00", strokeDash=[4, 4])
-            .encode(
-                y="budget_usd:Q",
-                tooltip=[alt.Tooltip("budget_usd:Q", title="Monthly budget (USD)", format="$,.2f")],
-            )
-        )
-    return alt.layer(*layers).properties(
+    budget = (
+        alt.Chart(df)
+        .transform_aggregate(budget_usd="max(budget_usd)")
+        .transform_filter("datum.budget_usd > 0")
+        .mark_rule(color="#c00", strokeDash=[4, 4])
+        .encode(y="budget_usd:Q", tooltip=[alt.Tooltip("budget_usd:Q", title="Monthly budget (USD)", format="$,.2f")])
+    )
+    return alt.layer(lines, budget).properties(
         width=WIDTH,
         height=HEIGHT,
         title=_title(
-            f"12-month projection at {growth_rate:+.0%} a month",
+            f"{months}-month projection",
             as_of,
             overridden,
-            "Red dashed line: the monthly budget" if budget_usd else "",
+            "Volume grows by the monthly growth rate; red dashed line: the monthly budget",
         ),
     )
 

@@ -368,13 +368,15 @@ def crossovers(
     lo: float | None = None,
     hi: float | None = None,
     n_points: int = 101,
+    rates: tuple[list[ModelRates], list[str]] | None = None,
 ) -> CrossoverResult:
     """Cheapest model along ``axis`` (output_share, cached_share or input_tokens) for this scenario.
 
     The other quantities stay as in the scenario: along ``output_share`` the total tokens per request
     and the cached share of input are kept; along ``input_tokens`` the output tokens are kept. Costs
     are monthly at the scenario's first-month volume. ``n_points`` sets the sampling of ``curves`` only;
-    the points themselves are exact.
+    the points themselves are exact. ``rates``: blended rates already extracted for this scenario's
+    traffic mix (an interactive view keeps them between changes).
     """
     if axis == "requests_per_month":
         return crossovers_along_volume(scenario, models, prices=prices, as_of=as_of, lo=lo, hi=hi)
@@ -385,7 +387,7 @@ def crossovers(
     if not lo < hi:
         raise ValueError(f"crossovers along {axis}: lo {lo} must be below hi {hi}")
     day = as_of if as_of is not None else scenario.as_of
-    rates, skipped = model_rates(
+    rates, skipped = rates if rates is not None else model_rates(
         models if models is not None else scenario.models,
         shares=scenario.tier_shares(),
         prices=prices,
@@ -500,15 +502,18 @@ def crossovers_along_volume(
     lo: float | None = None,
     hi: float | None = None,
     n_points: int = 60,
+    costs: pd.DataFrame | None = None,
 ) -> CrossoverResult:
     """Cheapest option along requests per month: API models (cost per request x volume) and any fixed-cost
     options (monthly fee + marginal cost). Without fixed options there is never a crossover (see
-    :data:`VOLUME_STATEMENT`)."""
+    :data:`VOLUME_STATEMENT`). ``costs``: the scenario's :func:`~explorer.scenarios.scenario_costs`, if
+    the caller has them."""
     lo = 1_000.0 if lo is None else float(lo)
     hi = 1e9 if hi is None else float(hi)
     if not 0 < lo < hi:
         raise ValueError(f"crossovers along requests_per_month: need 0 < lo < hi, got {lo}, {hi}")
-    costs = _sc.scenario_costs(scenario, models, prices=prices, as_of=as_of)
+    if costs is None:
+        costs = _sc.scenario_costs(scenario, models, prices=prices, as_of=as_of)
     ok = costs[costs["cost_per_request_usd"].notna()]
     skipped = [f"{r.label}: {r.note}" for r in costs[costs["cost_per_request_usd"].isna()].itertuples()]
     labels = list(ok["label"]) + [o.name for o in fixed_options]
