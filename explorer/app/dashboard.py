@@ -1,0 +1,776 @@
+"""The dashboard: controls on top, one view per tab below. Every control writes the app state; a change
+recomputes the visible tab only (the others update when shown), from rates extracted once per model set
+and date, and the charts swap their data instead of rebuilding their specs.
+
+The public surface notebooks use stays: the controls by name (``dash.input_tokens.value = 4000``),
+``dash.results`` (every results frame, computed on first read), overrides and scenarios.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import html
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+import ipywidgets as W
+import pandas as pd
+
+from explorer import charts as _charts
+from explorer import crossovers as _x
+from explorer import paths
+from explorer import prices as _prices
+from explorer import results as _r
+from explorer import scenarios as _sc
+from explorer.app.chart_slot import ChartSlot, enable_offline
+from explorer.app.state import AppState
+from explorer.app.views import BudgetView, Context, CrossoverView, CurvesView, RankingView, View, status_html
+from explorer.display import with_text
+from explorer.tables import frame_html
+
+__all__ = ["MAX_OPTIONS", "Dashboard"]
+
+MAX_OPTIONS = 400
+"""Most models listed at once in the picker; the search narrows the rest."""
+
+
+class Dashboard:
+    """The main dashboard's widget tree. Display it in a notebook cell; change any control and every
+    table and chart below updates (observers call :meth:`refresh`)."""
+
+    def __init__(
+        self,
+        scenario: _sc.Scenario | None = None,
+        *,
+        as_of: dt.date | str | None = None,
+        models: Sequence[str | tuple[str, str]] | None = None,
+        prices: pd.DataFrame | None = None,
+    ) -> None:
+        enable_offline()
+        self.state = AppState(prices if prices is not None else _prices.price_history())
+        self._held = False
+        self._stale: set[int] = set()
+        self.refresh_count = 0
+        """How many times outputs were recomputed (tests use it to check one change = one refresh)."""
+        sc = scenario or _sc.Scenario("My workload")
+        day = _prices._as_timestamp(as_of if as_of is not None else sc.as_of).date()
+        chosen = models or sc.models or _r.default_models(self.state.base_prices, day)
+        picked = [_sc.model_key(m) for m in chosen]
+        self._build_controls(sc, day, picked)
+        self._build_outputs()
+        self._layout()
+        self.refresh()
+        self._observe()
+
+    # ---- controls
+
+    def _catalogue(self) -> pd.DataFrame:
+        """Models with input and output prices on the chosen date, OpenAI first then by provider."""
+        day = pd.Timestamp(self.as_of.value)
+        t = self.prices
+        t = t[
+            (t["service_tier"] == "standard")
+            & (t["tier_above_input_tokens"] == 0)
+            & _prices.in_force(t, day)
+            & t["input_usd_per_mtok"].notna()
+            & t["output_usd_per_mtok"].notna()
+        ]
+        t = t.drop_duplicates(["provider", "model"])[
+            ["provider", "model", "input_usd_per_mtok", "output_usd_per_mtok", "is_override"]
+        ]
+        return (
+            t.assign(_o=(t["provider"] != "openai"))
+            .sort_values(["_o", "provider", "model"])
+            .drop(columns="_o")
+        )
+
+    def _option_label(self, row: Any) -> str:
+        mark = " ✎" if row.is_override else ""
+        return (
+            f"{row.provider} · {row.model}  (${row.input_usd_per_mtok:g} / ${row.output_usd_per_mtok:g})"
+            f"{mark}"
+        )
+
+    def _build_controls(self, sc: _sc.Scenario, day: dt.date, picked: list[tuple[str, str]]) -> None:
+        style = {"description_width": "190px"}
+        wide = W.Layout(width="460px")
+        self.as_of = W.DatePicker(
+            value=day, description="Prices as of", style=style, layout=W.Layout(width="360px"),
+            min=_prices.EARLIEST_PRICES.date(), max=dt.date.today(),
+        )
+        self.search = W.Text(
+            placeholder="type to filter, e.g. mini, claude, gemini",
+            description="Search models",
+            style=style,
+            layout=wide,
+        )
+        self.provider = W.Dropdown(description="Provider", style=style, layout=wide)
+        self.models = W.SelectMultiple(
+            description="Models (ctrl/shift-click)", rows=10, style=style, layout=W.Layout(width="620px")
+        )
+        self._refresh_model_options(selected=picked)
+        self.input_tokens = W.BoundedIntText(
+            value=sc.input_tokens_per_request,
+            min=0,
+            max=10_000_000,
+            step=100,
+            description="Input tokens per request",
+            style=style,
+        )
+        self.output_tokens = W.BoundedIntText(
+            value=sc.output_tokens_per_request,
+            min=0,
+            max=1_000_000,
+            step=100,
+            description="Output tokens per request",
+            style=style,
+        )
+        self.reasoning_tokens = W.BoundedIntText(
+            value=sc.reasoning_tokens_per_request,
+            min=0,
+            max=1_000_000,
+            step=100,
+            description="of which reasoning",
+            style=style,
+        )
+        self.volume_unit = W.ToggleButtons(
+            options=["per month", "per day"], value="per month", description="Requests", style=style
+        )
+        self.requests = W.BoundedFloatText(
+            value=max(1.0, sc.requests_per_month),
+            min=1,
+            max=1e10,
+            step=1000,
+            description="Requests per month",
+            style=style,
+        )
+        self.requests_slider = W.FloatLogSlider(
+            value=max(1.0, sc.requests_per_month),
+            base=10,
+            min=0,
+            max=10,
+            step=0.05,
+            description="Requests per month (log scale)",
+            readout=False,
+            style=style,
+            layout=wide,
+        )
+        # The box is the control (it takes any number); the slider moves it, and follows it.
+        W.link((self.requests, "value"), (self.requests_slider, "value"))
+        self.cached_share = W.FloatSlider(
+            value=sc.cached_input_share,
+            min=0,
+            max=1,
+            step=0.05,
+            description="Cached share of input",
+            readout_format=".0%",
+            style=style,
+            layout=wide,
+        )
+        self.batch_share = W.FloatSlider(
+            value=sc.batch_share,
+            min=0,
+            max=1,
+            step=0.05,
+            description="Share of traffic on batch",
+            readout_format=".0%",
+            style=style,
+            layout=wide,
+        )
+        self.flex_share = W.FloatSlider(
+            value=sc.flex_share,
+            min=0,
+            max=1,
+            step=0.05,
+            description="Share of traffic on flex",
+            readout_format=".0%",
+            style=style,
+            layout=wide,
+        )
+        self.priority_share = W.FloatSlider(
+            value=sc.priority_share,
+            min=0,
+            max=1,
+            step=0.05,
+            description="Share of traffic on priority",
+            readout_format=".0%",
+            style=style,
+            layout=wide,
+        )
+        self.growth = W.FloatSlider(
+            value=sc.monthly_growth_rate,
+            min=-0.2,
+            max=0.5,
+            step=0.01,
+            description="Monthly growth",
+            readout_format="+.0%",
+            style=style,
+            layout=wide,
+        )
+        self.budget = W.BoundedFloatText(
+            value=sc.monthly_budget_usd or 0.0,
+            min=0,
+            max=1e9,
+            step=100,
+            description="Monthly budget (USD)",
+            style=style,
+        )
+        self.axis = W.Dropdown(
+            options=[(title, name) for name, (title, _) in _x.AXES.items()],
+            value="output_share",
+            description="Crossovers along",
+            style=style,
+            layout=wide,
+        )
+        self.fixed_usd = W.BoundedFloatText(
+            value=0.0, min=0, max=1e9, step=100, description="Fixed option: USD per month", style=style
+        )
+        self.fixed_in = W.BoundedFloatText(
+            value=0.0, min=0, max=1e4, step=0.05, description="… plus USD per M input tokens", style=style
+        )
+        self.fixed_out = W.BoundedFloatText(
+            value=0.0, min=0, max=1e4, step=0.05, description="… plus USD per M output tokens", style=style
+        )
+        self.name = W.Text(value=sc.name, description="Scenario name", style=style)
+        self._description = sc.description
+        self._images = (sc.images_per_request, sc.image_quality, sc.image_size)
+
+    def _refresh_model_options(self, selected: Sequence[tuple[str, str]] | None = None) -> None:
+        cat = self._catalogue()
+        providers = list(dict.fromkeys(cat["provider"]))
+        current = self.provider.value if self.provider.options else "(all providers)"
+        with self._hold():
+            self.provider.options = ["(all providers)", *providers]
+            self.provider.value = current if current in self.provider.options else "(all providers)"
+        keep = list(selected if selected is not None else self.models.value)
+        text = self.search.value.strip().lower()
+        shown = cat
+        if self.provider.value != "(all providers)":
+            shown = shown[shown["provider"] == self.provider.value]
+        if text:
+            hay = (shown["provider"] + " " + shown["model"]).str.lower()
+            shown = shown[[all(w in h for w in text.split()) for h in hay]]
+        shown = shown.head(MAX_OPTIONS)
+        by_key = {(r.provider, r.model): r for r in cat.itertuples()}
+        options = []
+        for k in keep:  # selected models always stay listed, first, so filtering never drops them
+            r = by_key.get(k)
+            options.append((self._option_label(r) if r is not None else f"{k[0]} · {k[1]}  (no price)", k))
+        for r in shown.itertuples():
+            if (r.provider, r.model) not in keep:
+                options.append((self._option_label(r), (r.provider, r.model)))
+        with self._hold():
+            self.models.options = options
+            self.models.value = tuple(keep)
+
+    def _build_outputs(self) -> None:
+        self.status = W.HTML()
+        self.compare_table = W.HTML()
+        self.compare_slot = ChartSlot()
+        self.ranking_view = RankingView()
+        self.curves_view = CurvesView()
+        self.budget_view = BudgetView()
+        self.crossover_view = CrossoverView(
+            [W.HBox([self.axis]), W.HBox([self.fixed_usd, self.fixed_in, self.fixed_out])]
+        )
+        self.views: list[View] = [self.ranking_view, self.curves_view, self.budget_view, self.crossover_view]
+        # Names notebooks and tests use for the outputs.
+        self.ranked_out = self.ranking_view.table
+        self.crossover_text = self.crossover_view.text
+        self.crossover_table = self.crossover_view.table
+        self.components_chart = self.ranking_view.chart
+        self.curves_chart = self.curves_view.chart
+        self.budget_chart = self.budget_view.budget
+        self.projection_chart = self.budget_view.projection
+        self.crossover_chart = self.crossover_view.chart
+        self.compare_chart = self.compare_slot
+        # Overrides
+        style = {"description_width": "160px"}
+        self.ov_model = W.Dropdown(description="Model", style=style, layout=W.Layout(width="420px"))
+        # Text, not FloatText: an empty box means "keep the bundled price" (NaN cannot travel as JSON).
+        self.ov_input = W.Text(placeholder="keep", description="Input USD/M", style=style)
+        self.ov_cached = W.Text(placeholder="keep", description="Cached input USD/M", style=style)
+        self.ov_output = W.Text(placeholder="keep", description="Output USD/M", style=style)
+        self.ov_apply = W.Button(description="Apply override", button_style="warning")
+        self.ov_clear = W.Button(description="Clear all overrides")
+        self.ov_save = W.Button(description="Save overrides", tooltip="to ~/.explorer/overrides.csv")
+        self.ov_load = W.Button(description="Load saved overrides")
+        self.ov_message = W.HTML()
+        self.ov_list = W.HTML()
+        self.ov_apply.on_click(lambda _: self._apply_override_from_form())
+        self.ov_clear.on_click(lambda _: self.clear_overrides())
+        self.ov_save.on_click(lambda _: self._report(self.ov_message, self.save_overrides))
+        self.ov_load.on_click(lambda _: self._report(self.ov_message, self.load_overrides))
+        # Scenarios
+        self._scenarios = _sc.list_scenarios()
+        self.sc_pick = W.Dropdown(
+            options=list(self._scenarios), description="Scenario", style=style, layout=W.Layout(width="420px")
+        )
+        self.sc_load = W.Button(description="Load into the controls")
+        self.sc_save = W.Button(description="Save current as scenario", button_style="info")
+        self.sc_message = W.HTML()
+        self.sc_compare = W.SelectMultiple(
+            options=list(self._scenarios),
+            value=tuple(self._scenarios),
+            rows=6,
+            description="Compare",
+            style=style,
+            layout=W.Layout(width="420px"),
+        )
+        self.sc_load.on_click(
+            lambda _: self.load_scenario(self._scenarios[self.sc_pick.value]) if self.sc_pick.value else None
+        )
+        self.sc_save.on_click(lambda _: self._save_from_form())
+
+    def _observe(self) -> None:
+        # Share trimming first, so the refresh that follows a share change sees the trimmed value.
+        for w in (self.batch_share, self.flex_share, self.priority_share):
+            w.observe(self._on_share, names="value")
+        for w in (
+            self.as_of,
+            self.models,
+            self.input_tokens,
+            self.output_tokens,
+            self.reasoning_tokens,
+            self.requests,
+            self.cached_share,
+            self.batch_share,
+            self.flex_share,
+            self.priority_share,
+            self.growth,
+            self.budget,
+            self.axis,
+            self.fixed_usd,
+            self.fixed_in,
+            self.fixed_out,
+        ):
+            w.observe(self._on_change, names="value")
+        self.search.observe(lambda _: self._refresh_model_options(), names="value")
+        self.provider.observe(self._on_provider, names="value")
+        self.volume_unit.observe(self._on_unit, names="value")
+        self.as_of.observe(lambda _: self._refresh_model_options(), names="value")
+        self.sc_compare.observe(lambda _: self._refresh_compare(), names="value")
+
+    @contextlib.contextmanager
+    def _hold(self) -> Iterator[None]:
+        """Set several controls without a refresh per control (the caller refreshes once at the end)."""
+        outer = not self._held
+        self._held = True
+        try:
+            yield
+        finally:
+            if outer:
+                self._held = False
+
+    def _on_change(self, change: dict[str, Any]) -> None:
+        if not self._held:
+            try:
+                self.refresh()
+            except ValueError as exc:
+                # A control set to something no price table can answer (a future date, say): say so where
+                # the answer would be, keep the last good outputs, and never raise inside a widget callback.
+                self.status.value = (
+                    f"<span style='color:#b91c1c'><b>Cannot compute:</b> {html.escape(str(exc))}</span>"
+                )
+
+    def _on_provider(self, change: dict[str, Any]) -> None:
+        if not self._held:
+            self._refresh_model_options()
+
+    def _on_unit(self, change: dict[str, Any]) -> None:
+        factor = _sc.DAYS_PER_MONTH if change["new"] == "per day" else 1 / _sc.DAYS_PER_MONTH
+        with self._hold():
+            self.requests.value = self.requests.value / factor
+            self.requests.description = f"Requests {change['new']}"
+        self.refresh()
+
+    def _on_share(self, change: dict[str, Any]) -> None:
+        # Shares are of one traffic: keep batch + flex + priority <= 100% by trimming the one just moved.
+        # No refresh here: the change's own refresh observer runs next and sees the trimmed value.
+        others = sum(
+            w.value
+            for w in (self.batch_share, self.flex_share, self.priority_share)
+            if w is not change["owner"]
+        )
+        if others + change["new"] > 1 + 1e-9:
+            with self._hold():
+                change["owner"].value = round(max(0.0, 1 - others), 6)
+
+    # ---- state
+
+    @property
+    def prices(self) -> pd.DataFrame:
+        """The price table in use: bundled prices with the notebook's overrides applied."""
+        return self.state.prices
+
+    @property
+    def _base_prices(self) -> pd.DataFrame:
+        return self.state.base_prices
+
+    @property
+    def _overrides(self) -> dict[tuple[str, str], pd.DataFrame]:
+        return self.state.overrides
+
+    @property
+    def requests_per_month(self) -> float:
+        """The volume control, in requests per month whatever unit it shows."""
+        factor = _sc.DAYS_PER_MONTH if self.volume_unit.value == "per day" else 1.0
+        return float(self.requests.value) * factor
+
+    @property
+    def scenario(self) -> _sc.Scenario:
+        """The controls' current values as a :class:`Scenario`."""
+        images, quality, size = self._images
+        return _sc.Scenario(
+            name=self.name.value.strip() or "My workload",
+            description=self._description,
+            models=tuple(f"{p}/{m}" if _sc.model_label(p, m) != m else m for p, m in self.models.value),
+            input_tokens_per_request=int(self.input_tokens.value),
+            output_tokens_per_request=int(self.output_tokens.value),
+            requests_per_month=round(self.requests_per_month, 6),
+            cached_input_share=float(self.cached_share.value),
+            reasoning_tokens_per_request=min(int(self.reasoning_tokens.value), int(self.output_tokens.value)),
+            batch_share=float(self.batch_share.value),
+            flex_share=float(self.flex_share.value),
+            priority_share=float(self.priority_share.value),
+            monthly_growth_rate=float(self.growth.value),
+            images_per_request=images,
+            image_quality=quality,
+            image_size=size,
+            monthly_budget_usd=float(self.budget.value) or None,
+            as_of=self.as_of.value.isoformat(),
+        )
+
+    @property
+    def fixed_options(self) -> tuple[_x.FixedCostOption, ...]:
+        """The fixed-cost option described in the crossover controls, if any."""
+        if not self.fixed_usd.value:
+            return ()
+        return (
+            _x.FixedCostOption(
+                "your fixed-cost option",
+                float(self.fixed_usd.value),
+                float(self.fixed_in.value),
+                float(self.fixed_out.value),
+            ),
+        )
+
+    def load_scenario(self, scenario: _sc.Scenario) -> None:
+        """Set every control from a scenario; one refresh at the end."""
+        keys = [_sc.model_key(m) for m in scenario.models] or list(self.models.value)
+        with self._hold():
+            if scenario.as_of:
+                self.as_of.value = dt.date.fromisoformat(scenario.as_of)
+            self.volume_unit.value = "per month"
+            self.requests.description = "Requests per month"
+            self.name.value = scenario.name
+            self.input_tokens.value = scenario.input_tokens_per_request
+            self.output_tokens.value = scenario.output_tokens_per_request
+            self.reasoning_tokens.value = scenario.reasoning_tokens_per_request
+            self.requests.value = max(1.0, scenario.requests_per_month)
+            self.cached_share.value = scenario.cached_input_share
+            self.batch_share.value, self.flex_share.value, self.priority_share.value = 0.0, 0.0, 0.0
+            self.batch_share.value = scenario.batch_share
+            self.flex_share.value = scenario.flex_share
+            self.priority_share.value = scenario.priority_share
+            self.growth.value = scenario.monthly_growth_rate
+            self.budget.value = scenario.monthly_budget_usd or 0.0
+            self._description = scenario.description
+            self._images = (scenario.images_per_request, scenario.image_quality, scenario.image_size)
+            self._refresh_model_options(selected=keys)
+        self.refresh()
+
+    def _save_from_form(self) -> None:
+        try:
+            path = _sc.save_scenario(self.scenario)
+        except (ValueError, OSError) as exc:
+            self.sc_message.value = f"<span style='color:#b00'>Not saved: {html.escape(str(exc))}</span>"
+            return
+        self._scenarios = _sc.list_scenarios()
+        with self._hold():
+            self.sc_pick.options = list(self._scenarios)
+            self.sc_compare.options = list(self._scenarios)
+            self.sc_compare.value = tuple(self._scenarios)
+        where = path.relative_to(paths.user_dir()) if path.is_relative_to(paths.user_dir()) else path.name
+        self.sc_message.value = f"Saved as <code>{html.escape(str(where))}</code> in your explorer folder."
+        self._refresh_compare()
+
+    # ---- overrides
+
+    def set_override(
+        self,
+        model: str | tuple[str, str],
+        *,
+        input_usd_per_mtok: float | None = None,
+        cached_input_usd_per_mtok: float | None = None,
+        output_usd_per_mtok: float | None = None,
+        reasoning_usd_per_mtok: float | None = None,
+        note: str = "",
+    ) -> None:
+        """Override a model's prices from the dashboard's date on (a discount, a price cut, a private model:
+        ``("acme", "acme-7b")``). Every table and chart follows and marks the model as overridden."""
+        key = model if isinstance(model, tuple) else self._resolve_or_private(model)
+        rows = _r.override_rows(
+            self._base_prices,
+            key,
+            as_of=self.as_of.value,
+            note=note,
+            input=input_usd_per_mtok,
+            cached_input=cached_input_usd_per_mtok,
+            output=output_usd_per_mtok,
+            reasoning=reasoning_usd_per_mtok,
+        )
+        self.state.set_overrides({**self.state.overrides, key: rows})
+        selected = list(self.models.value)
+        if key not in selected:
+            selected.append(key)
+        with self._hold():
+            self._refresh_model_options(selected=selected)
+        self.refresh()
+
+    def _resolve_or_private(self, name: str) -> tuple[str, str]:
+        try:
+            return _sc.model_key(name)
+        except ValueError:
+            return ("private", name)
+
+    def save_overrides(self, path: str | Path | None = None) -> Path:
+        """Write the current overrides to a CSV (default ``~/.explorer/overrides.csv``), atomically."""
+        if not self._overrides:
+            raise ValueError("overrides: nothing to save (no model is overridden)")
+        return _prices.save_overrides(pd.concat(self._overrides.values(), ignore_index=True), path)
+
+    def load_overrides(self, path: str | Path | None = None) -> Path:
+        """Replace the current overrides with those of a CSV (default ``~/.explorer/overrides.csv``)."""
+        source = Path(path) if path is not None else _prices.default_overrides_path()
+        rows = _prices.apply_overrides(self._base_prices.iloc[0:0], _prices.load_overrides(source))
+        self.state.set_overrides({
+            (str(p), str(m)): g.reset_index(drop=True) for (p, m), g in rows.groupby(["provider", "model"], sort=False)
+        })
+        selected = list(dict.fromkeys([*self.models.value, *self._overrides]))
+        with self._hold():
+            self._refresh_model_options(selected=selected)
+        self.refresh()
+        return source
+
+    @staticmethod
+    def _report(target: W.HTML, action: Any) -> None:
+        """Run a button's action; show its outcome (or its one-line error) instead of raising in a callback."""
+        try:
+            done = action()
+        except ValueError as exc:
+            target.value = f"<span style='color:#b91c1c'>{html.escape(str(exc))}</span>"
+        else:
+            target.value = f"Done: <code>{html.escape(str(done))}</code>"
+
+    def clear_overrides(self) -> None:
+        """Back to the bundled prices."""
+        self.state.set_overrides({})
+        with self._hold():
+            self._refresh_model_options()
+        self.refresh()
+
+    def _apply_override_from_form(self) -> None:
+        if self.ov_model.value is None:
+            return
+        values: dict[str, float | None] = {}
+        try:
+            for key, box in (
+                ("input_usd_per_mtok", self.ov_input),
+                ("cached_input_usd_per_mtok", self.ov_cached),
+                ("output_usd_per_mtok", self.ov_output),
+            ):
+                text = box.value.strip().lstrip("$")
+                try:
+                    values[key] = float(text) if text else None
+                except ValueError:
+                    raise ValueError(f"{box.description}: {box.value!r} is not a number") from None
+            self.set_override(self.ov_model.value, **values)
+        except ValueError as exc:
+            self.ov_list.value = f"<span style='color:#b00'>{html.escape(str(exc))}</span>"
+
+    # ---- outputs
+
+    def _context(self) -> Context:
+        return Context(
+            state=self.state,
+            models=tuple(self.models.value),
+            scenario=self.scenario,
+            as_of=self.as_of.value,
+            axis=self.axis.value,
+            fixed=self.fixed_options,
+        )
+
+    @property
+    def results(self) -> _r.DashboardResults:
+        """Every results frame for the current controls (computed on first read, then cached)."""
+        ctx = self._context()
+        return self.state.results(ctx.models, ctx.scenario, ctx.as_of, ctx.axis, ctx.fixed)
+
+    def refresh(self) -> None:
+        """Recompute what the controls changed: the status line and the visible tab now, the other tabs
+        when they are shown (the observers call this on each change)."""
+        self.refresh_count += 1
+        ctx = self._context()
+        self.status.value = status_html(ctx)
+        visible = self.tabs.selected_index if hasattr(self, "tabs") else 0
+        self._stale = set(range(len(self.views)))
+        self._update_view(visible if visible is not None and visible < len(self.views) else 0, ctx)
+        if hasattr(self, "tabs") and self.tabs.selected_index == len(self.views):  # the overrides tab
+            self._refresh_override_tab()
+        elif hasattr(self, "tabs") and self.tabs.selected_index == len(self.views) + 1:
+            self._refresh_compare()
+
+    def _update_view(self, index: int, ctx: Context | None = None) -> None:
+        if index in self._stale:
+            self.views[index].update(ctx or self._context())
+            self._stale.discard(index)
+
+    def update_all(self) -> None:
+        """Bring every tab up to date now (a notebook reader printing several charts, or a screenshot)."""
+        ctx = self._context()
+        for i in range(len(self.views)):
+            self._update_view(i, ctx)
+        self._refresh_override_tab()
+        self._refresh_compare()
+
+    def _on_tab(self, change: dict[str, Any]) -> None:
+        index = change["new"]
+        if index is None:
+            return
+        if index < len(self.views):
+            self._update_view(index)
+        elif index == len(self.views):
+            self._refresh_override_tab()
+        else:
+            self._refresh_compare()
+
+    def _refresh_override_tab(self) -> None:
+        costs = self.state.costs(tuple(self.models.value), self.scenario, self.as_of.value)
+        with self._hold():
+            self.ov_model.options = [
+                (lbl, k)
+                for lbl, k in zip(
+                    costs["label"], zip(costs["provider"], costs["model"], strict=True), strict=True
+                )
+            ]
+        self.ov_list.value = self._overrides_html()
+
+    def _overrides_html(self) -> str:
+        if not self._overrides:
+            return "<i>No overrides: bundled prices.</i>"
+        rows = pd.concat(self._overrides.values(), ignore_index=True)
+        rows = rows[(rows["service_tier"] == "standard") & (rows["tier_above_input_tokens"] == 0)]
+        shown = rows[
+            [
+                "provider",
+                "model",
+                "input_usd_per_mtok",
+                "cached_input_usd_per_mtok",
+                "output_usd_per_mtok",
+                "source",
+            ]
+        ]
+        return "<b>Overridden (✎):</b>" + frame_html(shown, titles={
+            "input_usd_per_mtok": "input $/M", "cached_input_usd_per_mtok": "cached input $/M",
+            "output_usd_per_mtok": "output $/M"})
+
+    def _refresh_compare(self) -> None:
+        chosen = [self._scenarios[n] for n in self.sc_compare.value if n in self._scenarios]
+        if not chosen:
+            self.compare_table.value = "<i>Pick scenarios to compare.</i>"
+            return
+        day = self.as_of.value
+        key = (day, tuple(self.sc_compare.value), self.state.prices_version)
+        if key == getattr(self, "_compare_key", None):
+            return  # the comparison depends on the date, the overrides and the picks only
+        self._compare_key = key
+        long = _sc.scenarios_costs(chosen, prices=self.prices, as_of=day)
+        table = _sc.summarise_compare(chosen, long, as_of=day)
+        self.compare_result = table
+        self.compare_table.value = frame_html(
+            table[
+                [
+                    "scenario",
+                    "requests_per_month",
+                    "input_tokens_per_request",
+                    "output_tokens_per_request",
+                    "cached_input_share",
+                    "cheapest_model",
+                    "cheapest_monthly_usd",
+                ]
+            ],
+            money=["cheapest_monthly_usd"],
+            shares=["cached_input_share"],
+            counts=["requests_per_month", "input_tokens_per_request", "output_tokens_per_request"],
+            titles={"requests_per_month": "requests per month", "input_tokens_per_request": "input tokens",
+                    "output_tokens_per_request": "output tokens", "cached_input_share": "cached share",
+                    "cheapest_model": "cheapest model", "cheapest_monthly_usd": "its monthly cost"},
+        )
+        colors = _charts.model_colors(long["label"])
+        self.compare_slot.show(
+            (key,), long, lambda d: _charts.scenario_compare_chart(d, as_of=str(day), colors=colors)
+        )
+
+    # ---- layout
+
+    def _layout(self) -> None:
+        inputs = W.HBox(
+            [
+                W.VBox([self.search, self.provider, self.models], layout=W.Layout(width="640px")),
+                W.VBox(
+                    [
+                        self.as_of,
+                        self.input_tokens,
+                        self.output_tokens,
+                        self.reasoning_tokens,
+                        self.cached_share,
+                        self.volume_unit,
+                        self.requests,
+                        self.requests_slider,
+                    ]
+                ),
+                W.VBox([self.batch_share, self.flex_share, self.priority_share, self.growth, self.budget]),
+            ],
+            layout=W.Layout(flex_flow="row wrap"),
+        )
+        overrides = W.VBox(
+            [
+                W.HTML(
+                    "<p>Change a model's prices (a discount, a price cut): every table "
+                    "and chart follows, and overridden models are marked ✎ and drawn dashed.</p>"
+                ),
+                self.ov_model,
+                W.HBox([self.ov_input, self.ov_cached, self.ov_output]),
+                W.HBox([self.ov_apply, self.ov_clear, self.ov_save, self.ov_load]),
+                self.ov_message,
+                self.ov_list,
+            ]
+        )
+        scenarios = W.VBox(
+            [
+                W.HBox([self.sc_pick, self.sc_load]),
+                W.HBox([self.name, self.sc_save]),
+                self.sc_message,
+                self.sc_compare,
+                self.compare_table,
+                self.compare_slot.widget,
+            ]
+        )
+        self.tabs = W.Tab(children=[*(v.widget for v in self.views), overrides, scenarios])
+        for i, title in enumerate([*(v.title for v in self.views), "Override prices", "Scenarios"]):
+            self.tabs.set_title(i, title)
+        self.tabs.observe(self._on_tab, names="selected_index")
+        self._widget = W.VBox([inputs, self.status, self.tabs])
+
+    @property
+    def widget(self) -> W.Widget:
+        """The whole dashboard: controls on top, the status line, outputs in tabs."""
+        return self._widget
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> Any:
+        text = "[the cost dashboard: live widgets; run the notebook (Run > Run All Cells) to use it]"
+        return with_text(self.widget._repr_mimebundle_(**kwargs), text)
+

@@ -1,0 +1,135 @@
+"""What the app knows at a moment: prices, overrides, date, models and the scenario, and every result
+derived from them, each cached under the inputs it depends on.
+
+This is the one place where cached results are invalidated: a result is looked up by a key made of the
+inputs it reads (the price table's version, the date, the models, the scenario), so a change of any
+input makes the old entry unreachable and nothing is ever cleared by hand.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import OrderedDict
+from collections.abc import Callable, Hashable, Sequence
+from typing import Any, TypeVar
+
+import pandas as pd
+
+from explorer import prices as _prices
+from explorer import results as _r
+from explorer import scenarios as _sc
+from explorer.crossovers import CrossoverResult, FixedCostOption
+
+T = TypeVar("T")
+
+__all__ = ["AppState"]
+
+
+class AppState:
+    """Inputs of the dashboard and the results derived from them (no widgets here)."""
+
+    def __init__(self, base_prices: pd.DataFrame) -> None:
+        self.base_prices = base_prices
+        self._overrides: dict[tuple[str, str], pd.DataFrame] = {}
+        self.prices_version = 0
+        """Bumped whenever the overrides change: every result keyed on prices follows."""
+        self._cache: OrderedDict[tuple[Hashable, ...], Any] = OrderedDict()
+
+    # ---- the single cache
+
+    def cached(self, name: str, key: tuple[Hashable, ...], build: Callable[[], T]) -> T:
+        """``build()`` once per ``(name, key)``; the last 64 results are kept."""
+        full = (name, *key)
+        if full in self._cache:
+            self._cache.move_to_end(full)
+            return self._cache[full]  # type: ignore[no-any-return]
+        value = build()
+        self._cache[full] = value
+        if len(self._cache) > 64:
+            self._cache.popitem(last=False)
+        return value
+
+    # ---- prices and overrides
+
+    @property
+    def overrides(self) -> dict[tuple[str, str], pd.DataFrame]:
+        """Override rows per (provider, model); change them through :meth:`set_overrides`."""
+        return dict(self._overrides)
+
+    def set_overrides(self, overrides: dict[tuple[str, str], pd.DataFrame]) -> None:
+        """Replace the overrides; every result computed from prices is recomputed on next use."""
+        self._overrides = dict(overrides)
+        self.prices_version += 1
+
+    @property
+    def prices(self) -> pd.DataFrame:
+        """Bundled prices with the overrides applied."""
+        if not self._overrides:
+            return self.base_prices
+        return self.cached(
+            "prices", (self.prices_version,),
+            lambda: _prices.apply_overrides(self.base_prices, pd.concat(self._overrides.values(), ignore_index=True)),
+        )
+
+    # ---- results
+
+    def rates(self, models: Sequence[tuple[str, str]], as_of: dt.date) -> _r.RateTable:
+        """Rates of the models on the date (extracted once per price version, date and model set)."""
+        return self.cached(
+            "rates", (self.prices_version, as_of, tuple(models)),
+            lambda: _r.rate_table(models, prices=self.prices, as_of=as_of),
+        )
+
+    def costs(self, models: Sequence[tuple[str, str]], scenario: _sc.Scenario, as_of: dt.date) -> pd.DataFrame:
+        """:func:`explorer.scenarios.scenario_costs` of the scenario, from the cached rates."""
+        def build() -> pd.DataFrame:
+            rates = self.rates(models, as_of)
+            image, notes = _r.image_costs(rates.keys, scenario, as_of)
+            return _r.costs_from_rates(rates, scenario, image_usd_per_request=image, image_notes=notes)
+
+        return self.cached("costs", (self.prices_version, as_of, tuple(models), scenario), build)
+
+    def ranked(self, models: Sequence[tuple[str, str]], scenario: _sc.Scenario, as_of: dt.date) -> pd.DataFrame:
+        """The ranked table."""
+        return self.cached(
+            "ranked", (self.prices_version, as_of, tuple(models), scenario),
+            lambda: _r.ranked_table(self.costs(models, scenario, as_of)),
+        )
+
+    def chart_rows(self, models: Sequence[tuple[str, str]], scenario: _sc.Scenario, as_of: dt.date) -> pd.DataFrame:
+        """One row per priced model: the data of the ranking, curve, budget and projection charts."""
+        return self.cached(
+            "rows", (self.prices_version, as_of, tuple(models), scenario),
+            lambda: _r.chart_rows(self.costs(models, scenario, as_of), scenario),
+        )
+
+    def crossover(
+        self, models: Sequence[tuple[str, str]], scenario: _sc.Scenario, as_of: dt.date, axis: str,
+        fixed: tuple[FixedCostOption, ...],
+    ) -> CrossoverResult:
+        """The cheapest model along an axis."""
+        def build() -> CrossoverResult:
+            costs = self.costs(models, scenario, as_of)
+            return _r.crossover_result(
+                scenario, axis, list(models), prices=self.prices, as_of=str(as_of), fixed_options=fixed,
+                n_models=len(costs), rates=self.rates(models, as_of), costs=costs,
+            )
+
+        return self.cached("crossover", (self.prices_version, as_of, tuple(models), scenario, axis, fixed), build)
+
+    def results(
+        self, models: Sequence[tuple[str, str]], scenario: _sc.Scenario, as_of: dt.date, axis: str,
+        fixed: tuple[FixedCostOption, ...],
+    ) -> _r.DashboardResults:
+        """Every results frame at once, for notebook readers (``dash.results``)."""
+        costs = self.costs(models, scenario, as_of)
+        return _r.DashboardResults(
+            scenario=scenario,
+            as_of=str(as_of),
+            costs=costs,
+            ranked=self.ranked(models, scenario, as_of),
+            curves=_r.volume_curves(costs, scenario.requests_per_month, _r.curve_points(len(costs))),
+            budget=_r.budget_reach(costs, scenario.monthly_budget_usd),
+            projection=_r.projection(costs, scenario),
+            crossover=self.crossover(models, scenario, as_of, axis, fixed),
+        )
