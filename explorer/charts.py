@@ -575,8 +575,11 @@ def scenario_compare_chart(
     df = costs[costs["monthly_usd"].notna() & (costs["monthly_usd"] > 0)].copy()
     df["prices"] = _prices_field(df)
     overridden = bool((df["prices"] == "override").any())
+    # Bars on a log scale have no zero to start from: they start a decade below the cheapest cost instead.
     return (
         alt.Chart(df)
+        .transform_joinaggregate(cheapest="min(monthly_usd)")
+        .transform_calculate(base="datum.cheapest / 10")
         .mark_bar()
         .encode(
             y=alt.Y("scenario:N", title=None),
@@ -587,6 +590,7 @@ def scenario_compare_chart(
                 scale=alt.Scale(type="log"),
                 axis=alt.Axis(format="$~s"),
             ),
+            x2="base:Q",
             color=alt.Color("label:N", title="Model", scale=_legend_colors(df, colors)),
             stroke=alt.condition(alt.datum.prices == "override", alt.value("black"), alt.value(None)),
             tooltip=[

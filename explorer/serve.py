@@ -14,7 +14,8 @@ from explorer import paths
 
 __all__ = ["free_port", "lab_command", "register", "server_env", "voila_command"]
 
-DASHBOARD = paths.NOTEBOOKS_DIR / "dashboard.ipynb"
+DASHBOARD = paths.NOTEBOOKS_DIR / "app.ipynb"  # the app page: controls and tabs, no tutorial
+TUTORIAL = paths.NOTEBOOKS_DIR / "dashboard.ipynb"  # what `make lab` opens
 JUPYTER_DATA = paths.REPO_DIR / "jupyter"  # our Voila template (no CDN stylesheets)
 HOST = "127.0.0.1"
 
@@ -49,7 +50,7 @@ def voila_command(notebook: Path = DASHBOARD, *, port: int, token: str | None = 
     ]
 
 
-def lab_command(notebook: Path = DASHBOARD, *, port: int | None = None, token: str | None = None,
+def lab_command(notebook: Path = TUTORIAL, *, port: int | None = None, token: str | None = None,
                 open_browser: bool = True, root_dir: Path = paths.REPO_DIR) -> list[str]:
     """JupyterLab as `make lab` runs it: localhost only, token authentication kept."""
     cmd = [sys.executable, "-m", "jupyter", "lab", f"--ServerApp.ip={HOST}", f"--ServerApp.root_dir={root_dir}"]

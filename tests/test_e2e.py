@@ -1,6 +1,7 @@
-"""End to end, in Debian's Chromium with the network refused: the Voila dashboard reacts to its controls
-with exactly the numbers the Python API gives, and JupyterLab (as `make lab` runs it) renders the main
-notebook's charts offline. Both save the README's screenshots."""
+"""End to end, in Debian's Chromium with the network refused: the Voila app reacts to its controls with
+exactly the numbers the Python API gives, and JupyterLab (as `make lab` runs it) renders the main
+notebook's charts offline. Both save screenshots under build/screenshots (never a tracked file: `make
+screenshots` copies them to docs/ deliberately), and a blank screenshot fails."""
 
 from __future__ import annotations
 
@@ -19,10 +20,24 @@ import pytest
 from explorer import paths, serve
 from explorer.widgets import Dashboard, ranked_html
 from tests.browser import browser_page, require_chromium
+from tests.png import busy_share
 
 pytestmark = pytest.mark.browser
-DOCS = paths.REPO_DIR / "docs"
+SHOTS = paths.REPO_DIR / "build" / "screenshots"
 AS_OF = "2026-11-27"
+LABELS = ("Models", "Input tokens per request", "Output tokens per request", "Requests per month",
+          "Cached share of input")
+MIN_BUSY = 0.04
+"""Least share of non-background pixels a screenshot of the dashboard has (a blank page: about 0.01)."""
+
+
+def _in_view(page, selector: str) -> bool:
+    return bool(page.evaluate(
+        """sel => Array.from(document.querySelectorAll(sel)).some(e => {
+               const r = e.getBoundingClientRect();
+               return r.width > 0 && r.height > 0 && r.top < innerHeight && r.bottom > 0; })""",
+        selector,
+    ))
 
 
 def _start(cmd: list[str], url: str, tmp_path: Path) -> subprocess.Popen[bytes]:
@@ -100,17 +115,20 @@ def _box(page, label: str):
 
 def test_voila_dashboard_matches_the_python_api(voila: str) -> None:
     picks = ["gpt-4o", "gpt-5-mini", "claude-haiku-4-5"]
+    import datetime as dt
     with browser_page({"width": 1400, "height": 1400}) as (page, watch):
         page.goto(voila, wait_until="domcontentloaded", timeout=120_000)
         page.wait_for_selector("table.explorer-ranked", timeout=120_000)
         page.wait_for_function("document.querySelectorAll('.vega-embed svg').length >= 1", timeout=60_000)
         # no code shown: no editors, and the notebook's code text is nowhere on the page
         assert page.locator(".cm-editor, .CodeMirror, .jp-InputArea-editor").count() == 0
-        assert "Dashboard(as_of=AS_OF)" not in page.content()
+        assert "from explorer" not in page.content() and "Dashboard()" not in page.content()
+        for label in LABELS:  # every control is named by what it sets, for screen readers and for tests
+            assert page.get_by_label(label, exact=True).count() >= 1, label
         before = _ranked_rows(page)
 
-        # the same dashboard in Python, driven the same way
-        dash = Dashboard(as_of=AS_OF)
+        # the same dashboard in Python (today's prices, the default models), driven the same way
+        dash = Dashboard(as_of=dt.date.today())
         assert _expected_rows(dash.results.ranked) == before
 
         options = page.eval_on_selector_all("select[multiple] option", "els => els.map(e => e.value)")
@@ -122,12 +140,10 @@ def test_voila_dashboard_matches_the_python_api(voila: str) -> None:
         tokens.fill("4321")
         tokens.press("Enter")
         dash.input_tokens.value = 4321
-        readout = _box(page, "Requests per month").locator(".widget-readout")
-        readout.click()
-        page.keyboard.press("Control+A")
-        page.keyboard.type("100000")  # on the log slider's grid (10^5), so no snapping
-        page.keyboard.press("Enter")
-        dash.requests.value = 100000
+        volume = page.get_by_label("Requests per month", exact=True)
+        volume.fill("123456")  # a number box: any volume, not only the slider's grid
+        volume.press("Enter")
+        dash.requests.value = 123456
 
         expected = _expected_rows(dash.results.ranked)
         page.wait_for_function(
@@ -145,11 +161,12 @@ def test_voila_dashboard_matches_the_python_api(voila: str) -> None:
         while _chart_totals(page) != want and time.monotonic() < deadline:
             time.sleep(0.5)
         assert _chart_totals(page) == want
-        DOCS.mkdir(exist_ok=True)
-        page.get_by_role("heading", name="The dashboard").scroll_into_view_if_needed()
-        page.evaluate("window.scrollBy(0, document.querySelector('h2[id^=\"The-dashboard\"], h2')"
-                      ".getBoundingClientRect().top - 10)")
-        page.screenshot(path=str(DOCS / "dashboard_voila.png"))
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        page.evaluate("window.scrollTo(0, 0)")
+        assert _in_view(page, "table.explorer-ranked") and _in_view(page, ".vega-embed svg")
+        shot = SHOTS / "dashboard_voila.png"
+        page.screenshot(path=str(shot))
+    assert busy_share(shot) > MIN_BUSY, f"{shot}: looks blank"
     assert watch.external == [], watch.external
     assert watch.page_errors == [], watch.page_errors
 
@@ -187,8 +204,12 @@ def test_jupyterlab_runs_the_main_notebook_offline(lab: str) -> None:
         errors = page.locator(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.error']").count()
         assert errors == 0
         page.locator(".jp-OutputArea-output table.explorer-ranked").first.scroll_into_view_if_needed()
-        DOCS.mkdir(exist_ok=True)
-        page.screenshot(path=str(DOCS / "dashboard_lab.png"))
+        page.wait_for_timeout(500)
+        assert _in_view(page, ".jp-OutputArea-output table.explorer-ranked")
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        shot = SHOTS / "dashboard_lab.png"
+        page.screenshot(path=str(shot))
+    assert busy_share(shot) > MIN_BUSY, f"{shot}: looks blank"
     assert watch.external == [], watch.external
     assert watch.page_errors == [], watch.page_errors
 

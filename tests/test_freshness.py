@@ -41,7 +41,8 @@ def test_cli_warns_on_stderr_and_still_answers(stale: None, capsys) -> None:
 
 
 def test_charts_show_date_and_warning(stale: None) -> None:
-    curves = pd.DataFrame({"label": ["gpt-4o"], "requests_per_month": [1.0], "monthly_usd": [1.0]})
+    curves = pd.DataFrame({"label": ["gpt-4o"], "prices": ["bundled"], "cost_per_request_usd": [1.0],
+                           "requests_per_month": [1.0]})
     fresh_sub = charts.cost_curves_chart(curves, as_of="2026-07-01").to_dict()["title"]["subtitle"]
     assert fresh_sub[0] == "Prices as of 2026-07-01" and not any("Warning" in s for s in fresh_sub)
     sub = charts.cost_curves_chart(curves, as_of="2026-11-27").to_dict()["title"]["subtitle"]

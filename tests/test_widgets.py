@@ -23,11 +23,10 @@ def dash(table: pd.DataFrame) -> Dashboard:
     return Dashboard(as_of=AS_OF, prices=table, models=("gpt-4o", "gpt-4.1", "gpt-5", "o3"))
 
 
-def _chart_rows(jchart, label: str) -> pd.DataFrame:
-    chart = jchart.chart
-    data = chart.layer[0].data if hasattr(chart, "layer") else chart.data
-    if not isinstance(data, pd.DataFrame):
-        data = chart.data  # shared by every layer, hoisted to the top
+def _chart_rows(slot, label: str) -> pd.DataFrame:
+    """The rows the browser receives for one model (the spec's only dataset)."""
+    (records,) = slot.spec["datasets"].values()
+    data = pd.DataFrame(records)
     return data[data["label"] == label]
 
 
@@ -45,10 +44,18 @@ def test_one_change_one_refresh_and_charts_follow(dash: Dashboard) -> None:
     assert dash.refresh_count == before + 1
     one = float(cost_of("gpt-5", 4000, 500, as_of=AS_OF)["total_usd"])
     assert dash.results.ranked.set_index("model").loc["gpt-5", "monthly_usd"] == pytest.approx(one * 100_000)
+    dash.tabs.selected_index = 1  # the curves tab updates when shown
     rows = _chart_rows(dash.curves_chart, "gpt-5")
-    assert (rows["monthly_usd"] / rows["requests_per_month"]).to_numpy() == pytest.approx(one)
+    assert rows["cost_per_request_usd"].to_numpy() == pytest.approx(one)
+    dash.tabs.selected_index = 2
     proj = _chart_rows(dash.projection_chart, "gpt-5")
-    assert proj["monthly_usd"].iloc[0] == pytest.approx(one * 100_000)
+    assert (proj["cost_per_request_usd"] * proj["requests_per_month"]).iloc[0] == pytest.approx(one * 100_000)
+    # Further changes swap the data of the visible chart; its spec is not rebuilt.
+    built = dash.projection_chart.rebuilds
+    dash.input_tokens.value = 8000
+    eight = float(cost_of("gpt-5", 8000, 500, as_of=AS_OF)["total_usd"])
+    assert _chart_rows(dash.projection_chart, "gpt-5")["cost_per_request_usd"].iloc[0] == pytest.approx(eight)
+    assert dash.projection_chart.rebuilds == built
 
 
 def test_cached_share_and_reasoning_change_components(dash: Dashboard) -> None:
@@ -112,8 +119,9 @@ def test_override_followed_everywhere_and_marked(dash: Dashboard) -> None:
     assert row["monthly_usd"] == pytest.approx((1000 * 1.0 + 500 * 4.0) / 1e6 * 100_000)
     assert row["is_override"]
     assert "override" in dash.ranked_out.value
-    assert _chart_rows(dash.curves_chart, "gpt-4o")["is_override"].all()
-    assert "override" in str(dash.curves_chart.chart.to_dict()["title"])
+    dash.tabs.selected_index = 1
+    assert (_chart_rows(dash.curves_chart, "gpt-4o")["prices"] == "override").all()
+    assert "override" in str(dash.curves_chart.spec["title"])
     dash.clear_overrides()
     assert not dash.results.ranked["is_override"].any()
 
@@ -144,6 +152,7 @@ def test_override_form_rejects_text(dash: Dashboard) -> None:
 
 
 def test_crossover_axis_and_fixed_option(dash: Dashboard) -> None:
+    dash.tabs.selected_index = 3  # the crossover tab computes when shown
     dash.axis.value = "requests_per_month"
     assert "never changes along volume" in dash.crossover_text.value
     dash.fixed_usd.value = 500.0
@@ -173,8 +182,8 @@ def test_no_max_rows_error_with_every_model(table: pd.DataFrame) -> None:
     d.search.value = ""
     d.models.value = tuple(k for _, k in d.models.options)
     assert len(d.results.curves) <= MAX_CHART_ROWS
-    d.curves_chart.chart.to_dict()
-    d.crossover_chart.chart.to_dict()
+    d.update_all()
+    assert d.curves_chart.spec["datasets"] and d.crossover_chart.spec["datasets"]
 
 
 def test_notebook_helpers() -> None:
@@ -206,7 +215,9 @@ def test_a_control_the_prices_cannot_answer_shows_why_instead_of_raising(monkeyp
     def boom(*_a, **_k):
         raise ValueError("as_of: 2031-01-01 is in the future")
 
-    monkeypatch.setattr(widgets, "compute_results", boom)
+    from explorer import results
+
+    monkeypatch.setattr(results, "costs_from_rates", boom)
     dash.input_tokens.value = 1234
     assert "Cannot compute:</b> as_of: 2031-01-01 is in the future" in dash.status.value
 

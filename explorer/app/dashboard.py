@@ -36,6 +36,26 @@ MAX_OPTIONS = 400
 """Most models listed at once in the picker; the search narrows the rest."""
 
 
+def _pair(box: W.Widget, slider: W.Widget, *, tolerance: float, log: bool = False) -> None:
+    """Keep a slider beside its number box. The box holds the exact value; the slider follows it and moves
+    it, but a slider snapping a typed value to its grid (123,456 to 10^5.1) never writes back."""
+    import math
+
+    def distance(a: float, b: float) -> float:
+        return abs(math.log10(max(a, 1e-12)) - math.log10(max(b, 1e-12))) if log else abs(a - b)
+
+    def from_box(change: dict[str, Any]) -> None:
+        if distance(slider.value, change["new"]) > 1e-12:
+            slider.value = change["new"]
+
+    def from_slider(change: dict[str, Any]) -> None:
+        if distance(box.value, change["new"]) > tolerance:
+            box.value = round(change["new"]) if log else round(change["new"], 6)
+
+    box.observe(from_box, names="value")
+    slider.observe(from_slider, names="value")
+
+
 class Dashboard:
     """The main dashboard's widget tree. Display it in a notebook cell; change any control and every
     table and chart below updates (observers call :meth:`refresh`)."""
@@ -51,6 +71,7 @@ class Dashboard:
         enable_offline()
         self.state = AppState(prices if prices is not None else _prices.price_history())
         self._held = False
+        self._rows: dict[W.Widget, W.Widget] = {}
         self._stale: set[int] = set()
         self.refresh_count = 0
         """How many times outputs were recomputed (tests use it to check one change = one refresh)."""
@@ -108,7 +129,8 @@ class Dashboard:
         )
         self.provider = W.Dropdown(description="Provider", style=style, layout=wide)
         self.models = W.SelectMultiple(
-            description="Models (ctrl/shift-click)", rows=10, style=style, layout=W.Layout(width="620px")
+            description="Models", description_allow_html=False, tooltip="ctrl- or shift-click to pick several",
+            rows=10, style=style, layout=W.Layout(width="620px"),
         )
         self._refresh_model_options(selected=picked)
         self.input_tokens = W.BoundedIntText(
@@ -152,63 +174,17 @@ class Dashboard:
             min=0,
             max=10,
             step=0.05,
-            description="Requests per month (log scale)",
             readout=False,
-            style=style,
-            layout=wide,
+            tooltip="Requests per month (log scale)",
+            layout=W.Layout(width="200px"),
         )
         # The box is the control (it takes any number); the slider moves it, and follows it.
-        W.link((self.requests, "value"), (self.requests_slider, "value"))
-        self.cached_share = W.FloatSlider(
-            value=sc.cached_input_share,
-            min=0,
-            max=1,
-            step=0.05,
-            description="Cached share of input",
-            readout_format=".0%",
-            style=style,
-            layout=wide,
-        )
-        self.batch_share = W.FloatSlider(
-            value=sc.batch_share,
-            min=0,
-            max=1,
-            step=0.05,
-            description="Share of traffic on batch",
-            readout_format=".0%",
-            style=style,
-            layout=wide,
-        )
-        self.flex_share = W.FloatSlider(
-            value=sc.flex_share,
-            min=0,
-            max=1,
-            step=0.05,
-            description="Share of traffic on flex",
-            readout_format=".0%",
-            style=style,
-            layout=wide,
-        )
-        self.priority_share = W.FloatSlider(
-            value=sc.priority_share,
-            min=0,
-            max=1,
-            step=0.05,
-            description="Share of traffic on priority",
-            readout_format=".0%",
-            style=style,
-            layout=wide,
-        )
-        self.growth = W.FloatSlider(
-            value=sc.monthly_growth_rate,
-            min=-0.2,
-            max=0.5,
-            step=0.01,
-            description="Monthly growth",
-            readout_format="+.0%",
-            style=style,
-            layout=wide,
-        )
+        _pair(self.requests, self.requests_slider, tolerance=0.05 / 2, log=True)
+        self.cached_share = self._share_box("Cached share of input", sc.cached_input_share)
+        self.batch_share = self._share_box("Share of traffic on batch", sc.batch_share)
+        self.flex_share = self._share_box("Share of traffic on flex", sc.flex_share)
+        self.priority_share = self._share_box("Share of traffic on priority", sc.priority_share)
+        self.growth = self._share_box("Monthly growth", sc.monthly_growth_rate, lo=-0.2, hi=0.5, step=0.01)
         self.budget = W.BoundedFloatText(
             value=sc.monthly_budget_usd or 0.0,
             min=0,
@@ -236,6 +212,18 @@ class Dashboard:
         self.name = W.Text(value=sc.name, description="Scenario name", style=style)
         self._description = sc.description
         self._images = (sc.images_per_request, sc.image_quality, sc.image_size)
+
+    def _share_box(self, label: str, value: float, *, lo: float = 0.0, hi: float = 1.0,
+                   step: float = 0.05) -> W.BoundedFloatText:
+        """A number box named ``label`` (what screen readers and tests find) with a slider beside it that
+        moves it; the box is the control the dashboard observes."""
+        box = W.BoundedFloatText(value=value, min=lo, max=hi, step=step, description=label,
+                                 style={"description_width": "190px"}, layout=W.Layout(width="290px"))
+        slider = W.FloatSlider(value=value, min=lo, max=hi, step=step, readout_format="+.0%" if lo < 0 else ".0%",
+                               layout=W.Layout(width="200px"), tooltip=label)
+        _pair(box, slider, tolerance=step / 2)
+        self._rows[box] = W.HBox([box, slider])
+        return box
 
     def _refresh_model_options(self, selected: Sequence[tuple[str, str]] | None = None) -> None:
         cat = self._catalogue()
@@ -618,9 +606,8 @@ class Dashboard:
         visible = self.tabs.selected_index if hasattr(self, "tabs") else 0
         self._stale = set(range(len(self.views)))
         self._update_view(visible if visible is not None and visible < len(self.views) else 0, ctx)
-        if hasattr(self, "tabs") and self.tabs.selected_index == len(self.views):  # the overrides tab
-            self._refresh_override_tab()
-        elif hasattr(self, "tabs") and self.tabs.selected_index == len(self.views) + 1:
+        self._refresh_override_tab()  # the model list of the override form follows the selection
+        if hasattr(self, "tabs") and self.tabs.selected_index == len(self.views) + 1:
             self._refresh_compare()
 
     def _update_view(self, index: int, ctx: Context | None = None) -> None:
@@ -648,14 +635,11 @@ class Dashboard:
             self._refresh_compare()
 
     def _refresh_override_tab(self) -> None:
-        costs = self.state.costs(tuple(self.models.value), self.scenario, self.as_of.value)
-        with self._hold():
-            self.ov_model.options = [
-                (lbl, k)
-                for lbl, k in zip(
-                    costs["label"], zip(costs["provider"], costs["model"], strict=True), strict=True
-                )
-            ]
+        rates = self.state.rates(tuple(self.models.value), self.as_of.value)
+        options = list(zip(rates.labels, rates.keys, strict=True))
+        if options != list(self.ov_model.options):
+            with self._hold():
+                self.ov_model.options = options
         self.ov_list.value = self._overrides_html()
 
     def _overrides_html(self) -> str:
@@ -726,13 +710,13 @@ class Dashboard:
                         self.input_tokens,
                         self.output_tokens,
                         self.reasoning_tokens,
-                        self.cached_share,
+                        self._rows[self.cached_share],
                         self.volume_unit,
-                        self.requests,
-                        self.requests_slider,
+                        W.HBox([self.requests, self.requests_slider]),
                     ]
                 ),
-                W.VBox([self.batch_share, self.flex_share, self.priority_share, self.growth, self.budget]),
+                W.VBox([self._rows[w] for w in (self.batch_share, self.flex_share, self.priority_share, self.growth)]
+                       + [self.budget]),
             ],
             layout=W.Layout(flex_flow="row wrap"),
         )
