@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 NOTEBOOK ?= notebooks/dashboard.ipynb
 
 .DEFAULT_GOAL := help
-.PHONY: help venv lab test test-fast bench lint lock clean report dashboard
+.PHONY: help venv lab test test-fast bench lint lock clean report dashboard screenshots
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -39,6 +39,10 @@ bench: venv ## benchmarks: speed figures against the named baselines
 report: venv ## an example report: build/report.html from the shipped support-chatbot scenario
 	@mkdir -p build
 	$(BIN)/explorer report --scenario data/scenarios/support-chatbot.yaml --title "Support chatbot: what it costs" --out build/report.html
+
+screenshots: venv ## take the README's screenshots in Chromium (build/screenshots), then copy them to docs/
+	EXPLORER_HOME=$$(mktemp -d) .ci/offline $(BIN)/python -m pytest -p no:nbval tests/test_e2e.py -k "voila or jupyterlab"
+	cp build/screenshots/dashboard_voila.png build/screenshots/dashboard_lab.png docs/
 
 lint: venv ## ruff
 	$(BIN)/ruff check explorer tests benchmarks
