@@ -46,7 +46,10 @@ def voila_command(notebook: Path = DASHBOARD, *, port: int, token: str | None = 
     auth = [f"--Voila.token={token}"] if token else ["--token"]
     return [
         sys.executable, "-m", "voila", str(notebook), f"--port={port}", "--no-browser", f"--Voila.ip={HOST}",
-        "--template=explorer", "--strip_sources=True", "--show_tracebacks=False", *auth,
+        "--template=explorer", "--strip_sources=True", "--show_tracebacks=False",
+        # One kernel kept running the app ahead of the next viewer: the page then shows the ranking in about a
+        # second instead of waiting for a kernel to start and import pandas, Altair and the price table.
+        "--preheat_kernel=True", "--pool_size=1", *auth,
     ]
 
 
