@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from explorer import paths
+from explorer import fmt, paths
 from explorer import prices as _prices
 
 __all__ = ["AUDIT_COLUMNS", "audit_file", "audit_table", "load_price_table", "seed_table"]
@@ -49,7 +49,7 @@ def _same(a: float, b: float) -> bool:
 
 
 def _usd(x: float) -> str:
-    return "n/a" if math.isnan(x) else f"${x:g}"
+    return fmt.usd(x)
 
 
 def normalise_name(name: str) -> str:

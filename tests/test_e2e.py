@@ -31,6 +31,16 @@ MIN_BUSY = 0.04
 """Least share of non-background pixels a screenshot of the dashboard has (a blank page: about 0.01)."""
 
 
+_MARKS = """least => {
+  // Data marks of the charts on screen (a hidden tab's charts measure 0 x 0): lines, bars, points, text.
+  const marks = Array.from(document.querySelectorAll('.vega-embed svg g.role-mark > *')).filter(e => {
+    const r = e.getBoundingClientRect();
+    return r.width > 0 || r.height > 0;
+  });
+  return marks.length >= least;
+}"""
+
+
 def _in_view(page, selector: str) -> bool:
     return bool(page.evaluate(
         """sel => Array.from(document.querySelectorAll(sel)).some(e => {
@@ -161,6 +171,10 @@ def test_voila_dashboard_matches_the_python_api(voila: str) -> None:
         while _chart_totals(page) != want and time.monotonic() < deadline:
             time.sleep(0.5)
         assert _chart_totals(page) == want
+        # Every tab's charts draw marks that carry data (not an empty frame): lines, bars, points with a size.
+        for tab, least in (("Cost curves", 3), ("Budget & projection", 6), ("Crossovers", 3), ("Ranking", 3)):
+            page.get_by_role("tab", name=tab).click()
+            page.wait_for_function(_MARKS, arg=least, timeout=60_000)
         SHOTS.mkdir(parents=True, exist_ok=True)
         page.evaluate("window.scrollTo(0, 0)")
         assert _in_view(page, "table.explorer-ranked") and _in_view(page, ".vega-embed svg")
