@@ -379,15 +379,41 @@ def projection_chart(
     )
 
 
+def crossover_frame(result: CrossoverResult) -> pd.DataFrame:
+    """A crossover result as the chart's one dataset: curve points, the points where the cheapest model
+    changes, and the scenario's own value, told apart by ``layer``."""
+    curves = result.curves
+    pts = result.points
+    return pd.concat(
+        [
+            pd.DataFrame({
+                "layer": "curve", "label": curves["label"], "x": curves["x"], "monthly_usd": curves["monthly_usd"],
+                "order": curves["order"], "prices": _prices_field(curves), "change": "", "why": "",
+            }),
+            pd.DataFrame({
+                "layer": "point", "label": "", "x": pts["at"], "monthly_usd": pts["monthly_usd"], "order": 0,
+                "prices": "", "change": pts["from_label"] + " → " + pts["to_label"], "why": pts["kind"],
+            }),
+            pd.DataFrame({"layer": ["current"], "label": [""], "x": [result.current], "monthly_usd": [float("nan")],
+                          "order": [0], "prices": [""], "change": [""], "why": [""]}),
+        ],
+        ignore_index=True,
+    )
+
+
 def crossover_chart(
     result: CrossoverResult, *, as_of: str | None = None, colors: alt.Scale | None = None
 ) -> alt.LayerChart:
-    """Monthly cost along one axis with the exact points where the cheapest model changes marked."""
+    """Monthly cost along one axis with the exact points where the cheapest model changes marked.
+
+    One dataset (:func:`crossover_frame`) feeds every layer, so a view can swap it without a new spec.
+    """
     title, unit = AXES[result.axis]
     share = unit == "share"
     log = result.axis in ("input_tokens", "requests_per_month")
-    df = result.curves.assign(prices=_prices_field(result.curves))
-    overridden = bool((df["prices"] == "override").any())
+    df = crossover_frame(result)
+    curves = df[df["layer"] == "curve"]
+    overridden = bool((curves["prices"] == "override").any())
     fmt = ".1%" if share else ",.0f"
     x = alt.X(
         "x:Q",
@@ -396,13 +422,14 @@ def crossover_chart(
         axis=alt.Axis(format=".0%" if share else "~s"),
     )
     y_scale = alt.Scale(type="log") if log else alt.Scale(zero=False)
+    base = alt.Chart(df)
     lines = (
-        alt.Chart(df)
+        base.transform_filter("datum.layer == 'curve'")
         .mark_line(strokeWidth=2)
         .encode(
             x=x,
             y=alt.Y("monthly_usd:Q", title="Monthly cost (USD)", scale=y_scale, axis=alt.Axis(format="$~s")),
-            color=alt.Color("label:N", title="Model", scale=_legend_colors(df, colors)),
+            color=alt.Color("label:N", title="Model", scale=_legend_colors(curves, colors)),
             strokeDash=alt.StrokeDash("prices:N", title="Prices", scale=_DASH),
             order="order:Q",
             detail="label:N",
@@ -413,29 +440,21 @@ def crossover_chart(
             ],
         )
     )
-    layers: list[alt.Chart] = [lines]
-    pts = result.points.assign(change=result.points["from_label"] + " → " + result.points["to_label"])
-    if len(pts):
-        layers.append(
-            alt.Chart(pts)
-            .mark_rule(color="black", strokeWidth=1)
-            .encode(
-                x="at:Q",
-                tooltip=[
-                    alt.Tooltip("change:N", title="Cheapest changes"),
-                    alt.Tooltip("at:Q", title=f"At ({unit})", format=".2%" if share else ",.0f"),
-                    alt.Tooltip("monthly_usd:Q", title="Monthly cost there (USD)", format="$,.2f"),
-                    alt.Tooltip("kind:N", title="Why"),
-                ],
-            )
-        )
-        layers.append(
-            alt.Chart(pts)
-            .mark_text(angle=270, align="left", dx=4, dy=-4, fontSize=10)
-            .encode(x="at:Q", y=alt.value(4), text="change:N")
-        )
-    layers.append(
-        alt.Chart(pd.DataFrame({"x": [result.current]}))
+    points = base.transform_filter("datum.layer == 'point'")
+    rules = points.mark_rule(color="black", strokeWidth=1).encode(
+        x="x:Q",
+        tooltip=[
+            alt.Tooltip("change:N", title="Cheapest changes"),
+            alt.Tooltip("x:Q", title=f"At ({unit})", format=".2%" if share else ",.0f"),
+            alt.Tooltip("monthly_usd:Q", title="Monthly cost there (USD)", format="$,.2f"),
+            alt.Tooltip("why:N", title="Why"),
+        ],
+    )
+    texts = points.mark_text(angle=270, align="left", dx=4, dy=-4, fontSize=10).encode(
+        x="x:Q", y=alt.value(4), text="change:N"
+    )
+    current = (
+        base.transform_filter("datum.layer == 'current'")
         .mark_rule(color="#888", strokeDash=[2, 2])
         .encode(x="x:Q", tooltip=[alt.Tooltip("x:Q", title="Your scenario", format=fmt)])
     )
@@ -445,7 +464,7 @@ def crossover_chart(
         if n
         else "The cheapest model does not change along this axis; grey dotted: your scenario"
     )
-    return alt.layer(*layers).properties(
+    return alt.layer(lines, rules, texts, current).properties(
         width=WIDTH, height=HEIGHT, title=_title(f"Cost along the {title.lower()}", as_of, overridden, extra)
     )
 

@@ -117,8 +117,11 @@ def test_crossover_chart_marks_every_point(axis: str) -> None:
     res = crossovers(sc, axis)
     chart = charts.crossover_chart(res, as_of=AS_OF)
     spec = _roundtrip(chart)
-    if len(res.points):
-        assert list(_data(chart, 1)["at"]) == list(res.points["at"])
+    frame = charts.crossover_frame(res)
+    assert list(frame.loc[frame["layer"] == "point", "x"]) == list(res.points["at"])
+    marks = data_marks(spec)
+    assert len(visible(marks["line"])) == res.curves["label"].nunique()
+    assert len(visible(marks["rule"])) == len(res.points) + 1  # each change, and the scenario's own value
     assert "Monthly cost (USD)" in _all_text(spec)
 
 

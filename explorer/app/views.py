@@ -151,9 +151,9 @@ class CrossoverView(View):
         self.text.value = f"<p>{html.escape(res.statement)}</p>" + (
             "<p style='font-size:85%'>Left out: " + html.escape("; ".join(res.skipped)) + "</p>" if res.skipped else ""
         )
-        # The crossover chart has two datasets (curves and points): rebuilt on each change, only when shown.
         self.chart.show(
-            (id(res),), res.curves,
+            (*ctx.structure(), ctx.axis, len(res.points), bool(res.curves["is_override"].any())),
+            _charts.crossover_frame(res),
             lambda _d: _charts.crossover_chart(res, as_of=str(ctx.as_of), colors=ctx.colors),  # type: ignore[arg-type]
         )
         pts = res.points
