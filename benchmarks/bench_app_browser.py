@@ -35,7 +35,8 @@ _CHANGED = """([before, chartBefore]) => {
 def _state(page) -> list[str]:  # type: ignore[no-untyped-def]
     return page.evaluate("""() => [
       document.querySelector('table.explorer-ranked tbody tr td:nth-child(3)').innerText,
-      Array.from(document.querySelectorAll('.vega-embed svg [aria-label]')).map(e => e.getAttribute('aria-label')).join('|')
+      Array.from(document.querySelectorAll('.vega-embed svg [aria-label]'))
+        .map(e => e.getAttribute('aria-label')).join('|')
     ]""")
 
 
