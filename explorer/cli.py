@@ -112,11 +112,13 @@ def _cmd_prices(args: argparse.Namespace) -> int:
 # ------------------------------------------------------------------------------------------------ cost
 
 
-def read_usage_file(path: str | Path) -> pd.DataFrame:
-    """A request log (CSV, JSON lines or Parquet) as written, indexed by line so errors name the line."""
-    from explorer.usage import read_table
+def read_usage_file(path: str | Path, *, convention: str | None = None,
+                    ignore_columns: Sequence[str] = ()) -> pd.DataFrame:
+    """A usage file through the one usage reader (:func:`explorer.usage.read_usage`): aliases such as
+    ``cached_tokens``, provider conventions, raw response logs, and an error for any unknown count column."""
+    from explorer.usage import read_usage
 
-    return read_table(path)
+    return read_usage(path, convention=convention, ignore_columns=ignore_columns)
 
 
 def _cmd_cost(args: argparse.Namespace) -> int:
@@ -126,28 +128,36 @@ def _cmd_cost(args: argparse.Namespace) -> int:
         clash = [f"--{n.replace('_', '-')}" for n in ("model", "input_tokens", "output_tokens") if getattr(args, n)]
         if clash:
             raise CliError(f"--usage prices a file; drop {', '.join(clash)}")
-        usage = read_usage_file(args.usage)
-        try:
-            priced = costs.price_usage(usage, as_of=args.as_of, overrides=args.overrides,
-                                       skip_unknown=args.skip_unknown)
-        except ValueError as exc:
-            # The frame is indexed by line number: "usage row 7" is line 7 of the file.
-            msg = re.sub(r"^usage: ", "", re.sub(r"^usage row ", "line ", str(exc)))
-            raise CliError(f"{args.usage}, {msg}") from None
+        from explorer import usage as u
+
+        usage = read_usage_file(args.usage, convention=args.convention, ignore_columns=_split(args.ignore_columns))
+        priced = u.price(usage, as_of=args.as_of, overrides=args.overrides, skip_unknown=args.skip_unknown)
         summary = costs.summarize(priced)
-        show = [c for c in usage.columns if c in ("model", "input_tokens", "cached_input_tokens", "output_tokens",
-                                                   "reasoning_tokens", "service_tier", "timestamp")]
-        cols = ["line", *show, "resolved_model", "total_usd"]
-        table = priced.reset_index().rename(columns={"index": "line"})
-        if "line" not in table.columns:
-            table = table.rename(columns={table.columns[0]: "line"})
+        counts = [c for c in (*costs.COUNT_COLUMNS, "cache_write_1h_tokens") if c in usage.columns]
+        show = ["model", *counts, "service_tier", "timestamp"]
+        table = priced.reset_index()
+        label = usage.index.name or "line"
+        table = table.rename(columns={table.columns[0]: label})
+        # Nothing of the file is dropped: csv/json carry its other columns too; text names them.
+        own = [c for c in usage.columns if c not in show and c not in ("requests", "source_file")
+               and not usage[c].isna().all()]
+        cols = [label, *[c for c in show if c in table.columns], "resolved_model", "total_usd"]
+        if args.format == "text" and usage["timestamp"].isna().all():
+            cols.remove("timestamp")
+        if args.format != "text":
+            cols += own
         table = table[cols + (["unpriced_reason"] if "unpriced_reason" in table.columns else [])]
         extra = {
             "total_usd": summary.total_usd, "priced_rows": summary.priced_rows,
             "unpriced_rows": summary.unpriced_rows, "unpriced_models": list(summary.unpriced_models),
-            "components_usd": dict(summary.components_usd),
+            "components_usd": dict(summary.components_usd), "notes": list(priced.attrs.get("notes", [])),
         }
-        _emit(table, args.format, money_cols=["total_usd"], extra=extra, footer=summary.describe())
+        footer = summary.describe()
+        if args.format == "text" and own:
+            footer += f"\nother columns of the file (shown by --format csv/json): {', '.join(map(str, own))}"
+        _emit(table, args.format, money_cols=["total_usd"], extra=extra, footer=footer)
+        for note in priced.attrs.get("notes", []):
+            print(f"note: {note}", file=sys.stderr)
         return 0
     missing = [f"--{n.replace('_', '-')}" for n in ("model", "input_tokens", "output_tokens")
                if getattr(args, n) is None]
@@ -269,6 +279,18 @@ def _cmd_refresh(args: argparse.Namespace) -> int:
 # ------------------------------------------------------------------------------------------------ parser
 
 
+def _split(text: str | None) -> list[str]:
+    return [c.strip() for c in (text or "").split(",") if c.strip()]
+
+
+def add_usage_column_options(p: argparse.ArgumentParser) -> None:
+    """``--convention`` and ``--ignore-columns``: the same on every command that reads usage files."""
+    p.add_argument("--convention", choices=["openai", "anthropic", "gemini"],
+                   help="how ambiguous input_tokens / output_tokens count (needed when the headers do not say)")
+    p.add_argument("--ignore-columns", metavar="COLS",
+                   help="comma-separated columns to leave unpriced (an unknown count column is otherwise an error)")
+
+
 def _add_common(p: argparse.ArgumentParser, *, tier: bool = True) -> None:
     p.add_argument("--as-of", metavar="DATE", help="prices in force on this day (YYYY-MM-DD; default today)")
     p.add_argument("--overrides", metavar="CSV", help="a user overrides CSV applied on top of the bundled prices")
@@ -304,8 +326,10 @@ def build_parser() -> argparse.ArgumentParser:
                    help="part of output tokens")
     p.add_argument("--web-search-calls", type=_positive_int("--web-search-calls"), default=0)
     p.add_argument("--file-search-calls", type=_positive_int("--file-search-calls"), default=0)
-    p.add_argument("--usage", metavar="FILE", help="CSV or JSON lines with the cost engine's columns")
+    p.add_argument("--usage", metavar="FILE", help="a usage file: request log (CSV, JSON lines, Parquet), "
+                   "usage export, or raw API responses (JSON lines); see docs/usage.md for the columns")
     p.add_argument("--skip-unknown", action="store_true", help="list rows with unknown models as unpriced")
+    add_usage_column_options(p)
     _add_common(p)
     p.set_defaults(func=_cmd_cost)
 

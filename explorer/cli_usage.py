@@ -41,6 +41,9 @@ def register(subparsers: Any) -> None:
     )
     p.add_argument("--what-if-as-of", metavar="DATE", help="re-price at the prices in force on this day")
     p.add_argument("--skip-unknown", action="store_true", help="list rows with unknown models as unpriced")
+    from explorer.cli import add_usage_column_options
+
+    add_usage_column_options(p)
     p.add_argument(
         "--overrides", metavar="CSV", help="a user overrides CSV applied on top of the bundled prices"
     )
@@ -56,7 +59,9 @@ def run(args: argparse.Namespace) -> int:
     from explorer.cli import money
 
     _check_flags(args)
-    imported = u.load(*args.files)
+    from explorer.cli import _split
+
+    imported = u.load(*args.files, convention=args.convention, ignore_columns=_split(args.ignore_columns))
     if imported.usage is None:
         raise ValueError("no usage file among the files given (only Costs exports); add a usage export")
     table = prices.price_history(overrides=args.overrides)

@@ -43,6 +43,7 @@ import pandas as pd
 
 from explorer import costs as _costs
 from explorer import prices as _prices
+from explorer import usage_columns as _cols
 from explorer.display import Shown
 
 __all__ = [
@@ -81,7 +82,7 @@ COUNT_COLUMNS: tuple[str, ...] = tuple(_costs.COUNT_COLUMNS)
 GROUP_COLUMNS: tuple[str, ...] = ("project_id", "user_id", "api_key_id")
 """Grouping fields of the Usage API; missing (not grouped) values stay NA."""
 
-COLUMN_ALIASES: dict[str, tuple[str, ...]] = {
+_OTHER_ALIASES: dict[str, tuple[str, ...]] = {
     "timestamp": (
         "start_time",
         "start_time_iso",
@@ -92,36 +93,31 @@ COLUMN_ALIASES: dict[str, tuple[str, ...]] = {
         "created",
         "created_at",
     ),
-    "model": ("model_id", "model_name", "snapshot_id"),
+    "model": ("model_id", "model_name", "snapshot_id", "model_version"),
     "provider": ("provider_id",),
-    "input_tokens": ("prompt_tokens", "n_context_tokens_total", "context_tokens"),
-    "cached_input_tokens": (
-        "input_cached_tokens",
-        "cached_tokens",
-        "cache_read_tokens",
-        "n_cached_context_tokens_total",
-    ),
-    "cache_write_tokens": ("cache_creation_input_tokens", "cache_write_input_tokens"),
-    "output_tokens": ("completion_tokens", "n_generated_tokens_total", "generated_tokens"),
-    "reasoning_tokens": ("completion_reasoning_tokens", "output_reasoning_tokens"),
-    "input_audio_tokens": ("audio_input_tokens", "prompt_audio_tokens"),
-    "output_audio_tokens": ("audio_output_tokens", "completion_audio_tokens"),
-    "input_image_tokens": ("image_input_tokens",),
-    "output_image_tokens": ("image_output_tokens",),
-    "web_search_calls": ("web_searches",),
-    "file_search_calls": ("file_searches",),
+    "convention": ("usage_convention",),
     "requests": ("num_model_requests", "n_requests", "request_count", "num_requests"),
     "service_tier": ("tier",),
     "batch": ("is_batch",),
     "project_id": ("project",),
     "user_id": ("user",),
     "api_key_id": ("api_key", "key_id"),
+    "context_window": (),
 }
-"""Canonical usage column -> other headers accepted for it (after lower-casing, spaces/dashes -> ``_``).
 
-The canonical name itself is always accepted. The Usage API's own names (``input_cached_tokens``,
-``num_model_requests``, ``start_time``) and the Chat Completions ``usage`` names (``prompt_tokens``,
-``completion_tokens``) are here, so both exports and request logs load without a mapping."""
+
+def _count_aliases() -> dict[str, tuple[str, ...]]:
+    out: dict[str, list[str]] = {c: [] for c in _cols.SOURCE_COUNTS}
+    for a in _cols.ALIASES:
+        if a.header != a.count:
+            out[a.count].append(a.header)
+    return {c: tuple(v) for c, v in out.items()}
+
+
+COLUMN_ALIASES: dict[str, tuple[str, ...]] = {**_count_aliases(), **_OTHER_ALIASES}
+"""Canonical usage column -> other headers accepted for it (matched by :func:`explorer.usage_columns.key`:
+case, spaces and dashes ignored, camelCase split). The counts come from :data:`explorer.usage_columns.ALIASES`
+(who uses each name, and which convention it implies); ``docs/usage.md`` shows the table."""
 
 COST_COLUMN_ALIASES: dict[str, tuple[str, ...]] = {
     "day": ("start_time", "start_time_iso", "date", "timestamp", "bucket_start"),
@@ -222,7 +218,7 @@ def _reword(exc: ValueError, path: str, unit: str) -> ValueError:
 
 
 def _key(header: Any) -> str:
-    return re.sub(r"[^0-9a-z]+", "_", str(header).strip().lower()).strip("_")
+    return _cols.key(header)
 
 
 def _rename(
@@ -230,13 +226,27 @@ def _rename(
     aliases: Mapping[str, Sequence[str]],
     mapping: Mapping[str, str] | None,
     where: _Where,
+    ignore: Iterable[str] = (),
 ) -> pd.DataFrame:
     """Canonical column names; a canonical name claimed by two columns is an error."""
+    return _rename_sources(frame, aliases, mapping, where, ignore)[0]
+
+
+def _rename_sources(
+    frame: pd.DataFrame,
+    aliases: Mapping[str, Sequence[str]],
+    mapping: Mapping[str, str] | None,
+    where: _Where,
+    ignore: Iterable[str] = (),
+) -> tuple[pd.DataFrame, dict[str, str]]:
+    """:func:`_rename`, and for each canonical name the header it came from. Columns named in ``ignore``
+    keep their own name and meaning (they pass through, unpriced)."""
     lookup: dict[str, str] = {}
     for canon, others in aliases.items():
         lookup[_key(canon)] = canon
         for other in others:
             lookup.setdefault(_key(other), canon)
+    skip = {_key(c) for c in ignore}
     explicit = {str(k): v for k, v in (mapping or {}).items()}
     for theirs, canon in explicit.items():
         if canon not in aliases:
@@ -253,18 +263,21 @@ def _rename(
     new: dict[Any, str] = {}
     claimed: dict[str, Any] = {}
     for col in frame.columns:
+        if _key(col) in skip and str(col) not in explicit:
+            continue
         canon = explicit.get(str(col)) or lookup.get(_key(col))
         if canon is None:
             continue
         if canon in claimed:
             raise where.error(
                 f"columns {claimed[canon]!r} and {col!r} both mean {canon!r}; "
-                f"pass mapping= to say which one to use",
+                f"pass mapping= (or ignore one of them) to say which one to use",
                 column=str(col),
             )
         claimed[canon] = col
         new[col] = canon
-    return frame.rename(columns=new)
+    sources = {canon: str(col) for canon, col in claimed.items()}
+    return frame.rename(columns=new), sources
 
 
 def _require(
@@ -384,19 +397,37 @@ def normalize_usage(
     path: Path | str = "usage",
     unit: str = "line",
     mapping: Mapping[str, str] | None = None,
+    convention: str | None = None,
+    ignore_columns: Sequence[str] = (),
 ) -> pd.DataFrame:
     """Canonical, validated usage columns from a raw frame (row labels = its index).
 
+    Headers are matched through :data:`COLUMN_ALIASES`; each provider's counting convention is applied
+    (:mod:`explorer.usage_columns`): Anthropic's ``input_tokens`` excludes its cache reads and writes,
+    Gemini's candidates exclude its thoughts. ``convention`` (``openai``, ``anthropic`` or ``gemini``) says
+    how the ambiguous headers ``input_tokens`` and ``output_tokens`` count; without it a ``convention`` or
+    ``provider`` column decides per row when the file's headers are ambiguous, and a file that is ambiguous
+    with neither is an error. A numeric column whose name looks like a count but is none of the accepted
+    ones is an error naming the closest accepted name, unless ``ignore_columns`` lists it (it then passes
+    through, unpriced).
+
     Output columns: ``timestamp`` (naive UTC; NaT when the file has none), ``model``, every count in
-    :data:`explorer.costs.COUNT_COLUMNS` present in the file (int64, NA -> 0 when optional),
-    ``requests`` (int64; 1 a row for a request log), ``service_tier`` (``batch: true`` folded in),
-    ``project_id``, ``user_id``, ``api_key_id`` (string, NA when not grouped), then any other columns.
+    :data:`explorer.costs.COUNT_COLUMNS` present in the file (int64, NA -> 0 when optional; input and
+    output as the engine counts them), ``cache_write_1h_tokens`` when the file says how many cache writes
+    were 1-hour ones, ``requests`` (int64; 1 a row for a request log), ``service_tier`` (``batch: true``
+    folded in), ``project_id``, ``user_id``, ``api_key_id`` (string, NA when not grouped), then any other
+    columns (``total_tokens`` among them, checked against input + output).
     """
     where = _Where(path, unit)
     if raw.empty:
         raise where.error("no usage rows")
-    frame = _rename(raw, COLUMN_ALIASES, mapping, where)
-    _require(frame, ("model", "input_tokens", "output_tokens"), COLUMN_ALIASES, where)
+    if convention is not None and convention not in _cols.CONVENTIONS:
+        raise ValueError(
+            f"convention: unknown {convention!r}; expected one of {', '.join(_cols.CONVENTIONS)}"
+        )
+    frame, sources = _rename_sources(raw, COLUMN_ALIASES, mapping, where, ignore_columns)
+    _check_unknown_counts(frame, ignore_columns, where)
+    _require_counts(frame, where)
     out: dict[str, Any] = {}
     if "timestamp" in frame.columns:
         out["timestamp"] = _times(frame, "timestamp", where, required=False)
@@ -410,9 +441,13 @@ def normalize_usage(
     out["model"] = model.astype("category")
     if "provider" in frame.columns:
         out["provider"] = _labels(frame, "provider")
-    for col in COUNT_COLUMNS:
-        if col in frame.columns:
-            out[col] = _whole(frame, col, where, required=col in ("input_tokens", "output_tokens"))
+    counts = {
+        col: _whole(frame, col, where, required=col in _REQUIRED_COUNTS)
+        for col in _cols.SOURCE_COUNTS
+        if col in frame.columns
+    }
+    for col, arr in _engine_counts(frame, counts, sources, convention, where).items():
+        out[col] = arr
     if "requests" in frame.columns:
         requests = _whole(frame, "requests", where, required=False)
         busy = (requests == 0) & ((out["input_tokens"] > 0) | (out["output_tokens"] > 0))
@@ -440,11 +475,207 @@ def normalize_usage(
             over = result[parts].sum(axis=1).to_numpy() > result[col].to_numpy()
             if over.any():
                 pos = int(np.flatnonzero(over)[0])
+                hint = ""
+                if col == "input_tokens" and _key(sources.get("input_tokens", "")) == "input_tokens":
+                    hint = (
+                        "; if input_tokens leaves the cached tokens out (Anthropic's convention), "
+                        "pass --convention anthropic"
+                    )
                 raise where.error(
-                    f"{' + '.join(parts)} exceeds {col} (they are part of it)", frame.index[pos], parts[0]
+                    f"{' + '.join(parts)} exceeds {col} (they are part of it){hint}",
+                    frame.index[pos],
+                    parts[0],
                 )
-    extra = [c for c in frame.columns if c not in result.columns and c != "batch"]
+    consumed = set(_cols.SOURCE_COUNTS) - {"total_tokens"}
+    extra = [c for c in frame.columns if c not in result.columns and c != "batch" and c not in consumed]
     return pd.concat([result, frame[extra]], axis=1) if extra else result
+
+
+_REQUIRED_COUNTS = ("input_tokens", "output_tokens", "uncached_input_tokens", "candidates_tokens")
+
+
+def _check_unknown_counts(frame: pd.DataFrame, ignore: Sequence[str], where: _Where) -> None:
+    """A numeric column named like a count that no alias claims would be left out of the price: refuse it."""
+    known = set(COLUMN_ALIASES)
+    skip = {_key(c) for c in ignore}
+    for col in frame.columns:
+        if col in known or _key(col) in skip or not _cols.looks_like_count(col):
+            continue
+        values = frame[col]
+        if pd.api.types.is_bool_dtype(values):
+            continue
+        if not pd.api.types.is_numeric_dtype(values):
+            sample = values.dropna().head(100)
+            if sample.empty or pd.to_numeric(sample, errors="coerce").isna().any():
+                continue  # text (a prompt, an image URL): not a count
+        raise where.error(
+            f"unknown count column {str(col)!r} (closest accepted name: {_cols.closest_name(col)!r}); "
+            f"rename it, map it, or pass --ignore-columns {col} (ignore_columns=) to leave it unpriced",
+            column=str(col),
+        )
+
+
+def _require_counts(frame: pd.DataFrame, where: _Where) -> None:
+    have = set(frame.columns)
+    need = ["model"]
+    if not have & {"input_tokens", "uncached_input_tokens"}:
+        need.append("input_tokens")
+    if not have & {"output_tokens", "candidates_tokens"}:
+        need.append("output_tokens")
+    _require(frame, need, COLUMN_ALIASES, where)
+    for a, b in (("input_tokens", "uncached_input_tokens"), ("output_tokens", "candidates_tokens")):
+        if a in have and b in have:
+            raise where.error(
+                f"both {a!r} and {b!r} given: one of them is derived from the other; "
+                f"ignore one (--ignore-columns)",
+                column=b,
+            )
+
+
+def _row_conventions(
+    frame: pd.DataFrame, sources: Mapping[str, str], convention: str | None, where: _Where
+) -> np.ndarray | None:
+    """Per row, which convention the ambiguous headers follow (None: the file is not ambiguous and gave
+    no convention, so the engine's own meaning holds)."""
+    if convention is not None:
+        return np.full(len(frame), convention, dtype=object)
+    if "convention" in frame.columns:
+        text = frame["convention"].astype("string").str.strip().str.lower()
+        bad = ~text.isin(_cols.CONVENTIONS).fillna(False).to_numpy(dtype=bool)
+        if bad.any():
+            pos = int(np.flatnonzero(bad)[0])
+            raise where.error(
+                f"{frame['convention'].iloc[pos]!r} is not a convention; expected one of "
+                f"{', '.join(_cols.CONVENTIONS)}",
+                frame.index[pos],
+                "convention",
+            )
+        return text.to_numpy(dtype=object)
+    reason = _ambiguity(frame, sources)
+    if reason is None:
+        return None
+    if "provider" not in frame.columns:
+        raise where.error(
+            f"{reason}: pass --convention openai|anthropic|gemini (convention=) or add a provider column",
+            column=sources.get("input_tokens") if "input_tokens" in reason else sources.get("output_tokens"),
+        )
+    provs = frame["provider"].astype("string").fillna("").to_numpy(dtype=object)
+    models = frame["model"].astype("string").fillna("").to_numpy(dtype=object)
+    conv = np.empty(len(frame), dtype=object)
+    seen: dict[tuple[str, str], str | None] = {}
+    for i, pair in enumerate(zip(provs, models, strict=True)):
+        if pair not in seen:
+            seen[pair] = _cols.convention_of_provider(pair[0], pair[1])
+        c = seen[pair]
+        if c is None:
+            raise where.error(
+                f"{reason}, and provider {pair[0]!r} does not say which convention it follows: "
+                f"pass --convention openai|anthropic|gemini (convention=)",
+                frame.index[i],
+                "provider",
+            )
+        conv[i] = c
+    return conv
+
+
+def _ambiguity(frame: pd.DataFrame, sources: Mapping[str, str]) -> str | None:
+    """Why the headers do not say how the counts relate, or None when they do."""
+    fam = {a.header: a.family for a in _cols.ALIASES}
+    shared = [
+        sources[c]
+        for c in ("cached_input_tokens", "cache_write_tokens", "cache_write_5m_tokens", "cache_write_1h_tokens")
+        if c in sources and fam.get(_key(sources[c])) == "shared"
+    ]
+    if "input_tokens" in sources and _key(sources["input_tokens"]) == "input_tokens" and shared:
+        return (
+            f"{sources['input_tokens']!r} beside {shared[0]!r} is ambiguous (Anthropic's input_tokens leaves "
+            f"cache reads and writes out; OpenAI's and litellm's input counts include them)"
+        )
+    thoughts = sources.get("reasoning_tokens")
+    out = sources.get("output_tokens")
+    if out is not None and thoughts is not None and fam.get(_key(thoughts)) == "gemini":
+        return (
+            f"{out!r} beside {thoughts!r} is ambiguous (Gemini bills thoughts on top of its candidates; "
+            f"OpenAI's output counts include reasoning)"
+        )
+    return None
+
+
+def _engine_counts(
+    frame: pd.DataFrame,
+    counts: dict[str, np.ndarray],
+    sources: Mapping[str, str],
+    convention: str | None,
+    where: _Where,
+) -> dict[str, np.ndarray]:
+    """The engine's counts (OpenAI's convention) from whatever the file counted."""
+    conv = _row_conventions(frame, sources, convention, where)
+    n = len(frame)
+    zero = np.zeros(n, dtype=np.int64)
+    out = {c: counts[c] for c in _costs.COUNT_COLUMNS if c in counts}
+    # Cache writes: a total, or its 5-minute and 1-hour parts, or both (then the parts must fit).
+    w5, w1 = counts.get("cache_write_5m_tokens"), counts.get("cache_write_1h_tokens")
+    if w5 is not None or w1 is not None:
+        parts = (w5 if w5 is not None else zero) + (w1 if w1 is not None else zero)
+        if "cache_write_tokens" in counts:
+            total = counts["cache_write_tokens"]
+            if w5 is not None and w1 is not None:
+                _same(total, parts, "cache_write_tokens", "the 5-minute + 1-hour cache writes", frame, sources, where)
+            else:
+                _fits(parts, total, "cache_write_5m_tokens" if w5 is not None else "cache_write_1h_tokens",
+                      "cache_write_tokens", frame, sources, where)
+            one_hour = w1 if w1 is not None else total - w5  # type: ignore[operator]
+        else:
+            total = parts
+            one_hour = w1 if w1 is not None else zero
+        out["cache_write_tokens"] = total
+        out["cache_write_1h_tokens"] = one_hour
+    reads = out.get("cached_input_tokens", zero)
+    writes = out.get("cache_write_tokens", zero)
+    if "uncached_input_tokens" in counts:
+        out["input_tokens"] = counts["uncached_input_tokens"] + reads + writes
+    elif conv is not None and _key(sources.get("input_tokens", "")) == "input_tokens":
+        out["input_tokens"] = np.where(conv == "anthropic", counts["input_tokens"] + reads + writes,
+                                       counts["input_tokens"])
+    if "tool_use_prompt_tokens" in counts:
+        out["input_tokens"] = out["input_tokens"] + counts["tool_use_prompt_tokens"]
+    reasoning = out.get("reasoning_tokens", zero)
+    if "candidates_tokens" in counts:
+        out["output_tokens"] = counts["candidates_tokens"] + reasoning
+    elif conv is not None and "output_tokens" in counts:
+        out["output_tokens"] = np.where(conv == "gemini", counts["output_tokens"] + reasoning,
+                                        counts["output_tokens"])
+    if "total_tokens" in counts:
+        given = frame["total_tokens"].notna().to_numpy()  # a log mixing shapes has totals on some rows only
+        derived = out["input_tokens"] + out["output_tokens"]
+        _same(np.where(given, counts["total_tokens"], derived), derived, "total_tokens", "input + output",
+              frame, sources, where)
+    return out
+
+
+def _same(given: np.ndarray, derived: np.ndarray, col: str, what: str, frame: pd.DataFrame,
+          sources: Mapping[str, str], where: _Where) -> None:
+    bad = given != derived
+    if bad.any():
+        pos = int(np.flatnonzero(bad)[0])
+        raise where.error(
+            f"{given[pos]} is not {what} ({derived[pos]}); the counts do not add up as this convention says "
+            f"(see --convention)",
+            frame.index[pos],
+            sources.get(col, col),
+        )
+
+
+def _fits(part: np.ndarray, whole: np.ndarray, part_col: str, whole_col: str, frame: pd.DataFrame,
+          sources: Mapping[str, str], where: _Where) -> None:
+    bad = part > whole
+    if bad.any():
+        pos = int(np.flatnonzero(bad)[0])
+        raise where.error(
+            f"{part[pos]} exceeds {sources.get(whole_col, whole_col)} {whole[pos]} (it is part of it)",
+            frame.index[pos],
+            sources.get(part_col, part_col),
+        )
 
 
 def _service_tiers(frame: pd.DataFrame, where: _Where) -> pd.Categorical:
@@ -667,7 +898,36 @@ def detect_kind(path: Path | str) -> Kind:
     raise where.error(f"unknown file type {suffix or '(none)'!r}; expected .json, .jsonl, .csv or .parquet")
 
 
-def _read_one_usage(path: Path, mapping: Mapping[str, str] | None) -> tuple[pd.DataFrame, list[str]]:
+@dataclasses.dataclass(frozen=True)
+class ColumnOptions:
+    """How the readers map a file's headers to counts (the same for every file read together)."""
+
+    mapping: Mapping[str, str] | None = None
+    """``{"their header": "canonical name"}`` on top of :data:`COLUMN_ALIASES`."""
+    convention: str | None = None
+    """``openai``, ``anthropic`` or ``gemini``: how ambiguous ``input_tokens`` / ``output_tokens`` count."""
+    ignore_columns: tuple[str, ...] = ()
+    """Headers to leave unpriced (they pass through); an unknown count-like header is otherwise an error."""
+
+
+def _options(
+    mapping: Mapping[str, str] | None, convention: str | None, ignore_columns: Iterable[str] | None
+) -> ColumnOptions:
+    if convention is not None and convention not in _cols.CONVENTIONS:
+        raise ValueError(f"convention: unknown {convention!r}; expected one of {', '.join(_cols.CONVENTIONS)}")
+    return ColumnOptions(mapping, convention, tuple(ignore_columns or ()))
+
+
+def _normalize(raw: pd.DataFrame, path: Path | str, unit: str, opts: ColumnOptions) -> pd.DataFrame:
+    return normalize_usage(
+        raw, path=path, unit=unit, mapping=opts.mapping, convention=opts.convention,
+        ignore_columns=opts.ignore_columns,
+    )
+
+
+def _read_one_usage(path: Path, opts: ColumnOptions) -> tuple[pd.DataFrame, list[str]]:
+    from explorer import usage_raw as _raw
+
     where = _Where(path)
     suffix = path.suffix.lower()
     notes: list[str] = []
@@ -679,7 +939,7 @@ def _read_one_usage(path: Path, mapping: Mapping[str, str] | None) -> tuple[pd.D
             raw, notes = _page_results(docs, _Where(path, "result"), "usage")
             if raw.empty:  # a page of days without traffic; an error only if every file is like it
                 return raw, notes
-            frame = normalize_usage(raw, path=path, unit="result", mapping=mapping)
+            frame = _normalize(raw, path, "result", opts)
             _check_duplicates(frame, _Where(path, "result"))
             return frame, notes
         if suffix == ".json" and not all(isinstance(d, dict) for _, d in docs):
@@ -687,10 +947,13 @@ def _read_one_usage(path: Path, mapping: Mapping[str, str] | None) -> tuple[pd.D
             raise where.error(
                 f"expected a Usage API page or one JSON object per line, found a {type(odd).__name__}"
             )
+        if any(_raw.is_response(d) for _, d in docs):
+            raw = _raw.flatten(docs, where)
+            return _normalize(raw, path, "line", opts), notes
     raw = read_table(path, where)
     unit = raw.index.name or "line"
-    frame = normalize_usage(raw, path=path, unit=unit, mapping=mapping)
-    if "requests" in _rename(raw.head(0), COLUMN_ALIASES, mapping, where).columns:
+    frame = _normalize(raw, path, unit, opts)
+    if "requests" in _rename(raw.head(0), COLUMN_ALIASES, opts.mapping, where, opts.ignore_columns).columns:
         _check_duplicates(frame, _Where(path, unit))
     return frame, notes
 
@@ -706,8 +969,17 @@ def _check_duplicates(frame: pd.DataFrame, where: _Where) -> None:
         )
 
 
-def read_usage(*paths: Path | str, mapping: Mapping[str, str] | None = None) -> pd.DataFrame:
-    """Usage from Usage API exports (JSON pages or CSV) and/or request logs (CSV, JSON lines, Parquet).
+def read_usage(
+    *paths: Path | str,
+    mapping: Mapping[str, str] | None = None,
+    convention: str | None = None,
+    ignore_columns: Iterable[str] | None = None,
+) -> pd.DataFrame:
+    """Usage from Usage API exports (JSON pages or CSV), Anthropic usage reports, request logs (CSV, JSON
+    lines, Parquet) and logs of raw API responses (JSON lines; :mod:`explorer.usage_raw`).
+
+    Every command that reads usage goes through here (or :func:`price_file`, the same per chunk): headers,
+    conventions and unknown count columns are handled as :func:`normalize_usage` says.
 
     One file keeps its row labels (line numbers, ``data[i].results[j]``, Parquet row numbers) as the
     index; with several files the rows are concatenated and a ``source_file`` column says which file
@@ -717,18 +989,18 @@ def read_usage(*paths: Path | str, mapping: Mapping[str, str] | None = None) -> 
     Raises:
         ValueError: one line naming file, row and column; nothing is returned or written.
     """
-    frame, _ = _read_usage_with_notes(paths, mapping)
+    frame, _ = _read_usage_with_notes(paths, _options(mapping, convention, ignore_columns))
     return frame
 
 
 def _read_usage_with_notes(
-    paths: Sequence[Path | str], mapping: Mapping[str, str] | None
+    paths: Sequence[Path | str], opts: ColumnOptions
 ) -> tuple[pd.DataFrame, list[str]]:
     if not paths:
         raise ValueError("no usage files given")
     frames, pages = [], []
     for p in paths:
-        frame, n = _read_one_usage(Path(p), mapping)
+        frame, n = _read_one_usage(Path(p), opts)
         if not frame.empty:
             frames.append(frame.assign(source_file=_constant_category(str(p), len(frame))))
         pages.extend(n)
@@ -856,13 +1128,20 @@ class Imported:
     """Warnings worth showing (e.g. an export whose last page says more pages exist)."""
 
 
-def load(*paths: Path | str, mapping: Mapping[str, str] | None = None) -> Imported:
-    """Read usage exports, request logs and Costs exports in one go, telling them apart by content."""
+def load(
+    *paths: Path | str,
+    mapping: Mapping[str, str] | None = None,
+    convention: str | None = None,
+    ignore_columns: Iterable[str] | None = None,
+) -> Imported:
+    """Read usage exports, request logs, raw response logs and bills (OpenAI Costs exports, Anthropic cost
+    reports) in one go, telling them apart by content. Options as for :func:`read_usage`."""
     if not paths:
         raise ValueError("no files given")
+    opts = _options(mapping, convention, ignore_columns)
     usage_paths = [p for p in paths if detect_kind(p) == "usage"]
     cost_paths = [p for p in paths if p not in usage_paths]
-    usage, notes = _read_usage_with_notes(usage_paths, mapping) if usage_paths else (None, [])
+    usage, notes = _read_usage_with_notes(usage_paths, opts) if usage_paths else (None, [])
     billed = read_costs(*cost_paths, mapping=mapping) if cost_paths else None
     return Imported(usage, billed, tuple(notes))
 
@@ -1537,6 +1816,8 @@ def price_file(
     overrides: Path | str | pd.DataFrame | None = None,
     skip_unknown: bool = False,
     mapping: Mapping[str, str] | None = None,
+    convention: str | None = None,
+    ignore_columns: Iterable[str] | None = None,
 ) -> FilePricing:
     """Price a request log too big for memory: stream Parquet record batches (or CSV / JSON-lines chunks)
     of ``chunk_rows`` rows, price each, and keep only running aggregates, so memory is bounded by the
@@ -1548,6 +1829,7 @@ def price_file(
     p = Path(path)
     if chunk_rows < 1:
         raise ValueError(f"chunk_rows: {chunk_rows} must be at least 1")
+    opts = _options(mapping, convention, ignore_columns)
     table = prices if prices is not None else _prices.price_history(overrides=overrides)
     bar = None
     if progress:
@@ -1560,7 +1842,7 @@ def price_file(
     aggs: list[pd.DataFrame] = []
     try:
         for raw in _chunks(p, chunk_rows):
-            usage = normalize_usage(raw, path=p, unit=raw.index.name or "line", mapping=mapping)
+            usage = _normalize(raw, p, raw.index.name or "line", opts)
             priced = _price_labelled(usage, table, str(p), as_of=as_of, skip_unknown=skip_unknown)
             priced = _add_keys(priced)
             ok = priced["priced"].to_numpy(dtype=bool)
@@ -1687,7 +1969,12 @@ def upload_box() -> Shown:
     return Shown(box, "[upload box: pick Usage, Costs or request-log files, then run the cells below]")
 
 
-def load_uploaded(files: Sequence[Mapping[str, Any]], mapping: Mapping[str, str] | None = None) -> Imported:
+def load_uploaded(
+    files: Sequence[Mapping[str, Any]],
+    mapping: Mapping[str, str] | None = None,
+    convention: str | None = None,
+    ignore_columns: Iterable[str] | None = None,
+) -> Imported:
     """:func:`load` for the value of an ``ipywidgets.FileUpload`` (dicts with ``name`` and ``content``).
 
     The bytes go to a private temporary directory only so the readers can name the file; it is removed
@@ -1704,7 +1991,7 @@ def load_uploaded(files: Sequence[Mapping[str, Any]], mapping: Mapping[str, str]
             p.write_bytes(bytes(f["content"]))
             paths.append(p)
         try:
-            imported = load(*paths, mapping=mapping)
+            imported = load(*paths, mapping=mapping, convention=convention, ignore_columns=ignore_columns)
         except ValueError as exc:  # name the file as uploaded, not the temporary copy
             raise ValueError(str(exc).replace(tmp + "/", "")) from None
     rename = {str(p): p.name for p in paths}
