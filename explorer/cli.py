@@ -9,7 +9,6 @@ import argparse
 import importlib
 import json
 import math
-import re
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path

@@ -71,6 +71,7 @@ def run(args: argparse.Namespace) -> int:
         except ValueError as exc:
             raise ValueError(f"--what-if-model: {str(exc).removeprefix('model: ')}") from None
     priced = u.price(imported.usage, prices=table, skip_unknown=args.skip_unknown)
+    notes = [*imported.notes, *priced.attrs.get("notes", [])]
     summary = u._costs.summarize(priced)
     breakdown = u.cost_by(priced, args.by)
     scenario = _scenario(args)
@@ -91,7 +92,7 @@ def run(args: argparse.Namespace) -> int:
             "unpriced_rows": summary.unpriced_rows,
             "unpriced_models": list(summary.unpriced_models),
             "components_usd": dict(summary.components_usd),
-            "notes": list(imported.notes),
+            "notes": notes,
         }
         if scenario:
             payload["what_if"] = {**scenario, "total_usd": what_if_total, "tier_fallback_rows": fallback_rows}
@@ -128,7 +129,7 @@ def run(args: argparse.Namespace) -> int:
                 f"  !! {r.day} {r.line_item}: estimated {money(r.estimated_usd)}, "
                 f"billed {money(r.billed_usd)} ({r.status})"
             )
-    for note in imported.notes:
+    for note in notes:
         print(f"note: {note}", file=sys.stderr)
     return 0
 

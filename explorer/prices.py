@@ -55,6 +55,7 @@ TOKEN_PRICE_KEYS: dict[str, str] = {
     "input_mtok": "input_usd_per_mtok",
     "cache_read_mtok": "cached_input_usd_per_mtok",
     "cache_write_mtok": "cache_write_usd_per_mtok",
+    "cache_write_1h_mtok": "cache_write_1h_usd_per_mtok",
     "output_mtok": "output_usd_per_mtok",
     "output_reasoning_mtok": "reasoning_usd_per_mtok",
     "input_audio_mtok": "input_audio_usd_per_mtok",

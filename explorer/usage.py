@@ -1195,6 +1195,55 @@ def _table_up_to(table: pd.DataFrame, level: int) -> pd.DataFrame:
 
 
 def _price_one(usage: pd.DataFrame, table: pd.DataFrame, *, as_of: Any, skip_unknown: bool) -> pd.DataFrame:
+    priced = _price_tiered(usage, table, as_of=as_of, skip_unknown=skip_unknown)
+    if "cache_write_1h_tokens" in usage.columns:
+        priced = _one_hour_writes(usage, priced, table, as_of=as_of, skip_unknown=skip_unknown)
+    return priced
+
+
+def _one_hour_writes(
+    usage: pd.DataFrame, priced: pd.DataFrame, table: pd.DataFrame, *, as_of: Any, skip_unknown: bool
+) -> pd.DataFrame:
+    """Re-price the 1-hour share of each row's cache writes at the 1-hour write price.
+
+    The engine prices every cache write at ``cache_write_usd_per_mtok`` (the 5-minute price). Rows with
+    1-hour writes are priced once more with those writes alone at ``cache_write_1h_usd_per_mtok``, everything
+    else (input size, date, tier) unchanged so the same price row applies; a model without a 1-hour price
+    keeps the 5-minute one, and ``priced.attrs["notes"]`` says so."""
+    w1 = usage["cache_write_1h_tokens"].to_numpy(dtype=np.int64)
+    rows = (w1 > 0) & priced["priced"].to_numpy(dtype=bool)
+    if not rows.any():
+        return priced
+    one_hour = table.copy()
+    has = one_hour["cache_write_1h_usd_per_mtok"].notna().to_numpy()
+    one_hour.loc[has, "cache_write_usd_per_mtok"] = one_hour.loc[has, "cache_write_1h_usd_per_mtok"]
+    sub = usage[rows].assign(cache_write_tokens=w1[rows])
+    again = _price_tiered(sub, one_hour, as_of=as_of, skip_unknown=skip_unknown)
+    writes = usage["cache_write_tokens"].to_numpy(dtype="float64")[rows]
+    five_min = priced["cache_write_usd"].to_numpy()[rows] * (writes - w1[rows]) / writes
+    new = five_min + again["cache_write_usd"].to_numpy()
+    priced = priced.copy()
+    delta = np.zeros(len(priced))
+    delta[rows] = new - priced["cache_write_usd"].to_numpy()[rows]
+    priced["cache_write_usd"] = priced["cache_write_usd"].to_numpy() + delta
+    priced["total_usd"] = priced["total_usd"].to_numpy() + delta
+    lacking = sorted(
+        {
+            f"{p}/{m}"
+            for p, m in zip(again["resolved_provider"].astype(str), again["resolved_model"].astype(str), strict=True)
+            if table.loc[(table["provider"] == p) & (table["model"] == m), "cache_write_1h_usd_per_mtok"].isna().any()
+        }
+    )
+    if lacking:
+        priced.attrs["notes"] = [
+            *priced.attrs.get("notes", []),
+            f"1-hour cache writes priced at the 5-minute write price for {', '.join(lacking)}: the price table "
+            "has no 1-hour write price for them",
+        ]
+    return priced
+
+
+def _price_tiered(usage: pd.DataFrame, table: pd.DataFrame, *, as_of: Any, skip_unknown: bool) -> pd.DataFrame:
     levels = _tier_levels(usage, table)
     frame = _engine_frame(usage)
     if not levels.any():
@@ -1238,6 +1287,7 @@ def price(
         for f in pd.unique(files):
             parts.append(_price_labelled(usage[files == f], table, f, as_of=as_of, skip_unknown=skip_unknown))
         priced = pd.concat(parts)
+        priced.attrs["notes"] = list(dict.fromkeys(n for part in parts for n in part.attrs.get("notes", [])))
         for col in ("resolved_provider", "resolved_model", "price_source", "source_file"):
             priced[col] = priced[col].astype("category")
         if "unpriced_reason" in priced.columns:
