@@ -537,10 +537,10 @@ def _row_conventions(
 ) -> np.ndarray | None:
     """Per row, which convention the ambiguous headers follow (None: the file is not ambiguous and gave
     no convention, so the engine's own meaning holds)."""
-    if convention is not None:
-        return np.full(len(frame), convention, dtype=object)
-    if "convention" in frame.columns:
+    if "convention" in frame.columns:  # per row (a raw response log says each line's): wins over the flag
         text = frame["convention"].astype("string").str.strip().str.lower()
+        if convention is not None:
+            text = text.fillna(convention)
         bad = ~text.isin(_cols.CONVENTIONS).fillna(False).to_numpy(dtype=bool)
         if bad.any():
             pos = int(np.flatnonzero(bad)[0])
@@ -551,6 +551,8 @@ def _row_conventions(
                 "convention",
             )
         return text.to_numpy(dtype=object)
+    if convention is not None:
+        return np.full(len(frame), convention, dtype=object)
     reason = _ambiguity(frame, sources)
     if reason is None:
         return None
@@ -789,27 +791,38 @@ def _page_results(docs: list[tuple[str, Any]], where: _Where, kind: Kind) -> tup
             results = bucket.get("results", bucket.get("result"))
             if not isinstance(results, list):
                 raise where.error(f"{loc}: missing 'results' list")
-            for key in ("start_time", "end_time"):
-                if key not in bucket:
-                    raise where.error(f"{loc}: missing {key!r}")
-            start, end = bucket["start_time"], bucket["end_time"]
-            if not all(isinstance(v, int | float) and not isinstance(v, bool) for v in (start, end)):
-                raise where.error(
-                    f"{loc}: start_time and end_time must be epoch seconds, got {start!r}, {end!r}"
-                )
+            if "starting_at" in bucket or "ending_at" in bucket:  # Anthropic's Admin API: RFC 3339 strings
+                start, end = _rfc3339_bucket(bucket, loc, where)
+                anthropic = True
+            else:
+                for key in ("start_time", "end_time"):
+                    if key not in bucket:
+                        raise where.error(f"{loc}: missing {key!r}")
+                start, end = bucket["start_time"], bucket["end_time"]
+                if not all(isinstance(v, int | float) and not isinstance(v, bool) for v in (start, end)):
+                    raise where.error(
+                        f"{loc}: start_time and end_time must be epoch seconds, got {start!r}, {end!r}"
+                    )
+                anthropic = False
             if end <= start:
                 raise where.error(f"{loc}: end_time {end} is not after start_time {start}")
             for j, result in enumerate(results):
                 if not isinstance(result, dict):
                     raise where.error(f"{loc}.results[{j}]: expected an object")
                 flat = {k: v for k, v in result.items() if k != "amount"}
+                if anthropic:
+                    flat = _anthropic_result(flat, kind)
                 if kind == "costs":
                     amount = result.get("amount")
-                    if not isinstance(amount, dict):
+                    if anthropic and isinstance(amount, str | int | float) and not isinstance(amount, bool):
+                        flat["amount_usd"] = _cents_to_usd(amount, f"{loc}.results[{j}]", where)
+                        flat["currency"] = result.get("currency")
+                    elif not isinstance(amount, dict):
                         raise where.error(f"{loc}.results[{j}]: missing 'amount' object {{value, currency}}")
-                    flat["amount_usd"] = amount.get("value")
-                    flat["currency"] = amount.get("currency")
-                flat["start_time"] = start
+                    else:
+                        flat["amount_usd"] = amount.get("value")
+                        flat["currency"] = amount.get("currency")
+                flat["start_time"] = start if not anthropic else bucket["starting_at"]
                 flat["bucket_end_time"] = end
                 rows.append(flat)
                 labels.append(f"{loc}.results[{j}]")
@@ -817,6 +830,71 @@ def _page_results(docs: list[tuple[str, Any]], where: _Where, kind: Kind) -> tup
     frame = pd.DataFrame(rows, index=pd.Index(labels, name="result"))
     frame.index = frame.index.astype(object)
     return frame, notes
+
+
+_ANTHROPIC_TOKEN_TYPES = {
+    "uncached_input_tokens": "input",
+    "cache_read_input_tokens": "cached input",
+    "cache_creation": "cache write",
+    "cache_creation.ephemeral_5m_input_tokens": "cache write",
+    "cache_creation.ephemeral_1h_input_tokens": "cache write",
+    "output_tokens": "output",
+}
+"""Anthropic cost report ``token_type`` -> the component suffix of :data:`LINE_ITEM_LABELS`."""
+
+
+def _rfc3339_bucket(bucket: Mapping[str, Any], loc: str, where: _Where) -> tuple[float, float]:
+    out = []
+    for key in ("starting_at", "ending_at"):
+        value = bucket.get(key)
+        try:
+            ts = pd.Timestamp(value)
+            if not isinstance(value, str) or pd.isna(ts):
+                raise ValueError(value)
+        except ValueError:
+            raise where.error(f"{loc}: {key} {value!r} is not an RFC 3339 time") from None
+        out.append((ts.tz_localize("UTC") if ts.tzinfo is None else ts).timestamp())
+    return out[0], out[1]
+
+
+def _anthropic_result(flat: dict[str, Any], kind: Kind) -> dict[str, Any]:
+    """An Admin API usage or cost report result in this module's columns: nested counts flattened,
+    ``workspace_id`` as the project, and (cost report) a bill line item like the OpenAI Costs export's."""
+    out = {}
+    for k, v in flat.items():
+        if isinstance(v, dict) and kind == "usage":  # cache_creation {...}, server_tool_use {...}
+            out.update({kk: vv for kk, vv in v.items() if kk not in flat})
+        else:
+            out[k] = v
+    if "workspace_id" in out:
+        out["project_id"] = out.pop("workspace_id")
+    if kind == "costs":
+        model = out.get("model")
+        token_type = out.get("token_type")
+        cost_type = out.get("cost_type")
+        if token_type in _ANTHROPIC_TOKEN_TYPES and model:
+            out["line_item"] = f"{model}, {_ANTHROPIC_TOKEN_TYPES[token_type]}"
+        elif cost_type == "web_search" and model:
+            out["line_item"] = f"{model}, web search"
+        else:
+            out["line_item"] = out.get("description") or cost_type
+        for k in ("token_type", "cost_type", "model", "description", "context_window", "service_tier",
+                  "inference_geo"):
+            out.pop(k, None)
+    return out
+
+
+def _cents_to_usd(amount: Any, loc: str, where: _Where) -> float:
+    """Anthropic's cost report gives amounts in cents, as decimal strings ("123.45" is $1.23)."""
+    from decimal import Decimal, InvalidOperation
+
+    try:
+        cents = Decimal(str(amount))
+    except InvalidOperation:
+        raise where.error(f"{loc}: amount {amount!r} is not a number") from None
+    if not cents.is_finite():
+        raise where.error(f"{loc}: amount {amount!r} is not a number")
+    return float(cents / 100)
 
 
 def _usage_result_kind(docs: list[tuple[str, Any]]) -> Kind | None:
@@ -925,12 +1003,14 @@ def _normalize(raw: pd.DataFrame, path: Path | str, unit: str, opts: ColumnOptio
     )
 
 
-def _read_one_usage(path: Path, opts: ColumnOptions) -> tuple[pd.DataFrame, list[str]]:
+def _read_one_usage(path: Path, opts: ColumnOptions) -> tuple[pd.DataFrame, list[str], list[str]]:
+    """The file's usage, its pages' has_more marks ("more" / "last") and notes worth showing."""
     from explorer import usage_raw as _raw
 
     where = _Where(path)
     suffix = path.suffix.lower()
     notes: list[str] = []
+    said: list[str] = []
     if suffix in (".json", ".jsonl", ".ndjson"):
         docs, _ = _read_json_pages(path, where)
         if all(_is_page(d) for _, d in docs):
@@ -938,10 +1018,19 @@ def _read_one_usage(path: Path, opts: ColumnOptions) -> tuple[pd.DataFrame, list
                 raise where.error("this is a Costs API export (the billed side); read it with read_costs()")
             raw, notes = _page_results(docs, _Where(path, "result"), "usage")
             if raw.empty:  # a page of days without traffic; an error only if every file is like it
-                return raw, notes
+                return raw, notes, said
             frame = _normalize(raw, path, "result", opts)
             _check_duplicates(frame, _Where(path, "result"))
-            return frame, notes
+            if "uncached_input_tokens" in raw.columns and "requests" not in raw.columns:
+                said.append(
+                    f"{path}: Anthropic's usage report has no request counts; 'requests' counts its rows"
+                )
+                if "context_window" not in raw.columns or raw["context_window"].isna().any():
+                    said.append(
+                        f"{path}: not grouped by context_window, so long-context (200k-1M) prices are not "
+                        "applied; export it grouped by context_window"
+                    )
+            return frame, notes, said
         if suffix == ".json" and not all(isinstance(d, dict) for _, d in docs):
             odd = next(d for _, d in docs if not isinstance(d, dict))
             raise where.error(
@@ -949,18 +1038,20 @@ def _read_one_usage(path: Path, opts: ColumnOptions) -> tuple[pd.DataFrame, list
             )
         if any(_raw.is_response(d) for _, d in docs):
             raw = _raw.flatten(docs, where)
-            return _normalize(raw, path, "line", opts), notes
+            return _normalize(raw, path, "line", opts), notes, said
     raw = read_table(path, where)
     unit = raw.index.name or "line"
     frame = _normalize(raw, path, unit, opts)
     if "requests" in _rename(raw.head(0), COLUMN_ALIASES, opts.mapping, where, opts.ignore_columns).columns:
         _check_duplicates(frame, _Where(path, unit))
-    return frame, notes
+    return frame, notes, said
 
 
 def _check_duplicates(frame: pd.DataFrame, where: _Where) -> None:
     """An aggregated export lists each (bucket, grouping) once; a repeat would double-count spend."""
     keys = ["timestamp", "model", "service_tier", *GROUP_COLUMNS]
+    if "context_window" in frame.columns:
+        keys.append("context_window")
     dup = frame.duplicated(subset=keys, keep=False).to_numpy()
     if dup.any():
         first, second = frame.index[np.flatnonzero(dup)[:2]]
@@ -998,15 +1089,16 @@ def _read_usage_with_notes(
 ) -> tuple[pd.DataFrame, list[str]]:
     if not paths:
         raise ValueError("no usage files given")
-    frames, pages = [], []
+    frames, pages, said = [], [], []
     for p in paths:
-        frame, n = _read_one_usage(Path(p), opts)
+        frame, n, told = _read_one_usage(Path(p), opts)
+        said.extend(told)
         if not frame.empty:
             frames.append(frame.assign(source_file=_constant_category(str(p), len(frame))))
         pages.extend(n)
     if not frames:
         raise _Where(paths[0]).error("no usage results in any bucket")
-    notes = []
+    notes = list(said)
     if pages and "last" not in pages:
         notes.append("every page given says has_more=true: the export may be missing its last page(s)")
     return _stack(frames), notes
@@ -1031,6 +1123,9 @@ def _constant_category(value: str, n: int) -> pd.Categorical:
 
 def _check_duplicates_across(frames: list[pd.DataFrame]) -> None:
     keys = ["timestamp", "model", "service_tier", *GROUP_COLUMNS]
+    if any("context_window" in f.columns for f in frames):
+        frames = [f if "context_window" in f.columns else f.assign(context_window=pd.NA) for f in frames]
+        keys.append("context_window")
     agg = [f for f in frames if (f["requests"] != 1).any() or f.index.name == "result"]
     if len(agg) < 2:
         return
@@ -1160,6 +1255,11 @@ def _tier_levels(usage: pd.DataFrame, table: pd.DataFrame) -> np.ndarray:
     An aggregated bucket sums many requests; the tier depends on each request's input, so it is judged
     on input_tokens / requests (assuming equal requests: the export says no more)."""
     levels = np.zeros(len(usage), dtype=np.int64)
+    if "context_window" in usage.columns:
+        # Anthropic's usage report says which window each bucket's requests used; it has no request count.
+        return (usage["context_window"].astype("string").str.strip() == "200k-1M").fillna(False).to_numpy(
+            dtype=np.int64
+        )
     if "requests" not in usage.columns or not (usage["requests"].to_numpy() > 1).any():
         return levels
     tiered = table[table["tier_above_input_tokens"] > 0]
@@ -1247,7 +1347,10 @@ def _price_tiered(usage: pd.DataFrame, table: pd.DataFrame, *, as_of: Any, skip_
     levels = _tier_levels(usage, table)
     frame = _engine_frame(usage)
     if not levels.any():
-        if "requests" in usage.columns and (usage["requests"].to_numpy() > 1).any():
+        aggregated = "context_window" in usage.columns or (
+            "requests" in usage.columns and (usage["requests"].to_numpy() > 1).any()
+        )
+        if aggregated:
             table = _table_up_to(table, 0)
         return _costs.price_usage(frame, as_of=as_of, prices=table, skip_unknown=skip_unknown)
     priced = _costs.price_usage(frame, as_of=as_of, prices=_table_up_to(table, 0), skip_unknown=skip_unknown)

@@ -231,6 +231,7 @@ def _litellm(row: dict[str, Any], usage: Mapping[str, Any], line: _Line) -> None
     row["cache_write_1h_tokens"] = (
         line.count(usage, "prompt_tokens_details", "cache_creation_token_details", "ephemeral_1h_input_tokens") or 0
     )
+    row["web_search_calls"] = line.count(usage, "server_tool_use", "web_search_requests") or 0
     if writes and line.count(usage, "prompt_tokens_details", "cache_creation_tokens") is None:
         raise line.where.error(
             "litellm usage with cache writes but no prompt_tokens_details.cache_creation_tokens: older litellm "
