@@ -14,7 +14,6 @@ import datetime as dt
 import json
 import random
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 from explorer.paths import DATA_DIR

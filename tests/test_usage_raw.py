@@ -14,9 +14,8 @@ import pandas as pd
 import pytest
 from genai_prices import Usage, calc_price, extract_usage
 
-from explorer import cli
+from explorer import cli, usage_raw
 from explorer import usage as u
-from explorer import usage_raw
 from explorer.paths import DATA_DIR
 
 SAMPLES = DATA_DIR / "samples"
