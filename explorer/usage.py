@@ -2079,9 +2079,36 @@ def price_dask(
     request log with the cost engine's names). Compute with any Dask scheduler, e.g. a
     ``distributed.LocalCluster`` on one machine or a real cluster when the log outgrows it.
     """
+    _check_canonical(ddf._meta)
     table = prices if prices is not None else _prices.price_history(overrides=overrides)
     meta = _price_partition(ddf._meta, table, as_of, skip_unknown)
     return ddf.map_partitions(_price_partition, table, as_of, skip_unknown, meta=meta)
+
+
+def _check_canonical(frame: pd.DataFrame) -> None:
+    """Partitions go to the engine as they are: a header the readers would have renamed (``cached_tokens``)
+    or an unknown count column would silently go unpriced, so refuse both."""
+    where = _Where("partition")
+    engine = {*_costs.COUNT_COLUMNS, "cache_write_1h_tokens", *_OTHER_ALIASES}
+    lookup = {_key(o): c for c, others in COLUMN_ALIASES.items() for o in (c, *others)}
+    for col in frame.columns:
+        if col in engine:
+            continue
+        canon = lookup.get(_key(col))
+        if canon is not None and canon not in engine | {"total_tokens"}:
+            raise where.error(
+                f"{col!r} is not an engine column (it means {canon!r}, counted by its own convention); "
+                "normalise partitions first: ddf.map_partitions(normalize_usage)",
+                column=str(col),
+            )
+        if canon is None and _cols.looks_like_count(col) and pd.api.types.is_numeric_dtype(
+            frame[col]
+        ):
+            raise where.error(
+                f"unknown count column {str(col)!r} (closest accepted name: {_cols.closest_name(col)!r}); "
+                "drop or rename it before pricing",
+                column=str(col),
+            )
 
 
 def iter_paths(paths: Iterable[Path | str]) -> list[Path]:

@@ -171,7 +171,7 @@ _PROVIDER_CONVENTION = {
 def key(header: Any) -> str:
     """A header as the alias table matches it: camelCase split, lower case, runs of other characters -> ``_``
     (``promptTokenCount`` -> ``prompt_token_count``, ``Cached Tokens`` -> ``cached_tokens``)."""
-    text = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", str(header).strip())
+    text = re.sub(r"(?<=[a-z])(?=[A-Z0-9])|(?<=[A-Z0-9])(?=[A-Z][a-z])", "_", str(header).strip())
     return re.sub(r"[^0-9a-z]+", "_", text.lower()).strip("_")
 
 

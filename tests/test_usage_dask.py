@@ -57,3 +57,13 @@ def test_price_dask_reports_bad_rows(client) -> None:  # type: ignore[no-untyped
         u.price_dask(dd.from_pandas(usage, npartitions=1)).compute()
     skipped = u.price_dask(dd.from_pandas(usage, npartitions=2), skip_unknown=True).compute()
     assert skipped["priced"].tolist() == [True, False]
+
+
+def test_price_dask_refuses_columns_it_would_leave_unpriced() -> None:
+    """Partitions reach the engine as they are: an alias or an unknown count column is an error, not $0."""
+    frame = pd.DataFrame({"model": ["gpt-4.1"], "input_tokens": [100], "cached_tokens": [50], "output_tokens": [1]})
+    with pytest.raises(ValueError, match=r"'cached_tokens' is not an engine column \(it means 'cached_input_tokens'"):
+        u.price_dask(dd.from_pandas(frame, npartitions=1))
+    odd = frame.rename(columns={"cached_tokens": "cache_hits"})
+    with pytest.raises(ValueError, match=r"unknown count column 'cache_hits'"):
+        u.price_dask(dd.from_pandas(odd, npartitions=1))
