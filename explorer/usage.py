@@ -2095,7 +2095,7 @@ def _check_canonical(frame: pd.DataFrame) -> None:
         if col in engine:
             continue
         canon = lookup.get(_key(col))
-        if canon is not None and canon not in engine | {"total_tokens"}:
+        if canon is not None and canon != col:
             raise where.error(
                 f"{col!r} is not an engine column (it means {canon!r}, counted by its own convention); "
                 "normalise partitions first: ddf.map_partitions(normalize_usage)",
