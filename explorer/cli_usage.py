@@ -20,7 +20,7 @@ import pandas as pd
 
 from explorer import usage as u
 
-__all__ = ["register", "run"]
+__all__ = ["register", "run", "run_caching"]
 
 
 def register(subparsers: Any) -> None:
@@ -51,6 +51,24 @@ def register(subparsers: Any) -> None:
         "--format", default="text", choices=["text", "csv", "json"], help="text (default), csv or json"
     )
     p.set_defaults(func=run)
+
+    c = subparsers.add_parser(
+        "caching",
+        help="does prompt caching pay? a prefix reused R times, with and without caching, per model",
+        description="Cost of a prompt prefix of N tokens written to the cache once and read R times, against "
+        "sending it uncached every time; the break-even number of reuses per model.",
+    )
+    c.add_argument("--prefix-tokens", type=int, required=True, metavar="N", help="tokens in the cached prefix")
+    c.add_argument("--reuses", default="1,2,5,10,100", metavar="R,...", help="reuses to price (default 1,2,5,10,100)")
+    c.add_argument("--model", action="append", metavar="M", help="repeat to compare models (default: a few of each)")
+    c.add_argument("--write-duration", choices=["5m", "1h"], default="5m",
+                   help="cache lifetime asked for (Anthropic prices 1-hour writes higher)")
+    c.add_argument("--storage-usd-per-mtok-hour", type=float, metavar="USD",
+                   help="storage price of an explicit cache (Gemini), per 1M tokens per hour")
+    c.add_argument("--hours", type=float, default=1.0, help="hours the explicit cache is kept (with storage)")
+    c.add_argument("--as-of", metavar="DATE", help="prices in force on this day (default today)")
+    c.add_argument("--format", default="text", choices=["text", "csv", "json"], help="text (default), csv or json")
+    c.set_defaults(func=run_caching)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -161,3 +179,41 @@ def _scenario(args: argparse.Namespace) -> dict[str, Any]:
 
 def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     return json.loads(frame.to_json(orient="records", date_format="iso"))
+
+
+def run_caching(args: argparse.Namespace) -> int:
+    """``explorer caching``: :func:`explorer.caching.caching_pays` as a table and one line per model."""
+    from explorer import caching
+    from explorer.cli import money
+
+    try:
+        reuses = [int(r) for r in args.reuses.split(",") if r.strip()]
+    except ValueError:
+        raise ValueError(f"--reuses: {args.reuses!r} is not a comma-separated list of whole numbers") from None
+    table = caching.caching_pays(
+        args.prefix_tokens, reuses, models=args.model or caching.DEFAULT_MODELS,
+        write_duration=args.write_duration, storage_usd_per_mtok_hour=args.storage_usd_per_mtok_hour,
+        hours=args.hours, as_of=args.as_of,
+    )
+    if args.format == "json":
+        print(json.dumps({"prefix_tokens": args.prefix_tokens, "write_duration": args.write_duration,
+                          "rows": _records(table)}, indent=2))
+        return 0
+    if args.format == "csv":
+        sys.stdout.write(table.to_csv(index=False))
+        return 0
+    shown = table[["model", "reuses", "without_cache_usd", "with_cache_usd", "saving_usd"]].copy()
+    for col in ("without_cache_usd", "with_cache_usd"):
+        shown[col] = shown[col].map(money)
+    shown["saving_usd"] = table["saving_usd"].map(_signed)
+    print(shown.to_string(index=False))
+    print(f"a {args.prefix_tokens:,}-token prefix, {args.write_duration} cache writes:")
+    for model, g in table.groupby("model", sort=False):
+        first = g.iloc[0]
+        even = first["break_even_reuses"]
+        when = "never pays" if even is pd.NA or pd.isna(even) else (
+            "never costs more, saves from the first reuse" if even == 0 else f"pays from {int(even)} reuse(s)")
+        ratio = f"write {first['write_vs_input']:.2f}x, read {first['read_vs_input']:.2f}x input"
+        note = f"; {first['note']}" if first["note"] else ""
+        print(f"  {model}: {when} ({ratio}){note}")
+    return 0
