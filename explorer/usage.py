@@ -47,11 +47,14 @@ from explorer import usage_columns as _cols
 from explorer.display import Shown
 
 __all__ = [
+    "ANTHROPIC_SAMPLE_FILES",
     "BREAKDOWNS",
     "COLUMN_ALIASES",
     "COST_COLUMN_ALIASES",
     "DEFAULT_TARGETS",
+    "RAW_SAMPLE_FILES",
     "SAMPLE_FILES",
+    "ColumnOptions",
     "FilePricing",
     "Imported",
     "compare",
@@ -61,6 +64,7 @@ __all__ = [
     "load",
     "load_samples",
     "load_uploaded",
+    "normalize_usage",
     "price",
     "price_dask",
     "price_file",
@@ -1110,6 +1114,10 @@ def _stack(frames: list[pd.DataFrame]) -> pd.DataFrame:
     else:
         out = pd.concat(frames)
         _check_duplicates_across(frames)
+    for col in (*_costs.COUNT_COLUMNS, "cache_write_1h_tokens"):
+        # a count one file has and another lacks is 0 in the other, not NA (nor a float column)
+        if col in out.columns and out[col].dtype != np.int64:
+            out[col] = out[col].fillna(0).astype(np.int64)
     for col in ("source_file", "model"):
         if not isinstance(out[col].dtype, pd.CategoricalDtype):  # several files: their categories differed
             out[col] = out[col].astype(str).astype("category")
@@ -2128,11 +2136,28 @@ SAMPLE_FILES: tuple[str, ...] = ("usage_completions_page1.json", "usage_completi
 a month of Usage API pages and the Costs export of the same month."""
 
 
-def sample_paths() -> list[Path]:
-    """Paths of :data:`SAMPLE_FILES`, checked to exist."""
+RAW_SAMPLE_FILES: tuple[str, ...] = (
+    "responses_openai_chat.jsonl",
+    "responses_openai_responses.jsonl",
+    "responses_anthropic.jsonl",
+    "responses_gemini.jsonl",
+    "responses_litellm.jsonl",
+)
+"""The shipped synthetic logs of raw API responses, one per shape (``data/samples/README.md``)."""
+
+ANTHROPIC_SAMPLE_FILES: tuple[str, ...] = ("anthropic_usage_report.json", "anthropic_cost_report.json")
+"""The shipped synthetic Anthropic Admin API usage report and cost report of the same week."""
+
+
+def sample_paths(which: Literal["openai", "responses", "anthropic"] = "openai") -> list[Path]:
+    """Paths of :data:`SAMPLE_FILES` (``openai``), :data:`RAW_SAMPLE_FILES` (``responses``) or
+    :data:`ANTHROPIC_SAMPLE_FILES` (``anthropic``), checked to exist."""
     from explorer.paths import DATA_DIR
 
-    return iter_paths(DATA_DIR / "samples" / name for name in SAMPLE_FILES)
+    names = {"openai": SAMPLE_FILES, "responses": RAW_SAMPLE_FILES, "anthropic": ANTHROPIC_SAMPLE_FILES}
+    if which not in names:
+        raise ValueError(f"which: unknown {which!r}; expected one of {', '.join(names)}")
+    return iter_paths(DATA_DIR / "samples" / name for name in names[which])
 
 
 def load_samples() -> Imported:
