@@ -1302,6 +1302,19 @@ def _table_up_to(table: pd.DataFrame, level: int) -> pd.DataFrame:
     return table[rank.to_numpy() <= level]
 
 
+def _table_at(table: pd.DataFrame, level: int) -> pd.DataFrame:
+    """Each model's ``level``-th long-context tier (or its highest, if it has fewer) as if it applied from
+    the first token: the level was judged per request (average input, or Anthropic's context_window), so
+    a bucket's own total must not pick another."""
+    rank = (
+        table.groupby(["provider", "model"], observed=True)["tier_above_input_tokens"].rank(method="dense") - 1
+    ).to_numpy()
+    top = table.assign(_rank=rank).groupby(["provider", "model"], observed=True)["_rank"].transform("max").to_numpy()
+    out = table[rank == np.minimum(level, top)].copy()
+    out["tier_above_input_tokens"] = 0
+    return out
+
+
 def _price_one(usage: pd.DataFrame, table: pd.DataFrame, *, as_of: Any, skip_unknown: bool) -> pd.DataFrame:
     priced = _price_tiered(usage, table, as_of=as_of, skip_unknown=skip_unknown)
     if "cache_write_1h_tokens" in usage.columns:
@@ -1366,7 +1379,7 @@ def _price_tiered(usage: pd.DataFrame, table: pd.DataFrame, *, as_of: Any, skip_
     for level in np.unique(levels[levels > 0]):
         rows = levels == level
         sub = _costs.price_usage(
-            frame[rows], as_of=as_of, prices=_table_up_to(table, int(level)), skip_unknown=skip_unknown
+            frame[rows], as_of=as_of, prices=_table_at(table, int(level)), skip_unknown=skip_unknown
         )
         for col in (*_costs.COMPONENTS, "total_usd"):
             priced.loc[rows, col] = sub[col].to_numpy()

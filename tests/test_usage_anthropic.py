@@ -35,7 +35,8 @@ def test_usage_report_counts_and_prices(tmp_path: Path) -> None:
     usage = u.read_usage(p)
     first = usage.iloc[0]
     assert first["input_tokens"] == 1000 + 4000 + 500  # uncached + reads + writes
-    assert (first["cached_input_tokens"], first["cache_write_tokens"], first["cache_write_1h_tokens"]) == (4000, 500, 200)
+    assert (first["cached_input_tokens"], first["cache_write_tokens"], first["cache_write_1h_tokens"]) == (
+        4000, 500, 200)
     assert first["web_search_calls"] == 2 and first["project_id"] == "wrkspc_a"
     assert str(first["timestamp"]) == "2026-10-20 00:00:00"
     priced = u.price(usage)
@@ -84,7 +85,7 @@ def test_cli_reconciles(capsys: pytest.CaptureFixture[str]) -> None:
     assert cli.main(["usage", str(USAGE), str(COSTS)]) == 0
     captured = capsys.readouterr()
     assert "2 difference(s) beyond tolerance" in captured.out
-    assert "!! 2026-10-21 Code Execution Usage" in captured.out
+    assert "!! 2026-10-21 code execution usage" in captured.out.lower()
     assert "no request counts" in captured.err
 
 
