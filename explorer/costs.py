@@ -555,6 +555,7 @@ def price_usage(
     """
     if not isinstance(usage, pd.DataFrame):
         raise TypeError("usage must be a pandas DataFrame")
+    _refuse_other_names(usage)
     table = _prices.with_overrides(prices, overrides).reset_index(drop=True)
     n = len(usage)
     workers = _workers(n)
@@ -562,6 +563,21 @@ def price_usage(
         return _price(usage, table, as_of, skip_unknown, None, 1)
     with ThreadPoolExecutor(max_workers=workers) as pool:
         return _price(usage, table, as_of, skip_unknown, pool, workers)
+
+
+def _refuse_other_names(usage: pd.DataFrame) -> None:
+    """A count under another provider's name (``cached_tokens``, ``prompt_tokens``) would pass through
+    unpriced: a silently wrong bill. The readers in explorer.usage rename them and apply each provider's
+    convention; here it is an error naming the column."""
+    from explorer.usage_columns import misnamed
+
+    for col in usage.columns:
+        count = misnamed(str(col))
+        if count is not None:
+            raise ValueError(
+                f"usage: column {str(col)!r} means {count!r}, which price_usage does not read under that name; "
+                "read the file with explorer.usage.read_usage (or normalize_usage) first"
+            )
 
 
 def _price(

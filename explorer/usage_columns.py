@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import functools
 import re
 from typing import Any
 
@@ -37,6 +38,7 @@ __all__ = [
     "key",
     "looks_like_count",
     "markdown_table",
+    "misnamed",
 ]
 
 CONVENTIONS: tuple[str, ...] = ("openai", "anthropic", "gemini")
@@ -207,3 +209,27 @@ def markdown_table() -> str:
                 fam = {"shared": "depends (see below)", "openai": "inclusive"}.get(a.family, a.family)
                 lines.append(f"| `{count}` | `{a.header}` | {a.used_by} | {fam} |")
     return "\n".join(lines)
+
+
+_ENGINE_COUNTS = frozenset(
+    {
+        "input_tokens", "output_tokens", "cached_input_tokens", "cache_write_tokens", "reasoning_tokens",
+        "input_audio_tokens", "output_audio_tokens", "input_image_tokens", "output_image_tokens",
+        "web_search_calls", "file_search_calls",
+    }
+)
+_BY_KEY = {a.header: a.count for a in ALIASES}
+
+
+@functools.lru_cache(maxsize=4096)
+def misnamed(header: str) -> str | None:
+    """The count a header means when the cost engine would not price it under that name (``cached_tokens``
+    -> ``cached_input_tokens``, ``cache_read_input_tokens`` -> ``cached_input_tokens``,
+    ``candidates_token_count`` -> ``candidates_tokens``), else None (an engine column, ``total_tokens``,
+    ``cache_write_1h_tokens`` or a header that is no count at all)."""
+    count = _BY_KEY.get(key(header))
+    if count is None or count in ("total_tokens", "cache_write_1h_tokens"):
+        return None
+    if header == count and count in _ENGINE_COUNTS:
+        return None
+    return count

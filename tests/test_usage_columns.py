@@ -350,3 +350,19 @@ def test_a_model_without_a_one_hour_price_says_what_is_used() -> None:
         "1-hour cache writes priced at the 5-minute write price for google/claude-3-5-sonnet: the price table "
         "has no 1-hour write price for them"
     ]
+
+
+def test_the_engine_refuses_a_count_under_another_name() -> None:
+    """explorer.price_usage reads only the engine's names: another provider's name is an error, not $0."""
+    from explorer import price_usage
+
+    for header in ("cached_tokens", "prompt_tokens", "cache_read_input_tokens", "candidatesTokenCount",
+                   "Input Tokens"):
+        frame = pd.DataFrame({"model": ["gpt-4.1"], "input_tokens": [10], "output_tokens": [1], header: [5]})
+        if header == "Input Tokens":
+            frame = frame.drop(columns="input_tokens")
+        with pytest.raises(ValueError, match=rf"column '{header}' means '\w+', which price_usage does not read"):
+            price_usage(frame)
+    ok = pd.DataFrame({"model": ["gpt-4.1"], "input_tokens": [10], "output_tokens": [1], "total_tokens": [11],
+                       "team": ["a"]})
+    assert price_usage(ok)["team"].tolist() == ["a"]
