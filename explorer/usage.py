@@ -510,6 +510,13 @@ def _check_unknown_counts(frame: pd.DataFrame, ignore: Sequence[str], where: _Wh
             continue
         if not pd.api.types.is_numeric_dtype(values):
             sample = values.dropna().head(100)
+            if any(isinstance(v, Mapping | list) for v in sample):
+                raise where.error(
+                    "holds nested objects, whose counts this reader would not see; "
+                    "flatten them into columns (or log the raw response: one JSON object per line with its "
+                    "'usage'), or pass --ignore-columns to leave it unpriced",
+                    column=str(col),
+                )
             if sample.empty or pd.to_numeric(sample, errors="coerce").isna().any():
                 continue  # text (a prompt, an image URL): not a count
         raise where.error(

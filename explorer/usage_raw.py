@@ -54,11 +54,26 @@ def _unwrap(doc: Mapping[str, Any]) -> tuple[Mapping[str, Any], str | None]:
     return doc, None
 
 
+_DETAIL_KEYS = ("prompt_tokens_details", "completion_tokens_details", "input_tokens_details",
+                "output_tokens_details", "cache_creation", "server_tool_use")
+
+
+def _usage_of(doc: Mapping[str, Any]) -> Mapping[str, Any] | None:
+    """The usage object of a response; or the line itself when it is an SDK usage object dumped beside its
+    model (``{"model": ..., "prompt_tokens": ..., "prompt_tokens_details": {...}}``)."""
+    usage = doc.get("usage")
+    if isinstance(usage, Mapping):
+        return usage
+    if any(isinstance(doc.get(k), Mapping) for k in _DETAIL_KEYS):
+        return doc
+    return None
+
+
 def _core_shape(doc: Mapping[str, Any]) -> str | None:
     if isinstance(doc.get("usageMetadata"), Mapping) or isinstance(doc.get("usage_metadata"), Mapping):
         return "gemini"
-    usage = doc.get("usage")
-    if not isinstance(usage, Mapping):
+    usage = _usage_of(doc)
+    if usage is None:
         return None
     if "prompt_tokens" in usage:
         return "litellm" if any(k in usage for k in _ANTHROPIC_KEYS[:2]) else "openai-chat"
@@ -166,7 +181,8 @@ def _row(doc: Mapping[str, Any], where: Any, label: Any) -> dict[str, Any]:
             )
         row["convention"] = "gemini"
     else:
-        usage = inner["usage"]
+        usage = _usage_of(inner)
+        assert usage is not None  # _core_shape found it
         row["model"] = inner.get("model")
         row["timestamp"] = inner.get("created_at", inner.get("created"))
         tier = inner.get("service_tier", usage.get("service_tier"))

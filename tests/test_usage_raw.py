@@ -215,3 +215,24 @@ def test_batch_wrappers_price_at_batch_rates(tmp_path: Path) -> None:
                                  price_context={"processing": "batch"}).total_price)
                 for m, prov in (("gpt-4.1", "openai"), ("claude-haiku-4-5", "anthropic"))]
     assert u.price(frame, as_of=AS_OF)["total_usd"].tolist() == pytest.approx(full, abs=1e-12)
+
+
+def test_sdk_usage_objects_dumped_beside_their_model(tmp_path: Path) -> None:
+    """`response.usage.model_dump()` with the model beside it is read like the response."""
+    p = tmp_path / "usage.jsonl"
+    p.write_text(_one({"model": "gpt-4.1", "prompt_tokens": 1000, "completion_tokens": 10,
+                       "prompt_tokens_details": {"cached_tokens": 800}})
+                 + _one({"model": "claude-haiku-4-5", "input_tokens": 10, "output_tokens": 5,
+                         "cache_read_input_tokens": 900, "cache_creation": {"ephemeral_5m_input_tokens": 0,
+                                                                            "ephemeral_1h_input_tokens": 0}}))
+    frame = u.read_usage(p)
+    assert frame["cached_input_tokens"].tolist() == [800, 900]
+    assert frame["input_tokens"].tolist() == [1000, 910]
+
+
+def test_a_nested_count_column_is_never_ignored(tmp_path: Path) -> None:
+    p = tmp_path / "log.jsonl"
+    p.write_text(_one({"model": "gpt-4.1", "input_tokens": 1000, "output_tokens": 10,
+                       "token_details": {"cached": 800}}))
+    with pytest.raises(ValueError, match=r"log.jsonl, column 'token_details': holds nested objects"):
+        u.read_usage(p)
