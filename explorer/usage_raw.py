@@ -17,7 +17,9 @@ Gemini                ``usageMetadata`` (REST) or ``usage_metadata`` (Python SDK
 ====================  ==============================================================  ==========
 
 A bare ``{"model": ..., "usage": {"input_tokens": n, "output_tokens": m}}`` (no cache fields) counts the
-same under every convention and is read as OpenAI's. Wrappers are unwrapped: the OpenAI Batch API's
+same under every convention and is read as OpenAI's. An SDK usage object dumped beside its model (``{"model":
+..., "prompt_tokens": ..., "prompt_tokens_details": {...}}``, recognised by its nested details) is read as
+the usage of a response. Wrappers are unwrapped: the OpenAI Batch API's
 output lines (``response.body``, priced at batch rates), Anthropic's Message Batches results
 (``result.message``, batch rates), and any ``{"response": {...}}`` with the log's own ``timestamp``.
 
