@@ -141,8 +141,9 @@ def _cmd_cost(args: argparse.Namespace) -> int:
         own = [c for c in usage.columns if c not in show and c not in ("requests", "source_file")
                and not usage[c].isna().all()]
         cols = [label, *[c for c in show if c in table.columns], "resolved_model", "total_usd"]
-        if args.format == "text" and usage["timestamp"].isna().all():
-            cols.remove("timestamp")
+        if args.format == "text":  # a column of zeros (or of no times) says nothing on a terminal
+            cols = [c for c in cols if not (c == "timestamp" and usage[c].isna().all())
+                    and not (c in counts and c not in ("input_tokens", "output_tokens") and not usage[c].any())]
         if args.format != "text":
             cols += own
         table = table[cols + (["unpriced_reason"] if "unpriced_reason" in table.columns else [])]

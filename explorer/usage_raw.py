@@ -153,6 +153,7 @@ def _row(doc: Mapping[str, Any], where: Any, label: Any) -> dict[str, Any]:
             return line.count(meta, _snake(name) if snake else name)
 
         row["model"] = inner.get("modelVersion", inner.get("model_version", inner.get("model")))
+        row["provider"] = "google"  # Gemini's ids also name resellers' copies (gemini-2.0-flash-001)
         row["timestamp"] = inner.get("createTime", inner.get("create_time"))
         row["input_tokens"] = g("promptTokenCount") or 0
         row["output_tokens"] = g("candidatesTokenCount") or 0  # thoughts come on top: the gemini convention
