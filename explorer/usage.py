@@ -505,6 +505,19 @@ def _check_unknown_counts(frame: pd.DataFrame, ignore: Sequence[str], where: _Wh
     for col in frame.columns:
         if col in known or _key(col) in skip or not _cols.looks_like_count(col):
             continue
+        if _key(col) in _cols.BREAKDOWN_COUNTS:
+            if _key(col) in _cols.OWN_RATE_BREAKDOWNS:
+                counts = pd.to_numeric(frame[col], errors="coerce").fillna(0).to_numpy()
+                if (counts != 0).any():
+                    pos = int(np.flatnonzero(counts != 0)[0])
+                    raise where.error(
+                        f"{counts[pos]:g} cached {'audio' if 'audio' in _key(col) else 'image'} tokens have a rate "
+                        f"of their own, which the price table lacks; pass --ignore-columns {col} to price them "
+                        "at the cached text rate",
+                        frame.index[pos],
+                        str(col),
+                    )
+            continue  # a split of a count the file also gives: kept, not priced twice
         values = frame[col]
         if pd.api.types.is_bool_dtype(values):
             continue

@@ -158,6 +158,27 @@ ALIASES: tuple[Alias, ...] = (
 )
 """Accepted headers, one row each; the readers also accept ``mapping={"their header": "count"}``."""
 
+BREAKDOWN_COUNTS: dict[str, tuple[str, str]] = {
+    "input_uncached_tokens": ("input_tokens", "OpenAI Usage API"),
+    "input_text_tokens": ("input_tokens", "OpenAI Usage API; genai-prices Usage"),
+    "output_text_tokens": ("output_tokens", "OpenAI Usage API; genai-prices Usage"),
+    "input_cached_text_tokens": ("cached_input_tokens", "OpenAI Usage API"),
+    "cache_text_read_tokens": ("cached_input_tokens", "genai-prices Usage"),
+    "input_cached_audio_tokens": ("cached_input_tokens", "OpenAI Usage API"),
+    "cache_audio_read_tokens": ("cached_input_tokens", "genai-prices Usage"),
+    "input_cached_image_tokens": ("cached_input_tokens", "OpenAI Usage API"),
+    "cache_image_read_tokens": ("cached_input_tokens", "genai-prices Usage"),
+}
+"""Headers that split a count the file also gives (breakdown -> (the count it is part of, who writes it)).
+They are kept as they are and not priced on their own, the count they belong to being priced already.
+Cached audio and image tokens have rates of their own that the price table lacks: nonzero ones are an
+error unless ignored (then they are priced at the cached text rate, inside ``cached_input_tokens``)."""
+
+OWN_RATE_BREAKDOWNS: frozenset[str] = frozenset(
+    {"input_cached_audio_tokens", "cache_audio_read_tokens", "input_cached_image_tokens", "cache_image_read_tokens"}
+)
+"""Breakdowns that would change the price if the table had their rate."""
+
 _PROVIDER_CONVENTION = {
     "openai": "openai",
     "azure": "openai",
@@ -208,6 +229,8 @@ def markdown_table() -> str:
             if a.count == count:
                 fam = {"shared": "depends (see below)", "openai": "inclusive"}.get(a.family, a.family)
                 lines.append(f"| `{count}` | `{a.header}` | {a.used_by} | {fam} |")
+    for header, (part_of, used_by) in BREAKDOWN_COUNTS.items():
+        lines.append(f"| part of `{part_of}` | `{header}` | {used_by} | kept, not priced on its own |")
     return "\n".join(lines)
 
 

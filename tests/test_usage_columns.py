@@ -366,3 +366,19 @@ def test_the_engine_refuses_a_count_under_another_name() -> None:
     ok = pd.DataFrame({"model": ["gpt-4.1"], "input_tokens": [10], "output_tokens": [1], "total_tokens": [11],
                        "team": ["a"]})
     assert price_usage(ok)["team"].tolist() == ["a"]
+
+
+def test_breakdowns_of_counts_are_kept_and_not_priced_twice() -> None:
+    """The OpenAI Usage API's newer fields split counts it also gives; they are known, kept, not priced."""
+    f = _frame(input_tokens=[1000], input_cached_tokens=[600], input_uncached_tokens=[400],
+               input_text_tokens=[1000], input_cached_text_tokens=[600], input_cached_audio_tokens=[0],
+               output_tokens=[10], output_text_tokens=[10])
+    got = u.normalize_usage(f)
+    assert got["input_uncached_tokens"].tolist() == [400] and got["cached_input_tokens"].tolist() == [600]
+    assert u.price(got, as_of=AS_OF)["total_usd"].iloc[0] == pytest.approx(
+        u.price(u.normalize_usage(f[["model", "input_tokens", "input_cached_tokens", "output_tokens"]]),
+                as_of=AS_OF)["total_usd"].iloc[0])
+    with pytest.raises(ValueError, match=r"column 'input_cached_audio_tokens': 5 cached audio tokens have a rate"):
+        u.normalize_usage(f.assign(input_cached_audio_tokens=[5]))
+    assert u.normalize_usage(f.assign(input_cached_audio_tokens=[5]),
+                             ignore_columns=["input_cached_audio_tokens"])["cached_input_tokens"].tolist() == [600]
