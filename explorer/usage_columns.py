@@ -227,7 +227,7 @@ def markdown_table() -> str:
     for count in SOURCE_COUNTS:
         for a in ALIASES:
             if a.count == count:
-                fam = {"shared": "depends (see below)", "openai": "inclusive"}.get(a.family, a.family)
+                fam = {"shared": "depends (see above)", "openai": "inclusive"}.get(a.family, a.family)
                 lines.append(f"| `{count}` | `{a.header}` | {a.used_by} | {fam} |")
     for header, (part_of, used_by) in BREAKDOWN_COUNTS.items():
         lines.append(f"| part of `{part_of}` | `{header}` | {used_by} | kept, not priced on its own |")
