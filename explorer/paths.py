@@ -13,6 +13,8 @@ NOTEBOOKS_DIR = REPO_DIR / "notebooks"
 MODEL_LAUNCHES_CSV = DATA_DIR / "model_launches.csv"
 PRICE_HISTORY_CSV = DATA_DIR / "price_history.csv"
 SERVICE_TIERS_CSV = DATA_DIR / "service_tiers.csv"
+PRICE_COMPONENTS_CSV = DATA_DIR / "price_components.csv"
+"""When a price component (a per-call tool fee) began or ended: before it, the component has no price."""
 IMAGE_PRICES_CSV = DATA_DIR / "image_prices.csv"
 SEED_SNAPSHOT_CSV = DATA_DIR / "seed_2025-05-16.csv"
 

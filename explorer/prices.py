@@ -37,7 +37,9 @@ __all__ = [
     "known_models",
     "load_image_prices",
     "load_prices",
+    "model_lifecycle",
     "price_history",
+    "why_unpriced",
     "resolve_model",
     "with_overrides",
 ]
@@ -80,7 +82,10 @@ PRICE_COLUMNS: dict[str, str] = {
     "valid_from": "datetime64[ns]",
     "valid_to": "datetime64[ns]",
     "source": "string",
-    "checked_date": "datetime64[ns]",
+    "verified_on": "datetime64[ns]",
+    "launched": "datetime64[ns]",
+    "deprecated_on": "datetime64[ns]",
+    "shutdown_on": "datetime64[ns]",
     "deprecated": "bool",
     "is_override": "bool",
     "unmodeled_prices": "string",
@@ -89,7 +94,15 @@ PRICE_COLUMNS: dict[str, str] = {
 
 ``tier_above_input_tokens``: the row applies to a request whose input tokens exceed this (0: the base
 tier). ``valid_to`` is exclusive; NaT ``valid_from``/``valid_to`` mean open-ended (launch date unknown,
-or still in force)."""
+or still in force). ``source`` names where the price comes from (a public page or changelog entry, a curated
+CSV line quoting one, or ``genai-prices <version>``); ``verified_on`` is the day a person compared the price
+with that source, NaT when nobody did (every genai-prices row, and curated rows marked unverified).
+``launched``, ``deprecated_on`` (retirement announced) and ``shutdown_on`` come from
+``data/model_launches.csv``; no row is in force on or after ``shutdown_on``."""
+
+LIFECYCLE_STATUSES: tuple[str, ...] = ("active", "deprecated", "retired")
+"""``lifecycle_status`` of :func:`load_prices` rows on the day asked for: ``deprecated`` once the shutdown is
+announced (still served), ``retired`` from the shutdown on (only with ``include_retired``)."""
 
 KEY_COLUMNS = ("provider", "model", "service_tier", "tier_above_input_tokens", "valid_from")
 
@@ -258,21 +271,35 @@ def _check_duplicates(df: pd.DataFrame, path: Path, key: Sequence[str]) -> None:
 
 
 LAUNCHES_SPEC = CsvSpec(
-    required=("provider", "model", "launched"), optional=("source", "checked_date"),
-    dates=("launched", "checked_date"),
+    required=("provider", "model", "launched"),
+    optional=("deprecated_on", "shutdown_on", "replacement", "source", "lifecycle_source", "verified_on"),
+    dates=("launched", "deprecated_on", "shutdown_on", "verified_on"),
 )
+HISTORY_PRICE_COLUMNS: tuple[str, ...] = (
+    "input_usd_per_mtok", "cached_input_usd_per_mtok", "output_usd_per_mtok", "input_audio_usd_per_mtok",
+    "output_audio_usd_per_mtok",
+)
+"""Price columns ``data/price_history.csv`` may carry. A row whose prices are all empty says "the price on these
+days is unknown": the model has no price then, rather than a later price carried back."""
 HISTORY_SPEC = CsvSpec(
     required=("provider", "model", "valid_from", "valid_to", "input_usd_per_mtok", "output_usd_per_mtok"),
-    optional=("cached_input_usd_per_mtok", "tier_above_input_tokens", "source", "checked_date"),
-    prices=("input_usd_per_mtok", "cached_input_usd_per_mtok", "output_usd_per_mtok"),
-    dates=("valid_from", "valid_to", "checked_date"),
+    optional=("cached_input_usd_per_mtok", "input_audio_usd_per_mtok", "output_audio_usd_per_mtok",
+              "tier_above_input_tokens", "source", "verified_on"),
+    prices=HISTORY_PRICE_COLUMNS,
+    dates=("valid_from", "valid_to", "verified_on"),
     ints=("tier_above_input_tokens",),
 )
 TIERS_SPEC = CsvSpec(
     required=("provider", "model", "service_tier", "valid_from", "valid_to", "price_multiplier"),
-    optional=("offered", "source", "checked_date"),
+    optional=("offered", "max_input_tokens", "source", "verified_on"),
     prices=("price_multiplier",),
-    dates=("valid_from", "valid_to", "checked_date"),
+    dates=("valid_from", "valid_to", "verified_on"),
+    ints=("max_input_tokens",),
+)
+COMPONENTS_SPEC = CsvSpec(
+    required=("provider", "model", "price_column", "valid_from", "valid_to"),
+    optional=("source", "verified_on"),
+    dates=("valid_from", "valid_to", "verified_on"),
 )
 OVERRIDE_SPEC = CsvSpec(
     required=("model",),
@@ -286,9 +313,9 @@ OVERRIDE_SPEC = CsvSpec(
 )
 IMAGE_SPEC = CsvSpec(
     required=("provider", "model", "quality", "size", "usd_per_image", "valid_from", "valid_to"),
-    optional=("source", "checked_date"),
+    optional=("source", "verified_on"),
     prices=("usd_per_image",),
-    dates=("valid_from", "valid_to", "checked_date"),
+    dates=("valid_from", "valid_to", "verified_on"),
 )
 
 
@@ -314,10 +341,38 @@ def _check_tier_names(df: pd.DataFrame, path: Path) -> None:
             )
 
 
+def _check_lifecycle(la: pd.DataFrame, path: Path) -> None:
+    """launched < shutdown_on, and a shutdown announced no later than it happens."""
+    for line, row in la.iterrows():
+        lo, dep, end = row["launched"], row["deprecated_on"], row["shutdown_on"]
+        if pd.notna(end) and pd.notna(lo) and end <= lo:
+            raise ValueError(f"{_where(path, int(line), 'shutdown_on')}: {end.date()} is not after launch {lo.date()}")
+        if pd.notna(dep) and pd.notna(end) and dep > end:
+            raise ValueError(f"{_where(path, int(line), 'deprecated_on')}: {dep.date()} is after the shutdown "
+                             f"{end.date()}")
+        if pd.notna(dep) and pd.isna(end):
+            raise ValueError(f"{_where(path, int(line), 'shutdown_on')}: empty, but deprecated_on is given "
+                             "(a deprecation always has a shutdown date)")
+
+
+def _check_components(co: pd.DataFrame, path: Path) -> None:
+    known = set(CALL_PRICE_KEYS.values()) | set(TOKEN_PRICE_KEYS.values())
+    for line, col in co["price_column"].items():
+        if col not in known:
+            close = difflib.get_close_matches(col, sorted(known), n=1)
+            hint = f"; closest known: {close[0]}" if close else ""
+            raise ValueError(f"{_where(path, int(line), 'price_column')}: unknown price column {col!r}{hint}")
+    _check_duplicates(co, path, ("provider", "model", "price_column", "valid_from"))
+    _check_ranges(co, path, ("provider", "model", "price_column"))
+
+
 @functools.cache
-def _curated(launches: Path, history: Path, tiers: Path) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+def _curated(
+    launches: Path, history: Path, tiers: Path, components: Path = paths.PRICE_COMPONENTS_CSV,
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     la = read_csv_checked(launches, LAUNCHES_SPEC)
     _check_duplicates(la, launches, ("provider", "model"))
+    _check_lifecycle(la, launches)
     hi = read_csv_checked(history, HISTORY_SPEC)
     _check_duplicates(hi, history, ("provider", "model", "valid_from", "tier_above_input_tokens"))
     _check_ranges(hi[hi["tier_above_input_tokens"] == 0], history, ("provider", "model"))
@@ -329,7 +384,9 @@ def _curated(launches: Path, history: Path, tiers: Path) -> tuple[pd.DataFrame, 
             raise ValueError(f"{_where(tiers, int(line), 'offered')}: {value!r} is not yes or no")
     _check_duplicates(ti, tiers, ("provider", "model", "service_tier", "valid_from"))
     _check_ranges(ti, tiers, ("provider", "model", "service_tier"))
-    return la, hi, ti
+    co = read_csv_checked(components, COMPONENTS_SPEC)
+    _check_components(co, components)
+    return la, hi, ti, co
 
 
 # --------------------------------------------------------------------------------------------------
@@ -344,8 +401,8 @@ class PricePoint:
     """(column, USD) pairs for the price columns that have a value."""
     source: str
     """Where these prices come from."""
-    checked: pd.Timestamp
-    """When the source was last checked."""
+    verified: pd.Timestamp
+    """The day a person compared these prices with ``source``; NaT when nobody did."""
     unmodeled: str = ""
     """genai-prices price keys this table cannot apply (comma-separated)."""
 
@@ -394,7 +451,8 @@ def _compute_price_points(mp: gp.ModelPrice, source: str) -> dict[int, PricePoin
             v = _dec(keys.get(key), t)
             if v is not None:
                 vals.append((col, v))
-        out[t] = PricePoint(tuple(vals), source, pd.Timestamp(GENAI_PRICES_CHECKED), unmodeled)
+        # genai-prices is a compilation: pinning its snapshot is not checking each of its prices.
+        out[t] = PricePoint(tuple(vals), source, pd.NaT, unmodeled)
     return out
 
 
@@ -505,10 +563,15 @@ def _launch_from_aliases(info: gp.ModelInfo | None) -> pd.Timestamp:
 # Materialising the dated table
 
 
-def _scale(point: PricePoint, factor: float, source: str) -> PricePoint:
+def _both_verified(a: pd.Timestamp, b: pd.Timestamp) -> pd.Timestamp:
+    """A price derived from two checked facts is verified as of the older check; unverified if either is."""
+    return pd.NaT if pd.isna(a) or pd.isna(b) else min(a, b)
+
+
+def _scale(point: PricePoint, factor: float, source: str, verified: pd.Timestamp) -> PricePoint:
     # Multipliers apply to token prices; per-call tool prices are not discounted by batch/flex.
     vals = tuple((c, v * factor if c in TOKEN_PRICE_KEYS.values() else v) for c, v in point.values)
-    return PricePoint(vals, source, point.checked, point.unmodeled)
+    return PricePoint(vals, source, _both_verified(point.verified, verified), point.unmodeled)
 
 
 def _overlay(base: PricePoint, over: gp.ModelPrice, threshold: int, source: str) -> PricePoint:
@@ -518,7 +581,8 @@ def _overlay(base: PricePoint, over: gp.ModelPrice, threshold: int, source: str)
         if v is not None:
             vals[col] = v
     order = [c for c in PRICE_VALUE_COLUMNS if c in vals]
-    return PricePoint(tuple((c, vals[c]) for c in order), source, base.checked, base.unmodeled)
+    # The variant's prices come from genai-prices: nobody checked them here.
+    return PricePoint(tuple((c, vals[c]) for c in order), source, pd.NaT, base.unmodeled)
 
 
 def _covers(lo: pd.Timestamp, hi: pd.Timestamp, day: pd.Timestamp) -> bool:
@@ -536,7 +600,7 @@ class _HistoryRow:
     threshold: int
     values: tuple[tuple[str, float], ...]
     source: str
-    checked: pd.Timestamp
+    verified: pd.Timestamp
 
 
 @dataclasses.dataclass(frozen=True)
@@ -548,6 +612,15 @@ class _Rule:
     valid_to: pd.Timestamp
     multiplier: float
     offered: bool
+    max_input_tokens: int  # 0: no limit; above it the request is billed at standard rates
+    verified: pd.Timestamp
+
+
+@dataclasses.dataclass(frozen=True)
+class _Component:
+    column: str
+    valid_from: pd.Timestamp
+    valid_to: pd.Timestamp
 
 
 @dataclasses.dataclass(frozen=True)
@@ -556,36 +629,55 @@ class _Timeline:
 
     entry: ModelEntry
     launched: pd.Timestamp
+    deprecated_on: pd.Timestamp
+    shutdown_on: pd.Timestamp
     standard: list[tuple[pd.Timestamp, gp.ModelPrice]]
     history: list[_HistoryRow]
     variants: list[tuple[str, pd.Timestamp, gp.ModelPrice]]  # (tier, start, prices)
     rules: list[_Rule]
+    components: list[_Component]
     label: str  # how the genai-prices data in use is named in `source`
 
     def breakpoints(self) -> list[pd.Timestamp]:
-        pts = {self.launched}
+        pts = {self.launched, self.shutdown_on}
         pts.update(s for s, _ in self.standard)
         for h in self.history:
             pts.update((h.valid_from, h.valid_to))
         pts.update(s for _, s, _ in self.variants)
         for r in self.rules:
             pts.update((r.valid_from, r.valid_to))
+        for c in self.components:
+            pts.update((c.valid_from, c.valid_to))
         real = sorted(p for p in pts if pd.notna(p))
         return [pd.NaT, *real]
 
     def standard_at(self, day: pd.Timestamp) -> dict[int, PricePoint] | None:
         if pd.notna(self.launched) and (pd.isna(day) or day < self.launched):
             return None
+        if pd.notna(self.shutdown_on) and pd.notna(day) and day >= self.shutdown_on:
+            return None
         rows = [h for h in self.history if _covers(h.valid_from, h.valid_to, day)]
         if rows:
-            return {h.threshold: PricePoint(h.values, h.source, h.checked) for h in rows}
+            # A row with no prices says "unknown on these days": no price, never a later one carried back.
+            out = {h.threshold: PricePoint(h.values, h.source, h.verified) for h in rows if h.values}
+            return self._components_at(out, day) if out else None
         if self.entry.info is None:
             return None
         chosen = self.standard[0][1]
         for start, mp in self.standard[1:]:
             if pd.notna(day) and day >= start:
                 chosen = mp
-        return _model_price_points(chosen, self.label)
+        return self._components_at(_model_price_points(chosen, self.label), day)
+
+    def _components_at(self, points: dict[int, PricePoint], day: pd.Timestamp) -> dict[int, PricePoint]:
+        """Drop price columns (tool fees) on days outside their curated window."""
+        gone = {c.column for c in self.components if not _covers(c.valid_from, c.valid_to, day)}
+        if not gone:
+            return points
+        return {
+            t: dataclasses.replace(p, values=tuple((c, v) for c, v in p.values if c not in gone))
+            for t, p in points.items()
+        }
 
     def tier_at(self, tier: str, day: pd.Timestamp) -> dict[int, PricePoint] | None:
         std = self.standard_at(day)
@@ -593,45 +685,62 @@ class _Timeline:
             return None
         if tier == "standard":
             return std
+        mine = [r for r in self.rules if r.tier == tier]
+        # Rules naming the model replace the `*` rule for it: they say when the tier existed for this model.
+        pool = [r for r in mine if r.model != "*"] or mine
+        covering = [r for r in pool if _covers(r.valid_from, r.valid_to, day)]
+        rule = covering[-1] if covering else None
+        if pool and rule is None:
+            return None
+        if rule is not None and not rule.offered:
+            return None
         active = [
             mp for t, start, mp in self.variants
             if t == tier and (pd.isna(start) or (pd.notna(day) and day >= start))
         ]
+        src = f"data/service_tiers.csv line {rule.line}" if rule is not None else ""
         if active:
-            return {t: _overlay(p, active[-1], t, f"{self.label} ({tier} variant)") for t, p in std.items()}
-        rules = [r for r in self.rules if r.tier == tier and _covers(r.valid_from, r.valid_to, day)]
-        if not rules:
+            out = {t: _overlay(p, active[-1], t, f"{self.label} ({tier} variant)") for t, p in std.items()}
+        elif rule is None:
             return None
-        # A rule naming the model beats a `*` rule.
-        rule = sorted(rules, key=lambda r: r.model != "*")[-1]
-        if not rule.offered:
-            return None
-        src = f"data/service_tiers.csv line {rule.line}"
-        if math.isnan(rule.multiplier):
+        elif math.isnan(rule.multiplier):
             later = [mp for t, _, mp in self.variants if t == tier]
             if not later:
                 return None
-            return {t: _overlay(p, later[0], t, f"{src} ({tier} prices of {self.label})") for t, p in std.items()}
-        m = rule.multiplier
-        return {t: _scale(p, m, f"{src} ({tier} = {m:g} x standard)") for t, p in std.items()}
+            out = {t: _overlay(p, later[0], t, f"{src} ({tier} prices of {self.label})") for t, p in std.items()}
+        else:
+            m = rule.multiplier
+            out = {t: _scale(p, m, f"{src} ({tier} = {m:g} x standard)", rule.verified) for t, p in std.items()}
+        if rule is not None and rule.max_input_tokens:
+            out = _standard_above(out, std, rule.max_input_tokens, src)
+        return out
+
+
+def _standard_above(
+    tier_points: dict[int, PricePoint], std: dict[int, PricePoint], limit: int, rule_src: str
+) -> dict[int, PricePoint]:
+    """A tier that covers requests up to ``limit`` input tokens: above it, the standard rates apply."""
+    out = {t: p for t, p in tier_points.items() if t < limit}
+    for t in sorted(std):
+        if t >= limit or t == max(x for x in std if x <= limit):
+            p = std[t]
+            note = f"{p.source} (standard rates above {limit:,} input tokens: {rule_src})"
+            out[max(t, limit)] = dataclasses.replace(p, source=note)
+    return dict(sorted(out.items()))
 
 
 def _history_rows(df: pd.DataFrame) -> list[_HistoryRow]:
     out = []
     for line, row in df.iterrows():
-        vals = tuple(
-            (col, float(row[col]))
-            for col in ("input_usd_per_mtok", "cached_input_usd_per_mtok", "output_usd_per_mtok")
-            if not math.isnan(row[col])
-        )
+        vals = tuple((col, float(row[col])) for col in HISTORY_PRICE_COLUMNS if not math.isnan(row[col]))
         src = f"data/price_history.csv line {line}" + (f": {row['source']}" if row["source"] else "")
         out.append(_HistoryRow(int(line), row["valid_from"], row["valid_to"], int(row["tier_above_input_tokens"]),
-                               vals, src, row["checked_date"]))
+                               vals, src, row["verified_on"]))
     return out
 
 
 def _timelines(
-    launches: pd.DataFrame, history: pd.DataFrame, rules: pd.DataFrame, act: Any
+    launches: pd.DataFrame, history: pd.DataFrame, rules: pd.DataFrame, components: pd.DataFrame, act: Any
 ) -> list[_Timeline]:
     entries = list(_snapshot_models(act.key))
     by_key = {(e.provider, e.model): e for e in entries}
@@ -653,12 +762,18 @@ def _timelines(
         entries.append(entry)
         by_key[(prov, model)] = entry
     launch_map = {(r.provider, r.model): r.launched for r in launches.itertuples()}
+    ends = {(r.provider, r.model): (r.deprecated_on, r.shutdown_on) for r in launches.itertuples()}
     hist_groups = {k: _history_rows(g) for k, g in history.groupby(["provider", "model"], sort=False)}
     rule_list = [
         _Rule(int(line), r["model"], r["service_tier"], r["valid_from"], r["valid_to"],
-              float(r["price_multiplier"]), r["offered"].lower() != "no")
+              float(r["price_multiplier"]), r["offered"].lower() != "no", int(r["max_input_tokens"]),
+              r["verified_on"])
         for line, r in rules.iterrows()
     ]
+    comps_by_provider: dict[str, list[tuple[str, _Component]]] = {}
+    for r in components.itertuples():
+        comps_by_provider.setdefault(r.provider, []).append(
+            (r.model, _Component(r.price_column, r.valid_from, r.valid_to)))
     rules_by_provider: dict[str, list[_Rule]] = {}
     for (_, r), rule in zip(rules.iterrows(), rule_list, strict=True):
         rules_by_provider.setdefault(r["provider"], []).append(rule)
@@ -687,8 +802,10 @@ def _timelines(
                 )
                 variants.append((tier, start, v.prices))
         r = [x for x in rules_by_provider.get(e.provider, []) if x.model in ("*", e.model)]
+        c = [x for m, x in comps_by_provider.get(e.provider, []) if m in ("*", e.model)]
         standard = _standard_periods(e.info) if e.info else [(pd.NaT, gp.ModelPrice())]
-        out.append(_Timeline(e, launched, standard, h, variants, r, act.label))
+        dep, end = ends.get((e.provider, e.model), (pd.NaT, pd.NaT))
+        out.append(_Timeline(e, launched, dep, end, standard, h, variants, r, c, act.label))
     return out
 
 
@@ -705,7 +822,8 @@ def _materialise(tl: _Timeline) -> list[dict[str, Any]]:
             for thr in list(open_rows):
                 row = open_rows[thr]
                 point = current.get(thr)
-                if point is None or point.values != row["_values"] or point.source != row["source"]:
+                if (point is None or point.values != row["_values"] or point.source != row["source"]
+                        or not _same_day(point.verified, row["verified_on"])):
                     rows.append(open_rows.pop(thr))
                 else:
                     row["valid_to"] = end
@@ -725,7 +843,10 @@ def _materialise(tl: _Timeline) -> list[dict[str, Any]]:
                     "valid_from": start,
                     "valid_to": end,
                     "source": point.source,
-                    "checked_date": point.checked,
+                    "verified_on": point.verified,
+                    "launched": tl.launched,
+                    "deprecated_on": tl.deprecated_on,
+                    "shutdown_on": tl.shutdown_on,
                     "deprecated": tl.entry.deprecated,
                     "is_override": False,
                     "unmodeled_prices": point.unmodeled,
@@ -733,6 +854,10 @@ def _materialise(tl: _Timeline) -> list[dict[str, Any]]:
                 }
         rows.extend(open_rows.values())
     return rows
+
+
+def _same_day(a: pd.Timestamp, b: pd.Timestamp) -> bool:
+    return (pd.isna(a) and pd.isna(b)) or (pd.notna(a) and pd.notna(b) and a == b)
 
 
 def _frame(rows: Iterable[Mapping[str, Any]]) -> pd.DataFrame:
@@ -760,9 +885,9 @@ def _build_for_check(snapshot: Any, origin: str) -> None:
     act = ActiveSnapshot(("candidate", id(snapshot)), snapshot, "candidate", dt.date.today())
     _SNAPSHOTS[act.key] = act
     try:
-        la, hi, ti = _curated(paths.MODEL_LAUNCHES_CSV.resolve(), paths.PRICE_HISTORY_CSV.resolve(),
-                              paths.SERVICE_TIERS_CSV.resolve())
-        rows = [r for tl in _timelines(la, hi, ti, act) for r in _materialise(tl)]
+        la, hi, ti, co = _curated(paths.MODEL_LAUNCHES_CSV.resolve(), paths.PRICE_HISTORY_CSV.resolve(),
+                                  paths.SERVICE_TIERS_CSV.resolve(), paths.PRICE_COMPONENTS_CSV.resolve())
+        rows = [r for tl in _timelines(la, hi, ti, co, act) for r in _materialise(tl)]
         if not rows:
             raise ValueError("no prices")
     except ValueError as exc:
@@ -773,10 +898,12 @@ def _build_for_check(snapshot: Any, origin: str) -> None:
 
 
 @functools.lru_cache(maxsize=8)
-def _history_table(launches: Path, history: Path, tiers: Path, key: tuple[Any, ...]) -> pd.DataFrame:
-    la, hi, ti = _curated(launches, history, tiers)
+def _history_table(
+    launches: Path, history: Path, tiers: Path, components: Path, key: tuple[Any, ...]
+) -> pd.DataFrame:
+    la, hi, ti, co = _curated(launches, history, tiers, components)
     rows: list[dict[str, Any]] = []
-    for tl in _timelines(la, hi, ti, _SNAPSHOTS[key]):
+    for tl in _timelines(la, hi, ti, co, _SNAPSHOTS[key]):
         rows.extend(_materialise(tl))
     df = _frame(rows)
     provider_rank = df["provider"].map(lambda p: 0 if p == "openai" else 1)
@@ -827,7 +954,7 @@ def load_overrides(path: Path | str) -> pd.DataFrame:
             "valid_from": row["valid_from"],
             "valid_to": row["valid_to"],
             "source": f"override {_display_path(path)} line {line}{note}",
-            "checked_date": pd.NaT,
+            "verified_on": pd.NaT,
             "deprecated": False,
             "is_override": True,
             "unmodeled_prices": "",
@@ -970,18 +1097,23 @@ def freshness_warning(as_of: dt.date | dt.datetime | str | None = None) -> str |
             "(explorer refresh-prices downloads newer ones)")
 
 
+CSV_PATH_ARGS: tuple[str, ...] = ("launches_csv", "history_csv", "tiers_csv", "components_csv")
+"""Keyword arguments that point :func:`price_history` and :func:`load_prices` at other curated files."""
+
+
 def price_history(
     *,
     overrides: Path | str | pd.DataFrame | None = None,
     launches_csv: Path | str = paths.MODEL_LAUNCHES_CSV,
     history_csv: Path | str = paths.PRICE_HISTORY_CSV,
     tiers_csv: Path | str = paths.SERVICE_TIERS_CSV,
+    components_csv: Path | str = paths.PRICE_COMPONENTS_CSV,
 ) -> pd.DataFrame:
     """Every dated price row, all service tiers, all providers (a fresh copy you may modify)."""
     act = _active()
     _SNAPSHOTS[act.key] = act
     table = _history_table(Path(launches_csv).resolve(), Path(history_csv).resolve(), Path(tiers_csv).resolve(),
-                           act.key)
+                           Path(components_csv).resolve(), act.key)
     return with_overrides(table.copy(), overrides)
 
 
@@ -995,6 +1127,22 @@ def with_overrides(table: pd.DataFrame | None, overrides: Path | str | pd.DataFr
     return apply_overrides(table, overrides if isinstance(overrides, pd.DataFrame) else load_overrides(overrides))
 
 
+def lifecycle_status(table: pd.DataFrame, day: pd.Timestamp | dt.date | str) -> pd.Series:
+    """Per row: ``active``, ``deprecated`` (shutdown announced, still served) or ``retired`` on ``day``."""
+    day = pd.Timestamp(day)
+    retired = table["shutdown_on"].notna() & (table["shutdown_on"] <= day)
+    deprecated = table["deprecated_on"].notna() & (table["deprecated_on"] <= day) & ~retired
+    status = pd.Series("active", index=table.index, dtype="string")
+    return status.mask(deprecated, "deprecated").mask(retired, "retired")
+
+
+def last_prices(table: pd.DataFrame, day: pd.Timestamp | dt.date | str) -> pd.DataFrame:
+    """The rows that were in force on the eve of each shutdown that happened on or before ``day``."""
+    day = pd.Timestamp(day)
+    gone = table["shutdown_on"].notna() & (table["shutdown_on"] <= day)
+    return table[gone & (table["valid_to"] == table["shutdown_on"])]
+
+
 def load_prices(
     as_of: dt.date | dt.datetime | str | None = None,
     *,
@@ -1004,12 +1152,19 @@ def load_prices(
     overrides: Path | str | pd.DataFrame | None = None,
     history: bool = False,
     include_unpriced: bool = False,
+    include_retired: bool = False,
     **csv_paths: Path | str,
 ) -> pd.DataFrame:
     """The validated price table: a row per provider, model (and long-context tier) in force on ``as_of``.
 
+    Every row carries its provenance (``source``, ``verified_on``) and the model's lifecycle (``launched``,
+    ``deprecated_on``, ``shutdown_on``, and ``lifecycle_status`` on ``as_of``). A model is in force only
+    between its launch and its shutdown, and only where a sourced price exists: before its first sourced
+    price it has no row at all, rather than today's price carried back.
+
     Args:
-        as_of: the day whose prices you want (default: today). Ignored with ``history=True``.
+        as_of: the day whose prices you want (default: today). With ``history=True`` only the day
+            ``lifecycle_status`` is measured on.
         provider: keep only these provider ids (e.g. ``"openai"``).
         model: keep models whose id contains this text (case-insensitive), e.g. ``"gpt-4o"``.
         service_tier: ``standard`` (default), ``batch``, ``flex``, ``priority``, or None for all.
@@ -1017,13 +1172,15 @@ def load_prices(
             ``is_override`` and replace bundled rows of the same model and tier.
         history: return every dated row instead of the ones in force on ``as_of``.
         include_unpriced: keep rows that carry no price this tool can apply (e.g. per-hour audio).
-        csv_paths: ``launches_csv``, ``history_csv``, ``tiers_csv`` to read other curated files (tests).
+        include_retired: also list models shut down by ``as_of``, at their last price, marked ``retired``.
+        csv_paths: ``launches_csv``, ``history_csv``, ``tiers_csv``, ``components_csv`` to read other
+            curated files (tests).
 
     Raises:
         ValueError: a curated or override CSV is invalid (the message names file, line and column), or
             an argument is.
     """
-    unknown_kw = set(csv_paths) - {"launches_csv", "history_csv", "tiers_csv"}
+    unknown_kw = set(csv_paths) - set(CSV_PATH_ARGS)
     if unknown_kw:
         raise TypeError(f"load_prices() got unexpected keyword argument(s): {', '.join(sorted(unknown_kw))}")
     table = price_history(overrides=overrides, **csv_paths)  # type: ignore[arg-type]
@@ -1044,20 +1201,122 @@ def load_prices(
         table = table[table["model"].str.contains(model, case=False, regex=False)]
     if not include_unpriced:
         table = table[table[list(PRICE_VALUE_COLUMNS)].notna().any(axis=1)]
+    day = _as_timestamp(as_of)
     if not history:
-        table = table[in_force(table, _as_timestamp(as_of))]
+        live = table[in_force(table, day)]
+        table = pd.concat([live, last_prices(table, day)]) if include_retired else live
+    table = table.assign(lifecycle_status=lifecycle_status(table, day))
     return table.reset_index(drop=True)
 
 
-def load_image_prices(as_of: dt.date | str | None = None, *, history: bool = False) -> pd.DataFrame:
-    """Per-image prices of image-generation models by quality and size (``data/image_prices.csv``)."""
+@dataclasses.dataclass(frozen=True)
+class Lifecycle:
+    """One model's dated lifecycle, from ``data/model_launches.csv``."""
+
+    provider: str
+    """Provider id."""
+    model: str
+    """Model id as the price table names it."""
+    launched: pd.Timestamp
+    """First day the model was served (NaT: unknown)."""
+    deprecated_on: pd.Timestamp
+    """Day the shutdown was announced (NaT: none announced, or not known)."""
+    shutdown_on: pd.Timestamp
+    """First day the model no longer answered (NaT: still served)."""
+    replacement: str
+    """The provider's recommended replacement, if any."""
+    source: str
+    """Where the launch date comes from."""
+    lifecycle_source: str
+    """Where the deprecation and shutdown dates come from."""
+    verified_on: pd.Timestamp
+    """Day a person checked the row against its sources; NaT when nobody did."""
+
+
+def model_lifecycle(provider: str, model: str) -> Lifecycle | None:
+    """The curated lifecycle of one model, or None when ``data/model_launches.csv`` has no row for it."""
+    return _lifecycles().get((provider, model))
+
+
+def _lifecycles() -> dict[tuple[str, str], Lifecycle]:
+    la = _curated(paths.MODEL_LAUNCHES_CSV.resolve(), paths.PRICE_HISTORY_CSV.resolve(),
+                  paths.SERVICE_TIERS_CSV.resolve(), paths.PRICE_COMPONENTS_CSV.resolve())[0]
+    return {
+        (r.provider, r.model): Lifecycle(r.provider, r.model, r.launched, r.deprecated_on, r.shutdown_on,
+                                         r.replacement, r.source, r.lifecycle_source, r.verified_on)
+        for r in la.itertuples()
+    }
+
+
+def _usd(x: float) -> str:
+    return "n/a" if pd.isna(x) else f"${x:g}"
+
+
+def describe_price(row: Mapping[str, Any] | pd.Series) -> str:
+    """``$20 / $20 per 1M input / output tokens (from 2022-09-01; source ...)`` for one price row."""
+    since = f"from {pd.Timestamp(row['valid_from']).date()}; " if pd.notna(row["valid_from"]) else ""
+    verified = (f"verified {pd.Timestamp(row['verified_on']).date()}" if pd.notna(row["verified_on"])
+                else "unverified")
+    return (f"{_usd(row['input_usd_per_mtok'])} / {_usd(row['output_usd_per_mtok'])} per 1M input / output tokens "
+            f"({since}{verified}; source: {row['source']})")
+
+
+def why_unpriced(
+    provider: str, model: str, day: pd.Timestamp | dt.date | str, *, table: pd.DataFrame | None = None,
+    service_tier: str = "standard",
+) -> str | None:
+    """Why ``model`` has no ``service_tier`` price on ``day``, in one sentence; None if it has one.
+
+    Shut down: ``"davinci was shut down on 2024-01-04; its last price was $20 / $20 per 1M ..."``. Not yet
+    launched, or no sourced price yet: says so and names the first sourced price.
+    """
+    day = pd.Timestamp(day)
+    table = table if table is not None else price_history()
+    rows = table[(table["provider"] == provider) & (table["model"] == model)
+                 & (table["service_tier"] == service_tier) & (table["tier_above_input_tokens"] == 0)]
+    if in_force(rows, day).any():
+        return None
+    life = model_lifecycle(provider, model)
+    end = life.shutdown_on if life else (rows["shutdown_on"].dropna().min() if len(rows) else pd.NaT)
+    if pd.notna(end) and day >= end:
+        last = rows[rows["valid_to"] == end]
+        if last.empty:
+            last = rows[rows["valid_to"].notna() & (rows["valid_to"] <= end)].sort_values("valid_to").tail(1)
+        price = f"; its last price was {describe_price(last.iloc[0])}" if len(last) else "; it never had a price here"
+        repl = f"; replacement: {life.replacement}" if life and life.replacement else ""
+        return f"{model} was shut down on {end.date()}{price}{repl}"
+    launched = life.launched if life else (rows["launched"].dropna().min() if len(rows) else pd.NaT)
+    if pd.notna(launched) and day < launched:
+        return f"{model} was not launched until {launched.date()}"
+    later = rows[rows["valid_from"].notna() & (rows["valid_from"] > day)].sort_values("valid_from")
+    if len(later):
+        return (f"{model} has no sourced {service_tier} price on {day.date()}; its first sourced price is "
+                f"{describe_price(later.iloc[0])}")
+    return f"{model} has no {service_tier} price on {day.date()}"
+
+
+def load_image_prices(
+    as_of: dt.date | str | None = None, *, history: bool = False, include_retired: bool = False
+) -> pd.DataFrame:
+    """Per-image prices of image-generation models by quality and size (``data/image_prices.csv``), with
+    ``source``, ``verified_on`` and the model's lifecycle. A model shut down by ``as_of`` is left out unless
+    ``include_retired`` (then at its last prices, ``lifecycle_status`` retired)."""
     path = paths.IMAGE_PRICES_CSV
     df = read_csv_checked(path, IMAGE_SPEC)
     _check_duplicates(df, path, ("provider", "model", "quality", "size", "valid_from"))
     _check_ranges(df, path, ("provider", "model", "quality", "size"))
+    life = _lifecycles()
+    for col in ("launched", "deprecated_on", "shutdown_on"):
+        df[col] = pd.to_datetime([getattr(life.get((p, m)), col, pd.NaT)
+                                  for p, m in zip(df["provider"], df["model"], strict=True)])
+    # A price row cannot outlive its model.
+    df["valid_to"] = df[["valid_to", "shutdown_on"]].min(axis=1)
+    day = _as_timestamp(as_of)
     if not history:
-        df = df[in_force(df, _as_timestamp(as_of))]
-    df = df.assign(source=df["source"].astype("string"), checked_date=pd.to_datetime(df["checked_date"]))
+        live = df[in_force(df, day)]
+        df = pd.concat([live, last_prices(df, day)]) if include_retired else live
+    df = df.assign(source=df["source"].astype("string"), verified_on=pd.to_datetime(df["verified_on"]),
+                   lifecycle_status=lifecycle_status(df, day))
     return df.reset_index(drop=True)
 
 
@@ -1076,8 +1335,9 @@ def _name_index_for(key: tuple[Any, ...]) -> tuple[dict[str, list[tuple[str, str
     """(exact ids, exact aliases) -> [(provider, model)], OpenAI first."""
     ids: dict[str, list[tuple[str, str]]] = {}
     aliases: dict[str, list[tuple[str, str]]] = {}
-    _, hi, _ = _curated(
-        paths.MODEL_LAUNCHES_CSV.resolve(), paths.PRICE_HISTORY_CSV.resolve(), paths.SERVICE_TIERS_CSV.resolve()
+    _, hi, _, _ = _curated(
+        paths.MODEL_LAUNCHES_CSV.resolve(), paths.PRICE_HISTORY_CSV.resolve(), paths.SERVICE_TIERS_CSV.resolve(),
+        paths.PRICE_COMPONENTS_CSV.resolve(),
     )
     entries = sorted(_snapshot_models(key), key=lambda e: e.provider != "openai")
     for e in entries:

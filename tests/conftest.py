@@ -45,4 +45,5 @@ def curated_csvs() -> dict[str, Path]:
         "launches_csv": paths.MODEL_LAUNCHES_CSV,
         "history_csv": paths.PRICE_HISTORY_CSV,
         "tiers_csv": paths.SERVICE_TIERS_CSV,
+        "components_csv": paths.PRICE_COMPONENTS_CSV,
     }

@@ -20,7 +20,9 @@ def row(table: pd.DataFrame, model: str, *, provider: str = "openai", above: int
 
 def test_columns_dtypes_and_units_in_names() -> None:
     table = load_prices("2026-11-27")
-    assert list(table.columns) == list(PRICE_COLUMNS)
+    # The dated table's columns, plus the model's lifecycle status on the day asked for.
+    assert list(table.columns) == [*PRICE_COLUMNS, "lifecycle_status"]
+    assert set(table["lifecycle_status"]) <= set(prices.LIFECYCLE_STATUSES)
     for col, dtype in PRICE_COLUMNS.items():
         assert str(table[col].dtype).startswith(dtype.split("[")[0]), col
     price_cols = [c for c in table.columns if "usd" in c]
@@ -124,7 +126,9 @@ def test_unknown_provider_is_named() -> None:
 def test_sources_are_named(history: pd.DataFrame) -> None:
     assert history["source"].notna().all()
     assert history["source"].str.startswith(("genai-prices", "data/")).all()
-    assert history["checked_date"].notna().any()
+    # Checked curated rows carry the day they were checked; genai-prices rows were never checked one by one.
+    assert history["verified_on"].notna().any()
+    assert history.loc[history["source"].str.startswith("genai-prices"), "verified_on"].isna().all()
 
 
 def test_batch_is_half_price_since_the_batch_api_and_not_before() -> None:
@@ -224,7 +228,7 @@ def test_curated_csv_validation(write_csv, curated_csvs: dict[str, Path]) -> Non
     bad_history = write_csv(
         "h.csv",
         """
-provider,model,valid_from,valid_to,input_usd_per_mtok,cached_input_usd_per_mtok,output_usd_per_mtok,source,checked_date
+provider,model,valid_from,valid_to,input_usd_per_mtok,cached_input_usd_per_mtok,output_usd_per_mtok,source,verified_on
 openai,gpt-4o,2024-05-13,2024-10-02,5,,15,x,
 openai,gpt-4o,2024-09-01,,2.5,,10,y,
 """,
@@ -246,8 +250,8 @@ openai,gpt-4o,2024-09-01,,2.5,,10,y,
 
 def test_bundled_curated_csvs_are_valid(curated_csvs: dict[str, Path]) -> None:
     prices._curated.cache_clear()
-    la, hi, ti = prices._curated(*(p.resolve() for p in curated_csvs.values()))
-    assert len(la) > 50 and len(hi) > 5 and len(ti) > 20
+    la, hi, ti, co = prices._curated(*(p.resolve() for p in curated_csvs.values()))
+    assert len(la) > 50 and len(hi) > 5 and len(ti) > 20 and len(co) >= 2
 
 
 def test_image_prices() -> None:
