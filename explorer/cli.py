@@ -82,30 +82,138 @@ def _emit(frame: pd.DataFrame, fmt: str, *, money_cols: Sequence[str] = (), extr
 # ------------------------------------------------------------------------------------------------ prices
 
 
+def _verified_text(value: Any) -> str:
+    return "unverified" if value is None or pd.isna(value) else f"verified {pd.Timestamp(value).date()}"
+
+
+def _status_text(status: str, deprecated_on: Any, shutdown_on: Any) -> str:
+    if status == "retired":
+        return f"RETIRED {pd.Timestamp(shutdown_on).date()}"
+    if status == "deprecated":
+        return f"deprecated, shutdown {pd.Timestamp(shutdown_on).date()}"
+    return ""
+
+
+def _source_refs(sources: Sequence[str], verified: Sequence[Any]) -> tuple[list[str], str]:
+    """``[n]`` per row and a numbered footnote list: sources are too long for a table cell."""
+    numbers: dict[tuple[str, str], int] = {}
+    refs = []
+    for src, ver in zip(sources, verified, strict=True):
+        key = (str(src), _verified_text(ver))
+        numbers.setdefault(key, len(numbers) + 1)
+        refs.append(f"[{numbers[key]}]")
+    lines = [f"  [{n}] {src} ({ver})" for (src, ver), n in numbers.items()]
+    return refs, "sources:\n" + "\n".join(lines) if lines else ""
+
+
+def _unpriced_notes(pattern: str | None, table: pd.DataFrame, day: Any, tier: str) -> list[str]:
+    """For models named with --model that have no price on the day: why (shut down, not launched, unknown)."""
+    if not pattern:
+        return []
+    from explorer import prices
+
+    hist = prices.price_history()
+    hist = hist[hist["model"].str.contains(pattern, case=False, regex=False) & (hist["service_tier"] == tier)]
+    shown = set(zip(table["provider"], table["model"], strict=True))
+    notes = []
+    for prov, model in hist[["provider", "model"]].drop_duplicates().itertuples(index=False):
+        if (prov, model) not in shown:
+            note = prices.why_unpriced(prov, model, day, table=hist, service_tier=tier)
+            if note:
+                notes.append(note)
+    return notes
+
+
 def _cmd_prices(args: argparse.Namespace) -> int:
     from explorer import prices
 
+    if args.changes_since:
+        return _cmd_changes(args)
+    if args.scenario:
+        raise CliError("--scenario needs --changes-since DATE")
     _warn_if_stale(args.as_of)
     table = prices.load_prices(
         args.as_of, provider=args.provider, model=args.model, service_tier=args.service_tier,
-        overrides=args.overrides,
+        overrides=args.overrides, include_retired=args.include_retired,
     )
-    cols = ["provider", "model", "service_tier", "tier_above_input_tokens", "input_usd_per_mtok",
-            "cached_input_usd_per_mtok", "output_usd_per_mtok", "context_window_tokens", "valid_from", "source"]
+    day = prices._as_timestamp(args.as_of)
+    notes = [] if args.include_retired else _unpriced_notes(args.model, table, day, args.service_tier)
     if args.format == "text":
-        cols = [c for c in cols if c != "source"]
-        shown = table[[*cols, "is_override"]].copy()
+        cols = ["provider", "model", "service_tier", "tier_above_input_tokens", "input_usd_per_mtok",
+                "cached_input_usd_per_mtok", "output_usd_per_mtok", "context_window_tokens", "valid_from"]
+        shown = table[cols].copy()
         shown["valid_from"] = shown["valid_from"].dt.date.astype("string").fillna("")
         shown["context_window_tokens"] = shown["context_window_tokens"].astype("string").fillna("")
-        shown["is_override"] = shown["is_override"].map({True: "OVERRIDE", False: ""})
-        shown = shown.rename(columns={"tier_above_input_tokens": "above_tokens", "is_override": "note"})
+        shown["status"] = [_status_text(s, d, e) for s, d, e in
+                           zip(table["lifecycle_status"], table["deprecated_on"], table["shutdown_on"], strict=True)]
+        shown["verified"] = [_verified_text(v).removeprefix("verified ") for v in table["verified_on"]]
+        refs, footnotes = _source_refs(table["source"].tolist(), table["verified_on"].tolist())
+        shown["src"] = refs
+        shown["note"] = table["is_override"].map({True: "OVERRIDE", False: ""})
+        shown = shown.rename(columns={"tier_above_input_tokens": "above_tokens"})
         for c in ("input_usd_per_mtok", "cached_input_usd_per_mtok", "output_usd_per_mtok"):
             shown[c] = shown[c].map(lambda v: "" if pd.isna(v) else f"{v:g}")
-        day = prices._as_timestamp(args.as_of).date()
-        _emit(shown, "text", footer=f"{len(table)} row(s); prices in force on {day}; USD per 1M tokens")
+        retired = " and models retired by then at their last price" if args.include_retired else ""
+        footer = f"{len(table)} row(s); prices in force on {day.date()}{retired}; USD per 1M tokens"
+        for note in notes:
+            footer += f"\nnote: {note}"
+        _emit(shown, "text", footer=footer + ("\n" + footnotes if footnotes else ""))
     else:
-        _emit(table, args.format, extra={"as_of": str(prices._as_timestamp(args.as_of).date())})
+        _emit(table, args.format, extra={"as_of": str(day.date()), "notes": notes})
     return 0
+
+
+def _cmd_changes(args: argparse.Namespace) -> int:
+    from explorer import changes, prices
+
+    if args.include_retired:
+        raise CliError("--changes-since lists shutdowns already; drop --include-retired")
+    table = prices.price_history(overrides=args.overrides)
+    scenario = _load_scenario(args.scenario) if args.scenario else None
+    # The scenario's own models, unless --model picks others to measure it on.
+    models = list(scenario.models) if scenario is not None and scenario.models and not args.model else None
+    found = changes.price_changes(args.changes_since, until=args.as_of, provider=args.provider, models=models,
+                                  table=table)
+    if args.model:
+        found = found[found["model"].str.contains(args.model, case=False, regex=False)].reset_index(drop=True)
+    if scenario is not None:
+        found = changes.scenario_effect(found, scenario, table=table)
+    since = prices._as_timestamp(args.changes_since, "--changes-since").date()
+    until = prices._as_timestamp(args.as_of).date()
+    what = f" for scenario {scenario.name!r}" if scenario is not None else ""
+    footer = f"{len(found)} change(s) after {since} up to {until}{what}; standard tier, USD per 1M tokens"
+    if args.format == "text":
+        cols = ["day", "model", "event", "description"] + (["effect"] if scenario is not None else [])
+        shown = found[cols].copy()
+        shown["day"] = shown["day"].dt.date.astype("string")
+        refs, footnotes = _source_refs(found["source"].tolist(), found["verified_on"].tolist())
+        shown["src"] = refs
+        _emit(shown, "text", footer=footer + ("\n" + footnotes if footnotes else ""))
+    else:
+        extra: dict[str, Any] = {"since": str(since), "until": str(until)}
+        if scenario is not None:
+            extra["scenario"] = scenario.name
+            extra["monthly_change_usd"] = float(found["monthly_change_usd"].fillna(0).sum())
+        _emit(found, args.format, extra=extra, key="changes")
+    return 0
+
+
+def _load_scenario(name: str) -> Any:
+    """A scenario file, or the name of a shipped or saved scenario."""
+    from explorer import scenarios
+
+    if Path(name).suffix.lower() in (".yaml", ".yml", ".json") or Path(name).exists():
+        return scenarios.load_scenario(name)
+    found = scenarios.list_scenarios()
+    by_slug = {scenarios._slug(k): v for k, v in found.items()}
+    hit = found.get(name) or by_slug.get(scenarios._slug(name))
+    if hit is None:
+        import difflib
+
+        close = difflib.get_close_matches(name, [*found, *by_slug], n=3, cutoff=0.4)
+        hint = f"; closest known: {', '.join(close)}" if close else ""
+        raise CliError(f"--scenario: unknown scenario {name!r}{hint}")
+    return hit
 
 
 # ------------------------------------------------------------------------------------------------ cost
@@ -155,6 +263,11 @@ def _cmd_cost(args: argparse.Namespace) -> int:
         footer = summary.describe()
         if args.format == "text" and own:
             footer += f"\nother columns of the file (shown by --format csv/json): {', '.join(map(str, own))}"
+        used = priced.loc[priced["priced"].to_numpy(dtype=bool), "price_source"].astype(str).unique().tolist()
+        extra["price_sources"] = used
+        if args.format == "text":
+            _, footnotes = _source_refs(used, _verified_of(used))
+            footer += "\n" + footnotes
         _emit(table, args.format, money_cols=["total_usd"], extra=extra, footer=footer)
         for note in priced.attrs.get("notes", []):
             print(f"note: {note}", file=sys.stderr)
@@ -171,16 +284,18 @@ def _cmd_cost(args: argparse.Namespace) -> int:
         prices=_prices_with(args.overrides),
     )
     comps = {c: float(row[c]) for c in costs.COMPONENTS}
+    prov = _provenance(row, args)
     if args.format == "json":
         print(json.dumps({
             "model": args.model, "resolved_model": str(row["resolved_model"]),
             "provider": str(row["resolved_provider"]), "service_tier": str(row["service_tier"]),
             "as_of": str(_day(args.as_of)), **comps, "total_usd": float(row["total_usd"]),
-            "price_source": str(row["price_source"]), "is_override": bool(row["is_override"]),
+            "price_source": str(row["price_source"]), "is_override": bool(row["is_override"]), **prov,
         }, indent=2))
     elif args.format == "csv":
         frame = pd.DataFrame([{"model": args.model, "resolved_model": str(row["resolved_model"]), **comps,
-                               "total_usd": float(row["total_usd"])}])
+                               "total_usd": float(row["total_usd"]), "price_source": str(row["price_source"]),
+                               **prov}])
         sys.stdout.write(frame.to_csv(index=False))
     else:
         where = f"{row['resolved_provider']}, {row['service_tier']}, prices of {_day(args.as_of)}"
@@ -190,7 +305,37 @@ def _cmd_cost(args: argparse.Namespace) -> int:
                 print(f"  {c:<18} {money(v)}")
         print(f"  {'total_usd':<18} {money(float(row['total_usd']))}")
         print(f"source: {row['price_source']}{'  [OVERRIDE]' if row['is_override'] else ''}")
+        print(f"{_verified_text(prov['verified_on'])}; {prov['lifecycle_status']}"
+              + (f", shutdown {prov['shutdown_on']}" if prov["shutdown_on"] else ""))
     return 0
+
+
+def _provenance(row: pd.Series, args: argparse.Namespace) -> dict[str, Any]:
+    """verified_on and the model's lifecycle for the price row a request was priced with."""
+    from explorer import prices
+
+    day = prices._as_timestamp(args.as_of)
+    table = _prices_with(args.overrides)
+    table = table if table is not None else prices.price_history()
+    hit = table[(table["provider"] == row["resolved_provider"]) & (table["model"] == row["resolved_model"])
+                & (table["source"] == row["price_source"]) & prices.in_force(table, day)]
+    first = hit.iloc[0] if len(hit) else None
+
+    def date(col: str) -> str | None:
+        return None if first is None or pd.isna(first[col]) else str(pd.Timestamp(first[col]).date())
+
+    status = str(prices.lifecycle_status(hit, day).iloc[0]) if len(hit) else "active"
+    return {"verified_on": date("verified_on"), "lifecycle_status": status, "launched": date("launched"),
+            "deprecated_on": date("deprecated_on"), "shutdown_on": date("shutdown_on")}
+
+
+def _verified_of(sources: Sequence[str]) -> list[Any]:
+    """verified_on of each price source (the latest check among the rows that cite it)."""
+    from explorer import prices
+
+    table = prices.price_history()
+    checked = table.groupby(table["source"].astype(str))["verified_on"].max()
+    return [checked.get(s, pd.NaT) for s in sources]
 
 
 def _day(as_of: str | None) -> Any:
@@ -217,20 +362,33 @@ def _cmd_compare(args: argparse.Namespace) -> int:
     ranked = rank_models(
         args.input_tokens, args.output_tokens, requests=args.requests, cached_input_tokens=args.cached_tokens,
         reasoning_tokens=args.reasoning_tokens, provider=args.provider, service_tier=args.service_tier,
-        as_of=args.as_of, prices=_prices_with(args.overrides),
+        as_of=args.as_of, prices=_prices_with(args.overrides), models=args.models,
+        include_retired=args.include_retired,
     )
+    unpriced = dict(ranked.attrs.get("unpriced", {}))
     if args.limit:
         ranked = ranked.head(args.limit)
     cols = ["provider", "model", "cost_per_request_usd", "total_usd", "context_window_tokens"]
     extra = {"input_tokens": args.input_tokens, "output_tokens": args.output_tokens, "requests": args.requests,
-             "as_of": str(_day(args.as_of))}
+             "as_of": str(_day(args.as_of)), "unpriced": unpriced}
+    retired = "; retired models at their last price" if args.include_retired else (
+        "; models not on sale that day are left out")
     footer = (f"{len(ranked)} model(s) ranked for {args.requests:,} request(s) of {args.input_tokens:,} input + "
               f"{args.output_tokens:,} output tokens, prices of {_day(args.as_of)}; models whose context window "
-              f"is too small are left out")
+              f"is too small are left out{retired}")
+    for note in unpriced.values():
+        footer += f"\nnote: {note}"
     if args.format == "text":
         frame = ranked[cols].copy()
         frame["model"] = frame["model"].where(~ranked["is_override"].astype(bool), frame["model"] + " [OVERRIDE]")
         frame["context_window_tokens"] = frame["context_window_tokens"].astype("string").fillna("")
+        if len(ranked):
+            frame["status"] = [_status_text(s, d, e) for s, d, e in zip(
+                ranked["lifecycle_status"], ranked["deprecated_on"], ranked["shutdown_on"], strict=True)]
+            frame["verified"] = [_verified_text(v).removeprefix("verified ") for v in ranked["verified_on"]]
+            refs, footnotes = _source_refs(ranked["price_source"].tolist(), ranked["verified_on"].tolist())
+            frame["src"] = refs
+            footer += "\n" + footnotes
     else:
         frame = ranked
     _emit(frame, args.format, money_cols=["cost_per_request_usd", "total_usd"], extra=extra, footer=footer)
@@ -311,9 +469,15 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     sub.required = True
 
-    p = sub.add_parser("prices", help="the price table in force on a date")
+    p = sub.add_parser("prices", help="the price table in force on a date, with sources; or what changed since one")
     p.add_argument("--provider", help="provider id, e.g. openai, anthropic, google")
     p.add_argument("--model", metavar="PATTERN", help="models whose id contains this text")
+    p.add_argument("--include-retired", action="store_true",
+                   help="also list models shut down by --as-of, at their last price, marked RETIRED")
+    p.add_argument("--changes-since", metavar="DATE",
+                   help="list every price change, launch, deprecation and shutdown after DATE (up to --as-of)")
+    p.add_argument("--scenario", metavar="NAME|FILE",
+                   help="with --changes-since: each change's effect on this scenario's monthly cost")
     _add_common(p)
     p.set_defaults(func=_cmd_prices)
 
@@ -340,6 +504,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--reasoning-tokens", type=_positive_int("--reasoning-tokens"), default=0)
     p.add_argument("--requests", type=_positive_int("--requests"), default=1)
     p.add_argument("--provider", action="append", help="repeat to compare several providers")
+    p.add_argument("--model", action="append", dest="models", metavar="MODEL",
+                   help="compare only these models (repeat); a model not on sale that day is named with the reason")
+    p.add_argument("--include-retired", action="store_true",
+                   help="also rank models shut down by --as-of, at their last price, marked RETIRED")
     p.add_argument("--limit", type=_positive_int("--limit"), default=0, help="show only the N cheapest")
     _add_common(p)
     p.set_defaults(func=_cmd_compare)

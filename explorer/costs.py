@@ -524,9 +524,9 @@ def _no_price(table: pd.DataFrame, provider: str, model: str, tier: str, when: n
             f"usage row {label}: service tier {tier!r} is not offered for {model} on {day} "
             f"(offered then: {', '.join(sorted(tiers_then, key=_prices.SERVICE_TIERS.index))})"
         )
-    first = same["valid_from"].min()
-    since = f"; first priced {first.date()}" if pd.notna(first) else ""
-    raise ValueError(f"usage row {label}: {model} has no {tier} price on {day}{since}")
+    # Shut down, not yet launched, or no sourced price yet: say which, with the last or first known price.
+    reason = _prices.why_unpriced(provider, model, pd.Timestamp(when), table=table, service_tier=tier)
+    raise ValueError(f"usage row {label}: {reason or f'{model} has no {tier} price on {day}'}")
 
 
 def price_usage(

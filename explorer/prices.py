@@ -39,8 +39,8 @@ __all__ = [
     "load_prices",
     "model_lifecycle",
     "price_history",
-    "why_unpriced",
     "resolve_model",
+    "why_unpriced",
     "with_overrides",
 ]
 
