@@ -168,6 +168,9 @@ def _cmd_changes(args: argparse.Namespace) -> int:
 
     if args.include_retired:
         raise CliError("--changes-since lists shutdowns already; drop --include-retired")
+    # Named as the user typed them, before anything slow.
+    since = prices._as_timestamp(args.changes_since, "--changes-since").date()
+    until = prices._as_timestamp(args.as_of, "--as-of").date()
     table = prices.price_history(overrides=args.overrides)
     scenario = _load_scenario(args.scenario) if args.scenario else None
     # The scenario's own models, unless --model picks others to measure it on.
@@ -178,12 +181,10 @@ def _cmd_changes(args: argparse.Namespace) -> int:
         found = found[found["model"].str.contains(args.model, case=False, regex=False)].reset_index(drop=True)
     if scenario is not None:
         found = changes.scenario_effect(found, scenario, table=table)
-    since = prices._as_timestamp(args.changes_since, "--changes-since").date()
-    until = prices._as_timestamp(args.as_of).date()
     what = f" for scenario {scenario.name!r}" if scenario is not None else ""
     footer = f"{len(found)} change(s) after {since} up to {until}{what}; standard tier, USD per 1M tokens"
     if args.format == "text":
-        cols = ["day", "model", "event", "description"] + (["effect"] if scenario is not None else [])
+        cols = ["day", "provider", "model", "event", "description"] + (["effect"] if scenario is not None else [])
         shown = found[cols].copy()
         shown["day"] = shown["day"].dt.date.astype("string")
         refs, footnotes = _source_refs(found["source"].tolist(), found["verified_on"].tolist())
