@@ -9,6 +9,7 @@ image-input rate given as its input rate).
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import math
 import re
 from pathlib import Path
@@ -18,7 +19,7 @@ import pandas as pd
 from explorer import fmt, paths
 from explorer import prices as _prices
 
-__all__ = ["AUDIT_COLUMNS", "audit_file", "audit_table", "load_price_table", "seed_table"]
+__all__ = ["AUDIT_COLUMNS", "CURATED_COLUMNS", "audit_curated", "audit_file", "audit_table", "load_price_table", "seed_table"]
 
 AUDIT_SPEC = _prices.CsvSpec(
     required=("model", "input_usd_per_mtok", "output_usd_per_mtok", "as_of"),
@@ -203,3 +204,106 @@ def audit_table(table: pd.DataFrame) -> pd.DataFrame:
 def audit_file(path: Path | str) -> pd.DataFrame:
     """:func:`audit_table` of a CSV file."""
     return audit_table(load_price_table(path))
+
+
+# --------------------------------------------------------------------------------------------------
+# The curated tables themselves
+
+
+CURATED_COLUMNS = ("file", "line", "model", "status", "detail")
+"""Columns of :func:`audit_curated`. ``status`` is ok (verified and consistent), unverified (says so, no
+``verified_on``) or problem (what is wrong is in ``detail``)."""
+
+_UNVERIFIED = re.compile(r"unverified|memory|assumed|not found|approximat|price unknown", re.I)
+_CHECKABLE = re.compile(
+    r"[a-z0-9-]+\.(com|org|ai|net|io|app|dev|jp|cn|fr|pro|co)\b[/\w.#?=&%:-]*|genai-prices|openai-python|CHANGELOG",
+    re.I,
+)
+_INTERNAL = re.compile(r"\.\./|DESIGN\.md|/work/", re.I)
+_AMOUNT = re.compile(r"\$\s?(\d+(?:\.\d+)?)(\s?/\s?1K)?", re.I)
+
+
+def _quoted_usd_per_mtok(text: str) -> set[float]:
+    """Every dollar amount a source quotes, per 1M tokens (``$0.002/1K`` -> 2.0)."""
+    return {float(m[1]) * (1000 if m[2] else 1) for m in _AMOUNT.finditer(text)}
+
+
+def _curated_rows(files: dict[str, Path]) -> tuple[pd.DataFrame, list[tuple[str, int, pd.Series, str]]]:
+    """The lifecycle table, and (file, line, row, kind) for every curated row."""
+    la, hi, ti, co = _prices._curated(
+        files["launches_csv"], files["history_csv"], files["tiers_csv"], files["components_csv"])
+    img = _prices.read_csv_checked(files["images_csv"], _prices.IMAGE_SPEC)
+    out = []
+    for key, frame, kind in (("launches_csv", la, "lifecycle"), ("history_csv", hi, "prices"),
+                             ("tiers_csv", ti, "tier"), ("components_csv", co, "component"),
+                             ("images_csv", img, "image")):
+        for line, row in frame.iterrows():
+            out.append((files[key].name, int(line), row, kind))
+    return la, out
+
+
+def audit_curated(today: pd.Timestamp | dt.date | str | None = None, **csv_paths: Path | str) -> pd.DataFrame:
+    """Check every row of the curated CSVs against what it cites and against the model's lifecycle.
+
+    A row is ``ok`` when it carries ``verified_on`` and passes every check, ``unverified`` when it has no
+    ``verified_on`` and its source says why (memory, assumption, approximation), and a ``problem`` when:
+    its source is empty, internal, or names nothing checkable; it has a ``verified_on`` yet calls itself
+    unverified, or no ``verified_on`` and does not say it is unverified, or a ``verified_on`` in the future;
+    a verified price row does not hold any price its source quotes; a price row starts before its model's
+    launch or at or after its shutdown.
+
+    ``csv_paths`` (``launches_csv``, ``history_csv``, ``tiers_csv``, ``components_csv``, ``images_csv``) audit
+    other files than the bundled ones.
+    """
+    today = pd.Timestamp(today) if today is not None else pd.Timestamp.today().normalize()
+    files = {
+        "launches_csv": paths.MODEL_LAUNCHES_CSV, "history_csv": paths.PRICE_HISTORY_CSV,
+        "tiers_csv": paths.SERVICE_TIERS_CSV, "components_csv": paths.PRICE_COMPONENTS_CSV,
+        "images_csv": paths.IMAGE_PRICES_CSV,
+    }
+    unknown = set(csv_paths) - set(files)
+    if unknown:
+        raise TypeError(f"audit_curated() got unexpected keyword argument(s): {', '.join(sorted(unknown))}")
+    files = {k: Path(csv_paths.get(k, v)).resolve() for k, v in files.items()}
+    la, rows = _curated_rows(files)
+    life = {(r.provider, r.model): r for r in la.itertuples()}
+    out = []
+    for file, line, row, kind in rows:
+        text = " ".join(str(row.get(c, "")) for c in ("source", "lifecycle_source") if row.get(c, ""))
+        problems: list[str] = []
+        verified = row.get("verified_on", pd.NaT)
+        says_unverified = bool(_UNVERIFIED.search(text))
+        if not text.strip():
+            problems.append("no source")
+        elif _INTERNAL.search(text):
+            problems.append("cites an internal file, not a public source")
+        elif not _CHECKABLE.search(text) and not says_unverified:
+            problems.append("the source names no page, changelog or genai-prices entry to check")
+        if pd.notna(verified) and says_unverified:
+            problems.append(f"verified_on {verified.date()} but the source calls the row unverified")
+        if pd.isna(verified) and not says_unverified and text.strip():
+            problems.append("no verified_on, and the source does not say the row is unverified")
+        if pd.notna(verified) and verified > today:
+            problems.append(f"verified_on {verified.date()} is in the future")
+        if kind == "prices" and pd.notna(verified):
+            values = [float(row[c]) for c in _prices.HISTORY_PRICE_COLUMNS if not math.isnan(row[c])]
+            quoted = _quoted_usd_per_mtok(str(row["source"]))
+            if values and not quoted:
+                problems.append("verified, but the source quotes no price to check it against")
+            elif values and not any(_same(v, q) for v in values for q in quoted):
+                shown = ", ".join(f"${q:g}" for q in sorted(quoted))
+                problems.append(f"the source quotes {shown} per 1M tokens; the row holds "
+                                f"{', '.join(f'${v:g}' for v in values)}")
+        if kind in ("prices", "image"):
+            lc = life.get((row["provider"], row["model"]))
+            lo = row["valid_from"]
+            if lc is not None and pd.notna(lo) and pd.notna(lc.launched) and lo < lc.launched:
+                problems.append(f"price from {lo.date()}, before the launch on {lc.launched.date()}")
+            if lc is not None and pd.notna(lo) and pd.notna(lc.shutdown_on) and lo >= lc.shutdown_on:
+                problems.append(f"price from {lo.date()}, after the shutdown on {lc.shutdown_on.date()}")
+        status = "problem" if problems else ("ok" if pd.notna(verified) else "unverified")
+        detail = "; ".join(problems) if problems else (
+            f"verified {verified.date()}" if pd.notna(verified) else "marked unverified by its source")
+        out.append({"file": file, "line": line, "model": str(row.get("model", "")), "status": status,
+                    "detail": detail})
+    return pd.DataFrame(out, columns=list(CURATED_COLUMNS))

@@ -400,8 +400,23 @@ def _cmd_compare(args: argparse.Namespace) -> int:
 
 
 def _cmd_audit(args: argparse.Namespace) -> int:
-    from explorer.audit import audit_file
+    from explorer.audit import audit_curated, audit_file
 
+    if args.curated:
+        if args.file:
+            raise CliError("give a FILE to audit, or --curated, not both")
+        curated = audit_curated()
+        counts = {k: int(curated["status"].eq(k).sum()) for k in ("ok", "unverified", "problem")}
+        if args.format == "text":
+            for _, r in curated[curated["status"] == "problem"].iterrows():
+                print(f"{r['file']} line {r['line']} {r['model']}: {r['detail']}")
+            print(f"{counts['ok']} verified, {counts['unverified']} unverified (their sources say why), "
+                  f"{counts['problem']} problem(s) in the curated tables")
+        else:
+            _emit(curated, args.format, extra={"counts": counts})
+        return 0
+    if not args.file:
+        raise CliError("give a FILE to audit, or --curated to audit the bundled curated tables")
     result = audit_file(args.file)
     counts = result["status"].value_counts().to_dict()
     extra = {"file": str(args.file), "counts": counts}
@@ -513,8 +528,10 @@ def build_parser() -> argparse.ArgumentParser:
     _add_common(p)
     p.set_defaults(func=_cmd_compare)
 
-    p = sub.add_parser("audit", help="check a price table CSV (model,input_usd_per_mtok,output_usd_per_mtok,as_of)")
-    p.add_argument("file")
+    p = sub.add_parser("audit", help="check a price table CSV (model,input_usd_per_mtok,output_usd_per_mtok,as_of), "
+                                      "or --curated: every row of the bundled curated tables against its source")
+    p.add_argument("file", nargs="?")
+    p.add_argument("--curated", action="store_true", help="audit the bundled curated CSVs row by row")
     p.add_argument("--format", default="text", choices=FORMATS)
     p.set_defaults(func=_cmd_audit)
 

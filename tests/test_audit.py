@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from explorer import audit_file, audit_table, seed_table
+from explorer import audit_file, audit_table, paths, prices, seed_table
 from explorer.audit import normalise_name
 
 
@@ -84,3 +84,55 @@ o3,7,7,2025-05-16
 def test_bad_tables(write_csv, text: str, message: str) -> None:
     with pytest.raises(ValueError, match=message.replace("(", r"\(").replace(")", r"\)")):
         audit_file(write_csv("t.csv", text))
+
+
+# ---------------------------------------------------------------- the curated tables
+
+
+def test_every_curated_row_is_verified_or_says_it_is_not() -> None:
+    from explorer.audit import audit_curated
+
+    result = audit_curated()
+    problems = result[result["status"] == "problem"]
+    assert problems.empty, problems.to_string()
+    assert set(result["status"]) == {"ok", "unverified"}
+    # Every curated file is covered, row by row.
+    assert set(result["file"]) == {"model_launches.csv", "price_history.csv", "service_tiers.csv",
+                                   "price_components.csv", "image_prices.csv"}
+    launches = result[result["file"] == "model_launches.csv"]
+    assert len(launches) == len(prices._curated(*(p.resolve() for p in (
+        paths.MODEL_LAUNCHES_CSV, paths.PRICE_HISTORY_CSV, paths.SERVICE_TIERS_CSV, paths.PRICE_COMPONENTS_CSV)))[0])
+
+
+def test_curated_audit_finds_what_is_wrong(write_csv, curated_csvs) -> None:
+    from explorer.audit import audit_curated
+
+    history = write_csv("h.csv", """
+provider,model,valid_from,valid_to,input_usd_per_mtok,output_usd_per_mtok,source,verified_on
+openai,davinci,2021-01-01,2022-09-01,6,6,$0.0600 / 1K tokens: openai.com/api/pricing,2026-12-01
+openai,curie,2021-01-01,2022-09-01,6,6,"memory, unverified",2026-12-01
+openai,babbage,2021-01-01,2022-09-01,1.2,1.2,the pricing page,
+openai,ada,2024-02-01,,0.4,0.4,$0.0004 / 1K tokens: openai.com/api/pricing,2026-12-01
+openai,gpt-4o,2024-05-13,,5,15,checked in ../shared/DESIGN.md,2026-12-01
+openai,gpt-4o-mini,2024-07-18,,0.15,0.6,$0.15 / $0.60: openai.com/api/pricing,2099-01-01
+""")
+    result = audit_curated(today="2026-12-02", **{**curated_csvs, "history_csv": history})
+    mine = result[result["file"] == "h.csv"].set_index("model")
+    assert mine.loc["davinci", "detail"] == "the source quotes $60 per 1M tokens; the row holds $6, $6"
+    assert mine.loc["curie", "detail"].startswith("verified_on 2026-12-01 but the source calls the row unverified")
+    assert "names no page" in mine.loc["babbage", "detail"]
+    assert "does not say the row is unverified" in mine.loc["babbage", "detail"]
+    assert mine.loc["ada", "detail"] == "price from 2024-02-01, after the shutdown on 2024-01-04"
+    assert mine.loc["gpt-4o", "detail"].startswith("cites an internal file, not a public source")
+    assert mine.loc["gpt-4o-mini", "detail"] == "verified_on 2099-01-01 is in the future"
+    assert (mine["status"] == "problem").all()
+
+
+def test_audit_curated_cli(capsys) -> None:
+    from explorer.cli import main
+
+    assert main(["audit", "--curated"]) == 0
+    out = capsys.readouterr().out
+    assert "0 problem" in out and "unverified" in out
+    assert main(["audit"]) == 2
+    assert "give a FILE to audit, or --curated" in capsys.readouterr().err
