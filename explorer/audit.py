@@ -19,7 +19,9 @@ import pandas as pd
 from explorer import fmt, paths
 from explorer import prices as _prices
 
-__all__ = ["AUDIT_COLUMNS", "CURATED_COLUMNS", "audit_curated", "audit_file", "audit_table", "load_price_table", "seed_table"]
+__all__ = [
+    "AUDIT_COLUMNS", "CURATED_COLUMNS", "audit_curated", "audit_file", "audit_table", "load_price_table", "seed_table",
+]
 
 AUDIT_SPEC = _prices.CsvSpec(
     required=("model", "input_usd_per_mtok", "output_usd_per_mtok", "as_of"),
