@@ -37,7 +37,9 @@ import math
 import re
 from dataclasses import dataclass
 from decimal import ROUND_CEILING, Decimal
-from typing import Literal
+from typing import Any, Literal
+
+import pandas as pd
 
 from explorer import prices
 
@@ -378,3 +380,90 @@ def parse_size(text: str) -> tuple[int, int]:
     if not m or int(m.group(1)) == 0 or int(m.group(2)) == 0:
         raise ValueError(f"image size must look like WIDTHxHEIGHT in pixels (e.g. 1024x768), got {text!r}")
     return int(m.group(1)), int(m.group(2))
+
+
+# --------------------------------------------------------------------------------------------------
+# Per-image generation prices, with where each comes from
+
+
+IMAGE_TABLE_COLUMNS: tuple[str, ...] = (
+    "label", "quality", "size", "usd_per_image", "images", "total_usd", "source", "verified_on",
+    "lifecycle_status", "shutdown_on", "note",
+)
+"""Columns of :func:`image_price_table`: the chart's columns plus each price's provenance and lifecycle."""
+
+
+def image_price_table(
+    count: int, *, as_of: str | None = None, models: list[str] | None = None, include_retired: bool = False
+) -> pd.DataFrame:
+    """Cost of ``count`` generated images per model, quality and size on ``as_of``, with ``source``,
+    ``verified_on`` (NaT: unverified) and the model's lifecycle.
+
+    Models shut down by ``as_of`` are left out unless ``include_retired``. Image models on sale that day that
+    OpenAI prices by tokens only (no per-image price in ``data/image_prices.csv``) get one row with NaN
+    prices and a ``note`` saying so, rather than an invented per-image price.
+    """
+    if isinstance(count, bool) or not isinstance(count, int) or count < 0:
+        raise ValueError(f"count: expected a whole number >= 0, got {count!r}")
+    img = prices.load_image_prices(as_of, include_retired=include_retired)
+    if models is not None:
+        img = img[img["model"].isin(models)]
+    table = pd.DataFrame({
+        "label": img["model"].astype(str).to_numpy(),
+        "quality": img["quality"].to_numpy(),
+        "size": img["size"].to_numpy(),
+        "usd_per_image": img["usd_per_image"].to_numpy(dtype=float),
+        "images": count,
+        "total_usd": img["usd_per_image"].to_numpy(dtype=float) * count,
+        "source": img["source"].astype(str).to_numpy(),
+        "verified_on": img["verified_on"].to_numpy(),
+        "lifecycle_status": img["lifecycle_status"].astype(str).to_numpy(),
+        "shutdown_on": img["shutdown_on"].to_numpy(),
+        "note": "",
+    })
+    token_priced = _token_priced_image_models(as_of, set(img["model"]), models)
+    if len(token_priced):
+        table = pd.concat([table, token_priced], ignore_index=True)
+    return table[list(IMAGE_TABLE_COLUMNS)]
+
+
+def _token_priced_image_models(as_of: str | None, listed: set[str], models: list[str] | None) -> pd.DataFrame:
+    live = prices.load_prices(as_of, provider="openai")
+    # Models of the Images API (not chat models that can also draw).
+    live = live[live["model"].str.match(r"(gpt-image|chatgpt-image|dall-e)") & (live["tier_above_input_tokens"] == 0)
+                & ~live["model"].isin(listed)]
+    out_rate = live["output_image_usd_per_mtok"].fillna(live["output_usd_per_mtok"])
+    if models is not None:
+        live = live[live["model"].isin(models)]
+    return pd.DataFrame({
+        "label": live["model"].astype(str).to_numpy(), "quality": "", "size": "", "usd_per_image": math.nan,
+        "images": 0, "total_usd": math.nan, "source": live["source"].astype(str).to_numpy(),
+        "verified_on": live["verified_on"].to_numpy(),
+        "lifecycle_status": live["lifecycle_status"].astype(str).to_numpy(),
+        "shutdown_on": live["shutdown_on"].to_numpy(),
+        "note": [f"no sourced per-image price; priced by tokens (image output ${v:g} per 1M tokens)"
+                 for v in out_rate],
+    })
+
+
+def image_price_chart(table: pd.DataFrame, *, as_of: str | None = None) -> Any:
+    """The image cost chart of :func:`image_price_table`'s rows that have a per-image price, with each
+    price's source, verification and lifecycle in its tooltip."""
+    import altair as alt
+
+    from explorer import charts
+
+    shown = table[table["usd_per_image"].notna()].copy()
+    shown["verified"] = [("unverified" if pd.isna(v) else str(pd.Timestamp(v).date())) for v in shown["verified_on"]]
+    shown = shown.drop(columns=["verified_on", "shutdown_on"])
+    return charts.image_cost_chart(shown, as_of=as_of).encode(tooltip=[
+        alt.Tooltip("label:N", title="Model"),
+        alt.Tooltip("quality:N", title="Quality"),
+        alt.Tooltip("size:N", title="Size (px)"),
+        alt.Tooltip("usd_per_image:Q", title="USD per image", format="$,.3f"),
+        alt.Tooltip("images:Q", title="Images", format=",.0f"),
+        alt.Tooltip("total_usd:Q", title="Total (USD)", format="$,.2f"),
+        alt.Tooltip("lifecycle_status:N", title="Status"),
+        alt.Tooltip("verified:N", title="Verified"),
+        alt.Tooltip("source:N", title="Source"),
+    ])

@@ -46,7 +46,7 @@ def test_reasoning_tokens_are_part_of_output_at_the_output_rate() -> None:
 
 
 def test_model_without_cache_price_bills_cached_tokens_at_input_rate() -> None:
-    r = cost_of("gpt-4", 1_000, 0, cached_input_tokens=500, as_of="2026-11-27")
+    r = cost_of("gpt-4", 1_000, 0, cached_input_tokens=500, as_of="2026-06-01")
     assert r["total_usd"] == pytest.approx(1_000 * 30 / 1e6)
 
 
@@ -63,8 +63,9 @@ def test_long_context_tier_applies_to_the_whole_request_above_threshold() -> Non
     ("tier", "factor"), [("standard", 1.0), ("batch", 0.5), ("flex", 0.5), ("priority", 2.0)]
 )
 def test_service_tiers(tier: str, factor: float) -> None:
-    r = cost_of("gpt-5", 1_000_000, 1_000_000, service_tier=tier, as_of="2025-09-01")
-    assert r["total_usd"] == pytest.approx((1.25 + 10) * factor)
+    # 100K prompt tokens: under the 128K above which priority is billed at standard rates.
+    r = cost_of("gpt-5", 100_000, 1_000_000, service_tier=tier, as_of="2025-09-01")
+    assert r["total_usd"] == pytest.approx((0.125 + 10) * factor)
 
 
 def test_default_service_tier_name_means_standard() -> None:
@@ -113,9 +114,10 @@ def test_other_columns_pass_through_and_optional_counts_default_to_zero() -> Non
         (dict(timestamp="someday"), "usage row 1, column 'timestamp': 'someday' is not a date or time"),
         (dict(timestamp="1999-12-31"), "usage row 1, column 'timestamp': 1999-12-31 is before the first API prices"),
         (dict(timestamp="2199-01-01"), "usage row 1, column 'timestamp': 2199-01-01 is in the future"),
-        (dict(model="gpt-5", timestamp="2024-01-01"), "usage row 1: gpt-5 has no standard price on 2024-01-01; first priced 2025-08-07"),
+        (dict(model="gpt-5", timestamp="2024-01-01"), "usage row 1: gpt-5 was not launched until 2025-08-07"),
         (dict(model="text-embedding-3-small"), "usage row 1: text-embedding-3-small has no price for text output"),
-        (dict(model="gpt-4.1-nano", web_search_calls=1), "usage row 1: gpt-4.1-nano has no price for web search calls"),
+        (dict(model="gpt-4.1-nano", web_search_calls=1, timestamp="2026-06-01"),
+         "usage row 1: gpt-4.1-nano has no price for web search calls"),
     ],
 )
 def test_bad_rows_are_named(row: dict, message: str) -> None:

@@ -151,7 +151,8 @@ def test_tier_mix_and_missing_tier_note() -> None:
 
 
 def test_unpriceable_models_are_nan_never_zero() -> None:
-    sc = Scenario("img", models=("gpt-4o", "gpt-image-1"), images_per_request=1, as_of=AS_OF)
+    # gpt-image-1 was shut down on 2026-10-23: price it on a day it was on sale.
+    sc = Scenario("img", models=("gpt-4o", "gpt-image-1"), images_per_request=1, as_of="2026-06-01")
     costs = scenario_costs(sc).set_index("model")
     assert costs.loc["gpt-image-1", "image_usd"] == pytest.approx(0.042 * sc.requests_per_month)
     assert costs["monthly_usd"].isna().loc["gpt-4o"]
