@@ -261,3 +261,35 @@ def test_components_csv_validation(write_csv, curated_csvs) -> None:
     with pytest.raises(ValueError, match=r"c\.csv, line 2, column 'price_column': unknown price column "
                                          r"'web_search_usd'; closest known: web_search_usd_per_kcall"):
         load_prices(**{**curated_csvs, "components_csv": bad})
+
+
+# ---------------------------------------------------------------- images
+
+
+def test_image_table_carries_provenance_and_lists_current_models() -> None:
+    from explorer.images import IMAGE_TABLE_COLUMNS, image_price_table
+
+    table = image_price_table(10, as_of="2026-12-02")
+    assert list(table.columns) == list(IMAGE_TABLE_COLUMNS)
+    assert not {"dall-e-3", "gpt-image-1", "gpt-image-1-mini"} & set(table["label"])
+    current = table.set_index("label")
+    assert "gpt-image-2" in current.index
+    assert math.isnan(current.loc["gpt-image-2", "usd_per_image"])
+    assert current.loc["gpt-image-2", "note"].startswith("no sourced per-image price; priced by tokens")
+    earlier = image_price_table(10, as_of="2025-06-01")
+    gi = earlier[(earlier["label"] == "gpt-image-1") & (earlier["quality"] == "high") & (earlier["size"] == "1024x1024")]
+    assert gi["total_usd"].iloc[0] == pytest.approx(1.67)
+    assert gi["source"].iloc[0].startswith("memory, unverified") and pd.isna(gi["verified_on"].iloc[0])
+    with pytest.raises(ValueError, match="count: expected a whole number >= 0, got -1"):
+        image_price_table(-1, as_of="2025-06-01")
+
+
+def test_image_chart_tooltip_names_source_and_verification() -> None:
+    from explorer.images import image_price_chart, image_price_table
+
+    spec = image_price_chart(image_price_table(10, as_of="2025-06-01"), as_of="2025-06-01").to_dict()
+    titles = [t["title"] for t in spec["encoding"]["tooltip"]]
+    assert {"Source", "Verified", "Status"} <= set(titles)
+    values = spec["datasets"][next(iter(spec["datasets"]))]
+    assert {v["verified"] for v in values} == {"unverified"}
+    assert all(v["usd_per_image"] is not None for v in values)
