@@ -38,6 +38,7 @@ __all__ = [
     "load_image_prices",
     "load_prices",
     "model_lifecycle",
+    "on_sale",
     "price_history",
     "resolve_model",
     "why_unpriced",
@@ -1246,6 +1247,16 @@ def _lifecycles() -> dict[tuple[str, str], Lifecycle]:
                                          r.replacement, r.source, r.lifecycle_source, r.verified_on)
         for r in la.itertuples()
     }
+
+
+def on_sale(models: Iterable[str], as_of: dt.date | str | None = None) -> list[str]:
+    """The given model names that have a standard price on ``as_of`` (default today), in order: a default
+    list of models stays valid as models are launched and shut down."""
+    day = _as_timestamp(as_of)
+    table = price_history()
+    live = table[(table["service_tier"] == "standard") & in_force(table, day)]
+    keys = set(zip(live["provider"], live["model"], strict=True))
+    return [m for m in models if resolve_model(m) in keys]
 
 
 def _usd(x: float) -> str:

@@ -81,13 +81,13 @@ TOKENIZER_MODELS: tuple[str, ...] = ("gpt-4o", "gpt-5", "gpt-4", "gpt-3.5-turbo"
 DEFAULT_COST_MODELS: tuple[str, ...] = (
     "gpt-4o",
     "gpt-4o-mini",
-    "gpt-4.1-nano",
     "gpt-5",
-    "gpt-4",
+    "gpt-5.6-terra",
     "claude-sonnet-4-5",
     "gemini-2.5-flash",
 )
-"""Models priced by default: the seed's models, a successor, an old cl100k model and two rivals."""
+"""Models priced by default: the seed's models, successors and two rivals (gpt-4 and gpt-4.1-nano, shut down
+on 2026-10-23, have no price any more; the widget keeps only the ones on sale on its date)."""
 
 SAMPLE_TEXTS: dict[str, str] = {
     "English": (
@@ -576,12 +576,17 @@ def token_lab_widget(
     as_of: dt.date | str,
     *,
     text: str = SAMPLE_TEXTS["English"],
-    models: Sequence[str] = DEFAULT_COST_MODELS,
+    models: Sequence[str] | None = None,
     colour_models: Sequence[str] = TOKENIZER_MODELS,
     requests: int = 1000,
 ) -> TokenLab:
     """Build the live token lab, filled in for ``text``, pricing ``requests`` requests (a single
-    sentence costs millionths of a dollar; a thousand of them is a readable number)."""
+    sentence costs millionths of a dollar; a thousand of them is a readable number). ``models`` defaults
+    to those of :data:`DEFAULT_COST_MODELS` on sale on ``as_of`` (shut-down models have no price)."""
+    if models is None:
+        from explorer.prices import on_sale
+
+        models = on_sale(DEFAULT_COST_MODELS, as_of)
     if not colour_models:
         raise ValueError("token_lab_widget needs at least one model to colour tokens with")
     wide = W.Layout(width="95%")  # 100% plus the widget margins overflows the cell

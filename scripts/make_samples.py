@@ -97,6 +97,12 @@ STREAMS = [
 ]
 
 
+# o4-mini was shut down on 2026-10-23 (data/model_launches.csv): from that day its traffic runs on the
+# replacement, as an organisation that migrated on time would show it.
+SHUTDOWN = pd.Timestamp("2026-10-23", tz="UTC")
+MIGRATED = {"o4-mini-2025-04-16": "gpt-5.6-terra", "o4-mini": "gpt-5.6-terra"}
+
+
 def usage_results(rng: np.random.Generator) -> list[tuple[int, list[dict]]]:
     buckets = []
     for d in range(DAYS):
@@ -106,6 +112,8 @@ def usage_results(rng: np.random.Generator) -> list[tuple[int, list[dict]]]:
         growth = 1.0 + 0.012 * d
         results = []
         for proj, key, model, tier, batch, req, inp, cshare, out, ain, aout in STREAMS:
+            if day >= SHUTDOWN:
+                model = MIGRATED.get(model, model)
             if batch and weekday >= 5:
                 continue  # analytics batch jobs run on weekdays only
             n = int(rng.poisson(req * season * growth))
@@ -187,6 +195,7 @@ def request_log(rng: np.random.Generator, n: int) -> pd.DataFrame:
     reasoning = np.where(np.isin(model, ["o4-mini", "gpt-5-mini"]), (out * 0.6).astype(np.int64), 0)
     tier = rng.choice(["default", "flex", "priority"], size=n, p=[0.85, 0.1, 0.05])
     tier = np.where(np.isin(model, ["gpt-5-mini", "o4-mini"]) | (tier != "flex"), tier, "default")
+    model = np.where((ts >= SHUTDOWN) & (model == "o4-mini"), MIGRATED["o4-mini"], model)
     return pd.DataFrame(
         {
             "timestamp": ts.strftime("%Y-%m-%dT%H:%M:%SZ"),

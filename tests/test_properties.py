@@ -9,7 +9,8 @@ from hypothesis import strategies as st
 from explorer import cost_of, price_history
 
 DAY = "2026-11-27"
-MODELS = ["gpt-4o", "gpt-4o-mini", "gpt-4.1", "gpt-5", "gpt-5.4", "o3", "o4-mini", "claude-sonnet-4-5"]
+# On DAY: o4-mini was shut down on 2026-10-23, so its successor gpt-5.6-terra stands in.
+MODELS = ["gpt-4o", "gpt-4o-mini", "gpt-4.1", "gpt-5", "gpt-5.4", "o3", "gpt-5.6-terra", "claude-sonnet-4-5"]
 TABLE = price_history()
 counts = st.integers(min_value=0, max_value=200_000)  # up to the lowest long-context threshold (200k)
 settings.register_profile("explorer", max_examples=60, deadline=None)

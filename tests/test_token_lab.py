@@ -33,6 +33,8 @@ from explorer.token_lab import (
 )
 
 AS_OF = "2026-11-27"
+# gpt-4, the cl100k model these tests price, was shut down on 2026-10-23: they price on a day it was sold.
+CL100K_DAY = "2026-06-01"
 NOTEBOOK = paths.NOTEBOOKS_DIR / "token_lab.ipynb"
 
 
@@ -163,8 +165,8 @@ def test_claim_verdict_reports_range_and_both_extremes() -> None:
 def test_cost_table_is_text_cost_times_requests() -> None:
     text = SAMPLE_TEXTS["English"]
     models = ["gpt-4o", "gpt-4", "claude-sonnet-4-5"]
-    one = tokens.text_cost(text, models, as_of=AS_OF)
-    df = cost_table(text, models, as_of=AS_OF, requests=1000)
+    one = tokens.text_cost(text, models, as_of=CL100K_DAY)
+    df = cost_table(text, models, as_of=CL100K_DAY, requests=1000)
     assert df["input_usd"].to_numpy() == pytest.approx(one["input_usd"].to_numpy() * 1000)
     assert df["output_usd"].to_numpy() == pytest.approx(one["output_usd"].to_numpy() * 1000)
     assert df.set_index("model")["count"].to_dict() == {
@@ -174,7 +176,7 @@ def test_cost_table_is_text_cost_times_requests() -> None:
     }
     for bad in (0, -1, True, 1.5):
         with pytest.raises(ValueError, match="requests must be a positive integer"):
-            cost_table(text, models, as_of=AS_OF, requests=bad)  # type: ignore[arg-type]
+            cost_table(text, models, as_of=CL100K_DAY, requests=bad)  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize(
@@ -240,7 +242,7 @@ def test_image_token_table_matches_the_image_rules() -> None:
 
 @pytest.fixture
 def lab() -> token_lab.TokenLab:
-    return token_lab_widget(AS_OF, models=("gpt-4o", "gpt-4", "claude-sonnet-4-5"))
+    return token_lab_widget(CL100K_DAY, models=("gpt-4o", "gpt-4", "claude-sonnet-4-5"))
 
 
 def test_widget_starts_filled_in(lab: token_lab.TokenLab) -> None:
@@ -258,7 +260,7 @@ def test_typing_updates_tokens_counts_and_costs(lab: token_lab.TokenLab) -> None
     expected = frame_html(encoding_counts("こんにちは <world>"))
     assert lab.counts_out.value == expected
     assert lab.costs_out.value == frame_html(
-        cost_table("こんにちは <world>", ["gpt-4o", "gpt-4", "claude-sonnet-4-5"], as_of=AS_OF, requests=1000)
+        cost_table("こんにちは <world>", ["gpt-4o", "gpt-4", "claude-sonnet-4-5"], as_of=CL100K_DAY, requests=1000)
     )
 
 
@@ -274,7 +276,7 @@ def test_picking_a_tokenizer_recolours(lab: token_lab.TokenLab) -> None:
 def test_requests_and_models_drive_the_cost_table(lab: token_lab.TokenLab) -> None:
     lab.requests.value = 1_000_000
     assert lab.costs_out.value == frame_html(
-        cost_table(lab.text.value, list(lab.models.value), as_of=AS_OF, requests=1_000_000)
+        cost_table(lab.text.value, list(lab.models.value), as_of=CL100K_DAY, requests=1_000_000)
     )
     lab.models.value = ("gpt-4",)
     assert "gpt-4o" not in lab.costs_out.value and "gpt-4" in lab.costs_out.value

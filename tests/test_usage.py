@@ -424,10 +424,11 @@ def test_cost_by_model_groups_snapshots(priced: pd.DataFrame) -> None:
 
 
 def test_what_if_model(sample: u.Imported, priced: pd.DataFrame) -> None:
-    alt = u.what_if(sample.usage, model="gpt-4.1-nano")
-    assert set(alt["resolved_model"].astype(str)) == {"gpt-4.1-nano"}
+    # (gpt-4.1-nano, shut down on 2026-10-23, could not have served the month's later traffic.)
+    alt = u.what_if(sample.usage, model="gpt-4o-mini")
+    assert set(alt["resolved_model"].astype(str)) == {"gpt-4o-mini"}
     assert alt["input_tokens"].sum() == priced["input_tokens"].sum()
-    # o4-mini priority and gpt-5-mini flex traffic: gpt-4.1-nano has neither, they fall back
+    # gpt-5-mini flex traffic: gpt-4o-mini has no flex tier, it falls back
     assert alt["tier_fallback"].any()
     table = u.compare(priced, alt, "model")
     assert table["total_usd"].sum() == pytest.approx(priced["total_usd"].sum())
@@ -476,7 +477,7 @@ def test_what_if_as_of(tmp_path: Path, sample: u.Imported) -> None:
     assert later["cached_input_usd"].iloc[0] == pytest.approx(2 * now["cached_input_usd"].iloc[0])
     assert later["output_usd"].iloc[0] == pytest.approx(now["output_usd"].iloc[0])
     with pytest.raises(
-        ValueError, match=r"gpt-4.1 has no standard price on 2024-08-01; first priced 2025-04-14"
+        ValueError, match=r"gpt-4.1 was not launched until 2025-04-14"
     ):
         u.what_if(sample.usage, as_of="2024-08-01")
 

@@ -65,9 +65,9 @@ def test_what_if_panel_reacts(data: tuple[u.Imported, pd.DataFrame]) -> None:
     out = c["out"]
     assert shown._repr_mimebundle_()["text/plain"] == u.WHAT_IF_PANEL_TEXT
     before = out.value
-    c["model"].value = "gpt-4.1-nano"
+    c["model"].value = "gpt-4o-mini"
     assert out.value != before and "in the what-if" in out.value
-    expected = u.what_if(imported.usage, model="gpt-4.1-nano")["total_usd"].sum()
+    expected = u.what_if(imported.usage, model="gpt-4o-mini")["total_usd"].sum()
     assert f"${expected:,.2f} in the what-if" in out.value
     assert set(c["chart"].chart.data["model"]) == set(priced["model_group"].astype(str))
     c["tier"].value = "priority"
@@ -76,8 +76,9 @@ def test_what_if_panel_reacts(data: tuple[u.Imported, pd.DataFrame]) -> None:
 
 def test_what_if_panel_cache_discount_and_price_date(data: tuple[u.Imported, pd.DataFrame]) -> None:
     imported, priced = data
-    c = u.what_if_panel(imported.usage, priced, as_of="2026-11-27").widget.controls
-    assert str(c["as_of"].value) == "2026-11-27"
+    # The last day every model of the sample month was on sale (o4-mini was shut down on 2026-10-23).
+    c = u.what_if_panel(imported.usage, priced, as_of="2026-10-22").widget.controls
+    assert str(c["as_of"].value) == "2026-10-22"
     c["use_cache"].value = True
     c["cached_share"].value = 0.8
     c["use_discount"].value = True
@@ -87,7 +88,7 @@ def test_what_if_panel_cache_discount_and_price_date(data: tuple[u.Imported, pd.
     c["use_discount"].value = False
     c["use_cache"].value = False
     c["use_date"].value = True
-    want = u.what_if(imported.usage, as_of="2026-11-27")["total_usd"].sum()
+    want = u.what_if(imported.usage, as_of="2026-10-22")["total_usd"].sum()
     assert f"${want:,.2f} in the what-if" in c["out"].value
 
 

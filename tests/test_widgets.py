@@ -196,7 +196,8 @@ def test_notebook_helpers() -> None:
     assert cheap["output_usd_per_mtok"].is_monotonic_increasing
     with pytest.raises(ValueError, match="sort_by"):
         filter_prices(load_prices(AS_OF), sort_by="colour")
-    imgs = image_cost_frame(10, as_of=AS_OF).set_index(["label", "quality", "size"])
+    # gpt-image-1 was shut down on 2026-10-23: its per-image prices are listed on a day it was on sale.
+    imgs = image_cost_frame(10, as_of="2026-06-01").set_index(["label", "quality", "size"])
     assert imgs.loc[("gpt-image-1", "high", "1024x1024"), "total_usd"] == pytest.approx(1.67)
     seed = seed_vs_today(AS_OF).set_index("model (as the answer wrote it)")
     assert seed.loc["OpenAI o1", "verdict"] == "wrong"
