@@ -27,7 +27,8 @@ print(time.perf_counter() - t)
 
 def _usage(n: int, seed: int = 0) -> pd.DataFrame:
     rng = np.random.default_rng(seed)
-    models = np.array(["gpt-4o", "gpt-4o-mini", "gpt-4.1", "gpt-4.1-mini", "o3", "o4-mini", "gpt-5", "gpt-5-mini",
+    # o4-mini was shut down on 2026-10-23: its successor gpt-5.6-terra stands in on the benchmark day.
+    models = np.array(["gpt-4o", "gpt-4o-mini", "gpt-4.1", "gpt-4.1-mini", "o3", "gpt-5.6-terra", "gpt-5", "gpt-5-mini",
                        "gpt-5.4", "gpt-5.5"])
     inp = rng.integers(0, 400_000, n)
     out = rng.integers(0, 20_000, n)

@@ -24,6 +24,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 from genai_prices import __version__ as GENAI_PRICES_VERSION
 from genai_prices import types as gp
@@ -1111,11 +1112,20 @@ def price_history(
     components_csv: Path | str = paths.PRICE_COMPONENTS_CSV,
 ) -> pd.DataFrame:
     """Every dated price row, all service tiers, all providers (a fresh copy you may modify)."""
+    return with_overrides(_cached_table(launches_csv, history_csv, tiers_csv, components_csv).copy(), overrides)
+
+
+def _cached_table(
+    launches_csv: Path | str = paths.MODEL_LAUNCHES_CSV,
+    history_csv: Path | str = paths.PRICE_HISTORY_CSV,
+    tiers_csv: Path | str = paths.SERVICE_TIERS_CSV,
+    components_csv: Path | str = paths.PRICE_COMPONENTS_CSV,
+) -> pd.DataFrame:
+    """The shared, cached table: callers must not modify it (filter it, or copy it first)."""
     act = _active()
     _SNAPSHOTS[act.key] = act
-    table = _history_table(Path(launches_csv).resolve(), Path(history_csv).resolve(), Path(tiers_csv).resolve(),
-                           Path(components_csv).resolve(), act.key)
-    return with_overrides(table.copy(), overrides)
+    return _history_table(Path(launches_csv).resolve(), Path(history_csv).resolve(), Path(tiers_csv).resolve(),
+                          Path(components_csv).resolve(), act.key)
 
 
 def with_overrides(table: pd.DataFrame | None, overrides: Path | str | pd.DataFrame | None) -> pd.DataFrame:
@@ -1130,11 +1140,14 @@ def with_overrides(table: pd.DataFrame | None, overrides: Path | str | pd.DataFr
 
 def lifecycle_status(table: pd.DataFrame, day: pd.Timestamp | dt.date | str) -> pd.Series:
     """Per row: ``active``, ``deprecated`` (shutdown announced, still served) or ``retired`` on ``day``."""
-    day = pd.Timestamp(day)
-    retired = table["shutdown_on"].notna() & (table["shutdown_on"] <= day)
-    deprecated = table["deprecated_on"].notna() & (table["deprecated_on"] <= day) & ~retired
-    status = pd.Series("active", index=table.index, dtype="string")
-    return status.mask(deprecated, "deprecated").mask(retired, "retired")
+    # numpy rather than pandas masks: this runs on every load_prices() call.
+    d = np.datetime64(pd.Timestamp(day).to_datetime64(), "ns")
+    end = table["shutdown_on"].to_numpy(dtype="datetime64[ns]")
+    dep = table["deprecated_on"].to_numpy(dtype="datetime64[ns]")
+    retired = ~np.isnat(end) & (end <= d)
+    deprecated = ~np.isnat(dep) & (dep <= d) & ~retired
+    codes = np.where(retired, 2, np.where(deprecated, 1, 0)).astype(np.int8)  # LIFECYCLE_STATUSES order
+    return pd.Series(pd.Categorical.from_codes(codes, categories=list(LIFECYCLE_STATUSES)), index=table.index)
 
 
 def last_prices(table: pd.DataFrame, day: pd.Timestamp | dt.date | str) -> pd.DataFrame:
@@ -1184,7 +1197,10 @@ def load_prices(
     unknown_kw = set(csv_paths) - set(CSV_PATH_ARGS)
     if unknown_kw:
         raise TypeError(f"load_prices() got unexpected keyword argument(s): {', '.join(sorted(unknown_kw))}")
-    table = price_history(overrides=overrides, **csv_paths)  # type: ignore[arg-type]
+    # No copy of the cached table: every step below builds a new frame, and the last one is returned.
+    table = _cached_table(**csv_paths)  # type: ignore[arg-type]
+    if overrides is not None:
+        table = with_overrides(table.copy(), overrides)
     if service_tier is not None:
         if service_tier not in SERVICE_TIERS:
             raise ValueError(f"service_tier: unknown {service_tier!r}; expected one of {', '.join(SERVICE_TIERS)}")
@@ -1206,8 +1222,10 @@ def load_prices(
     if not history:
         live = table[in_force(table, day)]
         table = pd.concat([live, last_prices(table, day)]) if include_retired else live
-    table = table.assign(lifecycle_status=lifecycle_status(table, day))
-    return table.reset_index(drop=True)
+    table = table.reset_index(drop=True)
+    # A new frame already (filtered or reset): adding the column in place saves a copy per call.
+    table["lifecycle_status"] = lifecycle_status(table, day)
+    return table
 
 
 @dataclasses.dataclass(frozen=True)
