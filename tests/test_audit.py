@@ -23,6 +23,9 @@ def test_gpt35_is_its_2023_launch_price(seed_audit) -> None:
     assert r["status"] == "wrong"
     assert (r["reference_input_usd_per_mtok"], r["reference_output_usd_per_mtok"]) == (0.5, 1.5)
     assert "its own price from 2023-03-01 until 2023-06-13" in r["explanation"]
+    # curie was shut down on 2024-01-04: its same price is history, not "in force on 2025-05-16".
+    assert "curie from 2022-09-01 until 2024-01-04" in r["explanation"]
+    assert "curie (in force" not in r["explanation"]
 
 
 def test_o1_is_o1_pro_price(seed_audit) -> None:
