@@ -662,14 +662,28 @@ class _Timeline:
         if rows:
             # A row with no prices says "unknown on these days": no price, never a later one carried back.
             out = {h.threshold: PricePoint(h.values, h.source, h.verified) for h in rows if h.values}
-            return self._components_at(out, day) if out else None
+            return self._split(self._components_at(out, day)) if out else None
         if self.entry.info is None:
             return None
         chosen = self.standard[0][1]
         for start, mp in self.standard[1:]:
             if pd.notna(day) and day >= start:
                 chosen = mp
-        return self._components_at(_model_price_points(chosen, self.label), day)
+        return self._split(self._components_at(_model_price_points(chosen, self.label), day))
+
+    def _split(self, points: dict[int, PricePoint]) -> dict[int, PricePoint]:
+        """Every tier of a model gets the same long-context thresholds: where a tier rule stops at a prompt
+        size (priority above 128K), the other tiers carry a row there too, at their unchanged price, so
+        code that reads a model's thresholds (usage buckets judged per request) sees one set for all tiers."""
+        limits = {r.max_input_tokens for r in self.rules if r.max_input_tokens}
+        missing = sorted(m for m in limits if m not in points)
+        if not missing:
+            return points
+        out = dict(points)
+        for m in missing:
+            below = max(t for t in points if t <= m)
+            out[m] = points[below]
+        return dict(sorted(out.items()))
 
     def _components_at(self, points: dict[int, PricePoint], day: pd.Timestamp) -> dict[int, PricePoint]:
         """Drop price columns (tool fees) on days outside their curated window."""

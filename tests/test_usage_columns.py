@@ -310,7 +310,7 @@ def test_price_file_reads_like_read_usage(tmp_path: Path) -> None:
 def test_cost_usage_keeps_every_column(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     p = tmp_path / "log.csv"
     p.write_text("model,prompt_tokens,cached_tokens,completion_tokens,reasoning_tokens,team\n"
-                 "o4-mini,1000,500,300,200,search\n")
+                 "gpt-5.6-terra,1000,500,300,200,search\n")  # priced today: o4-mini was shut down on 2026-10-23
     assert cli.main(["cost", "--usage", str(p), "--format", "csv"]) == 0
     header = capsys.readouterr().out.splitlines()[0].split(",")
     assert {"input_tokens", "cached_input_tokens", "output_tokens", "reasoning_tokens", "team"} <= set(header)
