@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 NOTEBOOK ?= notebooks/dashboard.ipynb
 
 .DEFAULT_GOAL := help
-.PHONY: help venv lab test test-fast bench lint lock clean report dashboard screenshots
+.PHONY: help venv lab test test-fast bench lint lock clean report dashboard screenshots wheel typecheck
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -26,9 +26,23 @@ lab: venv ## open JupyterLab (localhost, token auth) on the main notebook
 dashboard: venv ## serve the dashboard as a web app (Voila on localhost:8866 or the next free port, token login)
 	$(BIN)/explorer dashboard
 
-test: venv ## ruff, then every test (unit, property, notebooks, browser), with the network cut
+test: venv wheel ## ruff, mypy, then every test (unit, property, notebooks, browser, the wheel), network cut
 	$(BIN)/ruff check explorer tests benchmarks scripts
-	EXPLORER_HOME=$$(mktemp -d) .ci/offline $(BIN)/python -m pytest
+	$(BIN)/mypy
+	@# The wheel goes into a fresh environment outside the clone while the package index is reachable;
+	@# tests/test_wheel.py then runs it from an empty folder with the network cut.
+	set -e; tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; whl=$$(ls $(CURDIR)/build/wheel/llm_cost_explorer-*.whl); \
+	$(PYTHON) -m venv "$$tmp/venv"; \
+	"$$tmp/venv/bin/python" -m pip install --quiet --disable-pip-version-check -c requirements.lock "$$whl"; \
+	EXPLORER_WHEEL="$$whl" EXPLORER_WHEEL_VENV="$$tmp/venv" EXPLORER_HOME="$$(mkdir "$$tmp/home" && echo "$$tmp/home")" \
+	  .ci/offline $(BIN)/python -m pytest
+
+typecheck: venv ## mypy (strict on the core modules; see [tool.mypy] in pyproject.toml)
+	$(BIN)/mypy
+
+wheel: venv ## build the wheel (bundled data, notebooks and templates inside) into build/wheel/
+	rm -rf build/wheel build/lib build/bdist.*
+	$(BIN)/python -m pip wheel --quiet --disable-pip-version-check --no-deps -w build/wheel .
 
 test-fast: venv ## the tests without notebooks and browsers
 	.ci/offline $(BIN)/python -m pytest -m "not browser" -p no:nbval tests
