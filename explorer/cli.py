@@ -1,6 +1,10 @@
 """The ``explorer`` command line: human tables by default, ``--format csv|json`` for machines.
 
 Exit codes: 0 success, 2 bad input (one line on stderr, no traceback).
+
+Start-up time matters for a command people put in scripts: this module imports only the standard library,
+each subcommand imports what it uses when it runs, and a subcommand that lives in its own module is imported
+only when it is the one asked for (or to list them all, for ``--help`` and mistakes).
 """
 
 from __future__ import annotations
@@ -10,18 +14,28 @@ import importlib
 import json
 import math
 import sys
+import warnings
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
-import pandas as pd
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["main", "money"]
 
 FORMATS = ("text", "csv", "json")
 
-# Subcommands that live in their own modules register themselves through `register(subparsers)`.
-PLUGIN_MODULES = ("explorer.cli_tokens", "explorer.cli_usage", "explorer.cli_report", "explorer.serve")
+# Subcommands that live in their own modules register themselves through `register(subparsers)`; the
+# command name each one adds is listed here so that only that module is imported to run it.
+PLUGINS: dict[str, str] = {
+    "tokens": "explorer.cli_tokens",
+    "usage": "explorer.cli_usage",
+    "report": "explorer.cli_report",
+    "dashboard": "explorer.serve",
+}
+PLUGIN_MODULES = tuple(PLUGINS.values())
+BUILTIN_COMMANDS = ("prices", "cost", "compare", "audit", "refresh-prices")
 
 
 class CliError(ValueError):
@@ -100,7 +114,7 @@ def _cmd_prices(args: argparse.Namespace) -> int:
         shown["is_override"] = shown["is_override"].map({True: "OVERRIDE", False: ""})
         shown = shown.rename(columns={"tier_above_input_tokens": "above_tokens", "is_override": "note"})
         for c in ("input_usd_per_mtok", "cached_input_usd_per_mtok", "output_usd_per_mtok"):
-            shown[c] = shown[c].map(lambda v: "" if pd.isna(v) else f"{v:g}")
+            shown[c] = shown[c].map(lambda v: "" if v != v else f"{v:g}")  # NaN is the one value != itself
         day = prices._as_timestamp(args.as_of).date()
         _emit(shown, "text", footer=f"{len(table)} row(s); prices in force on {day}; USD per 1M tokens")
     else:
@@ -121,9 +135,11 @@ def read_usage_file(path: str | Path, *, convention: str | None = None,
 
 
 def _cmd_cost(args: argparse.Namespace) -> int:
-    from explorer import costs
+    from explorer import quick
 
     if args.usage:
+        from explorer import costs
+
         clash = [f"--{n.replace('_', '-')}" for n in ("model", "input_tokens", "output_tokens") if getattr(args, n)]
         if clash:
             raise CliError(f"--usage prices a file; drop {', '.join(clash)}")
@@ -161,6 +177,22 @@ def _cmd_cost(args: argparse.Namespace) -> int:
         return 0
     missing = [f"--{n.replace('_', '-')}" for n in ("model", "input_tokens", "output_tokens")
                if getattr(args, n) is None]
+    quote = None if missing or args.overrides or args.format == "csv" else quick.cost(
+        args.model, args.input_tokens, args.output_tokens, cached_input_tokens=args.cached_tokens,
+        reasoning_tokens=args.reasoning_tokens, web_search_calls=args.web_search_calls,
+        file_search_calls=args.file_search_calls, service_tier=args.service_tier, as_of=args.as_of,
+    )
+    if quote is not None:
+        if quote.stale_warning:
+            print(f"warning: {quote.stale_warning}", file=sys.stderr)
+        _print_cost(args, quote.day, {
+            "resolved_model": quote.resolved_model, "resolved_provider": quote.resolved_provider,
+            "service_tier": quote.service_tier, **quote.components_usd, "total_usd": quote.total_usd,
+            "price_source": quote.price_source, "is_override": False,
+        })
+        return 0
+    from explorer import costs
+
     _warn_if_stale(args.as_of)
     if missing:
         raise CliError(f"missing {', '.join(missing)} (or give --usage FILE)")
@@ -170,27 +202,36 @@ def _cmd_cost(args: argparse.Namespace) -> int:
         web_search_calls=args.web_search_calls, file_search_calls=args.file_search_calls,
         prices=_prices_with(args.overrides),
     )
-    comps = {c: float(row[c]) for c in costs.COMPONENTS}
+    _print_cost(args, _day(args.as_of), row)
+    return 0
+
+
+def _print_cost(args: argparse.Namespace, day: Any, row: Any) -> None:
+    """One request's cost (a ``cost_of`` Series, or the same keys from the fast path) as text, JSON or CSV."""
+    from explorer import quick
+
+    comps = {c: float(row[c]) for c in quick.COMPONENTS}
     if args.format == "json":
         print(json.dumps({
             "model": args.model, "resolved_model": str(row["resolved_model"]),
             "provider": str(row["resolved_provider"]), "service_tier": str(row["service_tier"]),
-            "as_of": str(_day(args.as_of)), **comps, "total_usd": float(row["total_usd"]),
+            "as_of": str(day), **comps, "total_usd": float(row["total_usd"]),
             "price_source": str(row["price_source"]), "is_override": bool(row["is_override"]),
         }, indent=2))
     elif args.format == "csv":
+        import pandas as pd
+
         frame = pd.DataFrame([{"model": args.model, "resolved_model": str(row["resolved_model"]), **comps,
                                "total_usd": float(row["total_usd"])}])
         sys.stdout.write(frame.to_csv(index=False))
     else:
-        where = f"{row['resolved_provider']}, {row['service_tier']}, prices of {_day(args.as_of)}"
+        where = f"{row['resolved_provider']}, {row['service_tier']}, prices of {day}"
         print(f"{row['resolved_model']} ({where})")
         for c, v in comps.items():
             if v:
                 print(f"  {c:<18} {money(v)}")
         print(f"  {'total_usd':<18} {money(float(row['total_usd']))}")
         print(f"source: {row['price_source']}{'  [OVERRIDE]' if row['is_override'] else ''}")
-    return 0
 
 
 def _day(as_of: str | None) -> Any:
@@ -269,7 +310,8 @@ def _cmd_refresh(args: argparse.Namespace) -> int:
         kept = refresh.use_bundled()
         print("using the bundled genai-prices snapshot" + (f" (refreshed copy kept at {kept})" if kept else ""))
     else:
-        res = refresh.refresh_prices(args.url, source_file=args.file)
+        url = args.url or refresh.DEFAULT_UPDATE_URL
+        res = refresh.refresh_prices(url, source_file=args.file)
         print(f"refreshed: {res.providers} providers, {res.openai_models} token-priced OpenAI models, "
               f"sha256 {res.sha256[:12]}; active copy {res.path}"
               + (f"; previous kept at {res.previous} (explorer refresh-prices --rollback)" if res.previous else ""))
@@ -306,7 +348,8 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"error: {self.prog}: {message} (see {self.prog} --help)\n")
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The whole parser; with ``command``, one whose other plugin subcommands are left out (not imported)."""
     parser = _Parser(prog="explorer", description="What will this cost on the OpenAI API, and on the alternatives?")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     sub.required = True
@@ -349,17 +392,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", default="text", choices=FORMATS)
     p.set_defaults(func=_cmd_audit)
 
-    from genai_prices.update_prices import DEFAULT_UPDATE_URL
-
     p = sub.add_parser("refresh-prices", help="explicitly download newer genai-prices data (the only network use)")
     g = p.add_mutually_exclusive_group()
-    g.add_argument("--url", default=DEFAULT_UPDATE_URL, help="where to download from (default: genai-prices' data)")
+    # No default here: genai-prices (which names the default URL) is imported only when refreshing.
+    g.add_argument("--url", help="where to download from (default: genai-prices' data)")
     g.add_argument("--file", help="install a data file you downloaded yourself")
     g.add_argument("--rollback", action="store_true", help="go back to the previous price data")
     g.add_argument("--bundled", action="store_true", help="stop using refreshed data; use the bundled snapshot")
     p.set_defaults(func=_cmd_refresh)
 
-    for name in PLUGIN_MODULES:
+    wanted = [] if command in BUILTIN_COMMANDS else [PLUGINS[command]] if command in PLUGINS else PLUGIN_MODULES
+    for name in wanted:
         try:
             module = importlib.import_module(name)
         except ModuleNotFoundError as exc:
@@ -370,10 +413,23 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _command(argv: Sequence[str]) -> str | None:
+    """The subcommand named on the command line (the top-level parser has no options but --help)."""
+    return next((a for a in argv if not a.startswith("-")), None)
+
+
+def _one_line_warning(message: Warning | str, category: type[Warning], filename: str, lineno: int,
+                      line: str | None = None) -> str:
+    return f"warning: {message}\n"
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
+    argv = sys.argv[1:] if argv is None else list(argv)
+    parser = build_parser(_command(argv))
     # argparse exits 2 on usage errors already, with its own one-line message.
     args = parser.parse_args(argv)
+    formatwarning = warnings.formatwarning
+    warnings.formatwarning = _one_line_warning  # e.g. a damaged price cache: one line, like every message here
     try:
         return int(args.func(args) or 0)
     except BrokenPipeError:  # e.g. `explorer prices | head`
@@ -382,6 +438,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         msg = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         print(f"error: {msg}", file=sys.stderr)
         return 2
+    finally:
+        warnings.formatwarning = formatwarning
 
 
 if __name__ == "__main__":

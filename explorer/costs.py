@@ -25,6 +25,7 @@ import pandas as pd
 import pyarrow.compute as pc
 
 from explorer import prices as _prices
+from explorer import quick as _quick
 
 __all__ = [
     "COMPONENTS",
@@ -50,20 +51,9 @@ COUNT_COLUMNS: dict[str, bool] = {
 }
 """Usage count columns and whether each is required (optional ones default to 0)."""
 
-# component -> (count column, price column, fallback price column, per)
-_PARTS: dict[str, tuple[str, str, str | None, float]] = {
-    "input_usd": ("_text_input", "input_usd_per_mtok", None, 1e6),
-    "cached_input_usd": ("cached_input_tokens", "cached_input_usd_per_mtok", "input_usd_per_mtok", 1e6),
-    "cache_write_usd": ("cache_write_tokens", "cache_write_usd_per_mtok", "input_usd_per_mtok", 1e6),
-    "input_audio_usd": ("input_audio_tokens", "input_audio_usd_per_mtok", "input_usd_per_mtok", 1e6),
-    "input_image_usd": ("input_image_tokens", "input_image_usd_per_mtok", "input_usd_per_mtok", 1e6),
-    "output_usd": ("_text_output", "output_usd_per_mtok", None, 1e6),
-    "reasoning_usd": ("reasoning_tokens", "reasoning_usd_per_mtok", "output_usd_per_mtok", 1e6),
-    "output_audio_usd": ("output_audio_tokens", "output_audio_usd_per_mtok", "output_usd_per_mtok", 1e6),
-    "output_image_usd": ("output_image_tokens", "output_image_usd_per_mtok", "output_usd_per_mtok", 1e6),
-    "web_search_usd": ("web_search_calls", "web_search_usd_per_kcall", None, 1e3),
-    "file_search_usd": ("file_search_calls", "file_search_usd_per_kcall", None, 1e3),
-}
+# component -> (count column, price column, fallback price column, per): one table, shared with the
+# standard-library fast path for a single request (explorer/quick.py), so both price alike.
+_PARTS = _quick.PARTS
 COMPONENTS: tuple[str, ...] = tuple(_PARTS)
 """Cost components in USD, in order; they sum to ``total_usd``.
 
