@@ -16,6 +16,8 @@ $(STAMP): requirements.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.lock
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
+	@# The distribution was called `explorer` before it became llm-cost-explorer: drop a stale copy.
+	@$(BIN)/python -m pip uninstall --quiet --disable-pip-version-check --yes explorer 2>/dev/null || true
 	@touch $(STAMP)
 
 venv: $(STAMP) ## create or update the virtual environment from the pinned requirements
@@ -62,7 +64,7 @@ lint: venv ## ruff
 	$(BIN)/ruff check explorer tests benchmarks
 
 lock: venv ## re-pin requirements.lock from the current environment
-	$(BIN)/python -m pip freeze --exclude-editable | grep -v '^explorer' > requirements.lock
+	$(BIN)/python -m pip freeze --exclude-editable | grep -v -E '^(explorer|llm-cost-explorer)==' > requirements.lock
 
 clean: ## remove the virtual environment and caches
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis

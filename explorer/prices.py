@@ -525,8 +525,8 @@ def _overlay(base: PricePoint, over: gp.ModelPrice, threshold: int, source: str)
 def _covers(lo: pd.Timestamp, hi: pd.Timestamp, day: pd.Timestamp) -> bool:
     """Whether [lo, hi) contains `day`; NaT bounds are open and NaT `day` is the distant past."""
     if pd.isna(day):
-        return pd.isna(lo)
-    return (pd.isna(lo) or lo <= day) and (pd.isna(hi) or day < hi)
+        return bool(pd.isna(lo))
+    return bool((pd.isna(lo) or lo <= day) and (pd.isna(hi) or day < hi))
 
 
 @dataclasses.dataclass(frozen=True)
@@ -1096,7 +1096,7 @@ def load_prices(
     unknown_kw = set(csv_paths) - {"launches_csv", "history_csv", "tiers_csv"}
     if unknown_kw:
         raise TypeError(f"load_prices() got unexpected keyword argument(s): {', '.join(sorted(unknown_kw))}")
-    table = price_history(overrides=overrides, **csv_paths)  # type: ignore[arg-type]
+    table = price_history(overrides=overrides, **csv_paths)
     if service_tier is not None:
         if service_tier not in SERVICE_TIERS:
             raise ValueError(f"service_tier: unknown {service_tier!r}; expected one of {', '.join(SERVICE_TIERS)}")
