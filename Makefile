@@ -15,9 +15,10 @@ $(STAMP): requirements.lock pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is needed; set PYTHON=python3.11")'
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.lock
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
-	@# The distribution was called `explorer` before it became llm-cost-explorer: drop a stale copy.
+	@# The distribution was called `explorer` before it became llm-cost-explorer: drop a stale copy first
+	@# (after, it would take the `explorer` script both install with it).
 	@$(BIN)/python -m pip uninstall --quiet --disable-pip-version-check --yes explorer 2>/dev/null || true
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
 	@touch $(STAMP)
 
 venv: $(STAMP) ## create or update the virtual environment from the pinned requirements
