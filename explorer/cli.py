@@ -31,10 +31,11 @@ FORMATS = ("text", "csv", "json")
 PLUGINS: dict[str, str] = {
     "tokens": "explorer.cli_tokens",
     "usage": "explorer.cli_usage",
+    "caching": "explorer.cli_usage",
     "report": "explorer.cli_report",
     "dashboard": "explorer.serve",
 }
-PLUGIN_MODULES = tuple(PLUGINS.values())
+PLUGIN_MODULES = tuple(dict.fromkeys(PLUGINS.values()))
 BUILTIN_COMMANDS = ("prices", "cost", "compare", "audit", "refresh-prices")
 
 
