@@ -18,6 +18,7 @@ the inlined JSON, and the script only ever sets it as text.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
 import html
@@ -287,7 +288,9 @@ def ranking_table(r: ReportInputs) -> _HTML:
 
 def _spec(chart: alt.TopLevelMixin, *, dataset: str | None = None) -> dict[str, Any]:
     """A chart's Vega-Lite spec; its one dataset renamed to ``dataset`` so the page can replace it."""
-    spec = chart.to_dict()
+    # The builders' specs are validated against the Vega-Lite schema in tests/test_charts.py, and the page's
+    # tests render each one in Chromium; validating again here would be a third of the build time.
+    spec = chart.to_dict(validate=False)
     if dataset is None:
         return spec
     names = list(spec.get("datasets", {}))
@@ -425,9 +428,24 @@ def _template(name: str) -> str:
 
 
 def _vega_bundle() -> str:
+    """Vega, Vega-Lite and vega-embed as one script, for the Vega-Lite version Altair writes.
+
+    vl-convert bundles it on each first call of a process (about 3 s, most of a report's build), so the
+    result is kept in the user's cache folder, named by both versions.
+    """
     import vl_convert as vlc
 
-    return vlc.javascript_bundle(vl_version=alt.SCHEMA_VERSION.lstrip("v").rsplit(".", 1)[0])
+    vl_version = alt.SCHEMA_VERSION.lstrip("v").rsplit(".", 1)[0]
+    cached = paths.user_dir() / "cache" / f"vega-bundle-{vlc.__version__}-vl{vl_version}.js"
+    with contextlib.suppress(OSError):
+        text = cached.read_text(encoding="utf-8")
+        if "vegaEmbed" in text:
+            return text
+    text = vlc.javascript_bundle(vl_version=vl_version)
+    with contextlib.suppress(OSError, ValueError):  # a read-only home only costs the next build 3 s
+        cached.parent.mkdir(parents=True, exist_ok=True)
+        atomic.write_text(cached, text)
+    return text
 
 
 def render(r: ReportInputs) -> str:

@@ -131,8 +131,9 @@
         let slot = m.thresholds[col].filter(function (t) { return threshold(t) < inp; }).length - 1;
         const r = m.rates[col][Math.max(slot, 0)];
         for (let c = 0; c < 4; c++) {
-          // A token count of zero costs nothing even where the rate is missing.
-          const part = tokens[c] > 0 ? rate(r[c]) * tokens[c] / 1e6 : 0.0;
+          // A token count of zero costs nothing even where the rate is missing. tokens * (rate / 1e6) is the
+          // cost engine's order of operations (price_usage): the same float, so a half cent rounds the same.
+          const part = tokens[c] > 0 ? tokens[c] * (rate(r[c]) / 1e6) : 0.0;
           per[c] += share * part;
         }
         override = override || m.is_override[col];
