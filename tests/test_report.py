@@ -307,11 +307,33 @@ def test_long_context_request_equals_price_usage(browser, report: Path, table: p
     assert row["cost_per_request_usd"] > gpt_54()["cost_per_request_usd"] * 300_000 / 272_000 * 1.2
 
 
-def _marks(page: Any, chart: str) -> int:
-    """Data marks (not axes, legends or the frame) drawn with a visible size in one chart."""
-    return page.evaluate(
-        """c => Array.from(document.querySelectorAll(`#chart-${c} svg g.role-mark > *`)).filter(el => {
-             const b = el.getBBox(); return b.width > 0 || b.height > 0; }).length""", chart)
+_MARKS = """([c, kind]) => {
+  // Data marks (role "mark", not axes, legends, titles or the frame) of a chart's Vega scenegraph whose
+  // items are drawn with a size and not fully transparent; live charts paint on canvas, so this reads what
+  // was drawn from the scenegraph, the same for SVG and canvas.
+  const out = {};
+  const walk = node => (node.items || []).forEach(item => {
+    if (item.marktype) {
+      if (item.role === "mark" && item.marktype !== "group") {
+        const shown = item.items.filter(i => i.bounds && i.opacity !== 0 &&
+          (i.bounds.x2 - i.bounds.x1 > 0 || i.bounds.y2 - i.bounds.y1 > 0));
+        out[item.marktype] = (out[item.marktype] || []).concat(shown.map(i => i[kind]));
+      }
+    }
+    walk(item);
+  });
+  walk(window.costExplorer.views[c].scenegraph().root);
+  return out;
+}"""
+
+
+def _marks(page: Any, chart: str) -> dict[str, int]:
+    """Visible data marks per mark type in one chart."""
+    return {k: len(v) for k, v in page.evaluate(_MARKS, [chart, "x"]).items()}
+
+
+def _budget_heads(page: Any) -> list[float]:
+    return page.evaluate(_MARKS, ["budget", "x"]).get("symbol", [])
 
 
 @pytest.mark.browser
@@ -320,24 +342,32 @@ def test_every_chart_draws_marks_from_data(browser, report: Path) -> None:
     _open(page, report)
     n_priced = len(_view_rows(page, "components"))
     assert n_priced == 6  # the embedding model has no output price: no row
-    counts = {c: _marks(page, c) for c in ("components", "curves", "budget", "projection", "crossover-output-share",
-                                            "crossover-cached-share", "crossover-input-tokens")}
-    assert counts["components"] >= n_priced  # a bar (or more) per model
-    assert counts["curves"] >= n_priced and counts["projection"] >= n_priced
-    assert counts["budget"] >= 2 * n_priced  # a stem and a head per model
-    assert all(v > 0 for v in counts.values()), counts
-    budget_heads = "#chart-budget svg g.mark-symbol.role-mark > path"
-    assert page.locator(budget_heads).count() == n_priced
-    # marks follow the data: two models fewer, two lollipops fewer; a bigger budget moves them right
-    before = page.eval_on_selector_all(budget_heads, "ps => ps.map(p => p.getBoundingClientRect().x)")
+    marks = {c: _marks(page, c) for c in (*rep.LIVE_CHARTS, "crossover-output-share", "crossover-cached-share",
+                                          "crossover-input-tokens")}
+    assert marks["components"]["rect"] >= n_priced, marks  # a bar (or more) per model
+    assert marks["curves"]["line"] >= 2 * n_priced, marks  # a line of points per model
+    assert marks["projection"]["line"] == 12 * n_priced, marks
+    assert marks["budget"]["rule"] == marks["budget"]["symbol"] == marks["budget"]["text"] == n_priced, marks
+    for c in ("crossover-output-share", "crossover-cached-share", "crossover-input-tokens"):
+        assert marks[c].get("line", 0) >= 2 * len(MODELS) - 2, (c, marks[c])
+    # the static charts are SVG: their marks are in the page too
+    assert page.locator("#chart-crossover-input-tokens svg g.mark-line.role-mark > path").count() >= n_priced
+    # marks follow the data: a model fewer, a lollipop fewer; a bigger budget moves them right
+    before = _budget_heads(page)
     _set(page, models=MODELS[:3] + MODELS[4:5] + MODELS[6:])
-    assert page.locator(budget_heads).count() == n_priced - 1
+    assert len(_budget_heads(page)) == n_priced - 1
     _set(page, models=MODELS[:2] + MODELS[4:5] + MODELS[6:])
-    assert page.locator(budget_heads).count() == n_priced - 2
+    assert len(_budget_heads(page)) == n_priced - 2
+    assert _marks(page, "projection")["line"] == 12 * (n_priced - 2)
     page.get_by_label("Monthly budget", exact=True).fill("200000")
     _settle(page)
-    after = page.eval_on_selector_all(budget_heads, "ps => ps.map(p => p.getBoundingClientRect().x)")
-    assert min(after) > min(before)
+    after = _budget_heads(page)
+    assert len(after) == n_priced - 2 and min(after) > min(before)
+    # no budget: the chart says so instead of drawing an empty frame
+    page.get_by_label("Monthly budget", exact=True).fill("")
+    _settle(page)
+    assert _budget_heads(page) == []
+    assert "Set a monthly budget" in " ".join(page.evaluate(_MARKS, ["budget", "text"]).get("text", []))
 
 
 @pytest.mark.browser
