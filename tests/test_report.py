@@ -194,11 +194,12 @@ def browser() -> Iterator[tuple[Any, Any]]:
 def _open(page: Any, report: Path) -> None:
     page.goto(report.as_uri())
     page.wait_for_function("window.costExplorer !== undefined", timeout=30_000)
-    page.evaluate("window.costExplorer.ready.then(() => true)")
+    page.evaluate("window.costExplorer.ready.then(() => window.costExplorer.flush()).then(() => true)")
 
 
 def _settle(page: Any) -> None:
-    page.evaluate("window.costExplorer.update().then(() => true)")
+    """Recompute from the controls and bring every chart up to date, scrolled into view or not."""
+    page.evaluate("window.costExplorer.update().then(() => window.costExplorer.flush()).then(() => true)")
 
 
 def _table(page: Any) -> list[list[str]]:
@@ -416,6 +417,23 @@ def test_controls_are_labelled_and_bad_input_keeps_the_last_good_numbers(browser
     assert not page.locator("#stale").is_visible()
     assert page.get_by_label(LABELS["input"], exact=True).input_value() == "60,000"
     assert len(_table(page)) == len(MODELS)
+
+
+@pytest.mark.browser
+def test_charts_out_of_view_update_when_scrolled_to(browser, report: Path) -> None:
+    page, _ = browser
+    _open(page, report)
+    page.evaluate("window.scrollTo(0, 0)")
+    page.get_by_label(LABELS["requests"], exact=True).fill("777")
+    page.evaluate("window.costExplorer.update().then(() => true)")
+    # the table follows at once; the projection, far below, waits until it is scrolled to
+    assert page.evaluate("window.costExplorer.state.result.scenario.requests_per_month") == 777
+    assert "projection" in page.evaluate("Object.keys(window.costExplorer.pending)")
+    assert {r["requests_per_month"] for r in _view_rows(page, "projection")} != {777}
+    page.locator("#chart-projection").scroll_into_view_if_needed()
+    page.wait_for_function("!('projection' in window.costExplorer.pending)", timeout=10_000)
+    page.wait_for_function(
+        "window.costExplorer.views.projection.data('rows').every(r => r.requests_per_month === 777)", timeout=10_000)
 
 
 @pytest.mark.browser

@@ -384,13 +384,36 @@
 
   const views = {};
   const pending = {};
+  // A chart scrolled out of sight keeps its new rows pending and redraws when it comes back into view:
+  // a change then costs the table and the charts on screen, not all four.
+  const onScreen = {};
+
+  function apply(name) {
+    const view = views[name];
+    const rows = pending[name];
+    if (!view || rows === undefined) return Promise.resolve();
+    delete pending[name];
+    return view.data(DATA.dataset, rows).runAsync();
+  }
 
   function sendRows(name, rows) {
     pending[name] = rows;
-    const view = views[name];
-    if (!view) return Promise.resolve();
-    delete pending[name];
-    return view.data(DATA.dataset, rows).runAsync();
+    return onScreen[name] === false ? Promise.resolve() : apply(name);
+  }
+
+  function flush() {
+    return Promise.all(Object.keys(pending).map(apply));
+  }
+
+  if (typeof IntersectionObserver === "function") {
+    const watch = new IntersectionObserver(function (entries) {
+      entries.forEach(function (e) {
+        const name = e.target.id.replace(/^chart-/, "");
+        onScreen[name] = e.isIntersecting;
+        if (e.isIntersecting) apply(name);
+      });
+    }, { rootMargin: "200px 0px" });
+    Object.keys(LIVE_SPECS).forEach(function (name) { watch.observe(document.getElementById("chart-" + name)); });
   }
 
   const state = { result: null, updates: 0 };
@@ -437,7 +460,7 @@
     return embed(name, LIVE_SPECS[name], "canvas").then(function (res) {
       if (!res) return;
       views[name] = res.view;
-      if (pending[name]) return sendRows(name, pending[name]);
+      if (onScreen[name] !== false) return apply(name);
     });
   }).concat(Object.keys(STATIC_SPECS).map(function (name) {
     return embed(name, STATIC_SPECS[name], "svg").then(function (res) { if (res) views[name] = res.view; });
@@ -456,11 +479,10 @@
     state: state,
     compute: compute,
     update: update,
+    // Every chart's data brought up to date, on screen or not.
+    flush: flush,
+    pending: pending,
     format: { usd: usd, pct: pct, fixed: fixed, count: count },
-    ready: Promise.all(embeds).then(function () { return first; }).then(function () {
-      return Promise.all(Object.keys(CHART_FILTER).map(function (n) {
-        return state.result ? sendRows(n, state.result.rows.filter(CHART_FILTER[n])) : null;
-      }));
-    }),
+    ready: Promise.all(embeds).then(function () { return first; }),
   };
 })();
