@@ -281,8 +281,10 @@ def ranking_table(r: ReportInputs) -> _HTML:
             f"<td class='{'num' if 1 < j < 10 or j == 0 else 'txt'}'>{_e(c)}</td>" for j, c in enumerate(cells)
         )
         body.append(f"<tr{cls}>{tds}</tr>")
-    # The "Other" column (generated images) is hidden when the scenario has none: it could only be blank.
-    cls = "ranking" if r.scenario.images_per_request else "ranking no-other"
+    # Reasoning tokens and generated images are not among the page's controls: a scenario without them
+    # could only show blank columns, so they are hidden.
+    cls = " ".join(["ranking", *(["no-reasoning"] if not r.scenario.reasoning_tokens_per_request else []),
+                    *(["no-other"] if not r.scenario.images_per_request else [])])
     return _HTML(
         f'<table id="ranking" class="{cls}"><caption>Monthly cost per model, cheapest first</caption>'
         f"<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"

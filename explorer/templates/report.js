@@ -393,7 +393,9 @@
     const rows = pending[name];
     if (!view || rows === undefined) return Promise.resolve();
     delete pending[name];
-    return view.data(DATA.dataset, rows).runAsync();
+    // resize(): labels such as "(too long)" change the axes' width; without it the canvas keeps the old
+    // padding and clips them.
+    return view.data(DATA.dataset, rows).resize().runAsync();
   }
 
   function sendRows(name, rows) {
