@@ -420,6 +420,24 @@ def test_controls_are_labelled_and_bad_input_keeps_the_last_good_numbers(browser
 
 
 @pytest.mark.browser
+def test_longer_labels_are_not_clipped(browser, report: Path) -> None:
+    """A change that lengthens axis labels ("(too long)") re-lays the chart out instead of clipping them."""
+    page, _ = browser
+    _open(page, report)
+    leftmost = """() => { const v = window.costExplorer.views.components; const xs = [];
+      const walk = n => (n.items || []).forEach(it => {
+        if (it.marktype === 'text' && it.role === 'axis-label') it.items.forEach(i => xs.push(i.bounds.x1));
+        walk(it); });
+      walk(v.scenegraph().root);
+      return [v.origin()[0] + Math.min(...xs), xs.join()]; }"""
+    _set(page, input="1000")
+    assert page.evaluate(leftmost)[0] >= 0
+    _set(page, input="300000")
+    x, labels = page.evaluate(leftmost)
+    assert x >= 0 and "(too long)" in " ".join(r["shown"] for r in _view_rows(page, "components")), labels
+
+
+@pytest.mark.browser
 def test_charts_out_of_view_update_when_scrolled_to(browser, report: Path) -> None:
     page, _ = browser
     _open(page, report)
