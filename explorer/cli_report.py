@@ -12,6 +12,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--scenario", metavar="FILE", help="scenario YAML/JSON (default: the support-chatbot example)")
     p.add_argument("--models", nargs="+", metavar="M", help="candidate models (default: the scenario's)")
     p.add_argument("--as-of", metavar="DATE", help="prices in force on this day (YYYY-MM-DD)")
+    p.add_argument("--overrides", metavar="CSV", help="a user overrides CSV applied on top of the bundled prices")
     p.add_argument("--title", help="report title (shown as text, never as HTML)")
     p.add_argument("--out", required=True, metavar="FILE.html", help="where to write the report")
     p.add_argument("--quiet", action="store_true", help="print nothing on success")
@@ -22,7 +23,7 @@ def run(args: argparse.Namespace) -> int:
     from explorer.report import build_report
 
     res = build_report(args.out, scenario_file=args.scenario, models=args.models, as_of=args.as_of,
-                       title=args.title)
+                       title=args.title, overrides=args.overrides)
     if not args.quiet:
         print(f"wrote {res.path} ({res.size_bytes / 1e6:.1f} MB, {res.seconds:.1f} s); opens offline in any "
               "browser, its controls need no kernel")

@@ -91,8 +91,8 @@ class ReportInputs:
     """The dated price table used."""
     rates: _r.RateTable = dataclasses.field(repr=False)
     """The candidates' prices on ``as_of``, as the page's script receives them."""
-    results: _r.DashboardResults = dataclasses.field(repr=False)
-    """Tables and chart inputs at the scenario's own assumptions."""
+    costs: pd.DataFrame = dataclasses.field(repr=False)
+    """:func:`explorer.scenarios.scenario_costs` at the scenario's own assumptions (what the page opens on)."""
 
 
 def prepare(
@@ -113,10 +113,10 @@ def prepare(
         _prices.resolve_model(m)  # an unknown model fails here, naming the closest ones
     day = str(_prices._as_timestamp(as_of if as_of is not None else scenario.as_of).date())
     table = _prices.price_history(overrides=overrides)
-    results = _r.compute_results(scenario, list(chosen), prices=table, as_of=day)
+    costs = _sc.scenario_costs(scenario, list(chosen), prices=table, as_of=day)
     rates = _r.rate_table(list(chosen), prices=table, as_of=day)
     shown_source = _prices._display_path(source) if scenario_file else f"{_prices._display_path(source)} (example)"
-    return ReportInputs(title or scenario.name, scenario, shown_source, chosen, day, table, rates, results)
+    return ReportInputs(title or scenario.name, scenario, shown_source, chosen, day, table, rates, costs)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -275,7 +275,8 @@ def ranking_table(r: ReportInputs) -> _HTML:
     """The ranking at the scenario's assumptions; the script rewrites its body on every change."""
     head = "".join(f"<th scope='col'>{_e(h)}</th>" for h in RANKING_HEAD)
     body = []
-    for cells, cheapest in zip(ranking_cells(r.results.ranked), r.results.ranked["cheapest"], strict=True):
+    ranked = _r.ranked_table(r.costs)
+    for cells, cheapest in zip(ranking_cells(ranked), ranked["cheapest"], strict=True):
         cls = ' class="cheapest"' if cheapest else ""
         tds = "".join(
             f"<td class='{'num' if 1 < j < 10 or j == 0 else 'txt'}'>{_e(c)}</td>" for j, c in enumerate(cells)
@@ -291,11 +292,23 @@ def ranking_table(r: ReportInputs) -> _HTML:
     )
 
 
+def _finite(node: Any) -> Any:
+    """JSON has no NaN: a missing number (a model with no price along a crossover axis) becomes null,
+    which Vega reads as missing too."""
+    if isinstance(node, float):
+        return node if math.isfinite(node) else None
+    if isinstance(node, dict):
+        return {k: _finite(v) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_finite(v) for v in node]
+    return node
+
+
 def _spec(chart: alt.TopLevelMixin, *, dataset: str | None = None) -> dict[str, Any]:
     """A chart's Vega-Lite spec; its one dataset renamed to ``dataset`` so the page can replace it."""
     # The builders' specs are validated against the Vega-Lite schema in tests/test_charts.py, and the page's
     # tests render each one in Chromium; validating again here would be a third of the build time.
-    spec = chart.to_dict(validate=False)
+    spec = _finite(chart.to_dict(validate=False))
     if dataset is None:
         return spec
     names = list(spec.get("datasets", {}))
@@ -320,7 +333,7 @@ def _spec(chart: alt.TopLevelMixin, *, dataset: str | None = None) -> dict[str, 
 
 def live_specs(r: ReportInputs) -> dict[str, dict[str, Any]]:
     """The Vega-Lite specs of the charts the controls update, each with one dataset named :data:`DATASET`."""
-    rows = _r.chart_rows(r.results.costs, r.scenario)
+    rows = _r.chart_rows(r.costs, r.scenario)
     # One colour per candidate for the whole session: unchecking a model does not repaint the others.
     colors = _charts.model_colors(rows["label"])
     return {
@@ -506,11 +519,9 @@ def build_report(
     as_of: str | None = None,
     title: str | None = None,
     overrides: str | Path | None = None,
-    progress: bool = False,
 ) -> ReportResult:
-    """Write one self-contained HTML file for this scenario (``progress`` is kept for callers; the build
-    takes about a second, nothing to follow)."""
-    del progress
+    """Write one self-contained HTML file for this scenario; bad input raises ``ValueError`` (one line)
+    before anything is written, and the file is replaced atomically."""
     out = Path(out)
     if out.exists() and out.is_dir():
         raise ValueError(f"{out}: is a directory, expected an .html file path")

@@ -99,7 +99,8 @@ def test_reads_as_a_report(report: Path) -> None:
     assert "prices in force on <b>2026-11-27</b>" in text
     # provenance: every model's price source, the override named as such
     assert "<b>gpt-5.4</b>: genai-prices" in text
-    assert "override (csv" in text or "override" in text.split("Where each price comes from")[1]
+    assert re.search(r"<b>gpt-4o</b>: override \S*ov\.csv line 2: negotiated; context window [\d,]+ tokens; "
+                     r"override prices</li>", text)
 
 
 def test_untrusted_title_is_escaped(report: Path) -> None:
@@ -167,11 +168,14 @@ def test_bad_input_fails_before_writing(tmp_path: Path) -> None:
     assert not out.exists()
 
 
-def test_cli_writes_the_report(capsys, tmp_path: Path) -> None:
+def test_cli_writes_the_report(capsys, tmp_path: Path, overrides: Path) -> None:
     out = tmp_path / "r.html"
-    assert main(["report", "--scenario", "data/scenarios/support-chatbot.yaml", "--title", "T", "--out", str(out)]) == 0
+    assert main(["report", "--scenario", "data/scenarios/support-chatbot.yaml", "--models", "gpt-4o", "gpt-5-mini",
+                 "--overrides", str(overrides), "--title", "T", "--out", str(out)]) == 0
     assert f"wrote {out}" in capsys.readouterr().out
-    assert "<h1>T</h1>" in out.read_text(encoding="utf-8")
+    text = out.read_text(encoding="utf-8")
+    assert "<h1>T</h1>" in text
+    assert re.search(r"<b>gpt-4o</b>: override \S*ov\.csv line 2: negotiated", text)
 
 
 def test_cli_bad_input_exit_2(capsys, tmp_path: Path) -> None:
