@@ -2,13 +2,14 @@
 
 Figures, each beside its baseline in the same run where one can run:
 
-- build: ``explorer report`` as a process (cold: no cached Vega bundle; warm: cached) and
-  ``build_report`` in a warm process, against the old report (papermill executing a notebook, then
-  nbconvert) of the commit named by ``--baseline``, exported with ``git archive`` and run as a process in
-  the same run, and against the floor of any kernel-based report, papermill + nbconvert of a notebook with
-  one empty cell.
+- build: wall and CPU seconds (CPU is the steadier figure on a shared machine) of ``explorer report`` as a
+  process (cold: no cached Vega bundle; warm: cached) and ``build_report`` in a warm process, against the
+  old report (papermill executing a notebook, then nbconvert) of the commit named by ``--baseline``,
+  exported with ``git archive`` and run as a process in the same run, and against the floor of any
+  kernel-based report, papermill + nbconvert of a notebook with one empty cell.
 - in Chromium (network refused), 20 candidate models: page open to every chart drawn, and a control's
-  change to the ranking table and all four charts showing the new numbers (median and p90).
+  change to the ranking table and the charts on screen (then all four charts) showing the new numbers,
+  median and p90.
 
     python benchmarks/bench_report.py [--quick]
 """
@@ -17,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -37,11 +39,19 @@ def _p90(xs: list[float]) -> float:
     return sorted(xs)[max(0, round(0.9 * len(xs)) - 1)]
 
 
-def _cli(out: Path, home: Path, models: list[str]) -> float:
+def _children_cpu() -> float:
+    ru = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return ru.ru_utime + ru.ru_stime
+
+
+def _cli(out: Path, home: Path, models: list[str], cpu: list[float] | None = None) -> float:
+    """Wall seconds of one `explorer report` process; its CPU seconds (kernels included) go to ``cpu``."""
     env = {**os.environ, "EXPLORER_HOME": str(home)}
-    t = time.perf_counter()
+    c, t = _children_cpu(), time.perf_counter()
     subprocess.run([sys.executable, "-m", "explorer", "report", "--scenario", str(SCENARIO), "--models", *models,
                     "--out", str(out), "--quiet"], check=True, env=env, cwd=ROOT)
+    if cpu is not None:
+        cpu.append(_children_cpu() - c)
     return time.perf_counter() - t
 
 
@@ -53,15 +63,16 @@ def _export(ref: str, into: Path) -> Path:
     return into / "old"
 
 
-def _old_build(tree: Path, out: Path, home: Path, models: list[str]) -> float:
+def _old_build(tree: Path, out: Path, home: Path, models: list[str], cpu: list[float]) -> float:
     """The baseline's `explorer report` (papermill + nbconvert), its package first on the path."""
     env = {**os.environ, "EXPLORER_HOME": str(home), "PYTHONPATH": str(tree)}
-    t = time.perf_counter()
+    c, t = _children_cpu(), time.perf_counter()
     done = subprocess.run([sys.executable, "-m", "explorer", "report", "--scenario", str(SCENARIO), "--models",
                            *models, "--out", str(out), "--quiet"], env=env, cwd=tree, capture_output=True,
                           text=True)
     if done.returncode:
         raise RuntimeError(done.stderr.strip().splitlines()[-1] if done.stderr.strip() else "failed")
+    cpu.append(_children_cpu() - c)
     return time.perf_counter() - t
 
 
@@ -104,7 +115,8 @@ def main() -> None:
         out = tmp / "report.html"
         home = tmp / "home"
         cold = _cli(out, home, models)
-        warm = [_cli(out, home, models) for _ in range(repeats)]
+        warm_cpu: list[float] = []
+        warm = [_cli(out, home, models, warm_cpu) for _ in range(repeats)]
         os.environ["EXPLORER_HOME"] = str(home)
         build_report(out, scenario_file=SCENARIO, models=models)  # imports and caches paid once
         in_process = [build_report(out, scenario_file=SCENARIO, models=models).seconds for _ in range(repeats)]
@@ -116,7 +128,8 @@ def main() -> None:
             floor = None
         try:
             tree = _export(args.baseline, tmp)
-            old = [_old_build(tree, tmp / "old.html", tmp / "old-home", models) for _ in range(repeats)]
+            old_cpu: list[float] = []
+            old = [_old_build(tree, tmp / "old.html", tmp / "old-home", models, old_cpu) for _ in range(repeats)]
         except Exception as exc:
             print(f"baseline {args.baseline}: not measured ({type(exc).__name__}: {exc})")
             old = []
@@ -124,11 +137,13 @@ def main() -> None:
         print(f"models: {len(models)}; report size {size / 1e6:.2f} MB (limit 3 MB; Vega bundle inlined once, 0.9 MB)")
         print(f"build, `explorer report` process, no cached bundle: {cold:.2f} s")
         print(f"build, `explorer report` process, cached bundle:    median {statistics.median(warm):.2f} s "
-              f"over {repeats}")
+              f"over {repeats}, CPU {statistics.median(warm_cpu):.2f} s")
         print(f"build_report() in a warm process:                  median {statistics.median(in_process):.2f} s")
         if old:
-            print(f"baseline {args.baseline}, papermill + nbconvert process:   median {statistics.median(old):.2f} s "
-                  f"({statistics.median(old) / statistics.median(warm):.1f}x the new process)")
+            print(f"baseline {args.baseline}, papermill + nbconvert process:   median {statistics.median(old):.2f} s, "
+                  f"CPU {statistics.median(old_cpu):.2f} s ({statistics.median(old) / statistics.median(warm):.1f}x "
+                  f"the new process's wall time, {statistics.median(old_cpu) / statistics.median(warm_cpu):.1f}x "
+                  "its CPU time)")
         if floor is not None:
             print(f"baseline floor, papermill + nbconvert, empty cell:  {floor:.2f} s "
                   f"({floor / statistics.median(warm):.1f}x the whole new build)")
