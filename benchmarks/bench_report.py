@@ -146,7 +146,7 @@ def main() -> None:
                   "its CPU time)")
         if floor is not None:
             print(f"baseline floor, papermill + nbconvert, empty cell:  {floor:.2f} s "
-                  f"({floor / statistics.median(warm):.1f}x the whole new build)")
+                  f"in this process ({floor / statistics.median(in_process):.1f}x build_report() here)")
 
         try:
             from tests.browser import browser_page
