@@ -472,3 +472,42 @@ def test_money_and_shares_are_written_as_explorer_fmt_writes_them(browser, repor
     js = page.evaluate("xs => xs.map(x => window.costExplorer.format.pct(x))", shares)
     assert js == [fmt.pct(x) for x in shares]
     assert page.evaluate("window.costExplorer.format.fixed(2.675, 2)") == f"{2.675:.2f}"
+
+
+SCENARIOS = sorted(Path("data/scenarios").glob("*.yaml"))
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("path", SCENARIOS, ids=[p.stem for p in SCENARIOS])
+def test_every_shipped_scenario_reprices_like_the_engine(browser, path: Path, tmp_path: Path) -> None:
+    """Reasoning tokens, flex and priority shares, generated images, all-batch traffic: as each scenario
+    opens, and with a long prompt and half the traffic on batch typed in."""
+    page, _ = browser
+    out = tmp_path / "r.html"
+    build_report(out, scenario_file=path)
+    _open(page, out)
+    base = load_scenario(path)
+    table = price_history()
+    day = base.as_of
+    for changes in ({}, {"input": "300,000", "batch": "50"}):
+        for key, text in changes.items():
+            page.get_by_label(LABELS[key], exact=True).fill(text)
+        _settle(page)
+        scenario = base.replace(**({"input_tokens_per_request": 300_000, "batch_share": 0.5} if changes else {}))
+        costs = scenario_costs(scenario, list(base.models), prices=table, as_of=day)
+        assert _table(page) == rep.ranking_cells(res.ranked_table(costs)), (path.name, changes)
+        rows = _view_rows(page, "projection")
+        want = res.chart_rows(costs, scenario)
+        assert [r["shown"] for r in rows] == want["shown"].tolist()
+        assert all(_close(r["monthly_usd"], w, cent=True) for r, w in zip(rows, want["monthly_usd"], strict=True))
+    if base.reasoning_tokens_per_request:
+        box = page.get_by_label(LABELS["output"], exact=True)
+        box.fill(str(base.reasoning_tokens_per_request - 1))
+        _settle(page)
+        assert page.locator("#output-tokens-error").inner_text() == (
+            f"Output tokens per request: must be at least the scenario's {base.reasoning_tokens_per_request:,} "
+            "reasoning tokens")
+    if base.flex_share + base.priority_share:
+        page.get_by_label(LABELS["batch"], exact=True).fill("95")
+        _settle(page)
+        assert "add up to over 100%" in page.locator("#batch-share-error").inner_text()
