@@ -511,3 +511,29 @@ def test_every_shipped_scenario_reprices_like_the_engine(browser, path: Path, tm
         page.get_by_label(LABELS["batch"], exact=True).fill("95")
         _settle(page)
         assert "add up to over 100%" in page.locator("#batch-share-error").inner_text()
+
+
+@pytest.mark.browser
+def test_a_hostile_model_name_stays_text(browser, tmp_path: Path) -> None:
+    """Model names reach the page in HTML, in JSON inside <script> and through the script: text everywhere."""
+    import dataclasses
+
+    page, watch = browser
+    evil = "<img src=x onerror=alert(1)></script><script>alert(2)</script>"
+    r = rep.prepare(models=["gpt-4o", "gpt-5-mini"], as_of=AS_OF)
+    first = r.rates.labels[0]
+    r = dataclasses.replace(
+        r, rates=dataclasses.replace(r.rates, labels=(evil, *r.rates.labels[1:])),
+        costs=r.costs.assign(label=r.costs["label"].replace({first: evil})))
+    text = rep.render(r)
+    assert "<img src=x" not in text and "<script>alert" not in text and "&lt;img src=x" in text
+    out = tmp_path / "evil.html"
+    out.write_text(text, encoding="utf-8")
+    dialogs: list[str] = []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    _open(page, out)
+    _set(page, input="2000")
+    assert page.locator("label[for=model-0]").inner_text() == evil
+    assert evil in [row[1] for row in _table(page)]
+    assert page.locator("#ranking img, .controls img").count() == 0
+    assert dialogs == [] and watch.page_errors == []

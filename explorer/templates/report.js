@@ -77,8 +77,9 @@
     return (v < 0 ? "-" + fixed(-v, digits || 0) : fixed(v, digits || 0)) + "%";
   }
 
+  // explorer.fmt.count
   function count(x) {
-    return group(fixed(Math.abs(x), 0)).replace(/^/, x < 0 ? "-" : "");
+    return (x < 0 ? "-" : "") + group(fixed(Math.abs(x), 0));
   }
 
   // ------------------------------------------------------------------------------------------------
@@ -128,7 +129,7 @@
         const has = m.offered[j];
         if (usable && !has) notes.push("no " + tier + " tier: its " + pct(share, 0, false) + " priced at standard");
         const col = has ? j : 0;
-        let slot = m.thresholds[col].filter(function (t) { return threshold(t) < inp; }).length - 1;
+        const slot = m.thresholds[col].filter(function (t) { return threshold(t) < inp; }).length - 1;
         const r = m.rates[col][Math.max(slot, 0)];
         for (let c = 0; c < 4; c++) {
           // A token count of zero costs nothing even where the rate is missing. tokens * (rate / 1e6) is the
