@@ -40,6 +40,7 @@ from explorer import charts as _charts
 from explorer import prices as _prices
 from explorer import results as _r
 from explorer import scenarios as _sc
+from explorer.costs import MAX_COUNT
 
 __all__ = [
     "ReportInputs",
@@ -161,8 +162,7 @@ def engine_data(r: ReportInputs) -> dict[str, Any]:
     return {
         "as_of": r.as_of,
         "tiers": list(_r.SERVICE_TIERS),
-        "max_count": _costs_max_count(),
-        "datasets": list(LIVE_CHARTS),
+        "max_count": float(MAX_COUNT),
         "dataset": DATASET,
         "scenario": {
             "input_tokens_per_request": s.input_tokens_per_request,
@@ -178,12 +178,6 @@ def engine_data(r: ReportInputs) -> dict[str, Any]:
         },
         "models": models,
     }
-
-
-def _costs_max_count() -> float:
-    from explorer.costs import MAX_COUNT
-
-    return float(MAX_COUNT)
 
 
 # --------------------------------------------------------------------------------------------------
