@@ -53,7 +53,7 @@ test-fast: venv ## the tests without notebooks and browsers
 bench: venv ## benchmarks: speed figures against the named baselines
 	$(BIN)/python benchmarks/run.py
 
-report: venv ## an example report: build/report.html from the shipped support-chatbot scenario
+report: venv ## the kernel-free explorer as one offline HTML file: build/report.html (support-chatbot scenario)
 	@mkdir -p build
 	$(BIN)/explorer report --scenario data/scenarios/support-chatbot.yaml --title "Support chatbot: what it costs" --out build/report.html
 
