@@ -74,7 +74,7 @@ def test_the_wheel_carries_every_bundled_file(venv: Path) -> None:
                           check=True).stdout.split()
     missing = [f for f in [*bundled, *code] if f not in names]
     assert not missing, f"not in the wheel: {missing}"
-    for template in ("explorer/templates/report.ipynb", "explorer/templates/report_html/index.html.j2"):
+    for template in ("explorer/templates/report.html", "explorer/templates/report.js", "explorer/templates/report.css"):
         assert template in names
     assert Path(WHEEL).name.startswith("llm_cost_explorer-")
 
