@@ -1,6 +1,10 @@
 """The ``explorer`` command line: human tables by default, ``--format csv|json`` for machines.
 
 Exit codes: 0 success, 2 bad input (one line on stderr, no traceback).
+
+Start-up time matters for a command people put in scripts: this module imports only the standard library,
+each subcommand imports what it uses when it runs, and a subcommand that lives in its own module is imported
+only when it is the one asked for (or to list them all, for ``--help`` and mistakes).
 """
 
 from __future__ import annotations
@@ -10,18 +14,29 @@ import importlib
 import json
 import math
 import sys
+import warnings
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
-import pandas as pd
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["main", "money"]
 
 FORMATS = ("text", "csv", "json")
 
-# Subcommands that live in their own modules register themselves through `register(subparsers)`.
-PLUGIN_MODULES = ("explorer.cli_tokens", "explorer.cli_usage", "explorer.cli_report", "explorer.serve")
+# Subcommands that live in their own modules register themselves through `register(subparsers)`; the
+# command name each one adds is listed here so that only that module is imported to run it.
+PLUGINS: dict[str, str] = {
+    "tokens": "explorer.cli_tokens",
+    "usage": "explorer.cli_usage",
+    "caching": "explorer.cli_usage",
+    "report": "explorer.cli_report",
+    "dashboard": "explorer.serve",
+}
+PLUGIN_MODULES = tuple(dict.fromkeys(PLUGINS.values()))
+BUILTIN_COMMANDS = ("prices", "cost", "compare", "audit", "refresh-prices")
 
 
 class CliError(ValueError):
@@ -82,15 +97,26 @@ def _emit(frame: pd.DataFrame, fmt: str, *, money_cols: Sequence[str] = (), extr
 # ------------------------------------------------------------------------------------------------ prices
 
 
+def _date_text(value: Any) -> str | None:
+    """YYYY-MM-DD of a Timestamp, date or ISO string; None for None, NaT and NaN (the standard library only:
+    the fast cost path prints this without pandas)."""
+    if value is None or value != value:  # NaT and NaN are the values != themselves
+        return None
+    if isinstance(value, str):
+        return value[:10]
+    return str(value.date() if hasattr(value, "date") else value)
+
+
 def _verified_text(value: Any) -> str:
-    return "unverified" if value is None or pd.isna(value) else f"verified {pd.Timestamp(value).date()}"
+    day = _date_text(value)
+    return "unverified" if day is None else f"verified {day}"
 
 
 def _status_text(status: str, deprecated_on: Any, shutdown_on: Any) -> str:
     if status == "retired":
-        return f"RETIRED {pd.Timestamp(shutdown_on).date()}"
+        return f"RETIRED {_date_text(shutdown_on)}"
     if status == "deprecated":
-        return f"deprecated, shutdown {pd.Timestamp(shutdown_on).date()}"
+        return f"deprecated, shutdown {_date_text(shutdown_on)}"
     return ""
 
 
@@ -152,7 +178,7 @@ def _cmd_prices(args: argparse.Namespace) -> int:
         shown["note"] = table["is_override"].map({True: "OVERRIDE", False: ""})
         shown = shown.rename(columns={"tier_above_input_tokens": "above_tokens"})
         for c in ("input_usd_per_mtok", "cached_input_usd_per_mtok", "output_usd_per_mtok"):
-            shown[c] = shown[c].map(lambda v: "" if pd.isna(v) else f"{v:g}")
+            shown[c] = shown[c].map(lambda v: "" if v != v else f"{v:g}")  # NaN is the one value != itself
         retired = " and models retired by then at their last price" if args.include_retired else ""
         footer = f"{len(table)} row(s); prices in force on {day.date()}{retired}; USD per 1M tokens"
         for note in notes:
@@ -230,9 +256,11 @@ def read_usage_file(path: str | Path, *, convention: str | None = None,
 
 
 def _cmd_cost(args: argparse.Namespace) -> int:
-    from explorer import costs
+    from explorer import quick
 
     if args.usage:
+        from explorer import costs
+
         clash = [f"--{n.replace('_', '-')}" for n in ("model", "input_tokens", "output_tokens") if getattr(args, n)]
         if clash:
             raise CliError(f"--usage prices a file; drop {', '.join(clash)}")
@@ -275,6 +303,22 @@ def _cmd_cost(args: argparse.Namespace) -> int:
         return 0
     missing = [f"--{n.replace('_', '-')}" for n in ("model", "input_tokens", "output_tokens")
                if getattr(args, n) is None]
+    quote = None if missing or args.overrides or args.format == "csv" else quick.cost(
+        args.model, args.input_tokens, args.output_tokens, cached_input_tokens=args.cached_tokens,
+        reasoning_tokens=args.reasoning_tokens, web_search_calls=args.web_search_calls,
+        file_search_calls=args.file_search_calls, service_tier=args.service_tier, as_of=args.as_of,
+    )
+    if quote is not None:
+        if quote.stale_warning:
+            print(f"warning: {quote.stale_warning}", file=sys.stderr)
+        _print_cost(args, quote.day, {
+            "resolved_model": quote.resolved_model, "resolved_provider": quote.resolved_provider,
+            "service_tier": quote.service_tier, **quote.components_usd, "total_usd": quote.total_usd,
+            "price_source": quote.price_source, "is_override": False,
+        }, quote.provenance())
+        return 0
+    from explorer import costs
+
     _warn_if_stale(args.as_of)
     if missing:
         raise CliError(f"missing {', '.join(missing)} (or give --usage FILE)")
@@ -284,22 +328,32 @@ def _cmd_cost(args: argparse.Namespace) -> int:
         web_search_calls=args.web_search_calls, file_search_calls=args.file_search_calls,
         prices=_prices_with(args.overrides),
     )
-    comps = {c: float(row[c]) for c in costs.COMPONENTS}
-    prov = _provenance(row, args)
+    _print_cost(args, _day(args.as_of), row, _provenance(row, args))
+    return 0
+
+
+def _print_cost(args: argparse.Namespace, day: Any, row: Any, prov: dict[str, Any]) -> None:
+    """One request's cost (a ``cost_of`` Series, or the same keys from the fast path) as text, JSON or CSV,
+    with the provenance of its price row (``verified_on``, the model's lifecycle; dates as YYYY-MM-DD)."""
+    from explorer import quick
+
+    comps = {c: float(row[c]) for c in quick.COMPONENTS}
     if args.format == "json":
         print(json.dumps({
             "model": args.model, "resolved_model": str(row["resolved_model"]),
             "provider": str(row["resolved_provider"]), "service_tier": str(row["service_tier"]),
-            "as_of": str(_day(args.as_of)), **comps, "total_usd": float(row["total_usd"]),
+            "as_of": str(day), **comps, "total_usd": float(row["total_usd"]),
             "price_source": str(row["price_source"]), "is_override": bool(row["is_override"]), **prov,
         }, indent=2))
     elif args.format == "csv":
+        import pandas as pd
+
         frame = pd.DataFrame([{"model": args.model, "resolved_model": str(row["resolved_model"]), **comps,
                                "total_usd": float(row["total_usd"]), "price_source": str(row["price_source"]),
                                **prov}])
         sys.stdout.write(frame.to_csv(index=False))
     else:
-        where = f"{row['resolved_provider']}, {row['service_tier']}, prices of {_day(args.as_of)}"
+        where = f"{row['resolved_provider']}, {row['service_tier']}, prices of {day}"
         print(f"{row['resolved_model']} ({where})")
         for c, v in comps.items():
             if v:
@@ -308,7 +362,6 @@ def _cmd_cost(args: argparse.Namespace) -> int:
         print(f"source: {row['price_source']}{'  [OVERRIDE]' if row['is_override'] else ''}")
         print(f"{_verified_text(prov['verified_on'])}; {prov['lifecycle_status']}"
               + (f", shutdown {prov['shutdown_on']}" if prov["shutdown_on"] else ""))
-    return 0
 
 
 def _provenance(row: pd.Series, args: argparse.Namespace) -> dict[str, Any]:
@@ -323,7 +376,7 @@ def _provenance(row: pd.Series, args: argparse.Namespace) -> dict[str, Any]:
     first = hit.iloc[0] if len(hit) else None
 
     def date(col: str) -> str | None:
-        return None if first is None or pd.isna(first[col]) else str(pd.Timestamp(first[col]).date())
+        return None if first is None else _date_text(first[col])
 
     status = str(prices.lifecycle_status(hit, day).iloc[0]) if len(hit) else "active"
     return {"verified_on": date("verified_on"), "lifecycle_status": status, "launched": date("launched"),
@@ -336,7 +389,7 @@ def _verified_of(sources: Sequence[str]) -> list[Any]:
 
     table = prices.price_history()
     checked = table.groupby(table["source"].astype(str))["verified_on"].max()
-    return [checked.get(s, pd.NaT) for s in sources]
+    return [checked.get(s) for s in sources]
 
 
 def _day(as_of: str | None) -> Any:
@@ -443,7 +496,8 @@ def _cmd_refresh(args: argparse.Namespace) -> int:
         kept = refresh.use_bundled()
         print("using the bundled genai-prices snapshot" + (f" (refreshed copy kept at {kept})" if kept else ""))
     else:
-        res = refresh.refresh_prices(args.url, source_file=args.file)
+        url = args.url or refresh.DEFAULT_UPDATE_URL
+        res = refresh.refresh_prices(url, source_file=args.file)
         print(f"refreshed: {res.providers} providers, {res.openai_models} token-priced OpenAI models, "
               f"sha256 {res.sha256[:12]}; active copy {res.path}"
               + (f"; previous kept at {res.previous} (explorer refresh-prices --rollback)" if res.previous else ""))
@@ -480,7 +534,8 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"error: {self.prog}: {message} (see {self.prog} --help)\n")
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The whole parser; with ``command``, one whose other plugin subcommands are left out (not imported)."""
     parser = _Parser(prog="explorer", description="What will this cost on the OpenAI API, and on the alternatives?")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     sub.required = True
@@ -535,17 +590,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", default="text", choices=FORMATS)
     p.set_defaults(func=_cmd_audit)
 
-    from genai_prices.update_prices import DEFAULT_UPDATE_URL
-
     p = sub.add_parser("refresh-prices", help="explicitly download newer genai-prices data (the only network use)")
     g = p.add_mutually_exclusive_group()
-    g.add_argument("--url", default=DEFAULT_UPDATE_URL, help="where to download from (default: genai-prices' data)")
+    # No default here: genai-prices (which names the default URL) is imported only when refreshing.
+    g.add_argument("--url", help="where to download from (default: genai-prices' data)")
     g.add_argument("--file", help="install a data file you downloaded yourself")
     g.add_argument("--rollback", action="store_true", help="go back to the previous price data")
     g.add_argument("--bundled", action="store_true", help="stop using refreshed data; use the bundled snapshot")
     p.set_defaults(func=_cmd_refresh)
 
-    for name in PLUGIN_MODULES:
+    wanted = [] if command in BUILTIN_COMMANDS else [PLUGINS[command]] if command in PLUGINS else PLUGIN_MODULES
+    for name in wanted:
         try:
             module = importlib.import_module(name)
         except ModuleNotFoundError as exc:
@@ -556,10 +611,23 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _command(argv: Sequence[str]) -> str | None:
+    """The subcommand named on the command line (the top-level parser has no options but --help)."""
+    return next((a for a in argv if not a.startswith("-")), None)
+
+
+def _one_line_warning(message: Warning | str, category: type[Warning], filename: str, lineno: int,
+                      line: str | None = None) -> str:
+    return f"warning: {message}\n"
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
+    argv = sys.argv[1:] if argv is None else list(argv)
+    parser = build_parser(_command(argv))
     # argparse exits 2 on usage errors already, with its own one-line message.
     args = parser.parse_args(argv)
+    formatwarning = warnings.formatwarning
+    warnings.formatwarning = _one_line_warning  # e.g. a damaged price cache: one line, like every message here
     try:
         return int(args.func(args) or 0)
     except BrokenPipeError:  # e.g. `explorer prices | head`
@@ -568,6 +636,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         msg = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         print(f"error: {msg}", file=sys.stderr)
         return 2
+    finally:
+        warnings.formatwarning = formatwarning
 
 
 if __name__ == "__main__":

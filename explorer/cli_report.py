@@ -1,4 +1,4 @@
-"""``explorer report``: one self-contained, offline, interactive HTML file."""
+"""``explorer report``: one self-contained, offline HTML file whose controls work with no kernel."""
 
 from __future__ import annotations
 
@@ -6,13 +6,16 @@ import argparse
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    p = subparsers.add_parser("report", help="render a shareable, self-contained HTML report")
+    p = subparsers.add_parser(
+        "report", help="write a shareable, self-contained HTML explorer (controls work offline, no kernel)"
+    )
     p.add_argument("--scenario", metavar="FILE", help="scenario YAML/JSON (default: the support-chatbot example)")
-    p.add_argument("--models", nargs="+", metavar="M", help="models to compare (default: the scenario's)")
+    p.add_argument("--models", nargs="+", metavar="M", help="candidate models (default: the scenario's)")
     p.add_argument("--as-of", metavar="DATE", help="prices in force on this day (YYYY-MM-DD)")
+    p.add_argument("--overrides", metavar="CSV", help="a user overrides CSV applied on top of the bundled prices")
     p.add_argument("--title", help="report title (shown as text, never as HTML)")
     p.add_argument("--out", required=True, metavar="FILE.html", help="where to write the report")
-    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument("--quiet", action="store_true", help="print nothing on success")
     p.set_defaults(func=run)
 
 
@@ -20,6 +23,8 @@ def run(args: argparse.Namespace) -> int:
     from explorer.report import build_report
 
     res = build_report(args.out, scenario_file=args.scenario, models=args.models, as_of=args.as_of,
-                       title=args.title, progress=not args.quiet)
-    print(f"wrote {res.path} ({res.size_bytes / 1e6:.1f} MB, {res.seconds:.1f} s); opens offline in any browser")
+                       title=args.title, overrides=args.overrides)
+    if not args.quiet:
+        print(f"wrote {res.path} ({res.size_bytes / 1e6:.1f} MB, {res.seconds:.1f} s); opens offline in any "
+              "browser, its controls need no kernel")
     return 0

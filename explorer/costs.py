@@ -25,6 +25,7 @@ import pandas as pd
 import pyarrow.compute as pc
 
 from explorer import prices as _prices
+from explorer import quick as _quick
 
 __all__ = [
     "COMPONENTS",
@@ -50,20 +51,9 @@ COUNT_COLUMNS: dict[str, bool] = {
 }
 """Usage count columns and whether each is required (optional ones default to 0)."""
 
-# component -> (count column, price column, fallback price column, per)
-_PARTS: dict[str, tuple[str, str, str | None, float]] = {
-    "input_usd": ("_text_input", "input_usd_per_mtok", None, 1e6),
-    "cached_input_usd": ("cached_input_tokens", "cached_input_usd_per_mtok", "input_usd_per_mtok", 1e6),
-    "cache_write_usd": ("cache_write_tokens", "cache_write_usd_per_mtok", "input_usd_per_mtok", 1e6),
-    "input_audio_usd": ("input_audio_tokens", "input_audio_usd_per_mtok", "input_usd_per_mtok", 1e6),
-    "input_image_usd": ("input_image_tokens", "input_image_usd_per_mtok", "input_usd_per_mtok", 1e6),
-    "output_usd": ("_text_output", "output_usd_per_mtok", None, 1e6),
-    "reasoning_usd": ("reasoning_tokens", "reasoning_usd_per_mtok", "output_usd_per_mtok", 1e6),
-    "output_audio_usd": ("output_audio_tokens", "output_audio_usd_per_mtok", "output_usd_per_mtok", 1e6),
-    "output_image_usd": ("output_image_tokens", "output_image_usd_per_mtok", "output_usd_per_mtok", 1e6),
-    "web_search_usd": ("web_search_calls", "web_search_usd_per_kcall", None, 1e3),
-    "file_search_usd": ("file_search_calls", "file_search_usd_per_kcall", None, 1e3),
-}
+# component -> (count column, price column, fallback price column, per): one table, shared with the
+# standard-library fast path for a single request (explorer/quick.py), so both price alike.
+_PARTS = _quick.PARTS
 COMPONENTS: tuple[str, ...] = tuple(_PARTS)
 """Cost components in USD, in order; they sum to ``total_usd``.
 
@@ -99,7 +89,7 @@ def _first_row(n: int, test: Callable[[slice], np.ndarray]) -> int | None:
     for sl in _blocks(n):
         hit = test(sl)
         if hit.any():
-            return sl.start + _first(hit)
+            return int(sl.start) + _first(hit)
     return None
 
 
@@ -127,14 +117,14 @@ def _counts(df: pd.DataFrame, col: str, required: bool) -> np.ndarray | None:
         raise ValueError(f"usage: column {col!r} holds true/false values, expected token counts")
     if pd.api.types.is_integer_dtype(raw.dtype) and not isinstance(raw.dtype, pd.api.extensions.ExtensionDtype):
         # Plain integers are finite and whole: only the sign and size need checking (the fast path).
-        ints = raw.to_numpy()
+        ints: np.ndarray = raw.to_numpy()
         # Seen as unsigned, a negative count is huge: one pass checks the sign and the size. Narrower
         # integers are widened (a copy) so that sums of parts cannot wrap around.
         if ints.dtype.kind == "i" and ints.view(f"u{ints.dtype.itemsize}").max(initial=0) <= MAX_COUNT:
             return ints.astype(np.int64, copy=False)
         if ints.dtype.kind == "u" and ints.max(initial=0) <= MAX_COUNT:
             return ints.astype(np.int64)
-        arr = ints.astype("float64")
+        arr: np.ndarray = ints.astype("float64")
     else:
         num = pd.to_numeric(raw, errors="coerce")
         arr = num.to_numpy(dtype="float64", na_value=np.nan)
@@ -204,7 +194,9 @@ def _checked_times(out: np.ndarray, df: pd.DataFrame) -> np.ndarray:
     if not len(out):
         return out
     # Integer reductions: several times faster than datetime64 ones (no NaT handling; there are none left).
-    lo, hi = (np.datetime64(int(x), np.datetime_data(out.dtype)[0]) for x in _span(out))
+    unit = np.datetime_data(out.dtype)[0]
+    # numpy's stubs want the unit as a literal; here it is the array's own, known only at run time.
+    lo, hi = (np.datetime64(int(x), unit) for x in _span(out))  # type: ignore[call-overload]
     if lo >= _prices.EARLIEST_PRICES.to_datetime64() and hi < (
         _prices.latest_known_day() + pd.Timedelta(days=1)
     ).to_datetime64():
@@ -236,7 +228,7 @@ def _factorize(df: pd.DataFrame, columns: Sequence[str]) -> dict[str, tuple[np.n
             uniques = np.asarray(series.cat.categories, dtype=object)
             if len(codes) and codes.min() < 0:
                 codes = np.where(codes < 0, len(uniques), codes)
-                uniques = np.append(uniques, None)
+                uniques = np.append(uniques, np.array([None], dtype=object))
             # A category no row uses must not be resolved (nor raise): blank it out. Far cheaper than
             # remove_unused_categories, which recodes every row.
             used = np.bincount(codes, minlength=len(uniques)) > 0
@@ -603,8 +595,11 @@ def _price(
     for parent, parts in parts_of.items():
         if not parts:
             continue
-        pos = _first_row(n, lambda sl, parent=parent, parts=parts: sum(present[p][sl] for p in parts)
-                         > present[parent][sl])
+
+        def exceeds(sl: slice, parent: str = parent, parts: tuple[str, ...] = parts) -> np.ndarray:
+            return np.asarray(sum(present[p][sl] for p in parts) > present[parent][sl])
+
+        pos = _first_row(n, exceeds)
         if pos is not None:
             given = [f"{p} {present[p][pos]:.0f}" for p in parts if present[p][pos]]
             raise ValueError(
@@ -620,7 +615,7 @@ def _price(
 
     # Per price row: each component's rate per unit (fallbacks resolved) and whether it has none.
     reachable = plan.reachable
-    parts = [
+    rated = [
         (j, count_col, price_col, *_rate(table, price_col, fallback, per, reachable))
         for j, (count_col, price_col, fallback, per) in enumerate(_PARTS.values())
         if not (count_col in _ABSENT and count_col not in present)
@@ -661,13 +656,15 @@ def _price(
         if bad.any():
             at = _first(bad)
             name_code, t_idx = divmod(int(pair[at]), n_tiers)
-            first = (at, lambda: _no_price(table, res.provider[name_code], res.model[name_code],
+            prov, mod = res.provider[name_code], res.model[name_code]
+            assert prov is not None and mod is not None  # `bad` holds rows of known models only
+            first = (at, lambda: _no_price(table, prov, mod,
                                            _prices.SERVICE_TIERS[t_idx], ts[sl.start + at], usage.index[sl.start + at]))
         block = money[sl]
         total = block[:, -1]
         text_in = ins[sl] - sum(present[p][sl] for p in parts_of["input_tokens"])
         text_out = outs[sl] - sum(present[p][sl] for p in parts_of["output_tokens"])
-        for j, count_col, price_col, rate, no_rate in parts:
+        for j, count_col, price_col, rate, no_rate in rated:
             count = text_in if count_col == "_text_input" else text_out if count_col == "_text_output" else (
                 present[count_col][sl])
             row_rate = rate.take(safe)

@@ -1,14 +1,39 @@
-"""Every path the package reads or writes, named once."""
+"""Every path the package reads or writes, named once.
+
+Bundled files (price CSVs, example scenarios, sample logs, notebooks, the Voila template) are package
+resources: an installed wheel carries them inside the package (``explorer/data``, ``explorer/notebooks``,
+``explorer/jupyter``) and they are found with :mod:`importlib.resources`. A clone (or an editable install
+of it) keeps them at the repository's top level, where the build takes them from.
+"""
 
 from __future__ import annotations
 
 import os
+from importlib import resources
 from pathlib import Path
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 REPO_DIR = PACKAGE_DIR.parent
-DATA_DIR = REPO_DIR / "data"
-NOTEBOOKS_DIR = REPO_DIR / "notebooks"
+"""The clone's root. In an installed wheel it is ``site-packages``: nothing bundled is looked up there."""
+
+
+def bundled_dir(name: str) -> Path:
+    """The bundled folder ``name`` (``data``, ``notebooks``, ``jupyter``): inside the installed package if the
+    wheel put it there, else the clone's top-level folder of that name."""
+    inside = resources.files(__package__ or "explorer").joinpath(name)
+    # Notebooks, Voila and papermill need real files: a wheel is unpacked on disk, so this is a Path.
+    if isinstance(inside, Path) and inside.is_dir():
+        return inside
+    return REPO_DIR / name
+
+
+DATA_DIR = bundled_dir("data")
+NOTEBOOKS_DIR = bundled_dir("notebooks")
+JUPYTER_DIR = bundled_dir("jupyter")
+"""Jupyter data folder with our Voila template (``voila/templates/explorer``), put first on ``JUPYTER_PATH``."""
+TEMPLATES_DIR = PACKAGE_DIR / "templates"
+"""The report notebook and its nbconvert template (always inside the package)."""
+SAMPLES_DIR = DATA_DIR / "samples"
 
 MODEL_LAUNCHES_CSV = DATA_DIR / "model_launches.csv"
 PRICE_HISTORY_CSV = DATA_DIR / "price_history.csv"
@@ -26,6 +51,11 @@ def user_dir() -> Path:
     """
     env = os.environ.get("EXPLORER_HOME")
     return Path(env) if env else Path.home() / ".explorer"
+
+
+def cache_dir() -> Path:
+    """Files the package derives from bundled data and may rebuild at any time (the price table cache)."""
+    return user_dir() / "cache"
 
 
 def vocab_cache_dir() -> Path:

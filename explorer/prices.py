@@ -19,6 +19,7 @@ import difflib
 import functools
 import math
 import re
+import warnings
 from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
 from pathlib import Path
@@ -29,7 +30,7 @@ import pandas as pd
 from genai_prices import __version__ as GENAI_PRICES_VERSION
 from genai_prices import types as gp
 
-from explorer import atomic, paths
+from explorer import atomic, paths, quick, table_cache
 
 __all__ = [
     "PRICE_COLUMNS",
@@ -590,8 +591,8 @@ def _overlay(base: PricePoint, over: gp.ModelPrice, threshold: int, source: str)
 def _covers(lo: pd.Timestamp, hi: pd.Timestamp, day: pd.Timestamp) -> bool:
     """Whether [lo, hi) contains `day`; NaT bounds are open and NaT `day` is the distant past."""
     if pd.isna(day):
-        return pd.isna(lo)
-    return (pd.isna(lo) or lo <= day) and (pd.isna(hi) or day < hi)
+        return bool(pd.isna(lo))
+    return bool((pd.isna(lo) or lo <= day) and (pd.isna(hi) or day < hi))
 
 
 @dataclasses.dataclass(frozen=True)
@@ -917,6 +918,78 @@ def _build_for_check(snapshot: Any, origin: str) -> None:
 def _history_table(
     launches: Path, history: Path, tiers: Path, components: Path, key: tuple[Any, ...]
 ) -> pd.DataFrame:
+    bundled = (launches, history, tiers, components) == (
+        paths.MODEL_LAUNCHES_CSV.resolve(), paths.PRICE_HISTORY_CSV.resolve(), paths.SERVICE_TIERS_CSV.resolve(),
+        paths.PRICE_COMPONENTS_CSV.resolve(),
+    )
+    if not bundled:
+        return _build_history(launches, history, tiers, components, key)
+    # The table of the package's own data is built once and cached on disk (explorer/table_cache.py).
+    cached = table_cache.read()
+    if cached is not None:
+        try:
+            return _frame_from_columns(cached.columns)
+        except (ValueError, TypeError, KeyError) as exc:
+            warnings.warn(f"price table cache {table_cache.cache_path()} is damaged ({exc}); rebuilding it",
+                          table_cache.PriceCacheWarning, stacklevel=2)
+    df = _build_history(launches, history, tiers, components, key)
+    table_cache.write(table_cache.CachedTable(table_cache.source_key(), _columns_of(df), _resolved_names(key),
+                                              _checked(_SNAPSHOTS[key])))
+    return df
+
+
+def _columns_of(df: pd.DataFrame) -> dict[str, list[Any]]:
+    """The table as plain values by column: None for missing, datetimes as int ns since 1970."""
+    out: dict[str, list[Any]] = {}
+    for col, dtype in PRICE_COLUMNS.items():
+        s = df[col]
+        if dtype.startswith("datetime"):
+            ns = s.to_numpy(dtype="datetime64[ns]")
+            out[col] = [None if nat else v for v, nat in zip(ns.view("int64").tolist(), pd.isna(ns).tolist(),
+                                                               strict=True)]
+        elif dtype == "float64":
+            out[col] = [None if math.isnan(v) else v for v in s.to_numpy(dtype="float64").tolist()]
+        elif dtype in ("bool", "int64"):
+            out[col] = s.to_numpy().tolist()
+        else:
+            out[col] = [None if pd.isna(v) else (int(v) if dtype == "Int64" else str(v)) for v in s.tolist()]
+    return out
+
+
+def _frame_from_columns(columns: Mapping[str, Sequence[Any]]) -> pd.DataFrame:
+    """:func:`_columns_of` back to the table, with :data:`PRICE_COLUMNS`' dtypes."""
+    if list(columns) != list(PRICE_COLUMNS):
+        raise ValueError("price table cache: columns differ from PRICE_COLUMNS")
+    data: dict[str, Any] = {}
+    for col, dtype in PRICE_COLUMNS.items():
+        values = columns[col]
+        if dtype.startswith("datetime"):
+            data[col] = pd.to_datetime(pd.array(values, dtype="Int64"), unit="ns").astype("datetime64[ns]")
+        elif dtype == "float64":
+            data[col] = pd.array([math.nan if v is None else v for v in values], dtype="float64")
+        else:
+            data[col] = pd.array(values, dtype=dtype)
+    return pd.DataFrame(data)
+
+
+def _resolved_names(key: tuple[Any, ...]) -> dict[str, tuple[str, str]]:
+    """Every exact id and alias with what :func:`resolve_model` makes of it (names with a provider prefix
+    are left to the resolver)."""
+    ids, aliases = _name_index_for(key)
+    out: dict[str, tuple[str, str]] = {}
+    for name in sorted({*ids, *aliases}):
+        if "/" in name or name != name.strip():
+            continue
+        try:
+            out[name] = _resolve_cached(name, None, key)
+        except UnknownModelError:
+            continue
+    return out
+
+
+def _build_history(
+    launches: Path, history: Path, tiers: Path, components: Path, key: tuple[Any, ...]
+) -> pd.DataFrame:
     la, hi, ti, co = _curated(launches, history, tiers, components)
     rows: list[dict[str, Any]] = []
     for tl in _timelines(la, hi, ti, co, _SNAPSHOTS[key]):
@@ -1069,7 +1142,7 @@ def _as_timestamp(as_of: dt.date | dt.datetime | str | pd.Timestamp | None, what
     return ts
 
 
-EARLIEST_PRICES = pd.Timestamp("2020-06-11")
+EARLIEST_PRICES = pd.Timestamp(quick.EARLIEST_PRICES_DAY)
 """The OpenAI API opened (GPT-3 beta): no price table says anything about earlier days."""
 
 
@@ -1096,7 +1169,7 @@ def in_force(table: pd.DataFrame, day: pd.Timestamp | dt.date | str) -> pd.Serie
     )
 
 
-STALE_AFTER_DAYS = 90
+STALE_AFTER_DAYS = quick.STALE_AFTER_DAYS
 """Warn when the price data in use was checked this many days or more before the date asked for."""
 
 
@@ -1104,13 +1177,13 @@ def freshness_warning(as_of: dt.date | dt.datetime | str | None = None) -> str |
     """One line when the prices in use were checked more than 90 days before ``as_of`` (default today)."""
     day = _as_timestamp(as_of).date()
     act = _active()
+    return quick.freshness_text(_checked(act), day)
+
+
+def _checked(act: Any) -> dt.date:
+    """When the genai-prices data in use was checked against its source."""
     # Bundled data: the pin's checked date, read here so that it is the one constant to update.
-    checked = GENAI_PRICES_CHECKED if act.key == ("bundled",) else act.checked
-    age = (day - checked).days
-    if age <= STALE_AFTER_DAYS:
-        return None
-    return (f"prices were last checked on {checked}, {age} days before {day}; they may have changed "
-            "(explorer refresh-prices downloads newer ones)")
+    return GENAI_PRICES_CHECKED if act.key == ("bundled",) else act.checked
 
 
 CSV_PATH_ARGS: tuple[str, ...] = ("launches_csv", "history_csv", "tiers_csv", "components_csv")

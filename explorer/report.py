@@ -1,10 +1,19 @@
-"""Shareable reports: a parameterised notebook, executed with papermill, rendered to one HTML file.
+"""The kernel-free explorer: one self-contained HTML file, written straight from Python, in which the main
+controls work with no kernel.
 
-The file is self-contained: the Vega/Vega-Lite/vega-embed bundle comes from ``vl-convert-python`` and is
-inlined once; no CDN, font, MathJax, require.js or widget-manager URL is left in it, and the exporter
-refuses to write a file that still references another host. Charts stay interactive with no kernel:
-tooltips, legend selection, and a requests-per-month slider bound inside a chart that recomputes the
-costs in the browser. Untrusted text (titles, model names) is escaped everywhere it is shown.
+The page carries the prices of the scenario's candidate models as a :class:`~explorer.results.RateTable`
+serialised to JSON, and a small script (``templates/report.js``) that ports
+:func:`~explorer.results.costs_from_rates`, :func:`~explorer.results.ranked_table` and
+:func:`~explorer.results.chart_rows` with the engine's semantics (service tiers, long-context tiers,
+rounding of cached tokens, notes). Every change of a control recomputes the ranking table and sends one
+row per model to each chart's Vega view (``view.data(...)``); the charts derive curves, budget reach and
+the projection from those rows themselves (:mod:`explorer.charts`). Tests drive the controls in Chromium
+and compare every number with the Python engine.
+
+The file is offline: the Vega/Vega-Lite/vega-embed bundle comes from ``vl-convert-python`` and is inlined
+once; no CDN, font or other host is referenced, and :func:`build_report` refuses to write a page that
+still references another host. Untrusted text (titles, model names, sources) is escaped in HTML and in
+the inlined JSON, and the script only ever sets it as text.
 """
 
 from __future__ import annotations
@@ -13,52 +22,78 @@ import contextlib
 import dataclasses
 import datetime as dt
 import html
+import importlib.resources
 import json
-import os
+import math
 import re
-import sys
-import tempfile
+import string
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import altair as alt
 import pandas as pd
 
-from explorer import atomic, paths
+from explorer import atomic, fmt, paths
 from explorer import charts as _charts
 from explorer import prices as _prices
+from explorer import results as _r
 from explorer import scenarios as _sc
-from explorer import widgets as _w
+from explorer.costs import MAX_COUNT
 
-__all__ = ["ReportInputs", "build_report", "prepare"]
+__all__ = [
+    "ReportInputs",
+    "ReportResult",
+    "build_report",
+    "engine_data",
+    "external_references",
+    "prepare",
+    "ranking_cells",
+    "render",
+]
 
-TEMPLATE = paths.PACKAGE_DIR / "templates" / "report.ipynb"
 DEFAULT_SCENARIO = paths.DATA_DIR / "scenarios" / "support-chatbot.yaml"
 CROSSOVER_AXES = ("output_share", "cached_share", "input_tokens")
+LIVE_CHARTS: tuple[str, ...] = ("components", "curves", "budget", "projection")
+"""Charts the page's controls update (each a Vega view whose one dataset is named :data:`DATASET`)."""
+DATASET = "rows"
+"""Name of the one dataset of every live chart: :func:`explorer.results.chart_rows`, one row per model."""
+CURVE_POINTS = 17
+"""Volume points per model on the report's cost curves: one every quarter decade, the scenario's own volume
+among them (the lines are straight on log-log axes; the points carry the tooltips)."""
+MAX_BYTES = 3_000_000
+"""Largest report written: a page to attach to an e-mail."""
+RANKING_HEAD: tuple[str, ...] = (
+    "Rank", "Model", "Monthly cost", "Per request", "vs cheapest", "Input", "Cached input", "Output",
+    "Reasoning", "Other", "Note",
+)
+"""Columns of the ranking table, in the page and in :func:`ranking_cells`."""
+
 _EXTERNAL = re.compile(r"""(?:src|href)\s*=\s*["']?\s*(?:https?:)?//""", re.I)
 _CSS_IMPORT = re.compile(r"@import\s+url\(\s*['\"]?(?:https?:)?//", re.I)
 
 
 @dataclasses.dataclass(frozen=True)
 class ReportInputs:
-    """What a report shows, resolved from the notebook's parameters."""
+    """What a report shows, resolved from its parameters."""
 
     title: str
     """Report title (untrusted: always escaped)."""
     scenario: _sc.Scenario
-    """The workload."""
+    """The workload the page opens on."""
     scenario_source: str
     """Where the scenario came from, for the assumptions table."""
     models: tuple[str, ...]
-    """Models compared."""
+    """Candidate models, as given (the page's model checkboxes)."""
     as_of: str
     """Price date, YYYY-MM-DD."""
     prices: pd.DataFrame = dataclasses.field(repr=False)
     """The dated price table used."""
-    results: _w.DashboardResults = dataclasses.field(repr=False)
-    """Tables and chart inputs."""
+    rates: _r.RateTable = dataclasses.field(repr=False)
+    """The candidates' prices on ``as_of``, as the page's script receives them."""
+    costs: pd.DataFrame = dataclasses.field(repr=False)
+    """:func:`explorer.scenarios.scenario_costs` at the scenario's own assumptions (what the page opens on)."""
 
 
 def prepare(
@@ -69,7 +104,7 @@ def prepare(
     title: str | None = None,
     overrides: str | Path | None = None,
 ) -> ReportInputs:
-    """Resolve a report's parameters (used by the report notebook's second cell)."""
+    """Resolve a report's parameters; bad input raises ``ValueError`` with a one-line message."""
     source = Path(scenario_file) if scenario_file else DEFAULT_SCENARIO
     scenario = _sc.load_scenario(source)
     chosen = tuple(models) if models else scenario.models
@@ -79,21 +114,74 @@ def prepare(
         _prices.resolve_model(m)  # an unknown model fails here, naming the closest ones
     day = str(_prices._as_timestamp(as_of if as_of is not None else scenario.as_of).date())
     table = _prices.price_history(overrides=overrides)
-    results = _w.compute_results(scenario, list(chosen), prices=table, as_of=day)
+    costs = _sc.scenario_costs(scenario, list(chosen), prices=table, as_of=day)
+    rates = _r.rate_table(list(chosen), prices=table, as_of=day)
     shown_source = _prices._display_path(source) if scenario_file else f"{_prices._display_path(source)} (example)"
-    return ReportInputs(title or scenario.name, scenario, shown_source, chosen, day, table, results)
+    return ReportInputs(title or scenario.name, scenario, shown_source, chosen, day, table, rates, costs)
 
 
 # --------------------------------------------------------------------------------------------------
-# Outputs for the notebook cells: objects with _repr_html_, escaped, deterministic
+# What the page's script receives
 
 
-class _HTML:
-    def __init__(self, text: str) -> None:
-        self.text = text
+def _num(x: float) -> float | None:
+    """A float for JSON: NaN and infinities (no JSON spelling) become null; the script reads them back."""
+    return float(x) if math.isfinite(x) else None
 
-    def _repr_html_(self) -> str:
-        return self.text
+
+def engine_data(r: ReportInputs) -> dict[str, Any]:
+    """The rate table and the scenario as plain JSON data: everything the page's script prices from.
+
+    ``thresholds`` null means "never" (an unused long-context slot, +inf in the rate table), ``rates`` null
+    means "no price" (NaN); ``image_usd`` null means the scenario's images have no price on that model.
+    """
+    rt = r.rates
+    s = r.scenario
+    image, image_notes = _r.image_costs(rt.keys, s, r.as_of)
+    models = []
+    for i, (prov, model) in enumerate(rt.keys):
+        window = float(rt.context_window_tokens[i])
+        models.append(
+            {
+                "provider": prov,
+                "model": model,
+                "label": rt.labels[i],
+                "priced": bool(rt.priced[i]),
+                "has_output_price": bool(rt.has_output_price[i]),
+                "offered": [bool(v) for v in rt.offered[i]],
+                "thresholds": [[_num(v) for v in tier] for tier in rt.thresholds_tokens[i]],
+                "rates": [[[_num(v) for v in slot] for slot in tier] for tier in rt.usd_per_mtok[i]],
+                "is_override": [bool(v) for v in rt.is_override[i]],
+                "context_window": None if math.isnan(window) else int(window),
+                "price_source": rt.price_source[i],
+                "skip_reason": rt.skip_reason[i],
+                "image_usd": _num(float(image[i])),
+                "image_note": image_notes[i],
+            }
+        )
+    return {
+        "as_of": r.as_of,
+        "tiers": list(_r.SERVICE_TIERS),
+        "max_count": float(MAX_COUNT),
+        "dataset": DATASET,
+        "scenario": {
+            "input_tokens_per_request": s.input_tokens_per_request,
+            "output_tokens_per_request": s.output_tokens_per_request,
+            "reasoning_tokens_per_request": s.reasoning_tokens_per_request,
+            "requests_per_month": float(s.requests_per_month),
+            "cached_input_share": float(s.cached_input_share),
+            "batch_share": float(s.batch_share),
+            "flex_share": float(s.flex_share),
+            "priority_share": float(s.priority_share),
+            "monthly_growth_rate": float(s.monthly_growth_rate),
+            "monthly_budget_usd": float(s.monthly_budget_usd or 0.0),
+        },
+        "models": models,
+    }
+
+
+# --------------------------------------------------------------------------------------------------
+# Static HTML pieces (all text escaped)
 
 
 def _e(x: Any) -> str:
@@ -102,223 +190,302 @@ def _e(x: Any) -> str:
 
 def _json_for_script(obj: Any) -> str:
     # Inside <script>, "</script>" in a model name would end the element: escape "<", ">" and "&".
-    text = json.dumps(obj, sort_keys=True, default=str)
+    text = json.dumps(obj, sort_keys=True, allow_nan=False)
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
-STYLE = """
-<style>
-  .xr { font-family: system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; max-width: 980px; }
-  .xr h1 { font-size: 1.9em; margin: .2em 0; }
-  .xr .sub { color: #555; margin-bottom: 1em; }
-  .xr table { border-collapse: collapse; margin: .5em 0 1em; font-size: .92em; }
-  .xr table th, .xr table td { border-bottom: 1px solid #ddd; padding: 4px 10px; text-align: left; }
-  .xr table td.num { text-align: right; font-variant-numeric: tabular-nums; }
-  .xr tr.cheapest td { background: #e8f5e9; font-weight: 600; }
-  .xr .override { color: #b45309; font-weight: 600; }
-  .xr .note { color: #555; font-size: .9em; }
-  .xr .chart { margin: .5em 0 1.5em; }
-  .xr .warn { background: #fff7e6; border-left: 4px solid #f59e0b; padding: .4em .8em; }
-  .vega-bindings { margin: .4em 0; font-size: .95em; }
-  .vega-bindings input[type=range] { width: 320px; vertical-align: middle; }
-</style>
-"""
+class _HTML:
+    """A piece of already-escaped HTML (``.text``); renders as itself in a notebook too."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    def _repr_html_(self) -> str:
+        return self.text
 
 
 def header(r: ReportInputs) -> _HTML:
-    """Title, price date and source, freshness warning, the inlined chart library (once)."""
-    import vl_convert as vlc
-
+    """Title, scenario, price date and source, freshness warning."""
     from explorer.refresh import active_snapshot
 
-    bundle = vlc.javascript_bundle(vl_version=alt.SCHEMA_VERSION.lstrip("v").rsplit(".", 1)[0])
     label = active_snapshot().label
     warn = _prices.freshness_warning(r.as_of)
     return _HTML(
-        STYLE
-        + f'<script type="text/javascript">{bundle}</script>'
-        + '<div class="xr">'
-        + f"<h1>{_e(r.title)}</h1>"
-        + f'<div class="sub">Scenario <b>{_e(r.scenario.name)}</b> &middot; prices in force on <b>{_e(r.as_of)}</b>'
-        + f" &middot; source: {_e(label)} plus the curated tables in <code>data/</code></div>"
-        + (f'<p class="warn">{_e(warn)}</p>' if warn else "")
+        f"<h1>{_e(r.title)}</h1>"
+        f'<p class="sub">Scenario <b>{_e(r.scenario.name)}</b> &middot; prices in force on <b>{_e(r.as_of)}</b>'
+        f" &middot; source: {_e(label)} plus the curated tables in <code>data/</code></p>"
+        + (f'<p class="warn" role="note">{_e(warn)}</p>' if warn else "")
         + (f"<p>{_e(r.scenario.description)}</p>" if r.scenario.description else "")
-        + "</div>"
     )
 
 
 def assumptions(r: ReportInputs) -> _HTML:
+    """The scenario the page opens on (the controls start from these values)."""
     s = r.scenario
     rows = [
         ("Scenario file", r.scenario_source),
         ("Models compared", ", ".join(r.models)),
-        ("Input tokens per request", f"{s.input_tokens_per_request:,}"),
-        ("Output tokens per request (reasoning included)", f"{s.output_tokens_per_request:,}"),
-        ("Reasoning tokens per request", f"{s.reasoning_tokens_per_request:,}"),
-        ("Cached share of input", f"{s.cached_input_share:.0%}"),
-        ("Requests per month (first month)", f"{s.requests_per_month:,.0f}"),
-        ("Traffic on batch / flex / priority", f"{s.batch_share:.0%} / {s.flex_share:.0%} / {s.priority_share:.0%}"),
-        ("Monthly growth", f"{s.monthly_growth_rate:.1%}"),
-        ("Monthly budget", f"${s.monthly_budget_usd:,.2f}" if s.monthly_budget_usd else "none"),
+        ("Input tokens per request", fmt.count(s.input_tokens_per_request)),
+        ("Output tokens per request (reasoning included)", fmt.count(s.output_tokens_per_request)),
+        ("Reasoning tokens per request", fmt.count(s.reasoning_tokens_per_request)),
+        ("Cached share of input", fmt.pct(s.cached_input_share, blank_zero=False)),
+        ("Requests per month (first month)", fmt.count(s.requests_per_month)),
+        ("Traffic on batch / flex / priority", " / ".join(
+            fmt.pct(x, blank_zero=False) for x in (s.batch_share, s.flex_share, s.priority_share))),
+        ("Monthly growth", fmt.pct(s.monthly_growth_rate, digits=1, blank_zero=False)),
+        ("Monthly budget", fmt.usd(s.monthly_budget_usd) if s.monthly_budget_usd else "none"),
         ("Prices as of", r.as_of),
     ]
-    body = "".join(f"<tr><th>{_e(k)}</th><td>{_e(v)}</td></tr>" for k, v in rows)
-    return _HTML(f'<div class="xr"><table>{body}</table></div>')
+    body = "".join(f"<tr><th scope='row'>{_e(k)}</th><td>{_e(v)}</td></tr>" for k, v in rows)
+    return _HTML(f'<table class="assumptions">{body}</table>')
 
 
-def _usd(x: float) -> str:
-    if pd.isna(x):
-        return "n/a"
-    return f"${x:,.2f}" if abs(x) >= 1 else f"${x:,.6f}".rstrip("0").rstrip(".")
+def ranking_cells(ranked: pd.DataFrame) -> list[list[str]]:
+    """The ranking table's cells as text (:data:`RANKING_HEAD` order), formatted by :mod:`explorer.fmt`.
 
-
-def ranked(r: ReportInputs) -> _HTML:
-    t = r.results.ranked
-    head = ("Rank", "Model", "Monthly cost", "Per request", "Input", "Cached", "Output", "Reasoning",
-            "vs cheapest", "Note")
-    out = ["<table><tr>" + "".join(f"<th>{h}</th>" for h in head) + "</tr>"]
-    for _, row in t.iterrows():
-        cls = ' class="cheapest"' if row["cheapest"] else ""
-        model = _e(row["model"]) + (' <span class="override">(override)</span>' if row["is_override"] else "")
-        pct = [f"{row[c]:.0%}" if pd.notna(row[c]) else "" for c in
-               ("input_share", "cached_input_share", "output_share", "reasoning_share")]
-        vs = f"{row['vs_cheapest']:.2f}x" if pd.notna(row["vs_cheapest"]) else ""
-        rank = "" if pd.isna(row["rank"]) else str(row["rank"])
-        out.append(
-            f"<tr{cls}><td>{rank}</td><td>{model}</td><td class='num'>{_usd(row['monthly_usd'])}</td>"
-            f"<td class='num'>{_usd(row['cost_per_request_usd'])}</td>"
-            + "".join(f"<td class='num'>{p}</td>" for p in pct)
-            + f"<td class='num'>{vs}</td><td class='note'>{_e(row['note'] or '')}</td></tr>"
-        )
-    out.append("</table>")
-    return _HTML('<div class="xr">' + "".join(out) + "</div>")
-
-
-def chart_html(chart: alt.TopLevelMixin, name: str) -> _HTML:
-    """A chart as a div plus a vegaEmbed call (the bundle is inlined once by :func:`header`)."""
-    spec = chart.to_dict()
-    div = f"chart-{re.sub(r'[^a-z0-9-]', '-', name.lower())}"
-    opts = {"actions": False, "renderer": "svg"}
-    return _HTML(
-        f'<div class="xr chart"><div id="{div}" class="report-chart"></div></div>'
-        f'<script type="text/javascript">vegaEmbed("#{div}", {_json_for_script(spec)}, {_json_for_script(opts)})'
-        f'.catch(function (e) {{ document.getElementById("{div}").textContent = "chart failed: " + e; '
-        f"console.error(e); }});</script>"
-    )
-
-
-def slider_chart(r: ReportInputs) -> alt.LayerChart:
-    """Monthly cost per model with a requests-per-month slider computed in the browser."""
-    costs = r.results.costs
-    ok = costs[costs["cost_per_request_usd"].notna()][["label", "cost_per_request_usd", "is_override"]].copy()
-    # An explicit order: Vega-Lite drops a sort by field on layered charts.
-    order = ok.sort_values("cost_per_request_usd", kind="stable")["label"].tolist()
-    current = float(r.scenario.requests_per_month)
-    hi = max(10.0, current * 10)
-    step = max(1.0, round(hi / 1000))
-    volume = alt.param(
-        name="requests_per_month", value=current,
-        bind=alt.binding_range(min=0, max=hi, step=step, name="Requests per month "),
-    )
-    base = (
-        alt.Chart(ok)
-        .add_params(volume)
-        .transform_calculate(monthly_usd="datum.cost_per_request_usd * requests_per_month")
-        .encode(y=alt.Y("label:N", title=None, sort=order))
-    )
-    colors = _charts.model_colors(ok["label"])
-    bars = base.mark_bar().encode(
-        x=alt.X("monthly_usd:Q", title="Monthly cost (USD)", axis=alt.Axis(format="$,.0f")),
-        color=alt.Color("label:N", scale=colors, legend=None),
-        tooltip=[
-            alt.Tooltip("label:N", title="Model"),
-            alt.Tooltip("monthly_usd:Q", title="Monthly cost (USD)", format="$,.2f"),
-            alt.Tooltip("cost_per_request_usd:Q", title="Per request (USD)", format="$,.6f"),
-        ],
-    )
-    labels = base.mark_text(align="left", dx=4).encode(
-        x="monthly_usd:Q", text=alt.Text("monthly_usd:Q", format="$,.2f")
-    )
-    return alt.layer(bars, labels).properties(
-        width=_charts.WIDTH, height=max(120, 28 * len(ok)),
-        title=alt.TitleParams(
-            "Monthly cost at the volume you choose",
-            subtitle=[f"Prices as of {r.as_of}. Move the slider: costs are recomputed in this page."],
-        ),
-    )
-
-
-def curves_with_legend(r: ReportInputs) -> alt.Chart:
-    """Cost against volume, log-log, with a clickable legend that highlights one model."""
-    df = r.results.curves
-    pick = alt.selection_point(fields=["label"], bind="legend")
-    return (
-        alt.Chart(df)
-        .mark_line(strokeWidth=2)
-        .encode(
-            x=alt.X("requests_per_month:Q", title="Requests per month", scale=alt.Scale(type="log"),
-                    axis=alt.Axis(format="~s")),
-            y=alt.Y("monthly_usd:Q", title="Monthly cost (USD)", scale=alt.Scale(type="log"),
-                    axis=alt.Axis(format="$,.2~f")),
-            color=alt.Color("label:N", title="Model (click to highlight)", scale=_charts.model_colors(df["label"])),
-            opacity=alt.condition(pick, alt.value(1.0), alt.value(0.15)),
-            tooltip=[
-                alt.Tooltip("label:N", title="Model"),
-                alt.Tooltip("requests_per_month:Q", title="Requests per month", format=",.0f"),
-                alt.Tooltip("monthly_usd:Q", title="Monthly cost (USD)", format="$,.2f"),
-            ],
-        )
-        .add_params(pick)
-        .properties(
-            width=_charts.WIDTH, height=_charts.HEIGHT,
-            title=alt.TitleParams(
-                "Monthly cost by volume",
-                subtitle=[f"Prices as of {r.as_of}. Per-token prices: parallel lines, the ranking never changes "
-                          "with volume."],
-            ),
-        )
-    )
-
-
-def crossover_sections(r: ReportInputs) -> list[_HTML]:
-    """Where the cheapest model changes: output share, cache share, prompt length."""
-    from explorer import crossovers as _x
-
+    The page's script writes the same strings from its own numbers; tests compare the two.
+    """
     out = []
-    for axis in CROSSOVER_AXES:
-        res = _x.crossovers(r.scenario, axis, list(r.models), prices=r.prices, as_of=r.as_of, n_points=60)
-        out.append(_HTML(f'<div class="xr"><h3>{_e(_x.AXES[axis][0])}</h3><p>{_e(res.statement)}</p></div>'))
-        out.append(chart_html(_charts.crossover_chart(res, as_of=r.as_of), f"crossover-{axis}"))
+    for row in ranked.itertuples(index=False):
+        out.append(
+            [
+                "" if pd.isna(row.rank) else str(row.rank),
+                str(row.model) + (" (override)" if row.is_override else ""),
+                fmt.usd(row.monthly_usd),
+                fmt.usd(row.cost_per_request_usd),
+                "" if pd.isna(row.vs_cheapest) else f"{row.vs_cheapest:.2f}x",
+                fmt.pct(row.input_share),
+                fmt.pct(row.cached_input_share),
+                fmt.pct(row.output_share),
+                fmt.pct(row.reasoning_share),
+                fmt.pct(row.other_share),
+                str(row.note or ""),
+            ]
+        )
     return out
 
 
-def budget(r: ReportInputs) -> _HTML:
-    b = r.results.budget
-    if b.empty:
-        return _HTML('<div class="xr"><p class="note">No monthly budget in this scenario.</p></div>')
-    return chart_html(
-        _charts.budget_chart(b, budget_usd=float(r.scenario.monthly_budget_usd or 0), as_of=r.as_of), "budget"
+def ranking_table(r: ReportInputs) -> _HTML:
+    """The ranking at the scenario's assumptions; the script rewrites its body on every change."""
+    head = "".join(f"<th scope='col'>{_e(h)}</th>" for h in RANKING_HEAD)
+    body = []
+    ranked = _r.ranked_table(r.costs)
+    for cells, cheapest in zip(ranking_cells(ranked), ranked["cheapest"], strict=True):
+        cls = ' class="cheapest"' if cheapest else ""
+        tds = "".join(
+            f"<td class='{'num' if 1 < j < 10 or j == 0 else 'txt'}'>{_e(c)}</td>" for j, c in enumerate(cells)
+        )
+        body.append(f"<tr{cls}>{tds}</tr>")
+    # Reasoning tokens and generated images are not among the page's controls: a scenario without them
+    # could only show blank columns, so they are hidden.
+    cls = " ".join(["ranking", *(["no-reasoning"] if not r.scenario.reasoning_tokens_per_request else []),
+                    *(["no-other"] if not r.scenario.images_per_request else [])])
+    return _HTML(
+        f'<table id="ranking" class="{cls}"><caption>Monthly cost per model, cheapest first</caption>'
+        f"<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
     )
 
 
+def _finite(node: Any) -> Any:
+    """JSON has no NaN: a missing number (a model with no price along a crossover axis) becomes null,
+    which Vega reads as missing too."""
+    if isinstance(node, float):
+        return node if math.isfinite(node) else None
+    if isinstance(node, dict):
+        return {k: _finite(v) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_finite(v) for v in node]
+    return node
+
+
+def _spec(chart: alt.TopLevelMixin, *, dataset: str | None = None) -> dict[str, Any]:
+    """A chart's Vega-Lite spec; its one dataset renamed to ``dataset`` so the page can replace it."""
+    # The builders' specs are validated against the Vega-Lite schema in tests/test_charts.py, and the page's
+    # tests render each one in Chromium; validating again here would be a third of the build time.
+    spec = _finite(chart.to_dict(validate=False))
+    if dataset is None:
+        return spec
+    names = list(spec.get("datasets", {}))
+    if len(names) != 1:
+        raise ValueError(f"chart has {len(names)} datasets; a live chart needs exactly one")
+    old = names[0]
+    spec["datasets"] = {dataset: spec["datasets"][old]}
+
+    def rename(node: Any) -> None:
+        if isinstance(node, dict):
+            if node.get("name") == old and set(node) <= {"name", "format"}:
+                node["name"] = dataset
+            for v in node.values():
+                rename(v)
+        elif isinstance(node, list):
+            for v in node:
+                rename(v)
+
+    rename(spec)
+    return spec
+
+
+def live_specs(r: ReportInputs) -> dict[str, dict[str, Any]]:
+    """The Vega-Lite specs of the charts the controls update, each with one dataset named :data:`DATASET`."""
+    rows = _r.chart_rows(r.costs, r.scenario)
+    # One colour per candidate for the whole session: unchecking a model does not repaint the others.
+    colors = _charts.model_colors(rows["label"])
+    return {
+        "components": _spec(_charts.component_chart(rows, as_of=r.as_of), dataset=DATASET),
+        # Cost is linear in volume, so each curve is a straight line on log-log axes: the points only carry
+        # tooltips, and 4,000 of them (20 models) make every update take 400 ms instead of 20.
+        "curves": _spec(_charts.cost_curves_chart(rows, as_of=r.as_of, colors=colors, n_points=CURVE_POINTS),
+                        dataset=DATASET),
+        "budget": _spec(_charts.budget_chart(rows, as_of=r.as_of, colors=colors), dataset=DATASET),
+        "projection": _spec(_charts.projection_chart(rows, as_of=r.as_of, colors=colors), dataset=DATASET),
+    }
+
+
+def crossover_sections(r: ReportInputs) -> tuple[_HTML, dict[str, dict[str, Any]]]:
+    """Where the cheapest model changes along output share, cache share and prompt length (at the
+    scenario's own assumptions, computed here at build time)."""
+    from explorer import crossovers as _x
+
+    parts: list[str] = []
+    specs: dict[str, dict[str, Any]] = {}
+    for axis in CROSSOVER_AXES:
+        res = _x.crossovers(r.scenario, axis, list(r.models), prices=r.prices, as_of=r.as_of, n_points=60)
+        name = f"crossover-{axis.replace('_', '-')}"
+        parts.append(
+            f"<h3>{_e(_x.AXES[axis][0])}</h3><p>{_e(res.statement)}</p>"
+            f'<div id="chart-{name}" class="report-chart static"></div>'
+        )
+        specs[name] = _spec(_charts.crossover_chart(res, as_of=r.as_of))
+    return _HTML("".join(parts)), specs
+
+
 def notes(r: ReportInputs) -> _HTML:
+    """What is estimated, and where each model's price comes from."""
     items = [
-        "Costs are estimates from list prices: per-token prices times the token counts assumed above. "
+        "Costs are estimates from list prices: per-token prices times the token counts you set. "
         "Your bill also depends on real token counts, retries and discounts.",
-        "Cached input tokens are part of input tokens; reasoning tokens are part of output tokens and billed at "
-        "the output rate.",
+        "Cached input tokens are part of input tokens (rounded to whole tokens); reasoning tokens are part of "
+        "output tokens and billed at the output rate.",
+        "Traffic on a service tier a model does not offer is priced at its standard rate (the table's note "
+        "says so).",
         f"Prices are those in force on {r.as_of}; launch dates and earlier prices come from curated tables "
         "(data/*.csv), some of them from memory and marked so in their source column.",
         "Long-context tiers apply to the whole request once its input passes the threshold.",
+        "Every number above is computed in this page from the prices listed below; nothing is sent anywhere.",
     ]
-    skipped = [n for n in r.results.costs["note"].dropna() if n]
-    if skipped:
-        items.append("Notes per model: " + "; ".join(sorted(set(skipped))))
-    return _HTML('<div class="xr"><ul>' + "".join(f"<li>{_e(i)}</li>" for i in items) + "</ul></div>")
+    rt = r.rates
+    sources = []
+    for i, label in enumerate(rt.labels):
+        window = rt.context_window_tokens[i]
+        detail = rt.price_source[i] or rt.skip_reason[i] or "no price"
+        if not math.isnan(window):
+            detail += f"; context window {fmt.count(window)} tokens"
+        if rt.is_override[i].any():
+            detail += "; override prices"
+        sources.append(f"<li><b>{_e(label)}</b>: {_e(detail)}</li>")
+    return _HTML(
+        "<ul>" + "".join(f"<li>{_e(i)}</li>" for i in items) + "</ul>"
+        '<h3 id="provenance">Where each price comes from</h3><ul class="sources">' + "".join(sources) + "</ul>"
+    )
+
+
+def _pct_box(x: float) -> str:
+    """A share as the percentage a box shows (0.35 -> "35"), without float noise."""
+    return f"{float(f'{x * 100:.10g}'):g}"
+
+
+def controls(r: ReportInputs) -> _HTML:
+    """The page's controls, each with a <label for> naming what it sets, and a place for its error."""
+    s = r.scenario
+    boxes = []
+    for i, label in enumerate(r.rates.labels):
+        boxes.append(
+            f'<div class="check"><input type="checkbox" id="model-{i}" name="model" value="{i}" checked>'
+            f'<label for="model-{i}">{_e(label)}</label></div>'
+        )
+
+    def box(ident: str, label: str, value: str, unit: str = "", mode: str = "numeric") -> str:
+        return (
+            f'<div class="field"><label for="{ident}">{_e(label)}</label>'
+            f'<span class="box"><input type="text" inputmode="{mode}" id="{ident}" value="{_e(value)}" '
+            f'autocomplete="off" spellcheck="false" aria-describedby="{ident}-error">'
+            f"{f'<span class=unit>{_e(unit)}</span>' if unit else ''}</span>"
+            f'<span class="error" id="{ident}-error" role="alert"></span></div>'
+        )
+
+    fields = [
+        box("input-tokens", "Input tokens per request", f"{s.input_tokens_per_request:,}"),
+        box("output-tokens", "Output tokens per request", f"{s.output_tokens_per_request:,}"),
+        box("requests", "Requests per month", f"{s.requests_per_month:,.10g}", mode="decimal"),
+        box("cached-share", "Cached share of input", _pct_box(s.cached_input_share), "%", "decimal"),
+        box("batch-share", "Share of traffic on batch", _pct_box(s.batch_share), "%", "decimal"),
+        box("budget", "Monthly budget", f"{s.monthly_budget_usd:,.10g}" if s.monthly_budget_usd else "", "USD",
+            "decimal"),
+    ]
+    return _HTML(
+        '<fieldset id="models" class="models" aria-describedby="models-error"><legend>Models</legend>'
+        + "".join(boxes)
+        + '<span class="error" id="models-error" role="alert"></span></fieldset>'
+        + "".join(fields)
+        + '<p class="hint">Numbers take thousands separators (300,000). Reasoning tokens '
+        f"({_e(fmt.count(s.reasoning_tokens_per_request))} per request), flex and priority shares stay as in the "
+        "scenario. An empty budget means none.</p>"
+        + '<button type="button" id="reset">Back to the scenario</button>'
+    )
 
 
 # --------------------------------------------------------------------------------------------------
-# Build: papermill -> nbconvert -> checked, atomic write
+# The page
+
+
+def _template(name: str) -> str:
+    return importlib.resources.files("explorer.templates").joinpath(name).read_text(encoding="utf-8")
+
+
+def _vega_bundle() -> str:
+    """Vega, Vega-Lite and vega-embed as one script, for the Vega-Lite version Altair writes.
+
+    vl-convert bundles it on each first call of a process (about 3 s, most of a report's build), so the
+    result is kept in the user's cache folder, named by both versions.
+    """
+    import vl_convert as vlc
+
+    vl_version = alt.SCHEMA_VERSION.lstrip("v").rsplit(".", 1)[0]
+    cached = paths.user_dir() / "cache" / f"vega-bundle-{vlc.__version__}-vl{vl_version}.js"
+    with contextlib.suppress(OSError):
+        text = cached.read_text(encoding="utf-8")
+        if "vegaEmbed" in text:
+            return text
+    text = vlc.javascript_bundle(vl_version=vl_version)
+    with contextlib.suppress(OSError, ValueError):  # a read-only home only costs the next build 3 s
+        cached.parent.mkdir(parents=True, exist_ok=True)
+        atomic.write_text(cached, text)
+    return text
+
+
+def render(r: ReportInputs) -> str:
+    """The whole page as one HTML string (no file written)."""
+    cross_html, cross_specs = crossover_sections(r)
+    page = string.Template(_template("report.html")).substitute(
+        title=_e(r.title),
+        style=_template("report.css"),
+        header=header(r).text,
+        controls=controls(r).text,
+        ranking=ranking_table(r).text,
+        crossovers=cross_html.text,
+        assumptions=assumptions(r).text,
+        notes=notes(r).text,
+        vega=_vega_bundle(),
+        data=_json_for_script(engine_data(r)),
+        specs=_json_for_script(live_specs(r)),
+        static_specs=_json_for_script(cross_specs),
+        script=_template("report.js"),
+    )
+    return page
+
+
+# --------------------------------------------------------------------------------------------------
+# Build: checked, atomic write
 
 
 @dataclasses.dataclass(frozen=True)
@@ -330,24 +497,12 @@ class ReportResult:
     size_bytes: int
     """Its size."""
     seconds: float
-    """Wall time to execute and render."""
-
-
-@contextlib.contextmanager
-def _kernel_path() -> Iterator[None]:
-    # The report kernel must be this interpreter (with explorer installed), whatever PATH says.
-    old = os.environ.get("PATH", "")
-    os.environ["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), old])
-    try:
-        yield
-    finally:
-        os.environ["PATH"] = old
+    """Wall time to resolve, compute and render."""
 
 
 def external_references(text: str) -> list[str]:
     """Places in an HTML file that would load something from another host."""
-    hits = [m.group(0) for m in _EXTERNAL.finditer(text)] + [m.group(0) for m in _CSS_IMPORT.finditer(text)]
-    return hits
+    return [m.group(0) for m in _EXTERNAL.finditer(text)] + [m.group(0) for m in _CSS_IMPORT.finditer(text)]
 
 
 def build_report(
@@ -357,48 +512,24 @@ def build_report(
     models: Sequence[str] | None = None,
     as_of: str | None = None,
     title: str | None = None,
-    progress: bool = False,
+    overrides: str | Path | None = None,
 ) -> ReportResult:
-    """Execute the report notebook with these parameters and write one self-contained HTML file."""
-    import nbformat
-    import papermill as pm
-    from nbconvert import HTMLExporter
-
+    """Write one self-contained HTML file for this scenario; bad input raises ``ValueError`` (one line)
+    before anything is written, and the file is replaced atomically."""
     out = Path(out)
     if out.exists() and out.is_dir():
         raise ValueError(f"{out}: is a directory, expected an .html file path")
     if not out.parent.exists():
         raise ValueError(f"{out.parent}: directory does not exist")
-    # Fail fast, with the foundation's one-line errors, before starting a kernel.
-    prepare(scenario_file=scenario_file, models=models, as_of=as_of, title=title)
-    params = {
-        "scenario_file": str(Path(scenario_file).resolve()) if scenario_file else None,
-        "models": list(models or []),
-        "as_of": as_of,
-        "title": title,
-    }
     started = time.perf_counter()
-    with tempfile.TemporaryDirectory() as tmp, _kernel_path():
-        executed = Path(tmp) / "report.ipynb"
-        try:
-            pm.execute_notebook(str(TEMPLATE), str(executed), parameters=params, progress_bar=progress,
-                                kernel_name="python3", cwd=str(paths.REPO_DIR), log_output=False)
-        except pm.PapermillExecutionError as exc:
-            raise ValueError(f"report notebook failed: {exc.ename}: {exc.evalue}") from None
-        nb = nbformat.read(executed, as_version=4)
-    exporter = HTMLExporter(template_name="report_html", extra_template_basedirs=[str(TEMPLATE.parent)],
-                            exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True)
-    body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": title or "LLM cost report"}})
-    body = _strip_external(body)
-    bad = external_references(body)
+    r = prepare(scenario_file=scenario_file, models=models, as_of=as_of, title=title, overrides=overrides)
+    page = render(r)
+    bad = external_references(page)
     if bad:
         raise ValueError(f"report would load from another host ({bad[0]!r}); not written")
-    atomic.write_text(out, body)
+    size = len(page.encode("utf-8"))
+    if size > MAX_BYTES:
+        raise ValueError(f"report would be {size / 1e6:.1f} MB, over the {MAX_BYTES / 1e6:.0f} MB limit; not written")
+    atomic.write_text(out, page)
     return ReportResult(out, out.stat().st_size, time.perf_counter() - started)
 
-
-def _strip_external(page: str) -> str:
-    """Remove what nbconvert's lab template may still point at elsewhere (none of it is needed here)."""
-    page = re.sub(r'<script[^>]*src="(?:https?:)?//[^"]*"[^>]*>\s*</script>', "", page)
-    page = re.sub(r'<link[^>]*href="(?:https?:)?//[^"]*"[^>]*>', "", page)
-    return page

@@ -596,7 +596,6 @@ def override_rows(
             valid_from=pd.NaT,
             valid_to=pd.NaT,
             deprecated=False,
-            checked_date=pd.NaT,
             unmodeled_prices="",
         )
         for name, value in usd_per_mtok.items():
@@ -626,7 +625,7 @@ def override_rows(
         rows["valid_to"] = pd.NaT
     rows["is_override"] = True
     rows["source"] = source
-    rows["checked_date"] = pd.NaT
+    rows["verified_on"] = pd.NaT  # nobody compared an override with a source
     frame = rows.reindex(columns=list(_prices.PRICE_COLUMNS))
     return frame.astype(_prices.PRICE_COLUMNS)
 

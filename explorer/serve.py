@@ -16,7 +16,7 @@ __all__ = ["free_port", "lab_command", "register", "server_env", "voila_command"
 
 DASHBOARD = paths.NOTEBOOKS_DIR / "app.ipynb"  # the app page: controls and tabs, no tutorial
 TUTORIAL = paths.NOTEBOOKS_DIR / "dashboard.ipynb"  # what `make lab` opens
-JUPYTER_DATA = paths.REPO_DIR / "jupyter"  # our Voila template (no CDN stylesheets)
+JUPYTER_DATA = paths.JUPYTER_DIR  # our Voila template (no CDN stylesheets)
 HOST = "127.0.0.1"
 
 

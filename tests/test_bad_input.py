@@ -31,7 +31,7 @@ import pandas as pd
 import pytest
 
 import explorer
-from explorer import images, paths, report, scenarios, token_lab, tokens
+from explorer import images, paths, prices, report, scenarios, token_lab, tokens
 from explorer import usage as u
 from explorer.refresh import refresh_prices
 
@@ -481,7 +481,7 @@ def _param(c: Case) -> Any:
 @pytest.fixture(scope="module")
 def home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """One explorer home for the module, already holding what a user has (a saved scenario, the verified
-    vocabulary cache), so "nothing changed" also covers the user's own files."""
+    vocabulary cache, the price table cache), so "nothing changed" also covers the user's own files."""
     h = tmp_path_factory.mktemp("bad-input-home")
     old = os.environ.get("EXPLORER_HOME")
     os.environ["EXPLORER_HOME"] = str(h)
@@ -490,6 +490,8 @@ def home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
 
         for name in tokens.KNOWN_ENCODINGS:
             vocab.vocab_file(name)
+        prices._history_table.cache_clear()
+        prices.price_history()  # the price table cache a user's first command writes
         scenarios.save_scenario(scenarios.Scenario("mine", models=("gpt-4o",)))
         yield h
     finally:

@@ -1,0 +1,491 @@
+// The kernel-free explorer: prices the scenario in the page from the rate table explorer.report inlines,
+// with the semantics of explorer.results.costs_from_rates, ranked_table and chart_rows (ported line by
+// line; tests/test_report.py holds every number equal to the Python engine's), then updates the ranking
+// table and each chart's Vega view in place. No network, no eval, model names only ever set as text.
+(function () {
+  "use strict";
+
+  const DATA = JSON.parse(document.getElementById("engine-data").textContent);
+  const LIVE_SPECS = JSON.parse(document.getElementById("live-specs").textContent);
+  const STATIC_SPECS = JSON.parse(document.getElementById("static-specs").textContent);
+  const TIERS = DATA.tiers;
+  const DAYS_PER_MONTH = 365.25 / 12;
+
+  // ------------------------------------------------------------------------------------------------
+  // Numbers as Python writes them
+
+  // Python's round(): half to even on the float's exact value (x - floor(x) is exact below 2**52).
+  function roundHalfEven(x) {
+    const f = Math.floor(x);
+    const d = x - f;
+    if (d > 0.5) return f + 1;
+    if (d < 0.5) return f;
+    return f % 2 === 0 ? f : f + 1;
+  }
+
+  function group(digits) {
+    return digits.replace(/\B(?=(\d{3})+(?!\d))/g, ",");
+  }
+
+  // Python's f"{x:.{d}f}" for finite x >= 0: correctly rounded, ties to even. toFixed picks the larger
+  // of two equally near results, so only an exact tie (its exact expansion ends in the 5 at d+1) differs.
+  function fixed(x, d) {
+    if (x >= 1e21) return String(x);
+    const s = x.toFixed(d);
+    const exact = x.toFixed(100).replace(/0+$/, "");
+    const dot = exact.indexOf(".");
+    const frac = dot < 0 ? "" : exact.slice(dot + 1);
+    if (frac.length === d + 1 && frac[d] === "5") {
+      const truncated = d === 0 ? exact.slice(0, dot) : exact.slice(0, dot + 1 + d);
+      const last = truncated.replace(".", "").slice(-1);
+      if (Number(last) % 2 === 0) return truncated;
+    }
+    return s;
+  }
+
+  function fixedGrouped(x, d) {
+    const s = fixed(x, d);
+    const dot = s.indexOf(".");
+    return dot < 0 ? group(s) : group(s.slice(0, dot)) + s.slice(dot);
+  }
+
+  function missing(x) {
+    return x === null || x === undefined || Number.isNaN(x);
+  }
+
+  // explorer.fmt.usd
+  function usd(x) {
+    if (missing(x)) return "n/a";
+    const sign = x < 0 ? "-" : "";
+    const a = Math.abs(x);
+    if (a >= 1 || a === 0) return sign + "$" + fixedGrouped(a, 2);
+    if (a >= 1e-6) {
+      const s = fixed(a, 6).replace(/0+$/, "");
+      const dot = s.indexOf(".");
+      const whole = dot < 0 ? s : s.slice(0, dot);
+      const frac = dot < 0 ? "" : s.slice(dot + 1);
+      return sign + "$" + whole + "." + frac.padEnd(2, "0");
+    }
+    const decimals = 2 - Math.floor(Math.log10(a));
+    return sign + "$" + fixed(a, decimals);
+  }
+
+  // explorer.fmt.pct (Python's "%" format multiplies by 100 in floating point, then formats as "f")
+  function pct(x, digits, blankZero) {
+    if (missing(x) || (blankZero !== false && x === 0)) return "";
+    const v = x * 100;
+    return (v < 0 ? "-" + fixed(-v, digits || 0) : fixed(v, digits || 0)) + "%";
+  }
+
+  // explorer.fmt.count
+  function count(x) {
+    return (x < 0 ? "-" : "") + group(fixed(Math.abs(x), 0));
+  }
+
+  // ------------------------------------------------------------------------------------------------
+  // The engine: explorer.results.costs_from_rates
+
+  function rate(v) {
+    return v === null ? NaN : v;
+  }
+
+  function threshold(v) {
+    return v === null ? Infinity : v;
+  }
+
+  function tierShares(sc) {
+    // Scenario.standard_share, then tier_shares(): zero shares left out, standard if none
+    const standard = Math.max(0.0, 1.0 - sc.batch_share - sc.flex_share - sc.priority_share);
+    const all = [["standard", standard], ["batch", sc.batch_share], ["flex", sc.flex_share],
+                 ["priority", sc.priority_share]];
+    const kept = all.filter(function (p) { return p[1] > 0; });
+    return kept.length ? kept : [["standard", 1.0]];
+  }
+
+  function costsFromRates(models, sc) {
+    const inp = sc.input_tokens_per_request;
+    const out = sc.output_tokens_per_request;
+    const cached = roundHalfEven(sc.cached_input_share * inp);
+    const reasoning = sc.reasoning_tokens_per_request;
+    const tokens = [inp - cached, cached, out - reasoning, reasoning];
+    const shares = tierShares(sc);
+    const volume = sc.requests_per_month;
+    const need = inp + out;
+    const rows = models.map(function (m) {
+      const usable = m.priced && (m.has_output_price || out === 0);
+      const notes = [];
+      if (m.priced || m.skip_reason === "no input price") {
+        if (out > 0 && !m.has_output_price) notes.push("no output price (not a text-generation model)");
+        else if (!m.priced) notes.push(m.skip_reason);
+      } else {
+        notes.push(m.skip_reason);
+      }
+      let per = [0, 0, 0, 0];
+      let override = false;
+      shares.forEach(function (p) {
+        const tier = p[0];
+        const share = p[1];
+        const j = TIERS.indexOf(tier);
+        const has = m.offered[j];
+        if (usable && !has) notes.push("no " + tier + " tier: its " + pct(share, 0, false) + " priced at standard");
+        const col = has ? j : 0;
+        const slot = m.thresholds[col].filter(function (t) { return threshold(t) < inp; }).length - 1;
+        const r = m.rates[col][Math.max(slot, 0)];
+        for (let c = 0; c < 4; c++) {
+          // A token count of zero costs nothing even where the rate is missing. tokens * (rate / 1e6) is the
+          // cost engine's order of operations (price_usage): the same float, so a half cent rounds the same.
+          const part = tokens[c] > 0 ? tokens[c] * (rate(r[c]) / 1e6) : 0.0;
+          per[c] += share * part;
+        }
+        override = override || m.is_override[col];
+      });
+      if (!usable) per = [NaN, NaN, NaN, NaN];
+      const image = m.image_usd === null ? NaN : m.image_usd;
+      if (m.image_note) notes.push(m.image_note);
+      const window = m.context_window;
+      const fits = window === null ? null : window >= need;
+      if (window !== null && window < need) {
+        notes.push("request of " + count(need) + " tokens exceeds the " + count(window) + "-token context window");
+      }
+      const costPerRequest = (((per[0] + per[1]) + per[2]) + per[3]) + image;
+      return {
+        provider: m.provider,
+        model: m.model,
+        label: m.label,
+        cost_per_request_usd: costPerRequest,
+        monthly_usd: costPerRequest * volume,
+        input_usd: per[0] * volume,
+        cached_input_usd: per[1] * volume,
+        output_usd: per[2] * volume,
+        reasoning_usd: per[3] * volume,
+        other_usd: (usable ? 0.0 : NaN) * volume,
+        image_usd: image * volume,
+        fits_context: fits,
+        is_override: override && usable,
+        price_source: usable ? m.price_source : "",
+        note: Array.from(new Set(notes.filter(function (n) { return n; }))).join("; "),
+      };
+    });
+    // sort_values(["monthly_usd", "provider", "model"], kind="stable", na_position="last")
+    const cmpText = function (a, b) { return a < b ? -1 : a > b ? 1 : 0; };
+    rows.sort(function (a, b) {
+      const na = Number.isNaN(a.monthly_usd);
+      const nb = Number.isNaN(b.monthly_usd);
+      if (na !== nb) return na ? 1 : -1;
+      if (!na && a.monthly_usd !== b.monthly_usd) return a.monthly_usd < b.monthly_usd ? -1 : 1;
+      return cmpText(a.provider, b.provider) || cmpText(a.model, b.model);
+    });
+    return rows;
+  }
+
+  // explorer.results.ranked_table
+  function rankedTable(costs) {
+    const isUsable = function (r) { return !Number.isNaN(r.monthly_usd) && r.fits_context !== false; };
+    const ranked = costs.filter(isUsable);
+    const rest = costs.filter(function (r) { return !isUsable(r); });
+    const cheapest = ranked.length ? Math.min.apply(null, ranked.map(function (r) { return r.monthly_usd; })) : NaN;
+    return ranked.concat(rest).map(function (r, i) {
+      const total = r.monthly_usd > 0 ? r.monthly_usd : NaN;
+      return {
+        rank: i < ranked.length ? i + 1 : null,
+        model: r.label,
+        provider: r.provider,
+        monthly_usd: r.monthly_usd,
+        cost_per_request_usd: r.cost_per_request_usd,
+        input_share: r.input_usd / total,
+        cached_input_share: r.cached_input_usd / total,
+        output_share: r.output_usd / total,
+        reasoning_share: r.reasoning_usd / total,
+        other_share: (r.other_usd + r.image_usd) / total,
+        // Python: "/ cheapest if cheapest else nan"; NaN is truthy there, 0 is not.
+        vs_cheapest: cheapest !== 0 ? r.monthly_usd / cheapest : NaN,
+        is_override: r.is_override,
+        price_source: r.price_source,
+        note: r.note,
+        cheapest: i === 0 && ranked.length > 0,
+      };
+    });
+  }
+
+  // explorer.results.chart_rows
+  function chartRows(costs, sc) {
+    const ok = costs.filter(function (r) { return !Number.isNaN(r.cost_per_request_usd); });
+    let best = -1;
+    ok.forEach(function (r, i) {
+      const fits = r.fits_context !== false;
+      if (fits && Number.isFinite(r.monthly_usd) && (best < 0 || r.monthly_usd < ok[best].monthly_usd)) best = i;
+    });
+    return ok.map(function (r, i) {
+      const fits = r.fits_context !== false;
+      const cheapest = i === best;
+      const nz = function (v) { return Number.isNaN(v) ? 0 : v; };
+      return {
+        label: r.label,
+        prices: r.is_override ? "override" : "bundled",
+        shown: r.label + (r.is_override ? " (override)" : "") + (cheapest ? " (cheapest)" : "") +
+          (fits ? "" : " (too long)"),
+        cheapest: cheapest,
+        fits: fits,
+        cost_per_request_usd: r.cost_per_request_usd,
+        monthly_usd: r.monthly_usd,
+        input_usd: r.input_usd,
+        cached_input_usd: r.cached_input_usd,
+        output_usd: r.output_usd,
+        reasoning_usd: r.reasoning_usd,
+        other_usd: nz(r.other_usd) + nz(r.image_usd),
+        requests_per_month: sc.requests_per_month,
+        budget_usd: sc.monthly_budget_usd || 0.0,
+        growth_rate: sc.monthly_growth_rate,
+      };
+    });
+  }
+
+  // What each chart draws: explorer.charts' builders keep positive costs on log scales.
+  const CHART_FILTER = {
+    components: function (r) { return !Number.isNaN(r.monthly_usd); },
+    curves: function (r) { return r.cost_per_request_usd > 0; },
+    budget: function (r) { return r.cost_per_request_usd > 0; },
+    projection: function () { return true; },
+  };
+
+  function compute(inputs) {
+    const sc = Object.assign({}, DATA.scenario, inputs.scenario);
+    const models = inputs.models.map(function (i) { return DATA.models[i]; });
+    const costs = costsFromRates(models, sc);
+    return { scenario: sc, costs: costs, ranked: rankedTable(costs), rows: chartRows(costs, sc) };
+  }
+
+  // ------------------------------------------------------------------------------------------------
+  // Controls: read, validate (one message per control), keep the last good inputs
+
+  function parseNumber(text, name) {
+    const raw = text.trim();
+    if (raw === "") return { error: name + ": enter a number" };
+    const clean = raw.replace(/[,_\s]/g, "");
+    if (/^-/.test(clean) && /^-\d*\.?\d+(e[+-]?\d+)?$/i.test(clean)) return { error: name + ": must be 0 or more" };
+    if (!/^(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i.test(clean)) return { error: name + ": \u201c" + raw + "\u201d is not a number" };
+    const v = Number(clean);
+    if (!Number.isFinite(v)) return { error: name + ": \u201c" + raw + "\u201d is too large" };
+    return { value: v };
+  }
+
+  const FIELDS = {
+    input: { id: "input-tokens", name: "Input tokens per request", whole: true },
+    output: { id: "output-tokens", name: "Output tokens per request", whole: true },
+    requests: { id: "requests", name: "Requests per month" },
+    cached: { id: "cached-share", name: "Cached share of input", percent: true },
+    batch: { id: "batch-share", name: "Share of traffic on batch", percent: true },
+    budget: { id: "budget", name: "Monthly budget", optional: true },
+  };
+
+  function readField(f) {
+    const el = document.getElementById(f.id);
+    if (f.optional && el.value.trim() === "") return { value: 0 };
+    const p = parseNumber(el.value, f.name);
+    if (p.error) return p;
+    if (f.whole && !Number.isInteger(p.value)) return { error: f.name + ": enter a whole number of tokens" };
+    if (f.percent && p.value > 100) return { error: f.name + ": must be between 0 and 100%" };
+    if (!f.percent && p.value > DATA.max_count) return { error: f.name + ": implausibly large (over 1e15)" };
+    return { value: f.percent ? p.value / 100 : p.value };
+  }
+
+  function setError(id, message) {
+    const el = document.getElementById(id);
+    const box = document.getElementById(id + "-error");
+    box.textContent = message || "";
+    if (el && el.tagName === "INPUT") el.setAttribute("aria-invalid", message ? "true" : "false");
+  }
+
+  function readInputs() {
+    const values = {};
+    let ok = true;
+    Object.keys(FIELDS).forEach(function (k) {
+      const r = readField(FIELDS[k]);
+      setError(FIELDS[k].id, r.error);
+      if (r.error) ok = false;
+      values[k] = r.value;
+    });
+    const sc = DATA.scenario;
+    // Checks across fields, as Scenario validates them; the message goes next to the control changed last.
+    if (values.output !== undefined && values.output < sc.reasoning_tokens_per_request) {
+      setError(FIELDS.output.id, FIELDS.output.name + ": must be at least the scenario's " +
+        count(sc.reasoning_tokens_per_request) + " reasoning tokens");
+      ok = false;
+    }
+    if (values.batch !== undefined && values.batch + sc.flex_share + sc.priority_share > 1 + 1e-9) {
+      setError(FIELDS.batch.id, FIELDS.batch.name + ": batch, flex (" + pct(sc.flex_share, 0, false) +
+        ") and priority (" + pct(sc.priority_share, 0, false) + ") add up to over 100%");
+      ok = false;
+    }
+    const models = Array.from(document.querySelectorAll("input[name=model]"))
+      .filter(function (b) { return b.checked; }).map(function (b) { return Number(b.value); });
+    setError("models", models.length ? "" : "Models: choose at least one");
+    if (!models.length) ok = false;
+    if (!ok) return null;
+    return {
+      models: models,
+      scenario: {
+        input_tokens_per_request: values.input,
+        output_tokens_per_request: values.output,
+        requests_per_month: values.requests,
+        cached_input_share: values.cached,
+        batch_share: values.batch,
+        monthly_budget_usd: values.budget,
+      },
+    };
+  }
+
+  // ------------------------------------------------------------------------------------------------
+  // Output: the ranking table, the summary line, the charts' data
+
+  const NUMERIC = [0, 2, 3, 4, 5, 6, 7, 8, 9];
+
+  function rankingCells(r) {
+    return [
+      r.rank === null ? "" : String(r.rank),
+      r.model + (r.is_override ? " (override)" : ""),
+      usd(r.monthly_usd),
+      usd(r.cost_per_request_usd),
+      Number.isNaN(r.vs_cheapest) ? "" : fixed(r.vs_cheapest, 2) + "x",
+      pct(r.input_share), pct(r.cached_input_share), pct(r.output_share), pct(r.reasoning_share),
+      pct(r.other_share),
+      r.note || "",
+    ];
+  }
+
+  function renderTable(ranked) {
+    const body = document.querySelector("#ranking tbody");
+    const rows = ranked.map(function (r) {
+      const tr = document.createElement("tr");
+      if (r.cheapest) tr.className = "cheapest";
+      rankingCells(r).forEach(function (text, j) {
+        const td = document.createElement("td");
+        td.className = NUMERIC.indexOf(j) >= 0 ? "num" : "txt";
+        td.textContent = text;
+        tr.appendChild(td);
+      });
+      return tr;
+    });
+    body.replaceChildren.apply(body, rows);
+  }
+
+  function renderSummary(result) {
+    const top = result.ranked[0];
+    const el = document.getElementById("summary");
+    if (!top || top.rank === null) {
+      el.textContent = "No model can serve this request at these inputs (see the notes in the table).";
+      return;
+    }
+    const sc = result.scenario;
+    el.textContent = "Cheapest: " + top.model + " at " + usd(top.monthly_usd) + " a month (" +
+      usd(top.cost_per_request_usd) + " per request, " + count(sc.requests_per_month) + " requests, " +
+      count(sc.input_tokens_per_request) + " input and " + count(sc.output_tokens_per_request) +
+      " output tokens each).";
+  }
+
+  const views = {};
+  const pending = {};
+  // A chart scrolled out of sight keeps its new rows pending and redraws when it comes back into view:
+  // a change then costs the table and the charts on screen, not all four.
+  const onScreen = {};
+
+  function apply(name) {
+    const view = views[name];
+    const rows = pending[name];
+    if (!view || rows === undefined) return Promise.resolve();
+    delete pending[name];
+    // resize(): labels such as "(too long)" change the axes' width; without it the canvas keeps the old
+    // padding and clips them.
+    return view.data(DATA.dataset, rows).resize().runAsync();
+  }
+
+  function sendRows(name, rows) {
+    pending[name] = rows;
+    return onScreen[name] === false ? Promise.resolve() : apply(name);
+  }
+
+  function flush() {
+    return Promise.all(Object.keys(pending).map(apply));
+  }
+
+  if (typeof IntersectionObserver === "function") {
+    const watch = new IntersectionObserver(function (entries) {
+      entries.forEach(function (e) {
+        const name = e.target.id.replace(/^chart-/, "");
+        onScreen[name] = e.isIntersecting;
+        if (e.isIntersecting) apply(name);
+      });
+    }, { rootMargin: "200px 0px" });
+    Object.keys(LIVE_SPECS).forEach(function (name) { watch.observe(document.getElementById("chart-" + name)); });
+  }
+
+  const state = { result: null, updates: 0 };
+
+  function update() {
+    const inputs = readInputs();
+    document.getElementById("stale").hidden = inputs !== null;
+    if (inputs === null) return Promise.resolve(state.result);
+    const result = compute(inputs);
+    state.result = result;
+    renderTable(result.ranked);
+    renderSummary(result);
+    const done = Object.keys(CHART_FILTER).map(function (name) {
+      return sendRows(name, result.rows.filter(CHART_FILTER[name]));
+    });
+    return Promise.all(done).then(function () { state.updates += 1; return result; });
+  }
+
+  function resetControls() {
+    const sc = DATA.scenario;
+    const shareText = function (x) { return String(Number((x * 100).toPrecision(10))); };
+    document.getElementById("input-tokens").value = count(sc.input_tokens_per_request);
+    document.getElementById("output-tokens").value = count(sc.output_tokens_per_request);
+    document.getElementById("requests").value = group(String(sc.requests_per_month));
+    document.getElementById("cached-share").value = shareText(sc.cached_input_share);
+    document.getElementById("batch-share").value = shareText(sc.batch_share);
+    document.getElementById("budget").value = sc.monthly_budget_usd ? group(String(sc.monthly_budget_usd)) : "";
+    document.querySelectorAll("input[name=model]").forEach(function (b) { b.checked = true; });
+    return update();
+  }
+
+  // Live charts draw on canvas: on each change SVG would rebuild hundreds of DOM nodes (4x slower with
+  // 20 models); the static crossover charts stay SVG (crisp when printed).
+  function embed(id, spec, renderer) {
+    const el = document.getElementById("chart-" + id);
+    return vegaEmbed(el, spec, { actions: false, renderer: renderer }).catch(function (e) {
+      el.textContent = "chart failed: " + e;
+      console.error(e);
+      return null;
+    });
+  }
+
+  const embeds = Object.keys(LIVE_SPECS).map(function (name) {
+    return embed(name, LIVE_SPECS[name], "canvas").then(function (res) {
+      if (!res) return;
+      views[name] = res.view;
+      if (onScreen[name] !== false) return apply(name);
+    });
+  }).concat(Object.keys(STATIC_SPECS).map(function (name) {
+    return embed(name, STATIC_SPECS[name], "svg").then(function (res) { if (res) views[name] = res.view; });
+  }));
+
+  document.querySelectorAll(".controls input").forEach(function (el) {
+    el.addEventListener("input", update);
+  });
+  document.getElementById("reset").addEventListener("click", resetControls);
+
+  const first = update();
+  // For tests and for people poking at the page from the console.
+  window.costExplorer = {
+    data: DATA,
+    views: views,
+    state: state,
+    compute: compute,
+    update: update,
+    // Every chart's data brought up to date, on screen or not.
+    flush: flush,
+    pending: pending,
+    format: { usd: usd, pct: pct, fixed: fixed, count: count },
+    ready: Promise.all(embeds).then(function () { return first; }),
+  };
+})();
