@@ -874,7 +874,7 @@ def _materialise(tl: _Timeline) -> list[dict[str, Any]]:
 
 
 def _same_day(a: pd.Timestamp, b: pd.Timestamp) -> bool:
-    return (pd.isna(a) and pd.isna(b)) or (pd.notna(a) and pd.notna(b) and a == b)
+    return bool((pd.isna(a) and pd.isna(b)) or (pd.notna(a) and pd.notna(b) and a == b))
 
 
 def _frame(rows: Iterable[Mapping[str, Any]]) -> pd.DataFrame:
@@ -1285,7 +1285,7 @@ def load_prices(
     if unknown_kw:
         raise TypeError(f"load_prices() got unexpected keyword argument(s): {', '.join(sorted(unknown_kw))}")
     # No copy of the cached table: every step below builds a new frame, and the last one is returned.
-    table = _cached_table(**csv_paths)  # type: ignore[arg-type]
+    table = _cached_table(**csv_paths)
     if overrides is not None:
         table = with_overrides(table.copy(), overrides)
     if service_tier is not None:
