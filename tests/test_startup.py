@@ -3,6 +3,7 @@ standard-library fast path for `explorer cost`, which must price exactly as the 
 
 from __future__ import annotations
 
+import argparse
 import importlib
 import json
 import subprocess
@@ -216,6 +217,32 @@ def test_cli_cost_says_the_same_with_and_without_the_fast_path(args: list[str], 
     monkeypatch.setattr(quick, "cost", lambda *a, **k: None)
     assert cli.main(argv) == 0
     assert capsys.readouterr() == fast
+
+
+@pytest.mark.parametrize("name, as_of, verified, status", [
+    ("gpt-3.5-turbo-0125", "2025-06-01", "2026-11-27", "active"),  # a curated row somebody verified
+    ("o4-mini", "2026-06-01", None, "deprecated"),  # shutdown announced, still served
+    ("gpt-4o", "2024-06-01", None, "active"),
+])
+def test_fast_path_carries_the_price_rows_provenance_as_the_engine(name: str, as_of: str, verified: str | None,
+                                                                    status: str) -> None:
+    _fresh_table()
+    q = quick.cost(name, 1000, 500, as_of=as_of)
+    assert q is not None
+    engine = cli._provenance(costs.cost_of(name, 1000, 500, as_of=as_of), argparse.Namespace(as_of=as_of,
+                                                                                              overrides=None))
+    assert q.provenance() == engine
+    assert (engine["verified_on"], engine["lifecycle_status"]) == (verified, status)
+
+
+def test_a_shut_down_model_is_never_priced_by_the_fast_path(capsys: pytest.CaptureFixture[str]) -> None:
+    _fresh_table()
+    assert quick.cost("davinci", 1000, 100, as_of="2023-06-01") is not None  # on sale then
+    assert quick.cost("davinci", 1000, 100, as_of=AS_OF) is None
+    assert cli.main(["cost", "--model", "davinci", "--input-tokens", "1000", "--output-tokens", "100",
+                     "--as-of", AS_OF]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: davinci was shut down on 2024-01-04; its last price was $20 / $20 per 1M"), err
 
 
 @pytest.mark.parametrize("name, kwargs", [

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from explorer import cost_of, paths, price_history
+from explorer import cost_of, paths, price_history, prices
 from explorer.charts import MAX_CHART_ROWS
 from explorer.scenarios import DAYS_PER_MONTH, list_scenarios, load_scenario
 from explorer.widgets import Dashboard, filter_prices, image_cost_frame, override_rows, seed_vs_today
@@ -133,6 +133,14 @@ def test_override_keeps_batch_discount_and_cache_ratio(table: pd.DataFrame) -> N
     assert std["input_usd_per_mtok"] == 2.0 and batch["input_usd_per_mtok"] == pytest.approx(1.0)
     assert std["cached_input_usd_per_mtok"] == pytest.approx(1.0)  # was 1.25 of 2.50
     assert rows["is_override"].all()
+
+
+def test_an_override_is_not_verified_even_over_a_verified_row(table: pd.DataFrame) -> None:
+    day = "2025-05-01"
+    live = table[(table["model"] == "o3") & prices.in_force(table, day)]
+    assert live["verified_on"].notna().any()  # the curated o3 rows were checked against their source
+    rows = override_rows(table, ("openai", "o3"), as_of=day, input=1.0)
+    assert len(rows) and rows["verified_on"].isna().all() and rows["source"].str.startswith("override").all()
 
 
 def test_private_model_override(dash: Dashboard) -> None:
