@@ -60,7 +60,8 @@ class Estimate:
 
     def label(self) -> str:
         """``"o200k_base x 1.12, range 1.05-1.30 on the reference corpus (source)"``."""
-        return f"{self.basis} x {self.ratio:.2f}, range {self.low:.2f}-{self.high:.2f} on the reference corpus ({self.source})"
+        span = f"range {self.low:.2f}-{self.high:.2f}"
+        return f"{self.basis} x {self.ratio:.2f}, {span} on the reference corpus ({self.source})"
 
 
 @dataclass(frozen=True)
