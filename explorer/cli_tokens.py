@@ -238,3 +238,58 @@ def _run_corpus(args: argparse.Namespace) -> int:
         )
     _emit(args, payload, lines)
     return 0
+
+
+# --------------------------------------------------------------------------------------------------
+# explorer compare --text-file F | --chars N [--language ja]
+
+
+def add_compare_text_args(p: argparse.ArgumentParser, positive_int: Any) -> None:
+    """The options that describe ``explorer compare``'s input as text instead of tokens."""
+    from explorer.families import KINDS
+
+    g = p.add_mutually_exclusive_group()
+    g.add_argument("--text-file", metavar="F", help="input of each request is this text; each model counts it itself")
+    g.add_argument("--chars", type=positive_int("--chars"), metavar="N", help="input is N characters of text")
+    p.add_argument("--language", choices=KINDS, help="kind of text (for --chars, and for estimated models)")
+
+
+def run_compare_text(args: argparse.Namespace, prices: Any, emit: Any) -> int:
+    """``explorer compare`` ranked by each model's own token count of the same text."""
+    from explorer.text_workload import rank_models_by_text
+
+    if args.input_tokens is not None or args.cached_tokens:
+        raise ValueError("--input-tokens/--cached-tokens and --text-file/--chars describe the same input: give one")
+    text = _read(args.text_file, "--text-file") if args.text_file is not None else None
+    if text is not None and not text:
+        raise ValueError(f"--text-file: {args.text_file} is empty: nothing to price")
+    out_tokens = args.output_tokens or 0
+    ranked = rank_models_by_text(
+        text=text, chars=args.chars, kind=args.language, output_tokens=out_tokens, requests=args.requests,
+        provider=args.provider, service_tier=args.service_tier, as_of=args.as_of, prices=prices,
+    )
+    if args.limit:
+        ranked = ranked.head(args.limit)
+    n_chars = len(text) if text is not None else args.chars
+    what = f"{args.text_file}" if text is not None else f"{n_chars:,} characters of {args.language or 'en'} text"
+    extra = {"text": what, "chars": n_chars, "language": args.language, "output_tokens": out_tokens,
+             "requests": args.requests, "as_of": str(args.as_of or "today")}  # fmt: skip
+    footer = (
+        f"{len(ranked)} model(s) ranked for {args.requests:,} request(s) of {what} as input + {out_tokens:,} output "
+        "tokens; each model's input tokens by its own tokenizer, '~' marks an estimate (range in --format json)"
+    )
+    if args.format == "text":
+        shown = ["provider", "model", "input_tokens", "cost_per_request_usd", "usd_per_kchar", "total_usd"]
+        frame = ranked[shown].copy()
+        frame["input_tokens"] = [
+            f"{n:,}" if ex else f"~{n:,} ({lo:,}-{hi:,})"
+            for n, ex, lo, hi in zip(
+                ranked["input_tokens"], ranked["exact"], ranked["input_tokens_low"], ranked["input_tokens_high"],
+                strict=True,
+            )
+        ]
+    else:
+        frame = ranked
+    money = ["cost_per_request_usd", "usd_per_kchar", "total_usd"]
+    emit(frame, args.format, money_cols=money, extra=extra, footer=footer)
+    return 0
