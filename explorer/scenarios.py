@@ -87,6 +87,11 @@ class Scenario:
     """A monthly budget to measure against, or None."""
     as_of: str | None = None
     """Price date, YYYY-MM-DD; None means "the caller decides" (the dashboard's date, or today)."""
+    input_chars_per_request: int = 0
+    """Above 0, the input is described as text: this many characters of ``input_text_kind`` per request,
+    and each model's input tokens come from its own tokenizer (``input_tokens_per_request`` is ignored)."""
+    input_text_kind: str = "en"
+    """Kind of that text: en, ja, zh, code, json or chat (:data:`explorer.families.KINDS`)."""
 
     def __post_init__(self) -> None:
         errors = _field_errors(self)
@@ -165,6 +170,7 @@ _INT_FIELDS = (
     "output_tokens_per_request",
     "reasoning_tokens_per_request",
     "images_per_request",
+    "input_chars_per_request",
 )
 _SHARE_FIELDS = ("cached_input_share", "batch_share", "flex_share", "priority_share")
 
@@ -220,6 +226,10 @@ def _field_errors(s: Scenario) -> list[str]:
         and s.monthly_budget_usd < 0
     ):
         errs.append(f"field 'monthly_budget_usd': {s.monthly_budget_usd} is negative")
+    from explorer.families import KINDS
+
+    if s.input_text_kind not in KINDS:
+        errs.append(f"field 'input_text_kind': {s.input_text_kind!r} is not one of {', '.join(KINDS)}")
     for name in ("image_quality", "image_size"):
         if not isinstance(getattr(s, name), str):
             errs.append(f"field {name!r}: {getattr(s, name)!r} is not text")
@@ -441,6 +451,7 @@ def scenario_costs(
         ["provider", "model", "service_tier"]
     )
     shares = scenario.tier_shares() or {"standard": 1.0}
+    input_tokens = _input_tokens_by_model(scenario, keys)
     notes: dict[tuple[str, str], list[str]] = {k: [] for k in keys}
     rows: list[dict[str, Any]] = []
     weights: list[float] = []
@@ -466,9 +477,9 @@ def scenario_costs(
                     "provider": prov,
                     "model": model,
                     "service_tier": use,
-                    "input_tokens": scenario.input_tokens_per_request,
+                    "input_tokens": input_tokens[(prov, model)],
                     "output_tokens": scenario.output_tokens_per_request,
-                    "cached_input_tokens": scenario.cached_input_tokens_per_request,
+                    "cached_input_tokens": round(scenario.cached_input_share * input_tokens[(prov, model)]),
                     "reasoning_tokens": scenario.reasoning_tokens_per_request,
                 }
             )
@@ -508,12 +519,13 @@ def scenario_costs(
         rows_pm = base[(base["provider"] == prov) & (base["model"] == model)]
         window.append(rows_pm["context_window_tokens"].iloc[0] if len(rows_pm) else pd.NA)
     window_arr = pd.array(window, dtype="Int64")
-    need = scenario.input_tokens_per_request + scenario.output_tokens_per_request
-    fits = pd.array([pd.NA if pd.isna(w) else bool(w >= need) for w in window_arr], dtype="boolean")
+    need = [input_tokens[k] + scenario.output_tokens_per_request for k in keys]
+    fits = pd.array([pd.NA if pd.isna(w) else bool(w >= n) for w, n in zip(window_arr, need, strict=True)],
+                    dtype="boolean")
     for i, k in enumerate(keys):
         if fits[i] is not pd.NA and not fits[i]:
             notes[k].append(
-                f"request of {need:,} tokens exceeds the {int(window_arr[i]):,}-token context window"
+                f"request of {need[i]:,} tokens exceeds the {int(window_arr[i]):,}-token context window"
             )
     cost_per_request = per_request[:, : len(comps) + 1].sum(axis=1) + image
     out = pd.DataFrame(
@@ -535,6 +547,18 @@ def scenario_costs(
     )
     out = out.sort_values(["monthly_usd", "provider", "model"], kind="stable", na_position="last")
     return out.reset_index(drop=True)
+
+
+def _input_tokens_by_model(scenario: Scenario, keys: list[tuple[str, str]]) -> dict[tuple[str, str], int]:
+    """Input tokens per request on each model: the scenario's count, or each tokenizer's count of its text."""
+    if not scenario.input_chars_per_request:
+        return {k: scenario.input_tokens_per_request for k in keys}
+    from explorer.text_workload import tokens_by_model
+
+    counted = tokens_by_model(
+        [f"{p}/{m}" for p, m in keys], chars=scenario.input_chars_per_request, kind=scenario.input_text_kind
+    )
+    return {k: c.tokens for k, c in zip(keys, counted, strict=True)}
 
 
 def scenarios_costs(
