@@ -27,7 +27,8 @@ def register(subparsers: Any) -> None:
     p = subparsers.add_parser(
         "tokens",
         help=HELP,
-        description=HELP + ". Counts for OpenAI models are exact; other providers get a labelled estimate.",
+        description=HELP + ". Counts for OpenAI, Qwen and DeepSeek models are exact; other models get a labelled "
+        "estimate with its range.",
     )
     p.add_argument("text", nargs="?", help="text to count ('-' reads standard input)")
     p.add_argument(
@@ -52,7 +53,10 @@ def register(subparsers: Any) -> None:
     p.add_argument(
         "--strict", action="store_true", help="refuse estimates for models without a local tokenizer"
     )
-    p.add_argument("--backend", choices=tokens.BACKENDS, default="tiktoken", help="corpus counter")
+    p.add_argument(
+        "--backend", choices=tokens.BACKENDS, default="auto",
+        help="counter: auto (toktok-rs where it matched the reference on the reference corpus), tiktoken, toktok",
+    )
     p.add_argument("--workers", type=int, default=None, help="threads for corpus counting (default: cores)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar for corpus counting")
     p.add_argument("--format", choices=("text", "json"), default="text", help="output format")
@@ -114,16 +118,21 @@ def run(args: argparse.Namespace) -> int:
         text = args.text
     else:
         raise ValueError("nothing to count: give TEXT, --file, --messages, --corpus or --image")
-    c = tokens.count_text(text, model=_one_model(args), encoding=args.encoding, strict=args.strict)
-    payload = {
+    c = tokens.count_text(
+        text, model=_one_model(args), encoding=args.encoding, strict=args.strict, backend=args.backend
+    )
+    payload: dict[str, Any] = {
         "tokens": c.tokens,
         "encoding": c.encoding,
         "exact": c.exact,
         "method": c.method,
         "model": c.model,
     }
+    if not c.exact:
+        payload["range"] = list(c.range())
     who = f"{c.model} " if c.model else ""
-    _emit(args, payload, [f"{c.tokens} tokens ({who}{c.encoding}, {_label(c.exact, c.method)})"])
+    shown = f"{c.tokens}" if c.exact else f"~{c.tokens} ({c.range()[0]}-{c.range()[1]})"
+    _emit(args, payload, [f"{shown} tokens ({who}{c.encoding}, {_label(c.exact, c.method)})"])
     return 0
 
 
@@ -232,7 +241,7 @@ def _run_corpus(args: argparse.Namespace) -> int:
     lines += [f"  skipped {i}: {r}" for i, r in first.skipped[:10]]
     lines.append(f"  {'model':<28} {'tokens':>12} {'as input $':>12} {'as output $':>12}")
     for row in costs.itertuples():
-        flag = "" if row.exact else "  (estimate)"
+        flag = "" if row.exact else f"  (estimate, range {row.tokens_low}-{row.tokens_high})"
         lines.append(
             f"  {row.model:<28} {row.tokens:>12} {row.input_usd:>12.4f} {row.output_usd:>12.4f}{flag}"
         )

@@ -1157,8 +1157,9 @@ def corpus_cost(
     count is used and the row is flagged ``exact=False`` with the mismatch in ``method``.
     Prices come from the cost engine (:func:`explorer.costs.price_usage`).
 
-    Returns one row per model: model, provider, encoding, requests, tokens, exact, method,
-    input_usd (every item sent as input) and output_usd (every item generated as output).
+    Returns one row per model: model, provider, encoding, requests, tokens, tokens_low and
+    tokens_high (the estimate's range; equal to tokens when exact), exact, method, input_usd
+    (every item sent as input) and output_usd (every item generated as output).
     """
     import pandas as pd
 
@@ -1185,9 +1186,13 @@ def corpus_cost(
             exact = False
             method = match.method if match.method.startswith("estimate:") else f"estimate: {match.method}"
         per_item = match.items["tokens"].astype("int64")
-        if match.exact and tok.factor != 1.0:
-            # A count made with an exact tokenizer still needs this model's estimate factor.
-            per_item = per_item.map(lambda n, t=tok: _scaled(int(n), t))
+        low = high = int(per_item.sum())
+        if match.exact and not tok.exact:
+            # A count made with an exact tokenizer still needs this model's estimate factor and range.
+            raw = per_item
+            per_item = raw.map(lambda n, t=tok: _scaled(int(n), t))
+            low = sum(math.ceil(int(n) * tok.factor_low) for n in raw)
+            high = sum(math.ceil(int(n) * tok.factor_high) for n in raw)
         # Price is linear within a tier, so items of equal size are priced once and multiplied:
         # a million-line chat log becomes a few thousand usage rows.
         sizes = per_item.value_counts()
@@ -1209,6 +1214,8 @@ def corpus_cost(
                 "encoding": tok.encoding,
                 "requests": len(per_item),
                 "tokens": int(per_item.sum()),
+                "tokens_low": min(low, int(per_item.sum())),
+                "tokens_high": max(high, int(per_item.sum())),
                 "exact": exact,
                 "method": method,
             }
