@@ -23,8 +23,9 @@ from pathlib import Path
 
 from explorer.paths import REFERENCE_CORPUS_DIR, TOKEN_CALIBRATION_CSV
 
-KINDS: tuple[str, ...] = ("en", "ja", "zh", "code", "json", "chat")
-"""Text kinds of the reference corpus: English prose, Japanese, Chinese, source code, JSON, chat transcript."""
+KINDS: tuple[str, ...] = ("en", "ja", "zh", "code", "json", "chat", "mixed")
+"""Text kinds of the reference corpus: English prose, Japanese, Chinese, source code, JSON, chat transcript,
+and ``mixed`` (other scripts, combining marks, emoji, symbols and odd whitespace)."""
 
 BASIS = "o200k_base"
 """Tokenizer every cross-family estimate is scaled from."""

@@ -508,8 +508,9 @@ _toktok_checks: dict[str, ToktokCheck] = {}
 def check_toktok(name: str, *, use_cache: bool = True) -> ToktokCheck:
     """Verify toktok-rs against the reference tokenizer for ``name``, once per toktok-rs version.
 
-    The result is cached in the vocabulary cache as ``toktok-<version>-<name>.verified`` holding the
-    digest of the reference corpus it passed on; a changed corpus or version checks again.
+    The result, pass or fail, is cached in the vocabulary cache as ``toktok-<version>-<name>.verified``
+    with the digest of the reference corpus it was checked on; a changed corpus or version checks again.
+    A failure warns once, when found; callers then count with the reference tokenizer.
     """
     if name not in TOKTOK_NAMES:
         raise ValueError(f"toktok-rs is not checked for {name!r}; checked: {', '.join(TOKTOK_NAMES)}")
@@ -526,28 +527,31 @@ def check_toktok(name: str, *, use_cache: bool = True) -> ToktokCheck:
     marker = vocab_cache_dir() / f"toktok-{version}-{name}.verified"
     if use_cache:
         try:
-            if marker.read_text().split()[0] == corpus:
-                check = ToktokCheck(name, True, version, len(lines), 0, "cached")
-                _toktok_checks[name] = check
-                return check
-        except (OSError, IndexError):
-            pass
+            digest, status, detail = marker.read_text(encoding="utf-8").split(" ", 2)
+        except (OSError, ValueError):
+            digest = status = detail = ""
+        if digest == corpus and status in ("ok", "fail"):
+            check = ToktokCheck(name, status == "ok", version, len(lines), 0, "cached" if status == "ok" else detail)
+            _toktok_checks[name] = check
+            return check
     ref = reference_boundaries(name, lines)
     got = toktok_boundaries(name, lines)
     n_tokens = sum(n for n, _ in ref)
     bad = next((i for i, (a, b) in enumerate(zip(ref, got, strict=True)) if a != b), None)
     if bad is None:
         check = ToktokCheck(name, True, version, len(lines), n_tokens, "checked")
-        try:
-            marker.parent.mkdir(parents=True, exist_ok=True)
-            atomic.write_bytes(marker, f"{corpus} {_boundaries_digest(ref)}\n".encode(), mode=0o644)
-        except OSError:
-            pass  # unwritable cache: checked again next process, still correct
+        record = f"{corpus} ok {_boundaries_digest(ref)}"
     else:
         detail = (
             f"reference line {bad + 1} differs: {ref[bad][0]} tokens by the reference, {got[bad][0]} by toktok-rs"
         )
         warnings.warn(f"toktok-rs {version} disagrees with {name}: {detail}; counting with tiktoken", stacklevel=2)
         check = ToktokCheck(name, False, version, len(lines), n_tokens, detail)
+        record = f"{corpus} fail {detail}"
+    try:
+        marker.parent.mkdir(parents=True, exist_ok=True)
+        atomic.write_bytes(marker, record.encode("utf-8"), mode=0o644)
+    except OSError:
+        pass  # unwritable cache: checked again next process, same answer
     _toktok_checks[name] = check
     return check
