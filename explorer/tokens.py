@@ -39,8 +39,13 @@ if TYPE_CHECKING:  # pandas and the price table load only when a result needs th
 
 Backend = Literal["auto", "tiktoken", "toktok"]
 BACKENDS: tuple[str, ...] = ("auto", "tiktoken", "toktok")
-"""``auto`` counts with toktok-rs where it passed its check against the reference (see
-:func:`explorer.vocab.check_toktok`), else with the reference tokenizer itself."""
+"""``auto`` counts corpora and large batches with toktok-rs where it passed its check against the
+reference (see :func:`explorer.vocab.check_toktok`), and everything else with the reference tokenizer
+itself: toktok-rs takes longer to load its vocabulary than tiktoken, so a single short text starts
+faster on the reference."""
+TOKTOK_MIN_CHARS = 1_000_000
+"""Below this many characters ``auto`` uses the reference: toktok-rs's ~0.3 s slower first load is not
+won back (it counts about 10x faster once loaded)."""
 DEFAULT_ENCODING = "o200k_base"
 
 # Tokenizer-by-model rules on canonical price-table ids. The lookahead stops "gpt-4" from
@@ -380,21 +385,28 @@ def _balanced_chunks(texts: list[str], n: int) -> list[list[str]]:
     return chunks
 
 
-def resolve_backend(encoding: str, backend: Backend = "auto") -> str:
-    """The backend ``auto`` picks: toktok-rs when it passed its check for ``encoding``, else tiktoken."""
+def resolve_backend(encoding: str, backend: Backend = "auto", chars: int | None = None) -> str:
+    """The backend ``auto`` picks: toktok-rs when it passed its check for ``encoding`` and the work is a
+    corpus (``chars`` None) or at least :data:`TOKTOK_MIN_CHARS`, else tiktoken (the reference)."""
     if backend not in BACKENDS:
         raise ValueError(f"unknown backend {backend!r}; known backends: {', '.join(BACKENDS)}")
     if backend != "auto":
         return backend
+    if chars is not None and chars < TOKTOK_MIN_CHARS:
+        return "tiktoken"
     if encoding in vocab.TOKTOK_NAMES and vocab.check_toktok(encoding).ok:
         return "toktok"
     return "tiktoken"
 
 
 def _raw_counter(
-    encoding: str, backend: Backend, workers: int = 1, pool: ThreadPoolExecutor | None = None
+    encoding: str,
+    backend: Backend,
+    workers: int = 1,
+    pool: ThreadPoolExecutor | None = None,
+    chars: int | None = None,
 ) -> Callable[[list[str]], list[int]]:
-    used = resolve_backend(encoding, backend)
+    used = resolve_backend(encoding, backend, chars)
     if used == "toktok":
         return _toktok_count(encoding, workers)
     return _tiktoken_count(encoding, pool, workers)
@@ -402,7 +414,7 @@ def _raw_counter(
 
 def count_with(tokenizer: str, texts: list[str], *, backend: Backend = "auto") -> list[int]:
     """Exact counts of ``texts`` with one of :data:`explorer.vocab.ALL_TOKENIZERS` (no model, no estimate)."""
-    return _raw_counter(_check_encoding(tokenizer), backend)(texts)
+    return _raw_counter(_check_encoding(tokenizer), backend, chars=sum(map(len, texts)))(texts)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -425,7 +437,7 @@ def count_text(
     if not isinstance(text, str):
         raise ValueError(f"text must be a str, got {type(text).__name__}")
     tok = tokenizer_for(model, encoding=encoding, strict=strict)
-    return _counted(_raw_counter(tok.encoding, backend)([text])[0], tok)
+    return _counted(_raw_counter(tok.encoding, backend, chars=len(text))([text])[0], tok)
 
 
 def count_by_encoding(text: str, encodings: Sequence[str] = ALL_TOKENIZERS) -> dict[str, int]:

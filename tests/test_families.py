@@ -222,7 +222,9 @@ def test_toktok_matches_the_reference_on_the_reference_corpus_and_is_cached(monk
         assert check.ok and check.detail == "checked" and check.tokens > 4000
     monkeypatch.setattr(vocab, "_toktok_checks", {})
     assert vocab.check_toktok("o200k_base").detail == "cached"  # a new process reads the marker
-    assert tokens.resolve_backend("o200k_base") == "toktok"
+    assert tokens.resolve_backend("o200k_base") == "toktok"  # a corpus
+    assert tokens.resolve_backend("o200k_base", chars=tokens.TOKTOK_MIN_CHARS) == "toktok"
+    assert tokens.resolve_backend("o200k_base", chars=100) == "tiktoken"  # one short text starts faster
     assert tokens.resolve_backend("deepseek-v4") == "tiktoken"
 
 
