@@ -269,10 +269,21 @@ def test_boundaries_catch_a_different_split_with_the_same_count() -> None:
     assert vocab.toktok_boundaries("o200k_base", lines) == ref
 
 
+@pytest.mark.parametrize("model", sorted(tokens.FAST_OPENAI_MODELS))
+def test_fast_openai_names_are_what_the_price_table_resolves(model: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    from explorer import prices
+
+    fast = tokens.tokenizer_for(model)
+    monkeypatch.setattr(tokens, "FAST_OPENAI_MODELS", frozenset())
+    assert prices.resolve_model(model) == ("openai", model)
+    assert tokens.tokenizer_for(model) == fast
+
+
 def test_a_plain_count_imports_neither_pandas_nor_the_price_table() -> None:
     code = (
         "import sys\nfrom explorer import tokens\n"
         "assert tokens.count_text('hello world').tokens == 2\n"
+        "assert tokens.count_text('hello world', model='gpt-4o').exact\n"
         "print(sorted(m for m in ('pandas', 'explorer.prices', 'numpy') if m in sys.modules))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=REPO)
