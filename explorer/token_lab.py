@@ -52,7 +52,9 @@ __all__ = [
     "token_html",
     "token_lab_widget",
     "tokens_per_kchar_chart",
+    "tokens_per_kchar_figure",
     "tokens_per_kchar_table",
+    "tokens_per_kchar_wide",
 ]
 
 PALETTE: tuple[str, ...] = ("#cfe2f3", "#fce5cd", "#d9ead3", "#ead1dc", "#fff2cc")
@@ -330,6 +332,16 @@ def tokens_per_kchar_table() -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def tokens_per_kchar_wide() -> pd.DataFrame:
+    """:func:`tokens_per_kchar_table` with one row per tokenizer and one column per text kind (rounded)."""
+    from explorer import families
+
+    df = tokens_per_kchar_table()
+    wide = df.pivot(index="tokenizer", columns="kind", values="tokens_per_kchar")[list(families.KINDS)]
+    order = [t for t in (*ALL_TOKENIZERS, *families.CLAUDE_FAMILIES) if t in wide.index]
+    return wide.loc[order].round(1).reset_index().rename_axis(columns=None)
+
+
 def tokens_per_kchar_chart(table: pd.DataFrame | None = None) -> Any:
     """Grouped bars: tokens per 1,000 characters by text kind, one bar per tokenizer; Claude's (ctok) faded."""
     import altair as alt
@@ -337,19 +349,40 @@ def tokens_per_kchar_chart(table: pd.DataFrame | None = None) -> Any:
     from explorer import families
 
     df = tokens_per_kchar_table() if table is None else table
+    order = [t for t in (*ALL_TOKENIZERS, *families.CLAUDE_FAMILIES) if t in set(df["tokenizer"])]
     return (
         alt.Chart(df)
         .mark_bar()
         .encode(
-            x=alt.X("tokenizer:N", title=None, axis=alt.Axis(labels=False, ticks=False)),
+            x=alt.X("kind:N", title="text kind", sort=list(families.KINDS), axis=alt.Axis(labelAngle=0)),
+            xOffset=alt.XOffset("tokenizer:N", sort=order),
             y=alt.Y("tokens_per_kchar:Q", title="tokens per 1,000 characters"),
-            color=alt.Color("tokenizer:N", title="tokenizer"),
-            opacity=alt.condition(alt.datum.source == "exact", alt.value(1.0), alt.value(0.45)),
-            column=alt.Column("kind:N", title="text kind", sort=list(families.KINDS)),
+            color=alt.Color("tokenizer:N", title="tokenizer", sort=order),
+            opacity=alt.condition(alt.datum.source == "exact", alt.value(1.0), alt.value(0.4)),
             tooltip=["tokenizer:N", "kind:N", alt.Tooltip("tokens_per_kchar:Q", format=".1f"), "source:N"],
         )
-        .properties(width=110, height=220, title="Tokens per 1,000 characters (faded: ctok reconstruction)")
+        .properties(width=520, height=220, title="Tokens per 1,000 characters (faded: Claude, ctok reconstruction)")
     )
+
+
+@dataclass(frozen=True)
+class StaticChart:
+    """A chart as SVG (rendered offline by vl-convert, byte-identical run to run) with a text fallback."""
+
+    chart: Any
+    """The Altair chart."""
+    text: str
+    """What nbval compares and what a text-only viewer shows."""
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, str]:
+        import vl_convert
+
+        return {"image/svg+xml": vl_convert.vegalite_to_svg(self.chart.to_dict()), "text/plain": self.text}
+
+
+def tokens_per_kchar_figure() -> StaticChart:
+    """:func:`tokens_per_kchar_chart` as a static image for a notebook cell."""
+    return StaticChart(tokens_per_kchar_chart(), "[chart: tokens per 1,000 characters by tokenizer and text kind]")
 
 
 # --------------------------------------------------------------------------------------------------

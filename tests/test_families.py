@@ -421,3 +421,12 @@ def test_tokens_per_kchar_chart_has_every_tokenizer_and_kind() -> None:
     assert set(df.loc[df["tokenizer"].str.startswith("claude"), "source"]) == {"ctok reconstruction"}
     spec = token_lab.tokens_per_kchar_chart().to_dict()
     assert spec["encoding"]["y"]["field"] == "tokens_per_kchar"
+
+
+def test_tokens_per_kchar_figure_is_static_svg_with_a_text_fallback() -> None:
+    bundle = token_lab.tokens_per_kchar_figure()._repr_mimebundle_()
+    assert bundle["image/svg+xml"].lstrip().startswith("<svg") and "tokens per 1,000 characters" in bundle["image/svg+xml"]
+    assert bundle["text/plain"].startswith("[chart:")
+    wide = token_lab.tokens_per_kchar_wide()
+    assert list(wide.columns) == ["tokenizer", *families.KINDS]
+    assert wide.set_index("tokenizer").loc["o200k_base", "en"] == round(families.calibration()["o200k_base"]["en"], 1)
