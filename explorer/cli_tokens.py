@@ -291,7 +291,7 @@ def run_compare_text(args: argparse.Namespace, prices: Any, emit: Any) -> int:
         shown = ["provider", "model", "input_tokens", "cost_per_request_usd", "usd_per_kchar", "total_usd"]
         frame = ranked[shown].copy()
         frame["input_tokens"] = [
-            f"{n:,}" if ex else f"~{n:,} ({lo:,}-{hi:,})"
+            f"{n:,}" if ex else f"~{n:,}" if lo == hi else f"~{n:,} ({lo:,}-{hi:,})"
             for n, ex, lo, hi in zip(
                 ranked["input_tokens"], ranked["exact"], ranked["input_tokens_low"], ranked["input_tokens_high"],
                 strict=True,
