@@ -1031,7 +1031,8 @@ def count_corpus(
     from tqdm.auto import tqdm
 
     tok = tokenizer_for(model, encoding=encoding, strict=strict)
-    backend = resolve_backend(tok.encoding, backend)  # type: ignore[assignment]
+    if backend not in BACKENDS:
+        raise ValueError(f"unknown backend {backend!r}; known backends: {', '.join(BACKENDS)}")
     n_workers = workers if workers is not None else _default_workers()
     if n_workers < 1:
         raise ValueError(f"workers must be at least 1, got {n_workers}")
@@ -1043,14 +1044,21 @@ def count_corpus(
         tqdm(
             total=None, unit="B", unit_scale=True, desc=f"tokens ({tok.encoding})", disable=not progress
         ) as bar,
-        ThreadPoolExecutor(n_workers) if n_workers > 1 and backend == "tiktoken" else _NullPool() as pool,
+        ThreadPoolExecutor(n_workers) if n_workers > 1 and backend != "toktok" else _NullPool() as pool,
     ):
         kind, items = _open_source(source, column, bar)
         if kind == "chat":
             rows = _Rows(_CHAT_COLUMNS)
-        raw = _raw_counter(
-            tok.encoding, backend, n_workers, pool if isinstance(pool, ThreadPoolExecutor) else None
-        )
+        used: list[str] = []  # the backend, chosen at the first text: bad input never triggers toktok's check
+        counter: list[Callable[[list[str]], list[int]]] = []
+
+        def raw(texts: list[str]) -> list[int]:
+            if not counter:
+                used.append(resolve_backend(tok.encoding, backend))
+                threads = pool if isinstance(pool, ThreadPoolExecutor) else None
+                counter.append(_raw_counter(tok.encoding, used[0], n_workers, threads))  # type: ignore[arg-type]
+            return counter[0](texts)
+
         dedup = _DedupCounter(raw)
         for batch in _prefetch(_batches(items)):
             good = [it for it in batch if it.skip_reason is None and it.payload is not None]
@@ -1070,8 +1078,8 @@ def count_corpus(
     exact, method = tok.exact, tok.method
     if kind == "chat":
         exact, method = _messages_method(tok, approx_fields, False)
-    if backend != "tiktoken":
-        method += f"; {backend} backend"
+    if used and used[0] != "tiktoken":
+        method += f"; {used[0]} backend"
     return CorpusCount(
         items=frame,
         tokens=int(frame["tokens"].sum()) if len(frame) else 0,
