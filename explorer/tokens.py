@@ -620,7 +620,9 @@ def _count_tools(tools: Sequence[Any], encoding: str, count: Callable[[list[str]
     """Tokens of tool definitions by the cookbook's ``num_tokens_for_tools``."""
     if not tools:
         return 0
-    c = TOOL_CONSTANTS[encoding]
+    # Only OpenAI's encodings have measured constants; other tokenizers reuse o200k_base's (an estimate,
+    # flagged by _messages_method and count_tools).
+    c = TOOL_CONSTANTS.get(encoding, TOOL_CONSTANTS[DEFAULT_ENCODING])
     fixed = 0
     strings: list[str] = []
     for i, tool in enumerate(tools):
@@ -651,9 +653,9 @@ def count_tools(tools: Sequence[Any], *, model: str, strict: bool = False) -> To
     """Tokens that tool/function definitions add to a prompt (cookbook's ``num_tokens_for_tools``)."""
     tok = tokenizer_for(model, strict=strict)
     raw = _count_tools(tools, tok.encoding, _raw_counter(tok.encoding, "tiktoken"))
-    return TokenCount(
-        _scaled(raw, tok), tok.encoding, tok.exact, tok.method + "; tools by the OpenAI cookbook", tok.model
-    )
+    exact, method = _messages_method(tok, (), True)
+    method = method.replace("; chat format of the OpenAI cookbook (3/message, 1/name, 3 reply priming)", "")
+    return TokenCount(_scaled(raw, tok), tok.encoding, exact, method, tok.model)
 
 
 def _messages_method(tok: Tokenizer, approximate: Iterable[str], tools: bool) -> tuple[bool, str]:
@@ -664,6 +666,9 @@ def _messages_method(tok: Tokenizer, approximate: Iterable[str], tools: bool) ->
     if approx:
         note = f"fields {', '.join(approx)} counted as JSON text (not covered by the cookbook)"
         return False, (method if method.startswith("estimate:") else f"estimate: {method}") + f"; {note}"
+    if tok.exact and tok.encoding not in KNOWN_ENCODINGS:
+        # The text is counted by the model's own tokenizer, but its chat template is not OpenAI's.
+        return False, f"estimate: {method}; text exact, but the {tok.encoding} chat template's overhead is not modelled"
     return tok.exact, method
 
 

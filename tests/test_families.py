@@ -430,3 +430,17 @@ def test_tokens_per_kchar_figure_is_static_svg_with_a_text_fallback() -> None:
     wide = token_lab.tokens_per_kchar_wide()
     assert list(wide.columns) == ["tokenizer", *families.KINDS]
     assert wide.set_index("tokenizer").loc["o200k_base", "en"] == round(families.calibration()["o200k_base"]["en"], 1)
+
+
+@pytest.mark.parametrize("model", ["deepseek-v4-pro", "qwen/qwen3.5-27b"])
+def test_chat_requests_on_other_tokenizers_are_estimates(model: str) -> None:
+    # The text is counted exactly, but the per-message overhead is OpenAI's chat format, not this model's template.
+    tools = [{"type": "function", "function": {"name": "f", "description": "d",
+                                               "parameters": {"properties": {"x": {"type": "string"}}}}}]  # fmt: skip
+    messages = [{"role": "user", "content": MULTILINGUAL[1]}]
+    c = tokens.count_messages(messages, model=model, tools=tools)
+    assert not c.exact and c.method.startswith("estimate:") and "chat template's overhead is not modelled" in c.method
+    assert c.messages[0].content_tokens == tokens.count_text(MULTILINGUAL[1], model=model).tokens
+    t = tokens.count_tools(tools, model=model)
+    assert not t.exact and t.tokens == c.tools_tokens
+    assert tokens.count_messages(messages, model="gpt-4o").exact
