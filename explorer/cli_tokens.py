@@ -258,7 +258,10 @@ def add_compare_text_args(p: argparse.ArgumentParser, positive_int: Any) -> None
     from explorer.families import KINDS
 
     g = p.add_mutually_exclusive_group()
-    g.add_argument("--text-file", metavar="F", help="input of each request is this text; each model counts it itself")
+    g.add_argument(
+        "--text-file", metavar="F",
+        help="input of each request is this text (a folder: each file is one request); each model counts it itself",
+    )
     g.add_argument("--chars", type=positive_int("--chars"), metavar="N", help="input is N characters of text")
     p.add_argument("--language", choices=KINDS, help="kind of text (for --chars, and for estimated models)")
 
@@ -269,9 +272,16 @@ def run_compare_text(args: argparse.Namespace, prices: Any, emit: Any) -> int:
 
     if args.input_tokens is not None or args.cached_tokens:
         raise ValueError("--input-tokens/--cached-tokens and --text-file/--chars describe the same input: give one")
-    text = _read(args.text_file, "--text-file") if args.text_file is not None else None
-    if text is not None and not text:
-        raise ValueError(f"--text-file: {args.text_file} is empty: nothing to price")
+    text: str | list[str] | None = None
+    if args.text_file is not None and Path(args.text_file).is_dir():
+        files = sorted(p for p in Path(args.text_file).rglob("*") if p.is_file())
+        text = [_read(str(p), "--text-file") for p in files]
+        if not any(text):
+            raise ValueError(f"--text-file: {args.text_file} holds no text files: nothing to price")
+    elif args.text_file is not None:
+        text = _read(args.text_file, "--text-file")
+        if not text:
+            raise ValueError(f"--text-file: {args.text_file} is empty: nothing to price")
     out_tokens = args.output_tokens or 0
     ranked = rank_models_by_text(
         text=text, chars=args.chars, kind=args.language, output_tokens=out_tokens, requests=args.requests,
@@ -279,8 +289,11 @@ def run_compare_text(args: argparse.Namespace, prices: Any, emit: Any) -> int:
     )
     if args.limit:
         ranked = ranked.head(args.limit)
-    n_chars = len(text) if text is not None else args.chars
-    what = f"{args.text_file}" if text is not None else f"{n_chars:,} characters of {args.language or 'en'} text"
+    n_chars = int(ranked["chars"].iloc[0]) if len(ranked) and text is not None else args.chars
+    if isinstance(text, list):
+        what = f"{args.text_file} (each of its {len(text)} files one request; mean {n_chars:,} characters)"
+    else:
+        what = f"{args.text_file}" if text is not None else f"{n_chars:,} characters of {args.language or 'en'} text"
     extra = {"text": what, "chars": n_chars, "language": args.language, "output_tokens": out_tokens,
              "requests": args.requests, "as_of": str(args.as_of or "today")}  # fmt: skip
     footer = (

@@ -48,7 +48,11 @@ def _check_kind(kind: str | None) -> str | None:
 
 
 def tokens_by_model(
-    models: Sequence[str], *, text: str | None = None, chars: int | None = None, kind: str | None = None
+    models: Sequence[str],
+    *,
+    text: str | Sequence[str] | None = None,
+    chars: int | None = None,
+    kind: str | None = None,
 ) -> list[ModelTextTokens]:
     """Tokens of one request's text on each model, each by its own tokenizer where we have it.
 
@@ -56,6 +60,9 @@ def tokens_by_model(
     estimate, per ``kind`` when given) or ``chars`` with an optional ``kind`` (``en`` by default; one of
     :data:`explorer.families.KINDS`): then every count is an estimate from the tokenizer's tokens per
     1,000 characters on the reference corpus. Each distinct tokenizer counts the text once.
+
+    ``text`` may also be a list of texts (a folder of documents, each one request): each model then gets
+    the mean of its counts, rounded up, and ``chars`` is the mean length.
     """
     if (text is None) == (chars is None):
         raise ValueError("give text or chars, not both and not neither")
@@ -64,7 +71,10 @@ def tokens_by_model(
     if chars is not None and (isinstance(chars, bool) or not isinstance(chars, int) or chars < 0):
         raise ValueError(f"chars: expected a whole number >= 0, got {chars!r}")
     kind = _check_kind(kind)
-    raw: dict[str, int] = {}
+    texts = None if text is None else [text] if isinstance(text, str) else list(text)
+    if texts is not None and not texts:
+        raise ValueError("text: an empty list of texts: nothing to count")
+    raw: dict[str, float] = {}
     out = []
     for m in models:
         tok = tokens.tokenizer_for(m)
@@ -73,12 +83,17 @@ def tokens_by_model(
         if not tok.exact and kind is not None:
             est = families.family_for(tok.model or m, tok.provider).estimate
             ratio = est.ratio_for(kind) if est is not None and est.basis == tok.encoding else ratio
-        if text is not None:
+        if texts is not None:
             if tok.encoding not in raw:
-                raw[tok.encoding] = tokens.count_with(tok.encoding, [text])[0]
-            base = raw[tok.encoding]
-            n_chars = len(text)
+                raw[tok.encoding] = sum(tokens.count_with(tok.encoding, texts)) / len(texts)
+            mean = raw[tok.encoding]
+            base = math.ceil(mean)
+            n_chars = math.ceil(sum(map(len, texts)) / len(texts))
             method = tok.method if kind is None or tok.exact else f"{tok.method}; ratio for {kind} text {ratio:.2f}"
+            if len(texts) > 1:
+                method += f"; mean of {len(texts)} texts, rounded up"
+                if not tok.exact:
+                    base = mean  # type: ignore[assignment]  # scaled below, then rounded up once
             exact = tok.exact
         else:
             assert chars is not None
@@ -95,7 +110,7 @@ def tokens_by_model(
                 f"reference {k} text{scaled}"
             )
             exact = False
-        n = base if ratio == 1.0 else math.ceil(base * ratio)
+        n = math.ceil(base) if ratio == 1.0 else math.ceil(base * ratio)
         low, high = (n, n) if tok.exact else (math.ceil(base * tok.factor_low), math.ceil(base * tok.factor_high))
         out.append(ModelTextTokens(m, tok.encoding, n, min(low, n), max(high, n), exact, method, n_chars))
     return out
@@ -103,7 +118,7 @@ def tokens_by_model(
 
 def rank_models_by_text(
     *,
-    text: str | None = None,
+    text: str | Sequence[str] | None = None,
     chars: int | None = None,
     kind: str | None = None,
     output_tokens: int = 0,
@@ -150,6 +165,7 @@ def rank_models_by_text(
             "exact": [c.exact for c in counted],
             "tokenizer": [c.tokenizer for c in counted],
             "method": [c.method for c in counted],
+            "chars": [c.chars for c in counted],
         }
     )
     ranked = ranked.merge(info, on=["provider", "model"], how="left")

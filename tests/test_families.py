@@ -444,3 +444,27 @@ def test_chat_requests_on_other_tokenizers_are_estimates(model: str) -> None:
     t = tokens.count_tools(tools, model=model)
     assert not t.exact and t.tokens == c.tools_tokens
     assert tokens.count_messages(messages, model="gpt-4o").exact
+
+
+def test_compare_a_folder_each_file_one_request(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    docs = MULTILINGUAL[:3]
+    for i, t in enumerate(docs):
+        (tmp_path / f"{i}.txt").write_text(t, encoding="utf-8")
+    code, out, _ = _run(["compare", "--text-file", str(tmp_path), "--provider", "openai", "--provider", "deepseek",
+                         "--as-of", "2026-11-01", "--format", "json"], capsys)  # fmt: skip
+    assert code == 0
+    rows = {r["model"]: r for r in json.loads(out)["rows"]}
+    o200k = tokens.count_with("o200k_base", docs)
+    assert rows["gpt-4o"]["input_tokens"] == math.ceil(sum(o200k) / 3) and rows["gpt-4o"]["exact"]
+    ds = [len(ds_token.encode(t, add_special_tokens=False)) for t in docs]
+    assert rows["deepseek-v4-pro"]["input_tokens"] == math.ceil(sum(ds) / 3)
+    assert "mean of 3 texts" in rows["gpt-4o"]["method"]
+    assert rows["gpt-4o"]["chars"] == math.ceil(sum(map(len, docs)) / 3)
+
+
+def test_compare_a_folder_bad_input(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = _run(["compare", "--text-file", str(tmp_path)], capsys)
+    assert code == 2 and "holds no text files" in err
+    (tmp_path / "bad.txt").write_bytes(b"caf\xe9")
+    code, _, err = _run(["compare", "--text-file", str(tmp_path)], capsys)
+    assert code == 2 and "bad.txt is not UTF-8 text" in err and err.count("\n") == 1
