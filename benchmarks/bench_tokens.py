@@ -352,6 +352,7 @@ def bench_own_tokenizers(mb: float, repeats: int, workers: int, work: Path) -> N
             t_pkg, ref = best_of(repeats, lambda v=vendor: [len(v.encode(t)) for t in texts])
         tokens.count_with(tokenizer, ["warm-up"])  # vocabulary load outside the timing, as for the package
         tokens.resolve_backend(tokenizer)  # and the one-off toktok-rs check (qwen3.5 fails it: reference used)
+        tokens.tokenizer_for(model)  # and the price table's resolver, as for the main table
         t_ours, ours = best_of(repeats, lambda t=tokenizer: tokens.count_with(t, texts))
         t_corpus, c = best_of(
             repeats, lambda m=model: tokens.count_corpus(folder, model=m, progress=False, workers=workers)
