@@ -468,3 +468,13 @@ def test_compare_a_folder_bad_input(tmp_path: Path, capsys: pytest.CaptureFixtur
     (tmp_path / "bad.txt").write_bytes(b"caf\xe9")
     code, _, err = _run(["compare", "--text-file", str(tmp_path)], capsys)
     assert code == 2 and "bad.txt is not UTF-8 text" in err and err.count("\n") == 1
+
+
+def test_toktok_is_not_trusted_without_a_reference_corpus(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    import explorer.paths
+
+    monkeypatch.setattr(vocab, "_toktok_checks", {})
+    monkeypatch.setattr(explorer.paths, "REFERENCE_CORPUS_DIR", tmp_path)  # e.g. a broken install
+    check = vocab.check_toktok("o200k_base", use_cache=False)
+    assert not check.ok and check.detail == "the reference corpus is missing"
+    assert tokens.resolve_backend("o200k_base") == "tiktoken"
