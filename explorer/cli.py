@@ -386,9 +386,13 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     p = sub.add_parser("compare", help="every model ranked by cost for one workload")
     p.add_argument("--input-tokens", type=_positive_int("--input-tokens"))
     p.add_argument("--output-tokens", type=_positive_int("--output-tokens"))
-    from explorer.cli_tokens import add_compare_text_args
+    from explorer.families import KINDS  # light: the token machinery loads only when a text is given
 
-    add_compare_text_args(p, _positive_int)
+    g = p.add_mutually_exclusive_group()
+    g.add_argument("--text-file", metavar="F", help="input of each request is this text (a folder: each file one "
+                   "request); each model counts it with its own tokenizer")
+    g.add_argument("--chars", type=_positive_int("--chars"), metavar="N", help="input is N characters of text")
+    p.add_argument("--language", choices=KINDS, help="kind of text (for --chars, and for estimated models)")
     p.add_argument("--cached-tokens", type=_positive_int("--cached-tokens"), default=0)
     p.add_argument("--reasoning-tokens", type=_positive_int("--reasoning-tokens"), default=0)
     p.add_argument("--requests", type=_positive_int("--requests"), default=1)

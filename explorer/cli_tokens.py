@@ -17,7 +17,11 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from explorer import images, tokens
+from explorer import tokens
+
+# explorer.images needs the price table (pandas): imported only for --image, so a text count starts fast.
+# tests/test_families.py checks this copy against images.DETAILS.
+DETAILS: tuple[str, ...] = ("low", "high", "auto", "original")
 
 HELP = "count tokens in text, a chat request, an image or a corpus (offline)"
 
@@ -48,7 +52,7 @@ def register(subparsers: Any) -> None:
     p.add_argument("--tools", metavar="FILE.json", help="tool/function definitions sent with --messages")
     p.add_argument("--column", metavar="NAME", help="text column of a CSV or JSON-lines corpus")
     p.add_argument(
-        "--detail", choices=images.DETAILS, default="auto", help="image detail (auto counts as high)"
+        "--detail", choices=DETAILS, default="auto", help="image detail (auto counts as high)"
     )
     p.add_argument(
         "--strict", action="store_true", help="refuse estimates for models without a local tokenizer"
@@ -180,6 +184,8 @@ def _run_image(args: argparse.Namespace) -> int:
     model = _one_model(args)
     if model is None:
         raise ValueError("--image needs --model: image token rules differ by model")
+    from explorer import images
+
     w, h = images.parse_size(args.image)
     r = images.image_tokens(w, h, model=model, detail=args.detail)
     payload = {"tokens": r.tokens, "exact": r.documented, **asdict(r)}
@@ -251,19 +257,6 @@ def _run_corpus(args: argparse.Namespace) -> int:
 
 # --------------------------------------------------------------------------------------------------
 # explorer compare --text-file F | --chars N [--language ja]
-
-
-def add_compare_text_args(p: argparse.ArgumentParser, positive_int: Any) -> None:
-    """The options that describe ``explorer compare``'s input as text instead of tokens."""
-    from explorer.families import KINDS
-
-    g = p.add_mutually_exclusive_group()
-    g.add_argument(
-        "--text-file", metavar="F",
-        help="input of each request is this text (a folder: each file is one request); each model counts it itself",
-    )
-    g.add_argument("--chars", type=positive_int("--chars"), metavar="N", help="input is N characters of text")
-    p.add_argument("--language", choices=KINDS, help="kind of text (for --chars, and for estimated models)")
 
 
 def run_compare_text(args: argparse.Namespace, prices: Any, emit: Any) -> int:

@@ -478,3 +478,16 @@ def test_toktok_is_not_trusted_without_a_reference_corpus(monkeypatch: pytest.Mo
     check = vocab.check_toktok("o200k_base", use_cache=False)
     assert not check.ok and check.detail == "the reference corpus is missing"
     assert tokens.resolve_backend("o200k_base") == "tiktoken"
+
+
+def test_cli_detail_choices_are_images_details() -> None:
+    from explorer import cli_tokens, images
+
+    assert cli_tokens.DETAILS == images.DETAILS
+
+
+def test_a_text_count_from_the_cli_imports_neither_pandas_nor_the_price_table() -> None:
+    code = ("import json, sys; from explorer.cli import main; rc = main(['tokens', '--model', 'gpt-4o', 'hello']); "
+            "print(json.dumps(sorted(m for m in ('pandas', 'explorer.prices', 'genai_prices') if m in sys.modules)))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=REPO)
+    assert out.stdout.strip().splitlines()[-1] == "[]"
