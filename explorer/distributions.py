@@ -18,6 +18,7 @@ Nothing here imports ipywidgets or the rest of the package: scenarios import thi
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import math
 import statistics
 from collections.abc import Mapping, Sequence
@@ -206,7 +207,7 @@ class Empirical(Distribution):
             raise DistributionError(
                 f"{self.kind}: field 'weights': {len(weights)} weights for {len(values)} values"
             )
-        if any(b <= a for a, b in zip(values, values[1:], strict=False)):
+        if any(b <= a for a, b in itertools.pairwise(values)):
             raise DistributionError(f"{self.kind}: field 'values': not distinct and ascending")
         if sum(weights) <= 0:
             raise DistributionError(f"{self.kind}: field 'weights': add up to 0")
@@ -250,7 +251,7 @@ class Histogram(Distribution):
             raise DistributionError(
                 f"{self.kind}: field 'edges': {len(edges)} edges for {len(weights)} bins (need one more)"
             )
-        if any(b < a for a, b in zip(edges, edges[1:], strict=False)):
+        if any(b < a for a, b in itertools.pairwise(edges)):
             raise DistributionError(f"{self.kind}: field 'edges': not ascending")
         if sum(weights) <= 0:
             raise DistributionError(f"{self.kind}: field 'weights': add up to 0")

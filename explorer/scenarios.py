@@ -208,7 +208,7 @@ def _coerce_extras(s: Scenario) -> None:
         value = getattr(s, name)
         if value is not None and not isinstance(value, _dist.Distribution):
             object.__setattr__(s, name, _dist.from_dict(value, field=name))
-    terms = getattr(s, "provider_terms")
+    terms = s.provider_terms
     if terms is None:
         object.__setattr__(s, "provider_terms", ())
     elif not (isinstance(terms, tuple) and all(isinstance(t, _terms.ProviderTerms) for t in terms)):
