@@ -95,6 +95,10 @@ class Distribution:
         """Expected value."""
         raise NotImplementedError
 
+    def variance(self) -> float:
+        """Variance."""
+        raise NotImplementedError
+
     def to_dict(self) -> dict[str, Any]:
         """Plain data for a scenario file, ``kind`` first."""
         data: dict[str, Any] = {"kind": self.kind}
@@ -130,6 +134,9 @@ class Point(Distribution):
 
     def mean(self) -> float:
         return float(self.value)
+
+    def variance(self) -> float:
+        return 0.0
 
     @property
     def is_point(self) -> bool:
@@ -185,6 +192,17 @@ class LogNormal(Distribution):
         a = (math.log(self.max) - self.mu) / self.sigma
         return math.exp(self.mu + self.sigma**2 / 2) * nd.cdf(a - self.sigma) + self.max * (1 - nd.cdf(a))
 
+    def variance(self) -> float:
+        s2 = self.sigma**2
+        if self.max is None:
+            return (math.exp(s2) - 1) * math.exp(2 * self.mu + s2)
+        if self.sigma == 0:
+            return 0.0
+        nd = statistics.NormalDist()
+        a = (math.log(self.max) - self.mu) / self.sigma
+        second = math.exp(2 * self.mu + 2 * s2) * nd.cdf(a - 2 * self.sigma) + self.max**2 * (1 - nd.cdf(a))
+        return max(second - self.mean() ** 2, 0.0)
+
     @property
     def is_point(self) -> bool:
         return self.p90 == self.p50
@@ -229,6 +247,11 @@ class Empirical(Distribution):
         w = np.asarray(self.weights)
         return float(np.dot(self.values, w) / w.sum())
 
+    def variance(self) -> float:
+        w = np.asarray(self.weights) / sum(self.weights)
+        v = np.asarray(self.values)
+        return float(max(np.dot(w, (v - np.dot(w, v)) ** 2), 0.0))
+
     @property
     def is_point(self) -> bool:
         return sum(1 for w in self.weights if w > 0) == 1
@@ -270,6 +293,13 @@ class Histogram(Distribution):
         e = np.asarray(self.edges)
         w = np.asarray(self.weights)
         return float(np.dot((e[:-1] + e[1:]) / 2, w) / w.sum())
+
+    def variance(self) -> float:
+        e = np.asarray(self.edges)
+        w = np.asarray(self.weights) / sum(self.weights)
+        lo, hi = e[:-1], e[1:]
+        second = float(np.dot(w, (lo**2 + lo * hi + hi**2) / 3))  # uniform inside each bin
+        return max(second - self.mean() ** 2, 0.0)
 
     @property
     def is_point(self) -> bool:

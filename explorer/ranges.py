@@ -330,11 +330,11 @@ def cost_ranges(
             reas = np.stack([base if d is None else _tokens(d, zr) for d in own_reasoning])
         else:
             reas = base
-        return inp, vis, reas, zr
+        return inp, vis, reas, base
 
     # ---- single requests
     k = draws
-    inp, vis, reas, _ = draw_requests((k,))
+    inp, vis, reas, base_reas = draw_requests((k,))
     x, y = pricer(inp, vis, reas)
     long = pricer.long_context(inp)
     zm = rng.standard_normal(k)  # one effort-level score per simulated month, shared by every model
@@ -353,37 +353,38 @@ def cost_ranges(
     window = rates.context_window_tokens
     over = (inp[None, :] + vis[None, :] + m * reas_n) > np.where(np.isnan(window), np.inf, window)[:, None]
 
-    # ---- expected cost per request, with control variates for the token means
-    def cv_mean(values: np.ndarray, covariates: np.ndarray, means: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Control-variate mean of each row of ``values`` (n, k) and its standard error.
-
-        ``covariates`` (q, k) are token counts whose true means ``means`` (q,) are known; the cost is
-        close to linear in them, so regressing it on them removes most of the sampling noise.
-        """
-        c = covariates - covariates.mean(axis=-1, keepdims=True)
-        mean = values.mean(axis=-1)
-        v = values - mean[:, None]
-        beta = np.linalg.lstsq(_mm(c, c.T), _mm(c, v.T), rcond=None)[0].T  # (n, q)
-        resid = v - _mm(beta, c)
-        shift = covariates.mean(axis=-1) - means
-        return mean - beta @ shift, resid.std(axis=-1) / math.sqrt(k)
-
-    mean_x, se_x = cv_mean(x, np.stack([inp, vis]), np.array([din.mean(), dvis.mean()]))
-    if np.ndim(reas) == 1:
-        mean_y, se_y = cv_mean(y, reas[None, :], np.array([dreas.mean()]))
-    else:
-        pairs = [cv_mean(y[i:i + 1], reas[i:i + 1], np.array([(d or dreas).mean()]))
-                 for i, d in enumerate(own_reasoning)]
-        mean_y = np.concatenate([p_[0] for p_ in pairs]) if pairs else np.zeros(0)
-        se_y = np.concatenate([p_[1] for p_ in pairs]) if pairs else np.zeros(0)
+    # ---- mean and covariance of one request's cost, with control variates
+    # The cost is linear in the token counts within a long-context slot, and the counts' true means and
+    # variances are known from their distributions: regressing the simulated costs on the simulated
+    # counts and putting the true moments back removes most of the sampling error of both (exactly all
+    # of it for a workload that never crosses a tier threshold).
+    t_draws = np.stack([inp, vis, base_reas])  # (3, k)
+    t_mean = np.array([din.mean(), dvis.mean(), dreas.mean()])
+    t_var = np.array([din.variance(), dvis.variance(), dreas.variance()])
+    w = np.vstack([x, y])  # (2n, k)
+    tc = t_draws - t_draws.mean(axis=1, keepdims=True)
+    w_mean = w.mean(axis=1)
+    wc = w - w_mean[:, None]
+    beta = np.linalg.lstsq(_mm(tc, tc.T), _mm(tc, wc.T), rcond=None)[0]  # (3, 2n)
+    resid = wc - _mm(beta.T, tc)
+    w_mean = w_mean - np.einsum("qw,q->w", beta, t_draws.mean(axis=1) - t_mean)
+    cov = _mm(beta.T * t_var, beta) + _mm(resid, resid.T) / max(k - 1, 1)
+    mean_x, mean_y = w_mean[:n], w_mean[n:]
     m_mean = np.array([d.mean() for d in multipliers])
-    se_mean = np.sqrt(se_x**2 + (m_mean * se_y) ** 2)
+    r_month = resid[:n] + m_mean[:, None] * resid[n:]
+    se_mean = r_month.std(axis=1) / math.sqrt(k)  # standard error of the expected cost per request
+    # The residual variance is still estimated: its error moves p10 and p90 by about
+    # z * sqrt(N) * d(sd), with d(var) ~ var * sqrt((kurtosis - 1) / k).
+    r_var = r_month.var(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        kurt = np.where(r_var > 0, (r_month**4).mean(axis=1) / r_var**2, 1.0)
+    total_sd = np.sqrt(np.clip(np.diag(cov)[:n] + m_mean**2 * np.diag(cov)[n:]
+                               + 2 * m_mean * np.diag(cov[:n, n:]), 0, None))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        sd_err = np.where(total_sd > 0, r_var * np.sqrt(np.maximum(kurt - 1, 0) / k) / (2 * total_sd), 0.0)
 
     # ---- monthly totals
     a = mean_x[:, None] + m * mean_y[:, None]  # expected cost per request in each simulated month
-    xy = np.vstack([x, y])
-    xy = xy - xy.mean(axis=1, keepdims=True)
-    cov = _mm(xy, xy.T) / max(k - 1, 1)
     vals, vecs = np.linalg.eigh(cov) if n else (np.zeros(0), np.zeros((0, 0)))
     root = vecs * np.sqrt(np.clip(vals, 0, None))
     xi = _mm(root, rng.standard_normal((2 * n, k)))
@@ -403,16 +404,18 @@ def cost_ranges(
             cy = (cy * factor[:, None]).reshape(n, stop - start, per)
             monthly[:, start:stop] = cx.sum(axis=-1) + m[:, start:stop] * cy.sum(axis=-1)
         mean_err = np.zeros(n)
+        spread_err = np.zeros(n)
     else:
         method = "normal"
         monthly = volume * a + math.sqrt(max(volume, 0.0)) * noise
         mean_err = volume * se_mean
+        spread_err = 1.2815515655446004 * math.sqrt(max(volume, 0.0)) * sd_err
     monthly = np.maximum(monthly, commit[:, None])
     monthly_sorted = np.sort(monthly, axis=-1)
     q_month = _quantiles(monthly_sorted)
     q_request = _quantiles(np.sort(request, axis=-1))
     half = _order_stat_halfwidth(monthly_sorted)
-    mc_error = np.sqrt(half.max(axis=1) ** 2 + (_Z95 * mean_err) ** 2) if n else np.zeros(0)
+    mc_error = np.sqrt(half.max(axis=1) ** 2 + (_Z95 * mean_err) ** 2 + (_Z95 * spread_err) ** 2)
 
     # ---- the table
     # A model without an output price cannot price a workload whose draws have output, even when the
@@ -446,7 +449,7 @@ def cost_ranges(
         "p10_usd": q_month[:, 0] * nan,
         "p50_usd": q_month[:, 1] * nan,
         "p90_usd": q_month[:, 2] * nan,
-        "mean_usd": np.maximum(volume * (mean_x + m_mean * mean_y), commit) * nan,
+        "mean_usd": np.where(commit > 0, monthly.mean(axis=1), volume * (mean_x + m_mean * mean_y)) * nan,
         "mc_error_usd": mc_error * nan,
         "request_p10_usd": q_request[:, 0] * nan,
         "request_p50_usd": q_request[:, 1] * nan,
