@@ -361,34 +361,46 @@ def cost_ranges(
     t_draws = np.stack([inp, vis, base_reas])  # (3, k)
     t_mean = np.array([din.mean(), dvis.mean(), dreas.mean()])
     t_var = np.array([din.variance(), dvis.variance(), dreas.variance()])
-    w = np.vstack([x, y])  # (2n, k)
+    m_mean = np.array([d.mean() for d in multipliers])
+    # With a fixed effort multiplier per model a request's cost is one number per model; an uncertain
+    # multiplier (drawn per month) needs the non-reasoning and reasoning parts apart.
+    uncertain = any(not d.is_point for d in multipliers)
+    w = np.vstack([x, y]) if uncertain else x + m_mean[:, None] * y  # (2n or n, k)
     tc = t_draws - t_draws.mean(axis=1, keepdims=True)
     w_mean = w.mean(axis=1)
     wc = w - w_mean[:, None]
-    beta = np.linalg.lstsq(_mm(tc, tc.T), _mm(tc, wc.T), rcond=None)[0]  # (3, 2n)
+    beta = np.linalg.lstsq(_mm(tc, tc.T), _mm(tc, wc.T), rcond=None)[0]  # (3, 2n or n)
     resid = wc - _mm(beta.T, tc)
     w_mean = w_mean - np.einsum("qw,q->w", beta, t_draws.mean(axis=1) - t_mean)
     cov = _mm(beta.T * t_var, beta) + _mm(resid, resid.T) / max(k - 1, 1)
-    mean_x, mean_y = w_mean[:n], w_mean[n:]
-    m_mean = np.array([d.mean() for d in multipliers])
-    r_month = resid[:n] + m_mean[:, None] * resid[n:]
+    if uncertain:
+        mean_x, mean_y = w_mean[:n], w_mean[n:]
+        r_month = resid[:n] + m_mean[:, None] * resid[n:]
+        total_var = np.diag(cov)[:n] + m_mean**2 * np.diag(cov)[n:] + 2 * m_mean * np.diag(cov[:n, n:])
+    else:
+        mean_x, mean_y = w_mean, np.zeros(n)
+        r_month = resid
+        total_var = np.diag(cov).copy()
     se_mean = r_month.std(axis=1) / math.sqrt(k)  # standard error of the expected cost per request
     # The residual variance is still estimated: its error moves p10 and p90 by about
     # z * sqrt(N) * d(sd), with d(var) ~ var * sqrt((kurtosis - 1) / k).
-    r_var = r_month.var(axis=1)
+    r2 = r_month * r_month
+    r_var = r2.mean(axis=1)
+    total_sd = np.sqrt(np.clip(total_var, 0, None))
     with np.errstate(invalid="ignore", divide="ignore"):
-        kurt = np.where(r_var > 0, (r_month**4).mean(axis=1) / r_var**2, 1.0)
-    total_sd = np.sqrt(np.clip(np.diag(cov)[:n] + m_mean**2 * np.diag(cov)[n:]
-                               + 2 * m_mean * np.diag(cov[:n, n:]), 0, None))
-    with np.errstate(invalid="ignore", divide="ignore"):
+        kurt = np.where(r_var > 0, (r2 * r2).mean(axis=1) / r_var**2, 1.0)
         sd_err = np.where(total_sd > 0, r_var * np.sqrt(np.maximum(kurt - 1, 0) / k) / (2 * total_sd), 0.0)
 
     # ---- monthly totals
-    a = mean_x[:, None] + m * mean_y[:, None]  # expected cost per request in each simulated month
-    vals, vecs = np.linalg.eigh(cov) if n else (np.zeros(0), np.zeros((0, 0)))
+    vals, vecs = np.linalg.eigh(cov) if len(cov) else (np.zeros(0), np.zeros((0, 0)))
     root = vecs * np.sqrt(np.clip(vals, 0, None))
-    xi = _mm(root, rng.standard_normal((2 * n, k)))
-    noise = xi[:n] + m * xi[n:]
+    xi = _mm(root, rng.standard_normal((len(cov), k)))
+    if uncertain:
+        a = mean_x[:, None] + m * mean_y[:, None]  # expected cost per request in each simulated month
+        noise = xi[:n] + m * xi[n:]
+    else:
+        a = np.broadcast_to(mean_x[:, None], (n, k))
+        noise = xi
     whole = float(volume).is_integer()
     if whole and 0 < volume <= DIRECT_MAX_REQUESTS:
         method = "direct"
