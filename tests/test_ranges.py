@@ -242,7 +242,7 @@ def test_provider_discount_and_commitment(rates: R.RateTable) -> None:
     assert costs.loc["gemini-2.5-pro", "monthly_usd"] == 1e6
     parts = ["input_usd", "cached_input_usd", "output_usd", "reasoning_usd", "other_usd", "image_usd"]
     assert costs.loc["gemini-2.5-pro", parts].sum() == pytest.approx(1e6)
-    with pytest.raises(ScenarioError, match="field 'provider_terms'.*'discount'"):
+    with pytest.raises(ScenarioError, match=r"field 'provider_terms'.*'discount'"):
         BASE.replace(provider_terms={"openai": {"discount": 1.5}})
     with pytest.raises(ValueError, match="'committed_usd_per_month'"):
         ProviderTerms("openai", committed_usd_per_month=-1)
