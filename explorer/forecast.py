@@ -158,10 +158,7 @@ def forecast(
     # Days of the month before the log starts count as no spend.
     before = pd.date_range(month_start, first - pd.Timedelta(days=1), freq="D") if first > month_start else []
     obs = np.concatenate([np.zeros(len(before)), observed_cum])
-    if len(remaining):
-        q = np.quantile(cum_future, [0.1, 0.5, 0.9], axis=0)
-    else:
-        q = np.zeros((3, 0))
+    q = np.quantile(cum_future, [0.1, 0.5, 0.9], axis=0) if len(remaining) else np.zeros((3, 0))
     cum = {name: np.concatenate([obs, q[j]]) for j, name in enumerate(("p10", "p50", "p90"))}
     projection = pd.DataFrame({
         "day": month_days,

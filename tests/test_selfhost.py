@@ -82,7 +82,7 @@ def test_self_hosted_rows_enter_the_ranking() -> None:
 
 def test_many_steps_are_refused_with_a_way_out() -> None:
     tiny = SelfHostedOption("tiny", 1.0, 1, 10, 1, 0.5)
-    with pytest.raises(ValueError, match="tiny.*whole_replicas=False"):
+    with pytest.raises(ValueError, match=r"tiny.*whole_replicas=False"):
         crossovers_along_volume(SC, fixed_options=[tiny], lo=1_000, hi=1e9)
 
 
