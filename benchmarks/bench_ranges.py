@@ -74,7 +74,7 @@ def main() -> None:
     i = rates.labels.index(label)
     months = 2_000 if args.quick else 10_000
     print(f"\naccuracy on {label} (standard tier only), {months:,} months summed request by request as reference:")
-    for volume in (101, 1_000, 10_000):
+    for volume in (101, 1_000, 3_000, 10_000):
         one = sc.replace(requests_per_month=volume, batch_share=0.0)
         pin, pc, pout, preas = np.nan_to_num(rates.usd_per_mtok[i, 0, 0])
         rng = np.random.default_rng(1)
@@ -89,11 +89,15 @@ def main() -> None:
             cached = np.round(one.cached_input_share * inp)
             totals[j: j + shape[0]] = (((inp - cached) * pin + cached * pc + vis * pout + reas * preas) / 1e6).sum(1)
         ref = np.quantile(totals, [0.1, 0.5, 0.9])
-        got = ranges.cost_ranges(rates, one).table.set_index("label").loc[label]
+        t = time.perf_counter()
+        res = ranges.cost_ranges(rates, one)
+        ms = (time.perf_counter() - t) * 1e3
+        got = res.table.set_index("label").loc[label]
         est = got[["p10_usd", "p50_usd", "p90_usd"]].to_numpy(dtype=float)
         rel = (est - ref) / ref * 100
-        print(f"  {volume:>6,} requests/month: p10/p50/p90 off by {rel[0]:+.2f}% / {rel[1]:+.2f}% / {rel[2]:+.2f}% "
-              f"(stated Monte-Carlo error {got['mc_error_usd'] / ref[1] * 100:.2f}% of p50)")
+        print(f"  {volume:>6,} requests/month ({res.method}, {ms:.0f} ms): p10/p50/p90 off by {rel[0]:+.2f}% / "
+              f"{rel[1]:+.2f}% / {rel[2]:+.2f}%; stated errors: Monte-Carlo {got['mc_error_usd'] / ref[1] * 100:.2f}%, "
+              f"approximation {got['approx_error_usd'] / ref[1] * 100:.2f}% of p50")
 
 
 if __name__ == "__main__":

@@ -99,6 +99,15 @@ class Distribution:
         """Variance."""
         raise NotImplementedError
 
+    def raw_moment(self, k: int) -> float:
+        """``E[X**k]``."""
+        raise NotImplementedError
+
+    def third_central_moment(self) -> float:
+        """``E[(X - mean)**3]``: how lopsided the distribution is (0 for a symmetric one)."""
+        m1, m2, m3 = (self.raw_moment(k) for k in (1, 2, 3))
+        return m3 - 3 * m1 * m2 + 2 * m1**3
+
     def to_dict(self) -> dict[str, Any]:
         """Plain data for a scenario file, ``kind`` first."""
         data: dict[str, Any] = {"kind": self.kind}
@@ -136,6 +145,12 @@ class Point(Distribution):
         return float(self.value)
 
     def variance(self) -> float:
+        return 0.0
+
+    def raw_moment(self, k: int) -> float:
+        return float(self.value) ** k
+
+    def third_central_moment(self) -> float:
         return 0.0
 
     @property
@@ -203,6 +218,17 @@ class LogNormal(Distribution):
         second = math.exp(2 * self.mu + 2 * s2) * nd.cdf(a - 2 * self.sigma) + self.max**2 * (1 - nd.cdf(a))
         return max(second - self.mean() ** 2, 0.0)
 
+    def raw_moment(self, k: int) -> float:
+        uncapped = math.exp(k * self.mu + k * k * self.sigma**2 / 2)
+        if self.max is None:
+            return uncapped
+        if self.sigma == 0:
+            return min(self.p50, self.max) ** k
+        # E[min(X, m)^k] = E[X^k; X < m] + m^k P(X >= m), with E[X^k; X < m] = e^(k mu + k^2 s^2 / 2) Phi(a - k s).
+        nd = statistics.NormalDist()
+        a = (math.log(self.max) - self.mu) / self.sigma
+        return uncapped * nd.cdf(a - k * self.sigma) + self.max**k * (1 - nd.cdf(a))
+
     @property
     def is_point(self) -> bool:
         return self.p90 == self.p50
@@ -252,6 +278,15 @@ class Empirical(Distribution):
         v = np.asarray(self.values)
         return float(max(np.dot(w, (v - np.dot(w, v)) ** 2), 0.0))
 
+    def raw_moment(self, k: int) -> float:
+        w = np.asarray(self.weights) / sum(self.weights)
+        return float(np.dot(w, np.asarray(self.values) ** k))
+
+    def third_central_moment(self) -> float:
+        w = np.asarray(self.weights) / sum(self.weights)
+        v = np.asarray(self.values)
+        return float(np.dot(w, (v - np.dot(w, v)) ** 3))
+
     @property
     def is_point(self) -> bool:
         return sum(1 for w in self.weights if w > 0) == 1
@@ -300,6 +335,16 @@ class Histogram(Distribution):
         lo, hi = e[:-1], e[1:]
         second = float(np.dot(w, (lo**2 + lo * hi + hi**2) / 3))  # uniform inside each bin
         return max(second - self.mean() ** 2, 0.0)
+
+    def raw_moment(self, k: int) -> float:
+        e = np.asarray(self.edges)
+        w = np.asarray(self.weights) / sum(self.weights)
+        lo, hi = e[:-1], e[1:]
+        width = hi - lo
+        with np.errstate(invalid="ignore", divide="ignore"):
+            inside = np.where(width > 0, (hi ** (k + 1) - lo ** (k + 1)) / ((k + 1) * np.where(width > 0, width, 1)),
+                              lo**k)
+        return float(np.dot(w, inside))
 
     @property
     def is_point(self) -> bool:

@@ -68,15 +68,19 @@ __all__ = [
 
 DEFAULT_DRAWS = 10_000
 """Simulated requests (and months) per call: ~1% Monte-Carlo error on the quantiles, ~10 ms for 10 models."""
-DIRECT_MAX_REQUESTS = 100
+DIRECT_MAX_REQUESTS = 1_000
 """Up to this many requests a month, monthly totals are summed request by request (exact in law)."""
-_DIRECT_CHUNK_REQUESTS = 50_000
-"""Requests priced at once in the direct simulation (bounds memory: models x this x 4 floats)."""
+DIRECT_BUDGET_REQUESTS = 1_000_000
+"""Most requests a direct simulation prices: months = min(draws, max(1,000, this / requests a month))."""
+_DIRECT_CHUNK_REQUESTS = 200_000
+"""Requests drawn at once in the direct simulation (bounds memory)."""
 QUANTILES = (0.1, 0.5, 0.9)
 _Z95 = 1.959963984540054
+_Z90 = 1.2815515655446004
 
 RANGE_COLUMNS = (
     "rank", "label", "provider", "model", "p10_usd", "p50_usd", "p90_usd", "mean_usd", "mc_error_usd",
+    "approx_error_usd",
     "request_p10_usd", "request_p50_usd", "request_p90_usd", "request_mean_usd", "point_monthly_usd",
     "share_long_context", "share_over_context", "effort", "effort_source", "is_override", "note",
 )
@@ -139,16 +143,25 @@ class CostRanges:
     request_usd: np.ndarray = dataclasses.field(repr=False)
     """(models, draws) simulated single-request costs, discounts applied."""
     mean_usd_per_request: np.ndarray = dataclasses.field(repr=False)
-    """(models, months) expected cost of a request in each simulated month (depends on that month's
-    effort multiplier): the monthly total at volume v is ``v * this + sqrt(v) * noise_usd``."""
-    noise_usd: np.ndarray = dataclasses.field(repr=False)
-    """(models, months) the monthly total's deviation from its mean per sqrt(request), normal draws."""
+    """(models, months) expected cost of a request in each simulated month (it depends on that month's
+    effort multiplier when the multiplier is uncertain)."""
+    sd_usd_per_request: np.ndarray = dataclasses.field(repr=False)
+    """(models, months or 1) standard deviation of one request's cost in each simulated month."""
+    skewness_per_request: np.ndarray = dataclasses.field(repr=False)
+    """(models, months or 1) skewness of one request's cost. The monthly total at volume v is
+    ``v * mean + shifted log-normal(score; sqrt(v) * sd, skewness / sqrt(v))``."""
+    scores: np.ndarray = dataclasses.field(repr=False)
+    """(models, months) standard normal scores of the simulated months, correlated across models as
+    their costs are (the same requests priced on each)."""
     committed_usd: np.ndarray = dataclasses.field(repr=False)
     """(models,) monthly commitment of each model's provider (0 without)."""
     requests_per_month: float
     """Volume the monthly figures are for."""
     n_draws: int
-    """Simulated requests (and months, except a direct simulation of large months may use fewer)."""
+    """Simulated requests and months."""
+    closed_form: bool
+    """True when the monthly quantiles follow from the moments without month draws (no uncertain effort
+    multiplier, normal approximation): bands along volume are then exact for that law."""
     method: str
     """``"direct"`` (monthly totals summed request by request) or ``"normal"`` (central limit theorem)."""
     statement: str
@@ -242,9 +255,57 @@ class _Pricer:
         x = x + self.image[:, None]
         return x, y
 
+    def month_sums(self, inp: np.ndarray, vis: np.ndarray, reas: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(non-reasoning cost, reasoning cost) of whole months, each (models, months), from (months, N)
+        requests: the token counts are summed per month and long-context band first (the cost is linear
+        within a band), so the work is one pass over the requests whatever the number of models.
+        ``reas`` is (months, N) or (models, months, N)."""
+        months, per = inp.shape
+        bands = len(self.blended)
+        band = np.searchsorted(self.levels, inp, side="left") if bands > 1 else np.zeros(inp.shape, int)
+        idx = (np.arange(months)[:, None] * bands + band).ravel()
+        cached = np.round(self.cached_share * inp)
+
+        def sums(values: np.ndarray) -> np.ndarray:
+            return np.bincount(idx, weights=values.ravel(), minlength=months * bands).reshape(months, bands)
+
+        tok = np.stack([sums(inp - cached), sums(cached), sums(vis)], axis=-1)  # (months, bands, 3)
+        x = np.einsum("bnq,mbq->nm", self.blended[:, :, :3], tok) + per * self.image[:, None]
+        rate = self.blended[:, :, 3]  # (bands, n)
+        if reas.ndim == 2:
+            y = np.einsum("bn,mb->nm", rate, sums(reas))
+        else:
+            y = np.stack([np.einsum("b,mb->m", rate[:, i], sums(reas[i])) for i in range(len(reas))])
+        return x, y
+
     def long_context(self, inp: np.ndarray) -> np.ndarray:
         """(models, k) True where a request's input crosses the model's first long-context threshold."""
         return inp[None, :] > self.first_slot_threshold[:, None]
+
+
+def _skewed(z: np.ndarray, sd: np.ndarray, skew: np.ndarray) -> np.ndarray:
+    """Mean-0 values with standard deviation ``sd`` and skewness ``skew``, increasing in the standard
+    normal score ``z``: a shifted log-normal (three moments matched), the normal law when skew is 0.
+
+    A sum of N requests keeps 1 / sqrt(N) of one request's skewness, which the normal approximation
+    leaves out. With heavy tails the skewness is set by rare huge requests and overstates the lopsidedness
+    of the months' p10-p90 body: the true quantiles then lie between this and the normal law (measured in
+    ``benchmarks/bench_ranges.py``), and the gap between the two is reported as ``approx_error_usd``.
+    """
+    skew = np.asarray(skew, dtype=float)
+    g = np.abs(skew)
+    r = np.sqrt(g * g / 4 + 1)
+    u = np.cbrt(g / 2 + r) + np.cbrt(g / 2 - r)  # solves u^3 + 3u = g, where u^2 = exp(s^2) - 1
+    skewed = g > 1e-6
+    u = np.where(skewed, u, 1.0)
+    s_ln = np.sqrt(np.log1p(u * u))
+    w_sqrt = np.sqrt(1 + u * u)
+    sign = np.where(skew < 0, -1.0, 1.0)
+    offset = u * u / (w_sqrt + 1)  # sqrt(w) - 1, kept exact as u -> 0
+    scale = np.asarray(sd, dtype=float) / (u * w_sqrt)
+    # scale * (exp(s z) - sqrt(w)) = scale * (expm1(s z) - (sqrt(w) - 1)): mean 0, sd ``sd``.
+    shifted = sign * scale * (np.expm1(s_ln * sign * np.asarray(z, dtype=float)) - offset)
+    return np.where(skewed, shifted, np.asarray(sd, dtype=float) * z)
 
 
 def _mm(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -361,6 +422,7 @@ def cost_ranges(
     t_draws = np.stack([inp, vis, base_reas])  # (3, k)
     t_mean = np.array([din.mean(), dvis.mean(), dreas.mean()])
     t_var = np.array([din.variance(), dvis.variance(), dreas.variance()])
+    t_k3 = np.array([din.third_central_moment(), dvis.third_central_moment(), dreas.third_central_moment()])
     m_mean = np.array([d.mean() for d in multipliers])
     # With a fixed effort multiplier per model a request's cost is one number per model; an uncertain
     # multiplier (drawn per month) needs the non-reasoning and reasoning parts apart.
@@ -370,17 +432,36 @@ def cost_ranges(
     w_mean = w.mean(axis=1)
     wc = w - w_mean[:, None]
     beta = np.linalg.lstsq(_mm(tc, tc.T), _mm(tc, wc.T), rcond=None)[0]  # (3, 2n or n)
-    resid = wc - _mm(beta.T, tc)
+    lin = _mm(beta.T, tc)
+    resid = wc - lin
     w_mean = w_mean - np.einsum("qw,q->w", beta, t_draws.mean(axis=1) - t_mean)
     cov = _mm(beta.T * t_var, beta) + _mm(resid, resid.T) / max(k - 1, 1)
+    # Third moment the same way: the linear part's from the distributions (the counts are independent),
+    # the rest (tier jumps, rounding) from the simulated requests.
     if uncertain:
         mean_x, mean_y = w_mean[:n], w_mean[n:]
         r_month = resid[:n] + m_mean[:, None] * resid[n:]
-        total_var = np.diag(cov)[:n] + m_mean**2 * np.diag(cov)[n:] + 2 * m_mean * np.diag(cov[:n, n:])
+        bx, by = beta[:, :n], beta[:, n:]
+        xc, yc, lx, ly = wc[:n], wc[n:], lin[:n], lin[n:]
+        coef = [  # E[(x + m y)^3] = c0 + 3 m c1 + 3 m^2 c2 + m^3 c3, per model
+            t_k3 @ bx**3 + (xc * xc * xc).mean(1) - (lx * lx * lx).mean(1),
+            t_k3 @ (bx**2 * by) + (xc * xc * yc).mean(1) - (lx * lx * ly).mean(1),
+            t_k3 @ (bx * by**2) + (xc * yc * yc).mean(1) - (lx * ly * ly).mean(1),
+            t_k3 @ by**3 + (yc * yc * yc).mean(1) - (ly * ly * ly).mean(1),
+        ]
+        var_m = np.diag(cov)[:n, None] + 2 * m * np.diag(cov[:n, n:])[:, None] + m**2 * np.diag(cov)[n:, None]
+        k3_m = (coef[0][:, None] + 3 * m * coef[1][:, None] + 3 * m**2 * coef[2][:, None]
+                + m**3 * coef[3][:, None])
+        total_var = var_m.mean(axis=1)
     else:
         mean_x, mean_y = w_mean, np.zeros(n)
         r_month = resid
-        total_var = np.diag(cov).copy()
+        var_m = np.diag(cov).copy()[:, None]
+        k3_m = (t_k3 @ beta**3 + (wc * wc * wc).mean(1) - (lin * lin * lin).mean(1))[:, None]
+        total_var = var_m[:, 0]
+    sd_m = np.sqrt(np.clip(var_m, 0, None))  # (n, k or 1): a request's standard deviation in each month
+    with np.errstate(invalid="ignore", divide="ignore"):
+        skew_m = np.where(sd_m > 0, k3_m / np.where(sd_m > 0, sd_m, 1) ** 3, 0.0)
     se_mean = r_month.std(axis=1) / math.sqrt(k)  # standard error of the expected cost per request
     # The residual variance is still estimated: its error moves p10 and p90 by about
     # z * sqrt(N) * d(sd), with d(var) ~ var * sqrt((kurtosis - 1) / k).
@@ -401,32 +482,54 @@ def cost_ranges(
     else:
         a = np.broadcast_to(mean_x[:, None], (n, k))
         noise = xi
+    with np.errstate(invalid="ignore", divide="ignore"):
+        scores = np.where(sd_m > 0, noise / np.where(sd_m > 0, sd_m, 1), 0.0)  # standard normal, correlated
     whole = float(volume).is_integer()
+    closed_form = False
     if whole and 0 < volume <= DIRECT_MAX_REQUESTS:
         method = "direct"
         per = int(volume)
-        months = k
+        months = min(k, max(1_000, DIRECT_BUDGET_REQUESTS // per))
         monthly = np.zeros((n, months))
         chunk = max(1, _DIRECT_CHUNK_REQUESTS // per)
         for start in range(0, months, chunk):
             stop = min(months, start + chunk)
             ci, cvv, cr, _ = draw_requests((stop - start, per))
-            cx, cy = pricer(ci, cvv, cr)
-            cx = (cx * factor[:, None]).reshape(n, stop - start, per)
-            cy = (cy * factor[:, None]).reshape(n, stop - start, per)
-            monthly[:, start:stop] = cx.sum(axis=-1) + m[:, start:stop] * cy.sum(axis=-1)
+            shape = (stop - start, per)
+            cr = cr.reshape((n, *shape) if cr.ndim == 2 else shape)
+            cx, cy = pricer.month_sums(ci.reshape(shape), cvv.reshape(shape), cr)
+            monthly[:, start:stop] = factor[:, None] * (cx + m[:, start:stop] * cy)
         mean_err = np.zeros(n)
         spread_err = np.zeros(n)
+        approx_err = np.zeros(n)
     else:
         method = "normal"
-        monthly = volume * a + math.sqrt(max(volume, 0.0)) * noise
+        root_n = math.sqrt(max(volume, 0.0))
+        skew_n = skew_m / max(root_n, 1e-300)
+        monthly = volume * a + _skewed(scores, root_n * sd_m, skew_n)
         mean_err = volume * se_mean
-        spread_err = 1.2815515655446004 * math.sqrt(max(volume, 0.0)) * sd_err
+        spread_err = _Z90 * root_n * sd_err
+        closed_form = not uncertain
     monthly = np.maximum(monthly, commit[:, None])
     monthly_sorted = np.sort(monthly, axis=-1)
-    q_month = _quantiles(monthly_sorted)
+    if method == "normal":
+        # Without an uncertain multiplier the law of the total is known given the moments: its quantiles
+        # need no draws (the draws serve the odds between models). The gap to the plain normal law bounds
+        # what the skewness correction may get wrong.
+        zq = np.array([-_Z90, 0.0, _Z90])[None, :]
+        normal = (np.maximum(volume * mean_x[:, None] + root_n * sd_m * zq, commit[:, None]) if closed_form
+                  else _quantiles(np.sort(np.maximum(volume * a + root_n * sd_m * scores, commit[:, None]), axis=-1)))
+        if closed_form:
+            q_month = np.maximum(volume * mean_x[:, None] + _skewed(zq, root_n * sd_m, skew_n), commit[:, None])
+            half = np.zeros((n, 3))
+        else:
+            q_month = _quantiles(monthly_sorted)
+            half = _order_stat_halfwidth(monthly_sorted)
+        approx_err = np.abs(q_month - normal).max(axis=1)
+    else:
+        q_month = _quantiles(monthly_sorted)
+        half = _order_stat_halfwidth(monthly_sorted)
     q_request = _quantiles(np.sort(request, axis=-1))
-    half = _order_stat_halfwidth(monthly_sorted)
     mc_error = np.sqrt(half.max(axis=1) ** 2 + (_Z95 * mean_err) ** 2 + (_Z95 * spread_err) ** 2)
 
     # ---- the table
@@ -463,6 +566,7 @@ def cost_ranges(
         "p90_usd": q_month[:, 2] * nan,
         "mean_usd": np.where(commit > 0, monthly.mean(axis=1), volume * (mean_x + m_mean * mean_y)) * nan,
         "mc_error_usd": mc_error * nan,
+        "approx_error_usd": approx_err * nan,
         "request_p10_usd": q_request[:, 0] * nan,
         "request_p50_usd": q_request[:, 1] * nan,
         "request_p90_usd": q_request[:, 2] * nan,
@@ -492,10 +596,13 @@ def cost_ranges(
         monthly_usd=monthly[keep],
         request_usd=request[keep],
         mean_usd_per_request=a[keep],
-        noise_usd=noise[keep],
+        sd_usd_per_request=sd_m[keep],
+        skewness_per_request=skew_m[keep],
+        scores=scores[keep],
         committed_usd=commit[keep],
         requests_per_month=volume,
         n_draws=k,
+        closed_form=closed_form,
         method=method,
         statement=statement,
         seed=seed,
@@ -522,12 +629,30 @@ def prob_cheaper(ranges: CostRanges, top: int = 4) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["model_a", "model_b", "p_month", "p_request"])
 
 
+BAND_MONTHS = 2_000
+"""Simulated months the bands use when they need draws (an uncertain effort multiplier)."""
+
+
+def _totals(ranges: CostRanges, volumes: np.ndarray, scores: np.ndarray, cols: slice) -> np.ndarray:
+    """(models, volumes, draws) monthly totals at each volume for the given normal scores."""
+    v = np.asarray(volumes, dtype=float)[None, :, None]
+    a = ranges.mean_usd_per_request[:, None, cols]
+    sd = ranges.sd_usd_per_request[:, None, cols]
+    skew = ranges.skewness_per_request[:, None, cols]
+    root = np.sqrt(v)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out = v * a + _skewed(scores, root * sd, np.where(root > 0, skew / np.where(root > 0, root, 1), 0.0))
+    return np.maximum(out, ranges.committed_usd[:, None, None])
+
+
 def _band_at(ranges: CostRanges, volumes: np.ndarray) -> np.ndarray:
-    """(models, volumes, 3) p10 / p50 / p90 of the monthly total at each volume (normal approximation)."""
-    v = np.asarray(volumes, dtype=float)
-    totals = (v[None, :, None] * ranges.mean_usd_per_request[:, None, :]
-              + np.sqrt(v)[None, :, None] * ranges.noise_usd[:, None, :])
-    totals = np.maximum(totals, ranges.committed_usd[:, None, None])
+    """(models, volumes, 3) p10 / p50 / p90 of the monthly total at each volume (skew-corrected normal
+    approximation: closed form, or :data:`BAND_MONTHS` simulated months with an uncertain multiplier)."""
+    if ranges.closed_form or not len(ranges.labels):
+        zq = np.array([-_Z90, 0.0, _Z90])[None, None, :]
+        return _totals(ranges, volumes, zq, slice(0, 1))
+    cols = slice(0, min(BAND_MONTHS, ranges.scores.shape[1]))
+    totals = _totals(ranges, volumes, ranges.scores[:, None, cols], cols)
     return np.moveaxis(np.quantile(totals, QUANTILES, axis=-1, method="inverted_cdf"), 0, -1)
 
 
@@ -552,18 +677,22 @@ def curve_bands(ranges: CostRanges, n_points: int = 40) -> pd.DataFrame:
 
 def projection_bands(ranges: CostRanges, scenario: _sc.Scenario, months: int = 12) -> pd.DataFrame:
     """12-month projection bands: monthly and cumulative p10 / p50 / p90 per model, the volume growing by
-    the scenario's rate. An uncertain effort level keeps its simulated value for the whole year (it is
-    a property of the workload, not of one month), so the cumulative band is as wide as its months."""
+    the scenario's rate. An uncertain effort level keeps its simulated value for the whole year (it is a
+    property of the workload, not of one month), so it widens the cumulative band as much as the months;
+    month-to-month noise is treated as perfectly correlated across the year, which overstates the
+    cumulative band slightly (that noise is small beside a month's total)."""
     month = np.arange(1, months + 1)
     volume = ranges.requests_per_month * (1 + scenario.monthly_growth_rate) ** (month - 1)
-    v = volume.astype(float)
-    totals = (v[None, :, None] * ranges.mean_usd_per_request[:, None, :]
-              + np.sqrt(v)[None, :, None] * ranges.noise_usd[:, None, :])
-    totals = np.maximum(totals, ranges.committed_usd[:, None, None])
-    cum = np.cumsum(totals, axis=1)
-    q = np.moveaxis(np.quantile(totals, QUANTILES, axis=-1, method="inverted_cdf"), 0, -1)
-    qc = np.moveaxis(np.quantile(cum, QUANTILES, axis=-1, method="inverted_cdf"), 0, -1)
     n = len(ranges.labels)
+    if ranges.closed_form or not n:
+        zq = np.array([-_Z90, 0.0, _Z90])[None, None, :]
+        q = _totals(ranges, volume, zq, slice(0, 1))  # (n, months, 3)
+        qc = np.cumsum(q, axis=1)  # quantiles add up under one shared score per path
+    else:
+        cols = slice(0, min(BAND_MONTHS, ranges.scores.shape[1]))
+        totals = _totals(ranges, volume, ranges.scores[:, None, cols], cols)
+        q = np.moveaxis(np.quantile(totals, QUANTILES, axis=-1, method="inverted_cdf"), 0, -1)
+        qc = np.moveaxis(np.quantile(np.cumsum(totals, axis=1), QUANTILES, axis=-1, method="inverted_cdf"), 0, -1)
     out: dict[str, Any] = {
         "label": np.repeat(ranges.labels, months),
         "month": np.tile(month, n),

@@ -92,18 +92,32 @@ def test_two_point_distribution_has_known_quantiles(rates: R.RateTable) -> None:
         assert np.allclose(t[col], expected[t.index], rtol=1e-9), col
 
 
-def test_two_point_monthly_total_follows_the_normal_law_of_a_sum(rates: R.RateTable) -> None:
+def _binom_quantile_large(n: int, p: float, q: float) -> int:
+    """Exact Binomial(n, p) quantile for large n: the pmf summed in log space around the mean."""
+    sd = math.sqrt(n * p * (1 - p))
+    ks = np.arange(max(0, int(n * p - 12 * sd)), min(n, int(n * p + 12 * sd)) + 1)
+    logpmf = np.array([math.lgamma(n + 1) - math.lgamma(k + 1) - math.lgamma(n - k + 1) for k in ks]) \
+        + ks * math.log(p) + (n - ks) * math.log(1 - p)
+    cdf = np.cumsum(np.exp(logpmf))
+    return int(ks[np.searchsorted(cdf, q)])
+
+
+def test_two_point_monthly_total_matches_the_exact_binomial_law(rates: R.RateTable) -> None:
     two = Empirical((1000.0, 9000.0), (0.3, 0.7))
     n = 200_000
     sc = BASE.replace(requests_per_month=n, input_tokens_distribution=two)
     low, high = _cost_at(rates, sc, 1000), _cost_at(rates, sc, 9000)
     mean = 0.3 * low + 0.7 * high
-    sd = (high - low) * math.sqrt(0.3 * 0.7)
     t = _by_label(G.cost_ranges(rates, sc))
-    for col, z in (("p10_usd", -1.2815515655446004), ("p50_usd", 0.0), ("p90_usd", 1.2815515655446004)):
-        expected = n * mean + z * math.sqrt(n) * sd
+    assert t.index.tolist() == t.sort_values("p50_usd").index.tolist()
+    for col, q in (("p10_usd", 0.1), ("p50_usd", 0.5), ("p90_usd", 0.9)):
+        # n x low + (high - low) x Binomial(n, 0.7): the law is on atoms (high - low) apart, the
+        # approximation continuous, so they agree to within one atom.
+        expected = n * low + (high - low) * _binom_quantile_large(n, 0.7, q)
         err = (t[col] - expected[t.index]).abs()
-        assert (err <= t["mc_error_usd"]).all(), (col, err, t["mc_error_usd"])
+        assert (err <= (high - low)[t.index] + t["mc_error_usd"]).all(), (col, err)
+    # A band of 2 x 1.2816 x sqrt(n x 0.21) = 525 atoms: the check above is tight.
+    assert ((t["p90_usd"] - t["p10_usd"]) / (high - low)[t.index]).between(515, 535).all()
     # The mean's control variate makes it exact for a cost linear in the tokens.
     assert np.allclose(t["mean_usd"], n * mean[t.index], rtol=1e-9)
 
@@ -124,7 +138,12 @@ def test_a_tail_past_the_tier_threshold_costs_what_the_engine_says(rates: R.Rate
     assert row["share_long_context"] == pytest.approx(0.2, abs=0.015)
     assert "pay the long-context price" in row["note"]
     expected_mean = 10_000 * (0.8 * engine[150_000] + 0.2 * engine[250_000])
-    assert abs(row["p50_usd"] - expected_mean) <= row["mc_error_usd"] + 1e-6
+    assert row["mean_usd"] == pytest.approx(expected_mean, rel=1e-9)
+    # The month: 10,000 x the short request + the tier-priced extra x Binomial(10,000, 0.2), to one atom.
+    step = engine[250_000] - engine[150_000]
+    for col, q in (("p10_usd", 0.1), ("p50_usd", 0.5), ("p90_usd", 0.9)):
+        exact = 10_000 * engine[150_000] + step * _binom_quantile_large(10_000, 0.2, q)
+        assert abs(row[col] - exact) <= step + row["mc_error_usd"], col
     # The point estimate at the mean input (170,000 tokens) never sees the tier: the range does.
     at_mean = float(scenario_costs(sc.replace(input_tokens_per_request=170_000), ["gemini-2.5-pro"],
                                    as_of=AS_OF)["monthly_usd"].iloc[0])
@@ -150,22 +169,28 @@ def _direct_months(rates: R.RateTable, sc: Scenario, label: str, months: int, se
     return out
 
 
-@pytest.mark.parametrize("volume", [60, 1_000])
+@pytest.mark.parametrize("volume", [60, 800, 5_000])  # direct, direct with fewer months, normal
 def test_error_against_a_large_simulation(rates: R.RateTable, volume: int) -> None:
     sc = Scenario(
         "heavy", input_tokens_per_request=2000, output_tokens_per_request=600, reasoning_tokens_per_request=100,
         cached_input_share=0.2, requests_per_month=volume,
         input_tokens_distribution=LogNormal(2000, 8000), visible_output_tokens_distribution=LogNormal(500, 2000),
-        reasoning_tokens_distribution=LogNormal(100, 900),
+        reasoning_tokens_distribution=LogNormal(100, 600),
     )
-    big = _direct_months(rates, sc, "gpt-4.1", 20_000, seed=7)
-    truth = np.quantile(big, [0.1, 0.5, 0.9])
+    months = max(4_000, 20_000_000 // volume)
+    big = np.sort(_direct_months(rates, sc, "gpt-4.1", months, seed=7))
+    truth = np.quantile(big, [0.1, 0.5, 0.9], method="inverted_cdf")
+    # The reference's own sampling error: its distribution-free 95% interval, quantile by quantile.
+    ref_err = []
+    for p in (0.1, 0.5, 0.9):
+        spread = 1.96 * math.sqrt(months * p * (1 - p))
+        ref_err.append((big[min(months - 1, math.ceil(months * p + spread))]
+                        - big[max(0, math.floor(months * p - spread))]) / 2)
     row = _by_label(G.cost_ranges(rates, sc)).loc["gpt-4.1"]
     got = row[["p10_usd", "p50_usd", "p90_usd"]].to_numpy(dtype=float)
-    # The stated Monte-Carlo error, plus what the large simulation's own quantiles may be off by, plus
-    # (normal approximation only) 1% of the median for the skewness a normal law leaves out.
-    slack = row["mc_error_usd"] + 0.01 * truth[1] * (volume > G.DIRECT_MAX_REQUESTS) + 0.003 * truth[1]
+    slack = row["mc_error_usd"] + row["approx_error_usd"] + np.array(ref_err)
     assert np.all(np.abs(got - truth) <= slack), (got, truth, slack)
+    assert (row["approx_error_usd"] == 0) == (volume <= G.DIRECT_MAX_REQUESTS)
 
 
 def test_stated_monte_carlo_error_covers_other_seeds(rates: R.RateTable) -> None:
