@@ -63,9 +63,9 @@ def main() -> None:
     e_min, e_med = _timed(lambda: ranges.cost_ranges(rates, sc, costs=costs, effort="high", efforts=effort), repeats)
     print(f"  ranges with an uncertain effort multiplier:  min {e_min:7.1f} ms  median {e_med:7.1f} ms")
     r = ranges.cost_ranges(rates, sc, costs=costs)
-    c_min, c_med = _timed(lambda: ranges.curve_bands(r), repeats)
-    p_min, p_med = _timed(lambda: ranges.projection_bands(r, sc), repeats)
-    o_min, o_med = _timed(lambda: ranges.prob_cheaper(r), repeats)
+    _, c_med = _timed(lambda: ranges.curve_bands(r), repeats)
+    _, p_med = _timed(lambda: ranges.projection_bands(r, sc), repeats)
+    _, o_med = _timed(lambda: ranges.prob_cheaper(r), repeats)
     print(f"  curve bands (40 volumes): median {c_med:.1f} ms; projection bands: median {p_med:.1f} ms; "
           f"odds of the top pairs: median {o_med:.1f} ms")
 
