@@ -30,7 +30,7 @@ import pandas as pd
 
 from explorer import scenarios as _sc
 
-__all__ = ["HOURS_PER_MONTH", "MAX_STEPS", "SelfHostedOption", "self_hosted_costs"]
+__all__ = ["HOURS_PER_MONTH", "MAX_STEPS", "SelfHostedOption", "self_hosted_costs", "self_hosted_ranges"]
 
 HOURS_PER_MONTH = 24 * _sc.DAYS_PER_MONTH
 """Hours in an average month (730.5): an always-on GPU is billed this many hours."""
@@ -148,6 +148,13 @@ class SelfHostedOption:
                 pieces.append((start, end, fixed + r * replica, 0.0))
         return pieces
 
+    def monthly_usd_for_seconds(self, busy_seconds: float | np.ndarray) -> np.ndarray:
+        """Monthly cost when the month's requests occupy ``busy_seconds`` replica-seconds at full load."""
+        need = np.asarray(busy_seconds, dtype=float) / (self.utilisation * SECONDS_PER_MONTH)
+        if self.whole_replicas:
+            need = np.ceil(need - 1e-9)
+        return np.maximum(need, self.min_replicas) * self.replica_usd_per_month + self.fixed_usd_per_month
+
     def describe(self, scenario: _sc.Scenario, requests_per_month: float | None = None) -> str:
         """One line: replicas, GPUs, price and the capacity used at a volume."""
         volume = scenario.requests_per_month if requests_per_month is None else requests_per_month
@@ -188,4 +195,50 @@ def self_hosted_costs(options: Sequence[SelfHostedOption], scenario: _sc.Scenari
     out = pd.DataFrame(rows, columns=list(_sc.COST_COLUMNS))
     out["fits_context"] = out["fits_context"].astype("boolean")
     out["context_window_tokens"] = out["context_window_tokens"].astype("Int64")
+    return out
+
+
+def self_hosted_ranges(options: Sequence[SelfHostedOption], scenario: _sc.Scenario) -> pd.DataFrame:
+    """Monthly cost p10 / p50 / p90 of self-hosted options under the scenario's token distributions, in
+    the columns of :data:`explorer.ranges.RANGE_COLUMNS` (rank left empty: concatenate with
+    :attr:`explorer.ranges.CostRanges.table` and re-rank by ``p50_usd``).
+
+    A month's busy replica-seconds are a sum of N requests' ``input / input_tps + output / output_tps``,
+    linear in the token counts, so their mean, variance and skewness follow exactly from the
+    distributions; the total is drawn from the same skew-matched law as the API ranges, and cost, a
+    non-decreasing function of the busy seconds, maps its quantiles one to one. Reasoning tokens count as
+    output at the scenario's own level (no effort setting applies here).
+    """
+    from explorer import ranges as _ranges
+
+    din, dvis, dreas = _ranges.scenario_distributions(scenario)
+    volume = float(scenario.requests_per_month)
+    zq = np.array([-_ranges._Z90, 0.0, _ranges._Z90])
+    grid = np.linspace(-6, 6, 241)  # the mean by quadrature over the normal score
+    weights = np.exp(-grid**2 / 2)
+    weights /= weights.sum()
+    rows = []
+    for o in options:
+        tin, tout = o.input_tokens_per_second, o.output_tokens_per_second
+        mean = din.mean() / tin + (dvis.mean() + dreas.mean()) / tout
+        var = din.variance() / tin**2 + (dvis.variance() + dreas.variance()) / tout**2
+        k3 = (din.third_central_moment() / tin**3
+              + (dvis.third_central_moment() + dreas.third_central_moment()) / tout**3)
+        sd = math.sqrt(volume * var)
+        skew = (k3 / var**1.5) / math.sqrt(volume) if var > 0 and volume > 0 else 0.0
+        seconds = volume * mean + _ranges._skewed(np.concatenate([zq, grid]), sd, skew)
+        cost = o.monthly_usd_for_seconds(np.maximum(seconds, 0.0))
+        rows.append({
+            "rank": pd.NA, "label": o.name, "provider": "self-hosted", "model": o.name,
+            "p10_usd": cost[0], "p50_usd": cost[1], "p90_usd": cost[2],
+            "mean_usd": float(np.dot(weights, cost[3:])), "mc_error_usd": 0.0, "approx_error_usd": 0.0,
+            "request_p10_usd": np.nan, "request_p50_usd": np.nan, "request_p90_usd": np.nan,
+            "request_mean_usd": float(np.dot(weights, cost[3:])) / volume if volume > 0 else np.nan,
+            "point_monthly_usd": float(o.monthly_usd(scenario)),
+            "share_long_context": 0.0, "share_over_context": np.nan, "effort": "",
+            "effort_source": "scenario's reasoning tokens", "is_override": False,
+            "note": o.describe(scenario),
+        })
+    out = pd.DataFrame(rows, columns=list(_ranges.RANGE_COLUMNS))
+    out["rank"] = out["rank"].astype("Int64")
     return out

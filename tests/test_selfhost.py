@@ -101,3 +101,24 @@ def test_validation_names_the_field(kwargs: dict[str, float], field: str) -> Non
             "output_tokens_per_second": 100}
     with pytest.raises(ValueError, match=f"'{field}'"):
         SelfHostedOption(**{**base, **kwargs})  # type: ignore[arg-type]
+
+
+def test_self_hosted_ranges_follow_the_busy_seconds() -> None:
+    from explorer.distributions import Empirical
+    from explorer.selfhost import self_hosted_ranges
+
+    # Point shape: no spread, the point cost.
+    row = self_hosted_ranges([OPT], SC).iloc[0]
+    assert row["p10_usd"] == row["p50_usd"] == row["p90_usd"] == pytest.approx(1461.0)
+    # Input 1,000 or 21,000 tokens, half the time each: a request takes 3 s or 13 s, 8 s on average.
+    # 400,000 requests busy 3,200,000 s on average; one replica gives 0.5 x 2,629,800 = 1,314,900 s, so
+    # the median month needs ceil(2.43...) = 3 replicas. The spread (sqrt(400,000) x 5 s = 3,162 s)
+    # stays well inside that step, so p10 = p90 = 3 x $1,461.
+    sc = SC.replace(requests_per_month=400_000, input_tokens_distribution=Empirical((1000.0, 21_000.0), (1.0, 1.0)))
+    row = self_hosted_ranges([OPT], sc).iloc[0]
+    assert row["p10_usd"] == row["p90_usd"] == pytest.approx(3 * 1461.0)
+    assert float(OPT.monthly_usd_for_seconds(1_314_900 * 2 + 1)) == pytest.approx(3 * 1461.0)
+    # Right at a step the band straddles it: 2 replicas in a quiet month, 3 in a busy one.
+    at_step = sc.replace(requests_per_month=1_314_900 * 2 / 8)
+    row = self_hosted_ranges([OPT], at_step).iloc[0]
+    assert (row["p10_usd"], row["p90_usd"]) == (pytest.approx(2 * 1461.0), pytest.approx(3 * 1461.0))
