@@ -298,7 +298,7 @@ def _skewed(z: np.ndarray, sd: np.ndarray, skew: np.ndarray) -> np.ndarray:
     ``benchmarks/bench_ranges.py``), and the gap between the two is reported as ``approx_error_usd``.
     """
     skew = np.asarray(skew, dtype=float)
-    g = np.abs(skew)
+    g = np.minimum(np.abs(skew), 1e6)  # beyond this the shape no longer changes at float precision
     r = np.sqrt(g * g / 4 + 1)
     u = np.cbrt(g / 2 + r) + np.cbrt(g / 2 - r)  # solves u^3 + 3u = g, where u^2 = exp(s^2) - 1
     skewed = g > 1e-6
@@ -367,6 +367,14 @@ def cost_ranges(
     if isinstance(draws, bool) or not isinstance(draws, int) or draws < 100:
         raise ValueError(f"draws: {draws!r} must be a whole number >= 100")
     n = len(rates)
+    if n == 0:
+        empty = np.zeros((0, draws))
+        return CostRanges(
+            table=pd.DataFrame(columns=list(RANGE_COLUMNS)), labels=(), monthly_usd=empty, request_usd=empty,
+            mean_usd_per_request=empty, sd_usd_per_request=empty, skewness_per_request=empty, scores=empty,
+            committed_usd=np.zeros(0), requests_per_month=float(scenario.requests_per_month), n_draws=draws,
+            closed_form=True, method="normal", statement="No models to price.", seed=seed,
+        )
     rng = np.random.default_rng(seed)
     image = np.zeros(n) if image_usd_per_request is None else np.nan_to_num(
         np.asarray(image_usd_per_request, dtype=float), nan=0.0)
@@ -510,7 +518,7 @@ def cost_ranges(
     else:
         method = "normal"
         root_n = math.sqrt(max(volume, 0.0))
-        skew_n = skew_m / max(root_n, 1e-300)
+        skew_n = skew_m / root_n if root_n > 0 else np.zeros_like(skew_m)
         monthly = volume * a + _skewed(scores, root_n * sd_m, skew_n)
         mean_err = volume * se_mean
         spread_err = _Z90 * root_n * sd_err
@@ -526,6 +534,7 @@ def cost_ranges(
                   else _quantiles(np.sort(np.maximum(volume * a + root_n * sd_m * scores, commit[:, None]), axis=-1)))
         if closed_form:
             q_month = np.maximum(volume * mean_x[:, None] + _skewed(zq, root_n * sd_m, skew_n), commit[:, None])
+            q_month = np.where(volume > 0, q_month, commit[:, None])
             half = np.zeros((n, 3))
         else:
             q_month = _quantiles(monthly_sorted)

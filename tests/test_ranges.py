@@ -340,3 +340,11 @@ def test_same_seed_same_figures(rates: R.RateTable) -> None:
     pd.testing.assert_frame_equal(a.table, b.table)
     with pytest.raises(ValueError, match="draws"):
         G.cost_ranges(rates, sc, draws=10)
+
+
+def test_no_models_and_no_requests(history: pd.DataFrame, rates: R.RateTable) -> None:
+    empty = G.cost_ranges(R.rate_table([], prices=history, as_of=AS_OF), BASE)
+    assert empty.table.empty and G.curve_bands(empty).empty and G.prob_cheaper(empty).empty
+    idle = BASE.replace(requests_per_month=0, input_tokens_distribution=LogNormal(3000, 9000))
+    t = G.cost_ranges(rates, idle).table
+    assert (t[["p10_usd", "p50_usd", "p90_usd", "mean_usd"]] == 0).all(axis=None)
