@@ -168,7 +168,8 @@ class CostRanges:
     """True when the monthly quantiles follow from the moments without month draws (no uncertain effort
     multiplier, normal approximation): bands along volume are then exact for that law."""
     method: str
-    """``"direct"`` (monthly totals summed request by request) or ``"normal"`` (central limit theorem)."""
+    """``"direct"`` (monthly totals summed request by request) or ``"normal"`` (from the sum's mean, spread
+    and skewness)."""
     statement: str
     """What p10 / p90 mean here and how they were computed, in one paragraph."""
     seed: int
