@@ -202,7 +202,8 @@ def _efforts(
     for label, (_, model) in zip(rates.labels, rates.keys, strict=True):
         own = [s for s in settings if s.effort == effort and s.model in (label, model)]
         anyone = [s for s in settings if s.effort == effort and s.model == "*"]
-        out.append((own or anyone or [None])[0])
+        chosen = own or anyone
+        out.append(chosen[0] if chosen else None)
     return out
 
 
@@ -289,7 +290,7 @@ class _Pricer:
         return inp[None, :] > self.first_slot_threshold[:, None]
 
 
-def _skewed(z: np.ndarray, sd: np.ndarray, skew: np.ndarray) -> np.ndarray:
+def _skewed(z: np.ndarray, sd: np.ndarray | float, skew: np.ndarray | float) -> np.ndarray:
     """Mean-0 values with standard deviation ``sd`` and skewness ``skew``, increasing in the standard
     normal score ``z``: a shifted log-normal (three moments matched), the normal law when skew is 0.
 
@@ -392,8 +393,10 @@ def cost_ranges(
     settings = _efforts(rates, effort, efforts)
     own_reasoning = [s.reasoning_tokens if s is not None and s.reasoning_tokens is not None else None
                      for s in settings]
-    multipliers = [s.multiplier if s is not None and s.multiplier is not None else _d.Point(1.0)
-                   for s in settings]
+    multipliers: list[_d.Distribution] = [
+        s.multiplier if s is not None and isinstance(s.multiplier, _d.Distribution) else _d.Point(1.0)
+        for s in settings
+    ]
     pricer = _Pricer(rates, scenario, image)
     volume = float(scenario.requests_per_month)
 
@@ -553,13 +556,13 @@ def cost_ranges(
     has_output = bool(vis.max(initial=0) > 0 or np.max(reas_n, initial=0) > 0)
     no_output = has_output & ~rates.has_output_price & point_usable
     usable = point_usable & ~no_output
-    for i in np.flatnonzero(no_output):
+    for i in map(int, np.flatnonzero(no_output)):
         point_note[i] = "; ".join(x_ for x_ in [point_note[i], "no output price (not a text-generation model)"] if x_)
     nan = np.where(usable, 1.0, np.nan)
     share_long = long.mean(axis=1) if k else np.zeros(n)
     share_over = over.mean(axis=1)
     notes = list(point_note)
-    for i in np.flatnonzero(usable):
+    for i in map(int, np.flatnonzero(usable)):
         extra = []
         if share_over[i] > 0:
             extra.append(f"{share_over[i]:.1%} of requests exceed the context window")
