@@ -22,7 +22,9 @@ import yaml
 
 from explorer import atomic, paths
 from explorer import costs as _costs
+from explorer import distributions as _dist
 from explorer import prices as _prices
+from explorer import terms as _terms
 
 __all__ = [
     "DAYS_PER_MONTH",
@@ -92,8 +94,23 @@ class Scenario:
     and each model's input tokens come from its own tokenizer (``input_tokens_per_request`` is ignored)."""
     input_text_kind: str = "en"
     """Kind of that text: en, ja, zh, code, json or chat (:data:`explorer.families.KINDS`)."""
+    input_tokens_distribution: _dist.Distribution | None = None
+    """Prompt tokens per request as a distribution (cached ones included); None: the point value.
+    Used by :mod:`explorer.ranges`; the point figures above stay what every other result prices."""
+    visible_output_tokens_distribution: _dist.Distribution | None = None
+    """Output tokens per request *other than reasoning* (the visible answer) as a distribution; None: the
+    point ``output_tokens_per_request - reasoning_tokens_per_request``."""
+    reasoning_tokens_distribution: _dist.Distribution | None = None
+    """Hidden reasoning tokens per request as a distribution (added to the visible output); None: the
+    point ``reasoning_tokens_per_request``."""
+    provider_terms: tuple[_terms.ProviderTerms, ...] = ()
+    """Negotiated discount or monthly commitment per provider (:mod:`explorer.terms`); empty: list prices."""
 
     def __post_init__(self) -> None:
+        try:
+            _coerce_extras(self)
+        except ValueError as exc:
+            raise ScenarioError(f"scenario {self.name!r}: {exc}") from None
         errors = _field_errors(self)
         if errors:
             raise ScenarioError(f"scenario {self.name!r}: {errors[0]}")
@@ -129,8 +146,15 @@ class Scenario:
 
     def to_dict(self) -> dict[str, Any]:
         """Plain data for YAML or JSON: every field, models as a list."""
-        data = dataclasses.asdict(self)
+        data = {f.name: getattr(self, f.name) for f in dataclasses.fields(self) if f.name not in _EXTRA_FIELDS}
         data["models"] = list(self.models)
+        # The optional fields are written only when set, so files without them stay as they were.
+        for name in _DIST_FIELDS:
+            dist = getattr(self, name)
+            if dist is not None:
+                data[name] = dist.to_dict()
+        if self.provider_terms:
+            data["provider_terms"] = _terms.terms_to_data(self.provider_terms)
         return data
 
     @classmethod
@@ -159,6 +183,10 @@ class Scenario:
         for f in dataclasses.fields(cls):
             default = f.default if f.default is not dataclasses.MISSING else None
             object.__setattr__(obj, f.name, values.get(f.name, default))
+        try:
+            _coerce_extras(obj)
+        except ValueError as exc:
+            raise ScenarioError(f"{where}{exc}") from None
         errors = _field_errors(obj)
         if errors:
             raise ScenarioError(f"{where}{errors[0]}")
@@ -173,6 +201,24 @@ _INT_FIELDS = (
     "input_chars_per_request",
 )
 _SHARE_FIELDS = ("cached_input_share", "batch_share", "flex_share", "priority_share")
+_DIST_FIELDS = ("input_tokens_distribution", "visible_output_tokens_distribution", "reasoning_tokens_distribution")
+_EXTRA_FIELDS = (*_DIST_FIELDS, "provider_terms")
+
+
+def _coerce_extras(s: Scenario) -> None:
+    """Plain data in the optional fields (a mapping from a file or a caller) becomes their objects.
+
+    Raises a ValueError naming the field when the data is not valid.
+    """
+    for name in _DIST_FIELDS:
+        value = getattr(s, name)
+        if value is not None and not isinstance(value, _dist.Distribution):
+            object.__setattr__(s, name, _dist.from_dict(value, field=name))
+    terms = s.provider_terms
+    if terms is None:
+        object.__setattr__(s, "provider_terms", ())
+    elif not (isinstance(terms, tuple) and all(isinstance(t, _terms.ProviderTerms) for t in terms)):
+        object.__setattr__(s, "provider_terms", _terms.terms_from_data(terms))
 
 
 def _field_errors(s: Scenario) -> list[str]:
