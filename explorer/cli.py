@@ -413,6 +413,12 @@ def _cmd_compare(args: argparse.Namespace) -> int:
     from explorer.compare import rank_models
 
     _warn_if_stale(args.as_of)
+    if args.text_file is not None or args.chars is not None:
+        from explorer.cli_tokens import run_compare_text
+
+        return run_compare_text(args, _prices_with(args.overrides), _emit)
+    if args.input_tokens is None or args.output_tokens is None:
+        raise CliError("compare needs --input-tokens and --output-tokens, or --text-file F / --chars N")
     ranked = rank_models(
         args.input_tokens, args.output_tokens, requests=args.requests, cached_input_tokens=args.cached_tokens,
         reasoning_tokens=args.reasoning_tokens, provider=args.provider, service_tier=args.service_tier,
@@ -569,8 +575,15 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     p.set_defaults(func=_cmd_cost)
 
     p = sub.add_parser("compare", help="every model ranked by cost for one workload")
-    p.add_argument("--input-tokens", type=_positive_int("--input-tokens"), required=True)
-    p.add_argument("--output-tokens", type=_positive_int("--output-tokens"), required=True)
+    p.add_argument("--input-tokens", type=_positive_int("--input-tokens"))
+    p.add_argument("--output-tokens", type=_positive_int("--output-tokens"))
+    from explorer.families import KINDS  # light: the token machinery loads only when a text is given
+
+    g = p.add_mutually_exclusive_group()
+    g.add_argument("--text-file", metavar="F", help="input of each request is this text (a folder: each file one "
+                   "request); each model counts it with its own tokenizer")
+    g.add_argument("--chars", type=_positive_int("--chars"), metavar="N", help="input is N characters of text")
+    p.add_argument("--language", choices=KINDS, help="kind of text (for --chars, and for estimated models)")
     p.add_argument("--cached-tokens", type=_positive_int("--cached-tokens"), default=0)
     p.add_argument("--reasoning-tokens", type=_positive_int("--reasoning-tokens"), default=0)
     p.add_argument("--requests", type=_positive_int("--requests"), default=1)

@@ -17,7 +17,11 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from explorer import images, tokens
+from explorer import tokens
+
+# explorer.images needs the price table (pandas): imported only for --image, so a text count starts fast.
+# tests/test_families.py checks this copy against images.DETAILS.
+DETAILS: tuple[str, ...] = ("low", "high", "auto", "original")
 
 HELP = "count tokens in text, a chat request, an image or a corpus (offline)"
 
@@ -27,7 +31,8 @@ def register(subparsers: Any) -> None:
     p = subparsers.add_parser(
         "tokens",
         help=HELP,
-        description=HELP + ". Counts for OpenAI models are exact; other providers get a labelled estimate.",
+        description=HELP + ". Counts for OpenAI, Qwen and DeepSeek models are exact; other models get a labelled "
+        "estimate with its range.",
     )
     p.add_argument("text", nargs="?", help="text to count ('-' reads standard input)")
     p.add_argument(
@@ -47,12 +52,15 @@ def register(subparsers: Any) -> None:
     p.add_argument("--tools", metavar="FILE.json", help="tool/function definitions sent with --messages")
     p.add_argument("--column", metavar="NAME", help="text column of a CSV or JSON-lines corpus")
     p.add_argument(
-        "--detail", choices=images.DETAILS, default="auto", help="image detail (auto counts as high)"
+        "--detail", choices=DETAILS, default="auto", help="image detail (auto counts as high)"
     )
     p.add_argument(
         "--strict", action="store_true", help="refuse estimates for models without a local tokenizer"
     )
-    p.add_argument("--backend", choices=tokens.BACKENDS, default="tiktoken", help="corpus counter")
+    p.add_argument(
+        "--backend", choices=tokens.BACKENDS, default="auto",
+        help="counter: auto (toktok-rs where it matched the reference on the reference corpus), tiktoken, toktok",
+    )
     p.add_argument("--workers", type=int, default=None, help="threads for corpus counting (default: cores)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar for corpus counting")
     p.add_argument("--format", choices=("text", "json"), default="text", help="output format")
@@ -114,16 +122,21 @@ def run(args: argparse.Namespace) -> int:
         text = args.text
     else:
         raise ValueError("nothing to count: give TEXT, --file, --messages, --corpus or --image")
-    c = tokens.count_text(text, model=_one_model(args), encoding=args.encoding, strict=args.strict)
-    payload = {
+    c = tokens.count_text(
+        text, model=_one_model(args), encoding=args.encoding, strict=args.strict, backend=args.backend
+    )
+    payload: dict[str, Any] = {
         "tokens": c.tokens,
         "encoding": c.encoding,
         "exact": c.exact,
         "method": c.method,
         "model": c.model,
     }
+    if not c.exact:
+        payload["range"] = list(c.range())
     who = f"{c.model} " if c.model else ""
-    _emit(args, payload, [f"{c.tokens} tokens ({who}{c.encoding}, {_label(c.exact, c.method)})"])
+    shown = f"{c.tokens}" if c.exact else f"~{c.tokens} ({c.range()[0]}-{c.range()[1]})"
+    _emit(args, payload, [f"{shown} tokens ({who}{c.encoding}, {_label(c.exact, c.method)})"])
     return 0
 
 
@@ -171,6 +184,8 @@ def _run_image(args: argparse.Namespace) -> int:
     model = _one_model(args)
     if model is None:
         raise ValueError("--image needs --model: image token rules differ by model")
+    from explorer import images
+
     w, h = images.parse_size(args.image)
     r = images.image_tokens(w, h, model=model, detail=args.detail)
     payload = {"tokens": r.tokens, "exact": r.documented, **asdict(r)}
@@ -232,9 +247,64 @@ def _run_corpus(args: argparse.Namespace) -> int:
     lines += [f"  skipped {i}: {r}" for i, r in first.skipped[:10]]
     lines.append(f"  {'model':<28} {'tokens':>12} {'as input $':>12} {'as output $':>12}")
     for row in costs.itertuples():
-        flag = "" if row.exact else "  (estimate)"
+        flag = "" if row.exact else f"  (estimate, range {row.tokens_low}-{row.tokens_high})"
         lines.append(
             f"  {row.model:<28} {row.tokens:>12} {row.input_usd:>12.4f} {row.output_usd:>12.4f}{flag}"
         )
     _emit(args, payload, lines)
+    return 0
+
+
+# --------------------------------------------------------------------------------------------------
+# explorer compare --text-file F | --chars N [--language ja]
+
+
+def run_compare_text(args: argparse.Namespace, prices: Any, emit: Any) -> int:
+    """``explorer compare`` ranked by each model's own token count of the same text."""
+    from explorer.text_workload import rank_models_by_text
+
+    if args.input_tokens is not None or args.cached_tokens:
+        raise ValueError("--input-tokens/--cached-tokens and --text-file/--chars describe the same input: give one")
+    text: str | list[str] | None = None
+    if args.text_file is not None and Path(args.text_file).is_dir():
+        files = sorted(p for p in Path(args.text_file).rglob("*") if p.is_file())
+        text = [_read(str(p), "--text-file") for p in files]
+        if not any(text):
+            raise ValueError(f"--text-file: {args.text_file} holds no text files: nothing to price")
+    elif args.text_file is not None:
+        text = _read(args.text_file, "--text-file")
+        if not text:
+            raise ValueError(f"--text-file: {args.text_file} is empty: nothing to price")
+    out_tokens = args.output_tokens or 0
+    ranked = rank_models_by_text(
+        text=text, chars=args.chars, kind=args.language, output_tokens=out_tokens, requests=args.requests,
+        provider=args.provider, service_tier=args.service_tier, as_of=args.as_of, prices=prices,
+    )
+    if args.limit:
+        ranked = ranked.head(args.limit)
+    n_chars = int(ranked["chars"].iloc[0]) if len(ranked) and text is not None else args.chars
+    if isinstance(text, list):
+        what = f"{args.text_file} (each of its {len(text)} files one request; mean {n_chars:,} characters)"
+    else:
+        what = f"{args.text_file}" if text is not None else f"{n_chars:,} characters of {args.language or 'en'} text"
+    extra = {"text": what, "chars": n_chars, "language": args.language, "output_tokens": out_tokens,
+             "requests": args.requests, "as_of": str(args.as_of or "today")}  # fmt: skip
+    footer = (
+        f"{len(ranked)} model(s) ranked for {args.requests:,} request(s) of {what} as input + {out_tokens:,} output "
+        "tokens; each model's input tokens by its own tokenizer, '~' marks an estimate (range in --format json)"
+    )
+    if args.format == "text":
+        shown = ["provider", "model", "input_tokens", "cost_per_request_usd", "usd_per_kchar", "total_usd"]
+        frame = ranked[shown].copy()
+        frame["input_tokens"] = [
+            f"{n:,}" if ex else f"~{n:,}" if lo == hi else f"~{n:,} ({lo:,}-{hi:,})"
+            for n, ex, lo, hi in zip(
+                ranked["input_tokens"], ranked["exact"], ranked["input_tokens_low"], ranked["input_tokens_high"],
+                strict=True,
+            )
+        ]
+    else:
+        frame = ranked
+    money = ["cost_per_request_usd", "usd_per_kchar", "total_usd"]
+    emit(frame, args.format, money_cols=money, extra=extra, footer=footer)
     return 0

