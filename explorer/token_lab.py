@@ -18,13 +18,11 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import ipywidgets as W
 import numpy as np
 import pandas as pd
 
 from explorer import images, tokens
 from explorer.costs import price_usage
-from explorer.display import with_text
 from explorer.tokens import ALL_TOKENIZERS, KNOWN_ENCODINGS, MessagesCount, TokenPiece
 
 __all__ = [
@@ -38,7 +36,6 @@ __all__ = [
     "SAMPLE_TOOLS",
     "TOKENIZER_MODELS",
     "Table",
-    "TokenLab",
     "claim_verdict",
     "cost_table",
     "encoding_counts",
@@ -50,7 +47,6 @@ __all__ = [
     "pieces_html",
     "side_by_side_html",
     "token_html",
-    "token_lab_widget",
     "tokens_per_kchar_chart",
     "tokens_per_kchar_figure",
     "tokens_per_kchar_table",
@@ -603,110 +599,3 @@ def image_token_table(
         usage = pd.DataFrame({"model": df["model"], "input_tokens": df["tokens"], "output_tokens": 0})
         df.insert(7, "input_usd", price_usage(usage, as_of=as_of)["total_usd"].to_numpy())
     return df
-
-
-# --------------------------------------------------------------------------------------------------
-# The widget
-
-
-@dataclass(frozen=True)
-class TokenLab:
-    """The live token lab: type or paste, pick models, everything below follows."""
-
-    text: W.Textarea
-    """The text being counted."""
-    colour_model: W.Dropdown
-    """Model whose tokenizer draws the coloured boundaries."""
-    models: W.SelectMultiple
-    """Models the text is priced on."""
-    requests: W.BoundedIntText
-    """How many times the text is sent (or generated), to make tiny costs readable."""
-    tokens_out: W.HTML
-    """Coloured tokens with a summary line."""
-    counts_out: W.HTML
-    """Tokens per encoding."""
-    costs_out: W.HTML
-    """Cost as input and as output per model."""
-    box: W.VBox
-    """The whole widget tree, as displayed."""
-    as_of: str
-    """Price date, YYYY-MM-DD."""
-
-    def update(self, _: Any = None) -> None:
-        """Recompute every output from the controls (observers call this on each change)."""
-        text = self.text.value
-        self.tokens_out.value = token_html(text, model=self.colour_model.value)
-        self.counts_out.value = frame_html(encoding_counts(text))
-        if not self.models.value:
-            self.costs_out.value = "<p>Pick at least one model to price the text.</p>"
-            return
-        try:
-            df = cost_table(
-                text, list(self.models.value), as_of=self.as_of, requests=int(self.requests.value)
-            )
-        except ValueError as e:  # e.g. a model with no price on this date: say so, keep the lab alive
-            self.costs_out.value = f'<p style="color:#c0392b">{html.escape(str(e))}</p>'
-            return
-        self.costs_out.value = frame_html(df)
-
-    def _repr_mimebundle_(self, **kwargs: Any) -> Any:
-        # A stable text fallback: the default widget repr carries ids that no stored output can match.
-        return with_text(self.box._repr_mimebundle_(**kwargs),
-                         "[token lab: live widgets; run the notebook to paste your own text]")
-
-
-def _tokenizer_label(model: str) -> str:
-    tok = tokens.tokenizer_for(model)
-    return f"{model} · {tok.encoding}" + ("" if tok.exact else " (estimate)")
-
-
-def token_lab_widget(
-    as_of: dt.date | str,
-    *,
-    text: str = SAMPLE_TEXTS["English"],
-    models: Sequence[str] | None = None,
-    colour_models: Sequence[str] = TOKENIZER_MODELS,
-    requests: int = 1000,
-) -> TokenLab:
-    """Build the live token lab, filled in for ``text``, pricing ``requests`` requests (a single
-    sentence costs millionths of a dollar; a thousand of them is a readable number). ``models`` defaults
-    to those of :data:`DEFAULT_COST_MODELS` on sale on ``as_of`` (shut-down models have no price)."""
-    if models is None:
-        from explorer.prices import on_sale
-
-        models = on_sale(DEFAULT_COST_MODELS, as_of)
-    if not colour_models:
-        raise ValueError("token_lab_widget needs at least one model to colour tokens with")
-    wide = W.Layout(width="95%")  # 100% plus the widget margins overflows the cell
-    lab = TokenLab(
-        text=W.Textarea(value=text, placeholder="Paste text here", rows=5, layout=wide),
-        colour_model=W.Dropdown(
-            options=[(_tokenizer_label(m), m) for m in colour_models], description="Tokens of"
-        ),
-        models=W.SelectMultiple(
-            options=list(models), value=tuple(models), rows=min(8, len(models)), description="Price on"
-        ),
-        requests=W.BoundedIntText(value=requests, min=1, max=10**9, description="Requests"),
-        tokens_out=W.HTML(),
-        counts_out=W.HTML(),
-        costs_out=W.HTML(),
-        box=W.VBox(),
-        as_of=str(as_of),
-    )
-    for w in (lab.text, lab.colour_model, lab.models, lab.requests):
-        w.observe(lab.update, names="value")
-    lab.box.children = [
-        lab.text,
-        W.HBox([lab.colour_model, lab.requests]),
-        lab.tokens_out,
-        W.HTML("<h4>Tokens per encoding</h4>"),
-        lab.counts_out,
-        W.HBox(
-            [
-                lab.models,
-                W.VBox([W.HTML(f"<h4>Cost as input and as output (prices of {as_of})</h4>"), lab.costs_out]),
-            ]
-        ),
-    ]
-    lab.update()
-    return lab

@@ -44,7 +44,6 @@ import pandas as pd
 from explorer import costs as _costs
 from explorer import prices as _prices
 from explorer import usage_columns as _cols
-from explorer.display import Shown
 
 __all__ = [
     "ANTHROPIC_SAMPLE_FILES",
@@ -74,10 +73,8 @@ __all__ = [
     "reconcile",
     "sample_paths",
     "savings_table",
-    "upload_box",
     "what_if",
     "what_if_frame",
-    "what_if_panel",
 ]
 
 COUNT_COLUMNS: tuple[str, ...] = tuple(_costs.COUNT_COLUMNS)
@@ -2198,15 +2195,6 @@ def load_samples() -> Imported:
     return load(*sample_paths())
 
 
-def upload_box() -> Shown:
-    """An ``ipywidgets.FileUpload`` for Usage, Costs or request-log files (``.widget.value`` goes to
-    :func:`load_uploaded`), with a stable text fallback."""
-    import ipywidgets as W
-
-    box = W.FileUpload(accept=".json,.jsonl,.csv,.parquet", multiple=True, description="Upload exports")
-    return Shown(box, "[upload box: pick Usage, Costs or request-log files, then run the cells below]")
-
-
 def load_uploaded(
     files: Sequence[Mapping[str, Any]],
     mapping: Mapping[str, str] | None = None,
@@ -2271,89 +2259,6 @@ WHAT_IF_PANEL_TEXT = (
     "run the notebook to use it]"
 )
 """The panel's text fallback (what nbval compares and a viewer without a kernel shows)."""
-
-
-def what_if_panel(
-    usage: pd.DataFrame,
-    priced: pd.DataFrame,
-    *,
-    models: Sequence[str] = DEFAULT_TARGETS,
-    prices: pd.DataFrame | None = None,
-    as_of: dt.date | str | None = None,
-) -> Shown:
-    """Controls and a table and chart that re-price the traffic on every change.
-
-    The controls: target model, service tier, the share of text input served from the cache, the cache
-    discount (cached input priced at ``input * (1 - discount)``) and a price date (``as_of``, default
-    today's; used once its box is ticked, else each row is priced at its own day). ``.widget.controls``
-    names every control, the ``out`` table and the ``chart`` (an offline ``alt.JupyterChart``).
-    """
-    import altair as alt
-    import ipywidgets as W
-
-    from explorer import charts_usage as _cu
-    from explorer.widgets import enable_offline
-
-    enable_offline()
-    table = prices if prices is not None else _prices.price_history()
-    day = _prices._as_timestamp(as_of if as_of is not None else dt.date.today()).date()
-    model = W.Dropdown(options=["(as is)", *models], value="(as is)", description="Model")
-    tier = W.Dropdown(options=["(as is)", *_prices.SERVICE_TIERS], value="(as is)", description="Tier")
-    use_cache = W.Checkbox(value=False, description="Set cache share")
-    share = W.FloatSlider(value=0.5, min=0, max=1, step=0.05, description="Cached", readout_format=".0%")
-    use_discount = W.Checkbox(value=False, description="Set cache discount")
-    discount = W.FloatSlider(value=0.9, min=0, max=1, step=0.05, description="Discount", readout_format=".0%")
-    use_date = W.Checkbox(value=False, description="Prices as of")
-    date = W.DatePicker(value=day, description="Date")
-    out = W.HTML()
-    chart = alt.JupyterChart(
-        alt.Chart(pd.DataFrame({"x": [0]})).mark_point(), embed_options={"renderer": "svg"}
-    )
-
-    def refresh(*_: Any) -> None:
-        try:
-            frame = what_if_frame(
-                usage,
-                priced,
-                model=model.value,
-                tier=tier.value,
-                cached_share=share.value if use_cache.value else None,
-                cached_discount=discount.value if use_discount.value else None,
-                as_of=date.value if use_date.value and date.value is not None else None,
-                prices=table,
-            )
-        except ValueError as exc:
-            out.value = f"<p style='color:#b00'>{_html_escape(str(exc))}</p>"
-            return
-        out.value = _compare_html(frame)
-        chart.chart = _cu.what_if_chart(frame)
-
-    for w in (model, tier, use_cache, share, use_discount, discount, use_date, date):
-        w.observe(refresh, names="value")
-    refresh()
-    box = W.VBox(
-        [
-            W.HBox([model, tier]),
-            W.HBox([use_cache, share]),
-            W.HBox([use_discount, discount]),
-            W.HBox([use_date, date]),
-            out,
-            chart,
-        ]
-    )
-    box.controls = {  # type: ignore[attr-defined]
-        "model": model,
-        "tier": tier,
-        "use_cache": use_cache,
-        "cached_share": share,
-        "use_discount": use_discount,
-        "cached_discount": discount,
-        "use_date": use_date,
-        "as_of": date,
-        "out": out,
-        "chart": chart,
-    }
-    return Shown(box, WHAT_IF_PANEL_TEXT)
 
 
 def _html_escape(text: str) -> str:

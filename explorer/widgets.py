@@ -7,7 +7,9 @@ re-exported here so ``from explorer.widgets import Dashboard`` keeps working in 
 from __future__ import annotations
 
 import datetime as dt
+import html
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import altair as alt
@@ -16,10 +18,14 @@ import numpy as np
 import pandas as pd
 
 from explorer import charts as _charts
+from explorer import charts_usage as _cu
 from explorer import prices as _prices
 from explorer import scenarios as _sc
+from explorer import token_lab as _lab
+from explorer import tokens as _tokens
+from explorer import usage as _usage
 from explorer.app import Dashboard, enable_offline
-from explorer.display import Shown
+from explorer.display import Shown, with_text
 from explorer.results import (
     DashboardResults,
     budget_reach,
@@ -52,7 +58,10 @@ __all__ = [
     "seed_vs_today",
     "show",
     "styled_prices",
+    "token_lab_widget",
+    "upload_box",
     "volume_curves",
+    "what_if_panel",
 ]
 
 
@@ -317,3 +326,197 @@ def image_widget(as_of: dt.date | str) -> Shown:
     box = W.VBox([W.HBox([count, quality]), chart, table])
     box.controls = {"count": count, "quality": quality, "chart": chart, "table": table}  # type: ignore[attr-defined]
     return Shown(box, "[image cost explorer: live after running the notebook]")
+
+
+# --------------------------------------------------------------------------------------------------
+# The usage notebook's widgets (pure parts in explorer.usage)
+
+
+def upload_box() -> Shown:
+    """An ``ipywidgets.FileUpload`` for Usage, Costs or request-log files (``.widget.value`` goes to
+    :func:`load_uploaded`), with a stable text fallback."""
+    box = W.FileUpload(accept=".json,.jsonl,.csv,.parquet", multiple=True, description="Upload exports")
+    return Shown(box, "[upload box: pick Usage, Costs or request-log files, then run the cells below]")
+
+
+def what_if_panel(
+    usage: pd.DataFrame,
+    priced: pd.DataFrame,
+    *,
+    models: Sequence[str] = _usage.DEFAULT_TARGETS,
+    prices: pd.DataFrame | None = None,
+    as_of: dt.date | str | None = None,
+) -> Shown:
+    """Controls and a table and chart that re-price the traffic on every change.
+
+    The controls: target model, service tier, the share of text input served from the cache, the cache
+    discount (cached input priced at ``input * (1 - discount)``) and a price date (``as_of``, default
+    today's; used once its box is ticked, else each row is priced at its own day). ``.widget.controls``
+    names every control, the ``out`` table and the ``chart`` (an offline ``alt.JupyterChart``).
+    """
+
+    enable_offline()
+    table = prices if prices is not None else _prices.price_history()
+    day = _prices._as_timestamp(as_of if as_of is not None else dt.date.today()).date()
+    model = W.Dropdown(options=["(as is)", *models], value="(as is)", description="Model")
+    tier = W.Dropdown(options=["(as is)", *_prices.SERVICE_TIERS], value="(as is)", description="Tier")
+    use_cache = W.Checkbox(value=False, description="Set cache share")
+    share = W.FloatSlider(value=0.5, min=0, max=1, step=0.05, description="Cached", readout_format=".0%")
+    use_discount = W.Checkbox(value=False, description="Set cache discount")
+    discount = W.FloatSlider(value=0.9, min=0, max=1, step=0.05, description="Discount", readout_format=".0%")
+    use_date = W.Checkbox(value=False, description="Prices as of")
+    date = W.DatePicker(value=day, description="Date")
+    out = W.HTML()
+    chart = alt.JupyterChart(
+        alt.Chart(pd.DataFrame({"x": [0]})).mark_point(), embed_options={"renderer": "svg"}
+    )
+
+    def refresh(*_: Any) -> None:
+        try:
+            frame = _usage.what_if_frame(
+                usage,
+                priced,
+                model=model.value,
+                tier=tier.value,
+                cached_share=share.value if use_cache.value else None,
+                cached_discount=discount.value if use_discount.value else None,
+                as_of=date.value if use_date.value and date.value is not None else None,
+                prices=table,
+            )
+        except ValueError as exc:
+            out.value = f"<p style='color:#b00'>{html.escape(str(exc))}</p>"
+            return
+        out.value = _usage._compare_html(frame)
+        chart.chart = _cu.what_if_chart(frame)
+
+    for w in (model, tier, use_cache, share, use_discount, discount, use_date, date):
+        w.observe(refresh, names="value")
+    refresh()
+    box = W.VBox(
+        [
+            W.HBox([model, tier]),
+            W.HBox([use_cache, share]),
+            W.HBox([use_discount, discount]),
+            W.HBox([use_date, date]),
+            out,
+            chart,
+        ]
+    )
+    box.controls = {  # type: ignore[attr-defined]
+        "model": model,
+        "tier": tier,
+        "use_cache": use_cache,
+        "cached_share": share,
+        "use_discount": use_discount,
+        "cached_discount": discount,
+        "use_date": use_date,
+        "as_of": date,
+        "out": out,
+        "chart": chart,
+    }
+    return Shown(box, _usage.WHAT_IF_PANEL_TEXT)
+
+
+# --------------------------------------------------------------------------------------------------
+# The token lab (pure parts in explorer.token_lab)
+
+
+@dataclass(frozen=True)
+class TokenLab:
+    """The live token lab: type or paste, pick models, everything below follows."""
+
+    text: W.Textarea
+    """The text being counted."""
+    colour_model: W.Dropdown
+    """Model whose tokenizer draws the coloured boundaries."""
+    models: W.SelectMultiple
+    """Models the text is priced on."""
+    requests: W.BoundedIntText
+    """How many times the text is sent (or generated), to make tiny costs readable."""
+    tokens_out: W.HTML
+    """Coloured tokens with a summary line."""
+    counts_out: W.HTML
+    """Tokens per encoding."""
+    costs_out: W.HTML
+    """Cost as input and as output per model."""
+    box: W.VBox
+    """The whole widget tree, as displayed."""
+    as_of: str
+    """Price date, YYYY-MM-DD."""
+
+    def update(self, _: Any = None) -> None:
+        """Recompute every output from the controls (observers call this on each change)."""
+        text = self.text.value
+        self.tokens_out.value = _lab.token_html(text, model=self.colour_model.value)
+        self.counts_out.value = _lab.frame_html(_lab.encoding_counts(text))
+        if not self.models.value:
+            self.costs_out.value = "<p>Pick at least one model to price the text.</p>"
+            return
+        try:
+            df = _lab.cost_table(
+                text, list(self.models.value), as_of=self.as_of, requests=int(self.requests.value)
+            )
+        except ValueError as e:  # e.g. a model with no price on this date: say so, keep the lab alive
+            self.costs_out.value = f'<p style="color:#c0392b">{html.escape(str(e))}</p>'
+            return
+        self.costs_out.value = _lab.frame_html(df)
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> Any:
+        # A stable text fallback: the default widget repr carries ids that no stored output can match.
+        return with_text(self.box._repr_mimebundle_(**kwargs),
+                         "[token lab: live widgets; run the notebook to paste your own text]")
+
+
+def _tokenizer_label(model: str) -> str:
+    tok = _tokens.tokenizer_for(model)
+    return f"{model} · {tok.encoding}" + ("" if tok.exact else " (estimate)")
+
+
+def token_lab_widget(
+    as_of: dt.date | str,
+    *,
+    text: str = _lab.SAMPLE_TEXTS["English"],
+    models: Sequence[str] | None = None,
+    colour_models: Sequence[str] = _lab.TOKENIZER_MODELS,
+    requests: int = 1000,
+) -> TokenLab:
+    """Build the live token lab, filled in for ``text``, pricing ``requests`` requests (a single
+    sentence costs millionths of a dollar; a thousand of them is a readable number). ``models`` defaults
+    to those of :data:`explorer.token_lab.DEFAULT_COST_MODELS` on sale on ``as_of`` (shut-down models have no
+    price)."""
+    if not colour_models:
+        raise ValueError("token_lab_widget needs at least one model to colour tokens with")
+    models = list(models) if models is not None else _prices.on_sale(_lab.DEFAULT_COST_MODELS, as_of)
+    wide = W.Layout(width="95%")  # 100% plus the widget margins overflows the cell
+    lab = TokenLab(
+        text=W.Textarea(value=text, placeholder="Paste text here", rows=5, layout=wide),
+        colour_model=W.Dropdown(
+            options=[(_tokenizer_label(m), m) for m in colour_models], description="Tokens of"
+        ),
+        models=W.SelectMultiple(
+            options=list(models), value=tuple(models), rows=min(8, len(models)), description="Price on"
+        ),
+        requests=W.BoundedIntText(value=requests, min=1, max=10**9, description="Requests"),
+        tokens_out=W.HTML(),
+        counts_out=W.HTML(),
+        costs_out=W.HTML(),
+        box=W.VBox(),
+        as_of=str(as_of),
+    )
+    for w in (lab.text, lab.colour_model, lab.models, lab.requests):
+        w.observe(lab.update, names="value")
+    lab.box.children = [
+        lab.text,
+        W.HBox([lab.colour_model, lab.requests]),
+        lab.tokens_out,
+        W.HTML("<h4>Tokens per encoding</h4>"),
+        lab.counts_out,
+        W.HBox(
+            [
+                lab.models,
+                W.VBox([W.HTML(f"<h4>Cost as input and as output (prices of {as_of})</h4>"), lab.costs_out]),
+            ]
+        ),
+    ]
+    lab.update()
+    return lab

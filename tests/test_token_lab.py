@@ -11,7 +11,7 @@ import nbformat
 import pandas as pd
 import pytest
 
-from explorer import images, paths, price_usage, token_lab, tokens
+from explorer import images, paths, price_usage, prices, tokens
 from explorer.token_lab import (
     CLAIM_TEXTS,
     PALETTE,
@@ -29,8 +29,8 @@ from explorer.token_lab import (
     pieces_html,
     side_by_side_html,
     token_html,
-    token_lab_widget,
 )
+from explorer.widgets import TokenLab, token_lab_widget
 
 AS_OF = "2026-11-27"
 # gpt-4, the cl100k model these tests price, was shut down on 2026-10-23: they price on a day it was sold.
@@ -241,18 +241,27 @@ def test_image_token_table_matches_the_image_rules() -> None:
 
 
 @pytest.fixture
-def lab() -> token_lab.TokenLab:
+def lab() -> TokenLab:
     return token_lab_widget(CL100K_DAY, models=("gpt-4o", "gpt-4", "claude-sonnet-4-5"))
 
 
-def test_widget_starts_filled_in(lab: token_lab.TokenLab) -> None:
+def test_widget_defaults_to_the_models_on_sale_that_day() -> None:
+    import explorer.token_lab as lab_module
+
+    day = "2025-06-01"  # before gpt-5 and gpt-5.6-terra launched
+    lab = token_lab_widget(day)
+    assert list(lab.models.options) == prices.on_sale(lab_module.DEFAULT_COST_MODELS, day)
+    assert "gpt-4o" in lab.models.options and not {"gpt-5", "gpt-5.6-terra"} & set(lab.models.options)
+
+
+def test_widget_starts_filled_in(lab: TokenLab) -> None:
     n = tokens.count_text(SAMPLE_TEXTS["English"], model="gpt-4o").tokens
     assert f"<b>{n} tokens</b>" in lab.tokens_out.value
     assert "o200k_base" in lab.counts_out.value and "cl100k_base" in lab.counts_out.value
     assert "claude-sonnet-4-5" in lab.costs_out.value and "estimate" in lab.costs_out.value
 
 
-def test_typing_updates_tokens_counts_and_costs(lab: token_lab.TokenLab) -> None:
+def test_typing_updates_tokens_counts_and_costs(lab: TokenLab) -> None:
     lab.text.value = "こんにちは <world>"
     counts = tokens.count_by_encoding("こんにちは <world>")
     assert f"<b>{counts['o200k_base']} tokens</b>" in lab.tokens_out.value
@@ -264,7 +273,7 @@ def test_typing_updates_tokens_counts_and_costs(lab: token_lab.TokenLab) -> None
     )
 
 
-def test_picking_a_tokenizer_recolours(lab: token_lab.TokenLab) -> None:
+def test_picking_a_tokenizer_recolours(lab: TokenLab) -> None:
     lab.text.value = SAMPLE_TEXTS["Japanese"]
     lab.colour_model.value = "gpt-4"
     n = tokens.count_by_encoding(SAMPLE_TEXTS["Japanese"])["cl100k_base"]
@@ -273,7 +282,7 @@ def test_picking_a_tokenizer_recolours(lab: token_lab.TokenLab) -> None:
     assert "estimate:" in lab.tokens_out.value
 
 
-def test_requests_and_models_drive_the_cost_table(lab: token_lab.TokenLab) -> None:
+def test_requests_and_models_drive_the_cost_table(lab: TokenLab) -> None:
     lab.requests.value = 1_000_000
     assert lab.costs_out.value == frame_html(
         cost_table(lab.text.value, list(lab.models.value), as_of=CL100K_DAY, requests=1_000_000)
@@ -284,7 +293,7 @@ def test_requests_and_models_drive_the_cost_table(lab: token_lab.TokenLab) -> No
     assert "Pick at least one model" in lab.costs_out.value
 
 
-def test_widget_displays_with_a_stable_text_fallback(lab: token_lab.TokenLab) -> None:
+def test_widget_displays_with_a_stable_text_fallback(lab: TokenLab) -> None:
     bundle = lab._repr_mimebundle_()
     data = bundle[0] if isinstance(bundle, tuple) else bundle
     assert data["text/plain"].startswith("[token lab:")

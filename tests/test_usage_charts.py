@@ -10,6 +10,7 @@ import pytest
 from explorer import charts_usage as cu
 from explorer import usage as u
 from explorer.paths import DATA_DIR
+from explorer.widgets import upload_box, what_if_panel
 
 SAMPLES = DATA_DIR / "samples"
 
@@ -60,7 +61,7 @@ def test_one_colour_per_model_across_charts(data: tuple[u.Imported, pd.DataFrame
 
 def test_what_if_panel_reacts(data: tuple[u.Imported, pd.DataFrame]) -> None:
     imported, priced = data
-    shown = u.what_if_panel(imported.usage, priced, as_of="2026-11-27")
+    shown = what_if_panel(imported.usage, priced, as_of="2026-11-27")
     c = shown.widget.controls
     out = c["out"]
     assert shown._repr_mimebundle_()["text/plain"] == u.WHAT_IF_PANEL_TEXT
@@ -77,7 +78,7 @@ def test_what_if_panel_reacts(data: tuple[u.Imported, pd.DataFrame]) -> None:
 def test_what_if_panel_cache_discount_and_price_date(data: tuple[u.Imported, pd.DataFrame]) -> None:
     imported, priced = data
     # The last day every model of the sample month was on sale (o4-mini was shut down on 2026-10-23).
-    c = u.what_if_panel(imported.usage, priced, as_of="2026-10-22").widget.controls
+    c = what_if_panel(imported.usage, priced, as_of="2026-10-22").widget.controls
     assert str(c["as_of"].value) == "2026-10-22"
     c["use_cache"].value = True
     c["cached_share"].value = 0.8
@@ -128,7 +129,7 @@ def test_samples_load_usage_and_bill() -> None:
 def test_upload_box_is_a_file_upload_with_a_stable_text() -> None:
     import ipywidgets as W
 
-    box = u.upload_box()
+    box = upload_box()
     assert isinstance(box.widget, W.FileUpload) and box.widget.multiple
     assert box._repr_mimebundle_()["text/plain"].startswith("[upload box:")
     assert " at 0x" not in box._repr_mimebundle_()["text/plain"]
