@@ -22,6 +22,8 @@ from typing import TYPE_CHECKING, Any, NoReturn
 if TYPE_CHECKING:
     import pandas as pd
 
+from explorer import limits, outputs  # both standard library only at import: the fast path stays fast
+
 __all__ = ["main", "money"]
 
 FORMATS = ("text", "csv", "json")
@@ -74,13 +76,13 @@ def _warn_if_stale(as_of: str | None) -> None:
 
 
 def _emit(frame: pd.DataFrame, fmt: str, *, money_cols: Sequence[str] = (), extra: dict[str, Any] | None = None,
-          footer: str | None = None, key: str = "rows") -> None:
+          footer: str | None = None, key: str = "rows", raw: bool = False) -> None:
     if fmt == "json":
         payload: dict[str, Any] = dict(extra or {})
         payload[key] = json.loads(frame.to_json(orient="records", date_format="iso"))
         print(json.dumps(payload, indent=2))
     elif fmt == "csv":
-        sys.stdout.write(frame.to_csv(index=False))
+        sys.stdout.write(outputs.to_csv(frame, raw=raw))
     else:
         shown = frame.copy()
         for col in money_cols:
@@ -119,7 +121,7 @@ def _cmd_prices(args: argparse.Namespace) -> int:
         day = prices._as_timestamp(args.as_of).date()
         _emit(shown, "text", footer=f"{len(table)} row(s); prices in force on {day}; USD per 1M tokens")
     else:
-        _emit(table, args.format, extra={"as_of": str(prices._as_timestamp(args.as_of).date())})
+        _emit(table, args.format, extra={"as_of": str(prices._as_timestamp(args.as_of).date())}, raw=args.raw)
     return 0
 
 
@@ -172,7 +174,7 @@ def _cmd_cost(args: argparse.Namespace) -> int:
         footer = summary.describe()
         if args.format == "text" and own:
             footer += f"\nother columns of the file (shown by --format csv/json): {', '.join(map(str, own))}"
-        _emit(table, args.format, money_cols=["total_usd"], extra=extra, footer=footer)
+        _emit(table, args.format, money_cols=["total_usd"], extra=extra, footer=footer, raw=args.raw)
         for note in priced.attrs.get("notes", []):
             print(f"note: {note}", file=sys.stderr)
         return 0
@@ -224,7 +226,7 @@ def _print_cost(args: argparse.Namespace, day: Any, row: Any) -> None:
 
         frame = pd.DataFrame([{"model": args.model, "resolved_model": str(row["resolved_model"]), **comps,
                                "total_usd": float(row["total_usd"])}])
-        sys.stdout.write(frame.to_csv(index=False))
+        sys.stdout.write(outputs.to_csv(frame, raw=args.raw))
     else:
         where = f"{row['resolved_provider']}, {row['service_tier']}, prices of {day}"
         print(f"{row['resolved_model']} ({where})")
@@ -281,7 +283,8 @@ def _cmd_compare(args: argparse.Namespace) -> int:
         frame["context_window_tokens"] = frame["context_window_tokens"].astype("string").fillna("")
     else:
         frame = ranked
-    _emit(frame, args.format, money_cols=["cost_per_request_usd", "total_usd"], extra=extra, footer=footer)
+    _emit(frame, args.format, money_cols=["cost_per_request_usd", "total_usd"], extra=extra, footer=footer,
+          raw=args.raw)
     return 0
 
 
@@ -300,7 +303,7 @@ def _cmd_audit(args: argparse.Namespace) -> int:
             print(f"line {r['line']:>3} {mark} {r['model']}: {r['explanation']}")
         print(", ".join(f"{v} {k}" for k, v in counts.items()))
     else:
-        _emit(result, args.format, extra=extra)
+        _emit(result, args.format, extra=extra, raw=args.raw)
     return 0
 
 
@@ -346,6 +349,13 @@ def _add_common(p: argparse.ArgumentParser, *, tier: bool = True) -> None:
     if tier:
         p.add_argument("--service-tier", default="standard", choices=["standard", "batch", "flex", "priority"])
     p.add_argument("--format", default="text", choices=FORMATS, help="text (default), csv or json")
+    add_raw(p)
+
+
+def add_raw(p: argparse.ArgumentParser) -> None:
+    """``--raw``: CSV cells exactly as they are (by default formula-leading cells are neutralised)."""
+    p.add_argument("--raw", action="store_true",
+                   help="CSV: write cells as they are (default: cells starting with = + - @ get a leading ')")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -404,6 +414,7 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     p = sub.add_parser("audit", help="check a price table CSV (model,input_usd_per_mtok,output_usd_per_mtok,as_of)")
     p.add_argument("file")
     p.add_argument("--format", default="text", choices=FORMATS)
+    add_raw(p)
     p.set_defaults(func=_cmd_audit)
 
     p = sub.add_parser("refresh-prices", help="explicitly download newer genai-prices data (the only network use)")
@@ -444,16 +455,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     formatwarning = warnings.formatwarning
     warnings.formatwarning = _one_line_warning  # e.g. a damaged price cache: one line, like every message here
+    stdout = sys.stdout
+    if getattr(args, "format", "text") == "text":
+        # Text goes to a terminal: a model or file name must not be able to send it escape sequences.
+        sys.stdout = outputs.SafeTextStream(stdout)  # type: ignore[assignment]
     try:
         return int(args.func(args) or 0)
     except BrokenPipeError:  # e.g. `explorer prices | head`
         return 0
     except (ValueError, OSError) as exc:
         msg = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        print(f"error: {msg}", file=sys.stderr)
+        print(f"error: {limits.terminal_safe(msg)}", file=sys.stderr)
         return 2
     finally:
         warnings.formatwarning = formatwarning
+        sys.stdout = stdout
 
 
 if __name__ == "__main__":
