@@ -313,17 +313,35 @@ def _cmd_audit(args: argparse.Namespace) -> int:
 def _cmd_refresh(args: argparse.Namespace) -> int:
     from explorer import refresh
 
+    if args.versions:
+        kept = refresh.versions()
+        for v in kept:
+            print(f"{'*' if v.active else ' '} {v.id}  fetched {v.fetched}  from {v.source}")
+        bundled_active = not any(v.active for v in kept)
+        print(f"{'*' if bundled_active else ' '} bundled  genai-prices snapshot shipped with the package")
+        return 0
     if args.rollback:
-        path = refresh.rollback()
-        print(f"rolled back: {path} is the previous price data again")
+        path = refresh.rollback(None if args.rollback is True else args.rollback)
+        print(f"rolled back: now using {'the bundled snapshot' if path.name == 'bundled' else path}")
     elif args.bundled:
         kept = refresh.use_bundled()
-        print("using the bundled genai-prices snapshot" + (f" (refreshed copy kept at {kept})" if kept else ""))
+        print("using the bundled genai-prices snapshot"
+              + (f" (refreshed copy kept at {kept}; explorer refresh-prices --rollback)" if kept else ""))
     else:
-        url = args.url or refresh.DEFAULT_UPDATE_URL
-        res = refresh.refresh_prices(url, source_file=args.file)
+        candidate = refresh.prepare_refresh(args.url or refresh.DEFAULT_UPDATE_URL, source_file=args.file)
+        blockers = candidate.diff.blockers()
+        if blockers and not args.force and not args.dry_run:
+            refresh.install(candidate)  # refuses, one line with the counts: bad input prints nothing else
+        # The difference is shown before anything is replaced (and is all a dry run does).
+        print("compared with the prices in use: " + "\n".join(candidate.diff.lines()), flush=True)
+        if args.dry_run:
+            print("dry run: nothing was changed"
+                  + (f"; a refresh would be refused: it {'; it '.join(blockers)} (--force)" if blockers else ""))
+            return 0
+        res = refresh.install(candidate, force=args.force)
         print(f"refreshed: {res.providers} providers, {res.openai_models} token-priced OpenAI models, "
-              f"sha256 {res.sha256[:12]}; active copy {res.path}"
+              f"sha256 {res.sha256[:12]}; version {res.version}"
+              + (" (already kept: made active, nothing stored twice)" if res.reused else "")
               + (f"; previous kept at {res.previous} (explorer refresh-prices --rollback)" if res.previous else ""))
     return 0
 
@@ -422,8 +440,13 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     # No default here: genai-prices (which names the default URL) is imported only when refreshing.
     g.add_argument("--url", help="where to download from (default: genai-prices' data)")
     g.add_argument("--file", help="install a data file you downloaded yourself")
-    g.add_argument("--rollback", action="store_true", help="go back to the previous price data")
+    g.add_argument("--rollback", nargs="?", const=True, metavar="VERSION",
+                   help="go back to the price data used before, or to a kept VERSION (see --versions)")
     g.add_argument("--bundled", action="store_true", help="stop using refreshed data; use the bundled snapshot")
+    g.add_argument("--versions", action="store_true", help="list the kept price data versions (* = in use)")
+    p.add_argument("--dry-run", action="store_true", help="download and compare with the prices in use; change nothing")
+    p.add_argument("--force", action="store_true",
+                   help="install even if it drops providers, many models or models the shipped scenarios use")
     p.set_defaults(func=_cmd_refresh)
 
     wanted = [] if command in BUILTIN_COMMANDS else [PLUGINS[command]] if command in PLUGINS else PLUGIN_MODULES
