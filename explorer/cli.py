@@ -146,6 +146,8 @@ def _cmd_cost(args: argparse.Namespace) -> int:
         clash = [f"--{n.replace('_', '-')}" for n in ("model", "input_tokens", "output_tokens") if getattr(args, n)]
         if clash:
             raise CliError(f"--usage prices a file; drop {', '.join(clash)}")
+        if _stream_usage(args.usage) and (streamed := _cost_usage_streamed(args)) is not None:
+            return streamed
         from explorer import usage as u
 
         usage = read_usage_file(args.usage, convention=args.convention, ignore_columns=_split(args.ignore_columns))
@@ -235,6 +237,115 @@ def _print_cost(args: argparse.Namespace, day: Any, row: Any) -> None:
                 print(f"  {c:<18} {money(v)}")
         print(f"  {'total_usd':<18} {money(float(row['total_usd']))}")
         print(f"source: {row['price_source']}{'  [OVERRIDE]' if row['is_override'] else ''}")
+
+
+def _stream_usage(path: str) -> bool:
+    """Whether ``cost --usage`` should stream the file in chunks: a CSV file over
+    :data:`limits.STREAM_ABOVE_MB`, or a Parquet file declaring more than :data:`limits.STREAM_ABOVE_ROWS`."""
+    p = Path(path)
+    try:
+        if p.suffix.lower() == ".parquet":
+            import pyarrow.parquet as pq
+
+            return int(pq.ParquetFile(p).metadata.num_rows) > limits.STREAM_ABOVE_ROWS.value()
+        # CSV only: a JSON file may be pages or raw API responses, which only the whole-file reader knows.
+        return (p.suffix.lower() == ".csv" and p.is_file()
+                and p.stat().st_size > limits.STREAM_ABOVE_MB.value() * 1024 * 1024)
+    except limits.LimitError:  # a bad EXPLORER_STREAM_ABOVE_* value
+        raise
+    except Exception:  # a missing or damaged file: the whole-file reader names what is wrong with it
+        return False
+
+
+STREAM_CHUNK_ROWS = 250_000
+"""Rows priced at a time when ``cost --usage`` streams a big file (peak memory is about this many rows)."""
+
+
+def _cost_usage_streamed(args: argparse.Namespace) -> int | None:
+    """``cost --usage`` on a big request log: each chunk read, normalised and priced exactly as a whole file
+    is (:func:`explorer.usage.normalize_usage`, :func:`explorer.usage.price`), only running totals kept,
+    so memory is bounded by the chunk size, not the file size.
+
+    CSV and JSON rows go to a temporary spool file first and are copied out only once every chunk has
+    priced, so bad input still prints one error line and nothing else. Text output gives the totals:
+    millions of table lines help no one (``--format csv`` has every row). Returns None, having printed
+    nothing, for an aggregated export (a ``requests`` column): its duplicate-bucket check needs the whole
+    file, which the caller then reads.
+    """
+    import shutil
+    import tempfile
+
+    from explorer import costs, prices
+    from explorer import usage as u
+
+    path = Path(args.usage)
+    opts = u._options(None, args.convention, _split(args.ignore_columns))
+    table = prices.price_history(overrides=args.overrides)
+    rows = priced_rows = unpriced_rows = 0
+    unpriced_models: set[str] = set()
+    notes: list[str] = []
+    components = dict.fromkeys(costs.COMPONENTS, 0.0)
+    cols: list[str] = []
+    with tempfile.TemporaryFile("w+", encoding="utf-8") as spool:
+        for raw in u._chunks(path, STREAM_CHUNK_ROWS):
+            unit = raw.index.name or "line"
+            if rows == 0:
+                where = u._Where(path, unit)
+                header = u._rename(raw.head(0), u.COLUMN_ALIASES, opts.mapping, where, opts.ignore_columns)
+                if "requests" in header.columns:
+                    return None
+            usage = u._normalize(raw, path, unit, opts)
+            priced = u.price(usage, as_of=args.as_of, prices=table, skip_unknown=args.skip_unknown)
+            s = costs.summarize(priced)
+            priced_rows += s.priced_rows
+            unpriced_rows += s.unpriced_rows
+            unpriced_models.update(s.unpriced_models)
+            notes.extend(n for n in priced.attrs.get("notes", []) if n not in notes)
+            for c in costs.COMPONENTS:
+                components[c] += s.components_usd[c]
+            if args.format != "text":
+                out = priced.reset_index()
+                out = out.rename(columns={out.columns[0]: unit})
+                if not cols:  # fixed by the first chunk, so every chunk writes the same columns
+                    counts = [c for c in (*costs.COUNT_COLUMNS, "cache_write_1h_tokens") if c in usage.columns]
+                    show = ["model", *counts, "service_tier", "timestamp"]
+                    own = [c for c in usage.columns if c not in show and c not in ("requests", "source_file")]
+                    cols = [unit, *[c for c in show if c in out.columns], "resolved_model", "total_usd", *own]
+                    if "unpriced_reason" in out.columns or args.skip_unknown:
+                        cols.append("unpriced_reason")
+                out = out.reindex(columns=cols)
+                if args.format == "csv":
+                    spool.write(outputs.to_csv(out, raw=args.raw, header=rows == 0))
+                else:
+                    records = json.loads(out.to_json(orient="records", date_format="iso"))
+                    spool.write(("" if rows == 0 else ",\n") + ",\n".join(json.dumps(r) for r in records))
+            rows += len(raw)
+        if rows == 0:
+            raise CliError(f"{args.usage}: no usage rows")
+        summary = costs.CostSummary(
+            total_usd=float(sum(components.values())), priced_rows=priced_rows, unpriced_rows=unpriced_rows,
+            unpriced_models=tuple(sorted(unpriced_models)), components_usd=components,
+        )
+        spool.seek(0)
+        if args.format == "json":
+            extra = {"total_usd": summary.total_usd, "priced_rows": summary.priced_rows,
+                     "unpriced_rows": summary.unpriced_rows, "unpriced_models": list(summary.unpriced_models),
+                     "components_usd": dict(summary.components_usd), "notes": notes, "streamed": True}
+            sys.stdout.write(json.dumps(extra)[:-1] + ', "rows": [\n')
+            shutil.copyfileobj(spool, sys.stdout)
+            sys.stdout.write("\n]}\n")
+        elif args.format == "csv":
+            shutil.copyfileobj(spool, sys.stdout)
+        else:
+            print(f"{path.name}: {rows:,} rows priced in chunks of {STREAM_CHUNK_ROWS:,} (a big file: per-row "
+                  "table left out; --format csv lists every row)")
+            for c, v in summary.components_usd.items():
+                if v:
+                    print(f"  {c:<18} {money(v)}")
+            print(summary.describe())
+    for note in notes:
+        print(f"note: {note}", file=sys.stderr)
+    return 0
 
 
 def _day(as_of: str | None) -> Any:

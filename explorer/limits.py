@@ -22,10 +22,13 @@ __all__ = [
     "FILE_MB",
     "NESTING_DEPTH",
     "ROWS",
+    "STREAM_ABOVE_MB",
+    "STREAM_ABOVE_ROWS",
     "Limit",
     "LimitError",
     "check_depth",
     "check_file_size",
+    "check_parquet",
     "check_rows",
     "clip",
     "loads_json",
@@ -67,8 +70,12 @@ class Limit:
 
 FILE_MB = Limit("EXPLORER_MAX_FILE_MB", 512, "MB")
 """Largest input file read whole into memory (usage logs, scenarios, price data); bigger logs stream."""
-ROWS = Limit("EXPLORER_MAX_ROWS", 20_000_000, "rows")
-"""Most rows a usage table read whole may declare (Parquet metadata); 20M rows is a few GB of frame."""
+ROWS = Limit("EXPLORER_MAX_ROWS", 10_000_000, "rows")
+"""Most rows a usage table read whole may declare (Parquet metadata); 10M rows is about 1 GB of frame."""
+STREAM_ABOVE_MB = Limit("EXPLORER_STREAM_ABOVE_MB", 64, "MB")
+"""``explorer cost --usage`` streams a text file (CSV, JSON lines) bigger than this in chunks."""
+STREAM_ABOVE_ROWS = Limit("EXPLORER_STREAM_ABOVE_ROWS", 1_000_000, "rows")
+"""``explorer cost --usage`` streams a Parquet file declaring more rows than this in chunks."""
 DOWNLOAD_MB = Limit("EXPLORER_MAX_DOWNLOAD_MB", 64, "MB")
 """Largest price-data download; genai-prices' file is well under 1 MB."""
 NESTING_DEPTH = Limit("EXPLORER_MAX_NESTING", 64, "levels")
@@ -99,6 +106,24 @@ def check_file_size(path: Path, origin: str, *, limit: Limit = FILE_MB) -> int:
             f"({limit.how_to_raise()})"
         )
     return size
+
+
+def check_parquet(path: Path, origin: str) -> int:
+    """The rows a Parquet file declares in its footer, checked against :data:`ROWS` and its declared
+    uncompressed size against :data:`FILE_MB`, before any data page is read: a 1 MB file of 100 million
+    constant rows (or of one huge repeated string) decompresses to gigabytes."""
+    import pyarrow.parquet as pq
+
+    meta = pq.ParquetFile(path).metadata
+    check_rows(int(meta.num_rows), origin)
+    declared = sum(meta.row_group(i).total_byte_size for i in range(meta.num_row_groups))
+    cap = FILE_MB.value()
+    if declared > cap * _MB:
+        raise LimitError(
+            f"{origin}: declares {declared / _MB:,.0f} MB of data uncompressed, over the {cap:,} MB limit for "
+            f"reading a file whole ({FILE_MB.how_to_raise()})"
+        )
+    return int(meta.num_rows)
 
 
 def check_rows(rows: int, origin: str, *, limit: Limit = ROWS) -> None:
@@ -139,7 +164,10 @@ def loads_json(text: str | bytes, origin: str, *, limit: Limit = NESTING_DEPTH,
     except RecursionError:
         # The C decoder gives up at the interpreter's recursion limit, unwinding cleanly.
         raise _too_deep(origin, cap, limit) from None
-    check_depth(data, origin, limit=limit)
+    opener = "[" if isinstance(text, str) else b"["
+    brace = "{" if isinstance(text, str) else b"{"
+    if text.count(opener) + text.count(brace) > cap:  # fewer brackets than the limit cannot nest past it
+        check_depth(data, origin, limit=limit)
     return data
 
 

@@ -33,6 +33,15 @@ def _neutral(value: Any) -> Any:
     return value
 
 
+def _starts(values: pd.Series) -> pd.Series:
+    """Text cells that start like a formula (vectorised; non-text cells are False)."""
+    try:
+        starts = values.astype(object).str.startswith(FORMULA_PREFIXES)
+    except AttributeError:  # no text at all in the column (all missing): nothing to neutralise
+        return pd.Series(False, index=values.index)
+    return starts.fillna(False).astype(bool)
+
+
 def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
     """A copy of ``frame`` whose text cells that would run as spreadsheet formulas start with ``'``;
     column names too. Numeric columns are untouched."""
@@ -41,17 +50,22 @@ def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
     out = frame.copy()
     for col in out.columns:
         dtype = out[col].dtype
-        if pd.api.types.is_object_dtype(dtype) or isinstance(dtype, pd.StringDtype | pd.CategoricalDtype):
-            values = out[col].astype(object)
-            if values.map(lambda v: isinstance(v, str) and v.startswith(FORMULA_PREFIXES)).any():
-                out[col] = values.map(_neutral)
+        if isinstance(dtype, pd.CategoricalDtype):  # check the few categories, not every row
+            cats = pd.Series(dtype.categories.astype(object))
+            if _starts(cats).any():
+                out[col] = out[col].cat.rename_categories([_neutral(c) for c in cats])
+        elif pd.api.types.is_object_dtype(dtype) or isinstance(dtype, pd.StringDtype):
+            mask = _starts(out[col])
+            if mask.any():
+                values = out[col].astype(object)
+                out[col] = values.where(~mask, "'" + values[mask].astype(str))
     out.columns = [_neutral(c) for c in out.columns]
     return out
 
 
-def to_csv(frame: pd.DataFrame, *, raw: bool = False) -> str:
+def to_csv(frame: pd.DataFrame, *, raw: bool = False, header: bool = True) -> str:
     """``frame.to_csv(index=False)``, formula-leading text cells neutralised unless ``raw``."""
-    return (frame if raw else neutralise_formulas(frame)).to_csv(index=False)
+    return (frame if raw else neutralise_formulas(frame)).to_csv(index=False, header=header)
 
 
 class SafeTextStream(io.TextIOBase):
