@@ -185,14 +185,22 @@ def test_url_cannot_switch_template_or_theme_and_the_token_is_required(tmp_path:
 
 
 def test_idle_kernels_are_culled(tmp_path: Path) -> None:
-    with _dashboard(tmp_path, "--cull-idle-minutes", "0.05") as (proc, port, seen):  # 3 seconds
-        assert _get(f"http://127.0.0.1:{port}/?token={TOKEN}")[0] == 200
-        kernels = _kernels(proc.pid)
-        seen.update((p.pid, p) for p in kernels)
-        assert kernels
-        # Nobody connects to the kernel (no browser): it is shut down while the server keeps running.
-        _wait(lambda: not any(k.is_running() for k in kernels), 60, "the idle kernel to be culled")
+    with _dashboard(tmp_path, "--cull-idle-minutes", "0.1") as (proc, port, seen):  # 6 seconds
+        # Voila keeps one kernel ready with the app already run (the pool): the next page takes it.
+        _wait(lambda: bool(_kernels(proc.pid)), 60, "the pooled kernel")
+        time.sleep(3)  # let the pooled kernel finish running the app
+        pooled = _kernels(proc.pid)
+        seen.update((p.pid, p) for p in pooled)
+        status, body = _get(f"http://127.0.0.1:{port}/?token={TOKEN}")
+        assert status == 200 and "hello from the app" in body
+        _wait(lambda: len(_kernels(proc.pid)) > len(pooled) - 1 and set(_kernels(proc.pid)) != set(pooled), 60,
+              "a new pooled kernel")
+        seen.update((p.pid, p) for p in _kernels(proc.pid))
+        # Nobody connects to the page's kernel (no browser): it is shut down, the server keeps running and
+        # keeps a kernel ready for the next page.
+        _wait(lambda: not any(k.is_running() for k in pooled), 90, "the idle kernel to be culled")
         assert proc.poll() is None and _get(f"http://127.0.0.1:{port}/login")[0] == 200
+        assert _kernels(proc.pid), "the pool's next kernel is not culled"
         proc.terminate()
         assert proc.wait(timeout=60) == 0
 
