@@ -595,9 +595,10 @@ def install(candidate: Candidate, *, force: bool = False, keep: int = KEEP_VERSI
     """
     blockers = candidate.diff.blockers()
     if blockers and not force:
+        counts = candidate.diff.lines()[0]
         raise RefusedRefresh(
             f"{candidate.origin}: refusing to replace the prices in use: it {'; it '.join(blockers)} "
-            "(see the difference with --dry-run; --force installs it anyway); nothing was changed"
+            f"({counts}; --dry-run lists them, --force installs it anyway); nothing was changed"
         )
     _migrate_legacy()
     state = _read_state()

@@ -92,8 +92,11 @@ def test_a_snapshot_that_loses_providers_or_scenario_models_is_refused_unless_fo
     f.write_text(json.dumps(_payload(1.0)))
     assert main(["refresh-prices", "--file", str(f)]) == 2
     out, err = capsys.readouterr()
-    assert "removed" in out and "anthropic/" in out, "the difference is shown first"
-    assert err.count("\n") == 1 and "refusing to replace the prices in use" in err
+    assert out == "" and err.count("\n") == 1 and "refusing to replace the prices in use" in err
+    assert "23 model(s) added, 2,328 removed, 2 repriced; --dry-run lists them" in err
+    assert main(["refresh-prices", "--file", str(f), "--dry-run"]) == 0
+    out = capsys.readouterr().out
+    assert "removed: anthropic/" in out and "a refresh would be refused: it drops provider(s) anthropic" in out
     assert "drops provider(s) anthropic" in err and "gpt-4.1-mini" in err and "used by the shipped scenarios" in err
     assert "--force" in err
     assert refresh.versions() == [] and _gpt4o_input() == 2.5, "nothing was changed"
