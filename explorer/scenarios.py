@@ -502,11 +502,12 @@ def load_scenario(path: str | Path) -> Scenario:
     return Scenario.from_dict(data, source=path)
 
 
-def list_scenarios(*, include_user: bool = True) -> dict[str, Scenario]:
+def list_scenarios(*, include_user: bool = True, skipped: list[str] | None = None) -> dict[str, Scenario]:
     """Shipped examples, then the user's saved scenarios (a user file with the same name wins).
 
     A user file that cannot be loaded is skipped with a :class:`ScenarioWarning` naming it and the
-    problem, so one bad file never takes the dashboard, the notebooks or the CLI down with it.
+    problem, so one bad file never takes the dashboard, the notebooks or the CLI down with it; the same
+    one-line messages are appended to ``skipped`` if given (for a UI to show).
     """
     folders = [paths.SCENARIOS_DIR] + ([paths.user_scenarios_dir()] if include_user else [])
     found: dict[str, Scenario] = {}
@@ -519,7 +520,10 @@ def list_scenarios(*, include_user: bool = True) -> dict[str, Scenario]:
                     try:
                         scenario = load_scenario(file)
                     except ScenarioError as exc:
-                        warnings.warn(f"skipped scenario file {exc}", ScenarioWarning, stacklevel=2)
+                        message = f"skipped scenario file {exc}"
+                        if skipped is not None:
+                            skipped.append(message)
+                        warnings.warn(message, ScenarioWarning, stacklevel=2)
                         continue
                 else:  # a shipped example that does not load is a packaging bug: fail loudly
                     scenario = load_scenario(file)

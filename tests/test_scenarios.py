@@ -304,3 +304,20 @@ def test_long_names_are_shortened(_user_home: Path, length: int) -> None:
     assert len(path.name) <= SLUG_MAX_CHARS + len(".yaml") and load_scenario(path).name == name
     other = save_scenario(Scenario(name + "2"))  # same beginning: a different file
     assert other != path and len(list(path.parent.iterdir())) == 2
+
+
+def test_the_app_starts_beside_a_bad_user_scenario(_user_home: Path) -> None:
+    """Wave 1's dashboard failed with "error when executing cell [3]" naming nothing; now it starts, the good
+    scenarios are offered and the warning names the bad file."""
+    from explorer.app.dashboard import Dashboard
+
+    folder = _user_home / "scenarios"
+    folder.mkdir(parents=True, exist_ok=True)
+    save_scenario(Scenario("Mine", models=("gpt-4o",)))
+    (folder / "broken.yaml").write_text("name: [unclosed\n")
+    skipped: list[str] = []
+    with pytest.warns(ScenarioWarning, match=r"skipped scenario file .*broken\.yaml, line \d+: not valid YAML"):
+        list_scenarios(skipped=skipped)
+        dash = Dashboard(as_of=AS_OF, models=["gpt-4o"])
+    assert len(skipped) == 1 and "broken.yaml" in skipped[0]
+    assert "Mine" in dash.sc_pick.options and "Support chatbot" in dash.sc_pick.options
