@@ -66,7 +66,8 @@ _CHILD = textwrap.dedent(
     from explorer.cli import main
     code = main(sys.argv[1:])
     sys.stdout.flush()
-    print(f"peak_rss_kb={resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}", file=sys.stderr)
+    hwm = next(line for line in open("/proc/self/status") if line.startswith("VmHWM:")).split()[1]
+    print(f"peak_rss_kb={hwm}", file=sys.stderr)
     sys.exit(code)
     """
 )
