@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import atexit
 import contextlib
 import json
 import os
 import secrets
+import shutil
 import signal
 import socket
 import subprocess
@@ -63,6 +65,7 @@ def _private_config(token: str) -> Path:
     """A folder only this user can read, holding a voila.json with the token (for callers that start Voila
     with their own environment: the token still stays out of the command line)."""
     folder = Path(tempfile.mkdtemp(prefix="explorer-voila-"))  # mode 0700
+    atexit.register(shutil.rmtree, folder, True)  # Voila reads it at start; gone when the caller exits
     fd = os.open(folder / "voila.json", os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w", encoding="utf-8") as fh:
         json.dump({"Voila": {"token": token}}, fh)
