@@ -294,6 +294,7 @@ def _cost_usage_streamed(args: argparse.Namespace) -> int | None:
                 header = u._rename(raw.head(0), u.COLUMN_ALIASES, opts.mapping, where, opts.ignore_columns)
                 if "requests" in header.columns:
                     return None
+                in_file = set(header.columns)
             usage = u._normalize(raw, path, unit, opts)
             priced = u.price(usage, as_of=args.as_of, prices=table, skip_unknown=args.skip_unknown)
             s = costs.summarize(priced)
@@ -309,7 +310,9 @@ def _cost_usage_streamed(args: argparse.Namespace) -> int | None:
                 if not cols:  # fixed by the first chunk, so every chunk writes the same columns
                     counts = [c for c in (*costs.COUNT_COLUMNS, "cache_write_1h_tokens") if c in usage.columns]
                     show = ["model", *counts, "service_tier", "timestamp"]
-                    own = [c for c in usage.columns if c not in show and c not in ("requests", "source_file")]
+                    # The file's own columns (not the empty ones the reader adds), as a whole read gives.
+                    own = [c for c in usage.columns if c not in show and c not in ("requests", "source_file")
+                           and (c in in_file or not usage[c].isna().all())]
                     cols = [unit, *[c for c in show if c in out.columns], "resolved_model", "total_usd", *own]
                     if "unpriced_reason" in out.columns or args.skip_unknown:
                         cols.append("unpriced_reason")
