@@ -438,9 +438,9 @@ def _cmd_refresh(args: argparse.Namespace) -> int:
         path = refresh.rollback(None if args.rollback is True else args.rollback)
         print(f"rolled back: now using {'the bundled snapshot' if path.name == 'bundled' else path}")
     elif args.bundled:
-        kept = refresh.use_bundled()
+        was = refresh.use_bundled()
         print("using the bundled genai-prices snapshot"
-              + (f" (refreshed copy kept at {kept}; explorer refresh-prices --rollback)" if kept else ""))
+              + (f" (refreshed copy kept at {was}; explorer refresh-prices --rollback)" if was else ""))
     else:
         candidate = refresh.prepare_refresh(args.url or refresh.DEFAULT_UPDATE_URL, source_file=args.file)
         blockers = candidate.diff.blockers()
@@ -595,7 +595,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     stdout = sys.stdout
     if getattr(args, "format", "text") == "text":
         # Text goes to a terminal: a model or file name must not be able to send it escape sequences.
-        sys.stdout = outputs.SafeTextStream(stdout)  # type: ignore[assignment]
+        sys.stdout = outputs.SafeTextStream(stdout)
     try:
         return int(args.func(args) or 0)
     except BrokenPipeError:  # e.g. `explorer prices | head`

@@ -164,9 +164,9 @@ def loads_json(text: str | bytes, origin: str, *, limit: Limit = NESTING_DEPTH,
     except RecursionError:
         # The C decoder gives up at the interpreter's recursion limit, unwinding cleanly.
         raise _too_deep(origin, cap, limit) from None
-    opener = "[" if isinstance(text, str) else b"["
-    brace = "{" if isinstance(text, str) else b"{"
-    if text.count(opener) + text.count(brace) > cap:  # fewer brackets than the limit cannot nest past it
+    raw = text if isinstance(text, bytes) else text.encode("utf-8", "surrogatepass")
+    brackets = raw.count(b"[") + raw.count(b"{")
+    if brackets > cap:  # fewer brackets than the limit cannot nest past it
         check_depth(data, origin, limit=limit)
     return data
 

@@ -140,7 +140,7 @@ def supervise(cmd: list[str], *, env: dict[str, str], grace_s: float = STOP_GRAC
     Kernels run in sessions of their own, so they are found by walking the server's children while it
     runs (psutil), not by process group: once the server is gone they are no longer its children.
     """
-    import psutil
+    import psutil  # type: ignore[import-untyped]
 
     # Its own session: a Ctrl-C in the terminal reaches only us, and we stop the server in order.
     proc = subprocess.Popen(cmd, env=env, start_new_session=True)
@@ -177,7 +177,7 @@ def supervise(cmd: list[str], *, env: dict[str, str], grace_s: float = STOP_GRAC
 
 
 def _remember_children(pid: int, seen: dict[int, Any]) -> None:
-    import psutil
+    import psutil  # type: ignore[import-untyped]
 
     try:
         for child in psutil.Process(pid).children(recursive=True):
@@ -189,7 +189,7 @@ def _remember_children(pid: int, seen: dict[int, Any]) -> None:
 def _kill(procs: Iterable[Any], *, grace_s: float) -> None:
     """SIGTERM what is still running of ``procs`` (same processes: psutil checks the start time, so a reused
     pid is never hit), then SIGKILL what is left after ``grace_s``."""
-    import psutil
+    import psutil  # type: ignore[import-untyped]
 
     alive = [p for p in procs if p.is_running()]
     for p in alive:
