@@ -94,6 +94,13 @@ def _state_file() -> Path:
     return prices_dir() / "active.json"
 
 
+def _current() -> Path:
+    """The data file in use if refreshed data is active (the file the price-table cache is keyed on)."""
+    from explorer import table_cache
+
+    return table_cache.refreshed_data_file()
+
+
 # Wave-1 layout (one current and one previous file); migrated into versions on the first change.
 def _legacy_current() -> Path:
     return prices_dir() / "genai-prices-data.json"
