@@ -22,6 +22,8 @@ from typing import TYPE_CHECKING, Any, NoReturn
 if TYPE_CHECKING:
     import pandas as pd
 
+from explorer import limits, outputs  # both standard library only at import: the fast path stays fast
+
 __all__ = ["main", "money"]
 
 FORMATS = ("text", "csv", "json")
@@ -74,13 +76,13 @@ def _warn_if_stale(as_of: str | None) -> None:
 
 
 def _emit(frame: pd.DataFrame, fmt: str, *, money_cols: Sequence[str] = (), extra: dict[str, Any] | None = None,
-          footer: str | None = None, key: str = "rows") -> None:
+          footer: str | None = None, key: str = "rows", raw: bool = False) -> None:
     if fmt == "json":
         payload: dict[str, Any] = dict(extra or {})
         payload[key] = json.loads(frame.to_json(orient="records", date_format="iso"))
         print(json.dumps(payload, indent=2))
     elif fmt == "csv":
-        sys.stdout.write(frame.to_csv(index=False))
+        sys.stdout.write(outputs.to_csv(frame, raw=raw))
     else:
         shown = frame.copy()
         for col in money_cols:
@@ -185,7 +187,7 @@ def _cmd_prices(args: argparse.Namespace) -> int:
             footer += f"\nnote: {note}"
         _emit(shown, "text", footer=footer + ("\n" + footnotes if footnotes else ""))
     else:
-        _emit(table, args.format, extra={"as_of": str(day.date()), "notes": notes})
+        _emit(table, args.format, extra={"as_of": str(day.date()), "notes": notes}, raw=args.raw)
     return 0
 
 
@@ -221,7 +223,7 @@ def _cmd_changes(args: argparse.Namespace) -> int:
         if scenario is not None:
             extra["scenario"] = scenario.name
             extra["monthly_change_usd"] = float(found["monthly_change_usd"].fillna(0).sum())
-        _emit(found, args.format, extra=extra, key="changes")
+        _emit(found, args.format, extra=extra, key="changes", raw=args.raw)
     return 0
 
 
@@ -264,6 +266,8 @@ def _cmd_cost(args: argparse.Namespace) -> int:
         clash = [f"--{n.replace('_', '-')}" for n in ("model", "input_tokens", "output_tokens") if getattr(args, n)]
         if clash:
             raise CliError(f"--usage prices a file; drop {', '.join(clash)}")
+        if _stream_usage(args.usage) and (streamed := _cost_usage_streamed(args)) is not None:
+            return streamed
         from explorer import usage as u
 
         usage = read_usage_file(args.usage, convention=args.convention, ignore_columns=_split(args.ignore_columns))
@@ -297,7 +301,7 @@ def _cmd_cost(args: argparse.Namespace) -> int:
         if args.format == "text":
             _, footnotes = _source_refs(used, _verified_of(used))
             footer += "\n" + footnotes
-        _emit(table, args.format, money_cols=["total_usd"], extra=extra, footer=footer)
+        _emit(table, args.format, money_cols=["total_usd"], extra=extra, footer=footer, raw=args.raw)
         for note in priced.attrs.get("notes", []):
             print(f"note: {note}", file=sys.stderr)
         return 0
@@ -351,7 +355,7 @@ def _print_cost(args: argparse.Namespace, day: Any, row: Any, prov: dict[str, An
         frame = pd.DataFrame([{"model": args.model, "resolved_model": str(row["resolved_model"]), **comps,
                                "total_usd": float(row["total_usd"]), "price_source": str(row["price_source"]),
                                **prov}])
-        sys.stdout.write(frame.to_csv(index=False))
+        sys.stdout.write(outputs.to_csv(frame, raw=args.raw))
     else:
         where = f"{row['resolved_provider']}, {row['service_tier']}, prices of {day}"
         print(f"{row['resolved_model']} ({where})")
@@ -390,6 +394,118 @@ def _verified_of(sources: Sequence[str]) -> list[Any]:
     table = prices.price_history()
     checked = table.groupby(table["source"].astype(str))["verified_on"].max()
     return [checked.get(s) for s in sources]
+
+
+def _stream_usage(path: str) -> bool:
+    """Whether ``cost --usage`` should stream the file in chunks: a CSV file over
+    :data:`limits.STREAM_ABOVE_MB`, or a Parquet file declaring more than :data:`limits.STREAM_ABOVE_ROWS`."""
+    p = Path(path)
+    try:
+        if p.suffix.lower() == ".parquet":
+            import pyarrow.parquet as pq
+
+            return int(pq.ParquetFile(p).metadata.num_rows) > limits.STREAM_ABOVE_ROWS.value()
+        # CSV only: a JSON file may be pages or raw API responses, which only the whole-file reader knows.
+        return (p.suffix.lower() == ".csv" and p.is_file()
+                and p.stat().st_size > limits.STREAM_ABOVE_MB.value() * 1024 * 1024)
+    except limits.LimitError:  # a bad EXPLORER_STREAM_ABOVE_* value
+        raise
+    except Exception:  # a missing or damaged file: the whole-file reader names what is wrong with it
+        return False
+
+
+STREAM_CHUNK_ROWS = 250_000
+"""Rows priced at a time when ``cost --usage`` streams a big file (peak memory is about this many rows)."""
+
+
+def _cost_usage_streamed(args: argparse.Namespace) -> int | None:
+    """``cost --usage`` on a big request log: each chunk read, normalised and priced exactly as a whole file
+    is (:func:`explorer.usage.normalize_usage`, :func:`explorer.usage.price`), only running totals kept,
+    so memory is bounded by the chunk size, not the file size.
+
+    CSV and JSON rows go to a temporary spool file first and are copied out only once every chunk has
+    priced, so bad input still prints one error line and nothing else. Text output gives the totals:
+    millions of table lines help no one (``--format csv`` has every row). Returns None, having printed
+    nothing, for an aggregated export (a ``requests`` column): its duplicate-bucket check needs the whole
+    file, which the caller then reads.
+    """
+    import shutil
+    import tempfile
+
+    from explorer import costs, prices
+    from explorer import usage as u
+
+    path = Path(args.usage)
+    opts = u._options(None, args.convention, _split(args.ignore_columns))
+    table = prices.price_history(overrides=args.overrides)
+    rows = priced_rows = unpriced_rows = 0
+    unpriced_models: set[str] = set()
+    notes: list[str] = []
+    components = dict.fromkeys(costs.COMPONENTS, 0.0)
+    cols: list[str] = []
+    with tempfile.TemporaryFile("w+", encoding="utf-8") as spool:
+        for raw in u._chunks(path, STREAM_CHUNK_ROWS):
+            unit = raw.index.name or "line"
+            if rows == 0:
+                where = u._Where(path, unit)
+                header = u._rename(raw.head(0), u.COLUMN_ALIASES, opts.mapping, where, opts.ignore_columns)
+                if "requests" in header.columns:
+                    return None
+                in_file = set(header.columns)
+            usage = u._normalize(raw, path, unit, opts)
+            priced = u.price(usage, as_of=args.as_of, prices=table, skip_unknown=args.skip_unknown)
+            s = costs.summarize(priced)
+            priced_rows += s.priced_rows
+            unpriced_rows += s.unpriced_rows
+            unpriced_models.update(s.unpriced_models)
+            notes.extend(n for n in priced.attrs.get("notes", []) if n not in notes)
+            for c in costs.COMPONENTS:
+                components[c] += s.components_usd[c]
+            if args.format != "text":
+                out = priced.reset_index()
+                out = out.rename(columns={out.columns[0]: unit})
+                if not cols:  # fixed by the first chunk, so every chunk writes the same columns
+                    counts = [c for c in (*costs.COUNT_COLUMNS, "cache_write_1h_tokens") if c in usage.columns]
+                    show = ["model", *counts, "service_tier", "timestamp"]
+                    # The file's own columns (not the empty ones the reader adds), as a whole read gives.
+                    own = [c for c in usage.columns if c not in show and c not in ("requests", "source_file")
+                           and (c in in_file or not usage[c].isna().all())]
+                    cols = [unit, *[c for c in show if c in out.columns], "resolved_model", "total_usd", *own]
+                    if "unpriced_reason" in out.columns or args.skip_unknown:
+                        cols.append("unpriced_reason")
+                out = out.reindex(columns=cols)
+                if args.format == "csv":
+                    spool.write(outputs.to_csv(out, raw=args.raw, header=rows == 0))
+                else:
+                    records = json.loads(out.to_json(orient="records", date_format="iso"))
+                    spool.write(("" if rows == 0 else ",\n") + ",\n".join(json.dumps(r) for r in records))
+            rows += len(raw)
+        if rows == 0:
+            raise CliError(f"{args.usage}: no usage rows")
+        summary = costs.CostSummary(
+            total_usd=float(sum(components.values())), priced_rows=priced_rows, unpriced_rows=unpriced_rows,
+            unpriced_models=tuple(sorted(unpriced_models)), components_usd=components,
+        )
+        spool.seek(0)
+        if args.format == "json":
+            extra = {"total_usd": summary.total_usd, "priced_rows": summary.priced_rows,
+                     "unpriced_rows": summary.unpriced_rows, "unpriced_models": list(summary.unpriced_models),
+                     "components_usd": dict(summary.components_usd), "notes": notes, "streamed": True}
+            sys.stdout.write(json.dumps(extra)[:-1] + ', "rows": [\n')
+            shutil.copyfileobj(spool, sys.stdout)
+            sys.stdout.write("\n]}\n")
+        elif args.format == "csv":
+            shutil.copyfileobj(spool, sys.stdout)
+        else:
+            print(f"{path.name}: {rows:,} rows priced in chunks of {STREAM_CHUNK_ROWS:,} (a big file: per-row "
+                  "table left out; --format csv lists every row)")
+            for c, v in summary.components_usd.items():
+                if v:
+                    print(f"  {c:<18} {money(v)}")
+            print(summary.describe())
+    for note in notes:
+        print(f"note: {note}", file=sys.stderr)
+    return 0
 
 
 def _day(as_of: str | None) -> Any:
@@ -451,7 +567,8 @@ def _cmd_compare(args: argparse.Namespace) -> int:
             footer += "\n" + footnotes
     else:
         frame = ranked
-    _emit(frame, args.format, money_cols=["cost_per_request_usd", "total_usd"], extra=extra, footer=footer)
+    _emit(frame, args.format, money_cols=["cost_per_request_usd", "total_usd"], extra=extra, footer=footer,
+          raw=args.raw)
     return 0
 
 
@@ -472,7 +589,7 @@ def _cmd_audit(args: argparse.Namespace) -> int:
             print(f"{counts['ok']} verified, {counts['unverified']} unverified (their sources say why), "
                   f"{counts['problem']} problem(s) in the curated tables")
         else:
-            _emit(curated, args.format, extra={"counts": counts})
+            _emit(curated, args.format, extra={"counts": counts}, raw=args.raw)
         return 0
     if not args.file:
         raise CliError("give a FILE to audit, or --curated to audit the bundled curated tables")
@@ -485,7 +602,7 @@ def _cmd_audit(args: argparse.Namespace) -> int:
             print(f"line {r['line']:>3} {mark} {r['model']}: {r['explanation']}")
         print(", ".join(f"{v} {k}" for k, v in counts.items()))
     else:
-        _emit(result, args.format, extra=extra)
+        _emit(result, args.format, extra=extra, raw=args.raw)
     return 0
 
 
@@ -495,17 +612,35 @@ def _cmd_audit(args: argparse.Namespace) -> int:
 def _cmd_refresh(args: argparse.Namespace) -> int:
     from explorer import refresh
 
+    if args.versions:
+        kept = refresh.versions()
+        for v in kept:
+            print(f"{'*' if v.active else ' '} {v.id}  fetched {v.fetched}  from {v.source}")
+        bundled_active = not any(v.active for v in kept)
+        print(f"{'*' if bundled_active else ' '} bundled  genai-prices snapshot shipped with the package")
+        return 0
     if args.rollback:
-        path = refresh.rollback()
-        print(f"rolled back: {path} is the previous price data again")
+        path = refresh.rollback(None if args.rollback is True else args.rollback)
+        print(f"rolled back: now using {'the bundled snapshot' if path.name == 'bundled' else path}")
     elif args.bundled:
-        kept = refresh.use_bundled()
-        print("using the bundled genai-prices snapshot" + (f" (refreshed copy kept at {kept})" if kept else ""))
+        was = refresh.use_bundled()
+        print("using the bundled genai-prices snapshot"
+              + (f" (refreshed copy kept at {was}; explorer refresh-prices --rollback)" if was else ""))
     else:
-        url = args.url or refresh.DEFAULT_UPDATE_URL
-        res = refresh.refresh_prices(url, source_file=args.file)
+        candidate = refresh.prepare_refresh(args.url or refresh.DEFAULT_UPDATE_URL, source_file=args.file)
+        blockers = candidate.diff.blockers()
+        if blockers and not args.force and not args.dry_run:
+            refresh.install(candidate)  # refuses, one line with the counts: bad input prints nothing else
+        # The difference is shown before anything is replaced (and is all a dry run does).
+        print("compared with the prices in use: " + "\n".join(candidate.diff.lines()), flush=True)
+        if args.dry_run:
+            print("dry run: nothing was changed"
+                  + (f"; a refresh would be refused: it {'; it '.join(blockers)} (--force)" if blockers else ""))
+            return 0
+        res = refresh.install(candidate, force=args.force)
         print(f"refreshed: {res.providers} providers, {res.openai_models} token-priced OpenAI models, "
-              f"sha256 {res.sha256[:12]}; active copy {res.path}"
+              f"sha256 {res.sha256[:12]}; version {res.version}"
+              + (" (already kept: made active, nothing stored twice)" if res.reused else "")
               + (f"; previous kept at {res.previous} (explorer refresh-prices --rollback)" if res.previous else ""))
     return 0
 
@@ -531,6 +666,13 @@ def _add_common(p: argparse.ArgumentParser, *, tier: bool = True) -> None:
     if tier:
         p.add_argument("--service-tier", default="standard", choices=["standard", "batch", "flex", "priority"])
     p.add_argument("--format", default="text", choices=FORMATS, help="text (default), csv or json")
+    add_raw(p)
+
+
+def add_raw(p: argparse.ArgumentParser) -> None:
+    """``--raw``: CSV cells exactly as they are (by default formula-leading cells are neutralised)."""
+    p.add_argument("--raw", action="store_true",
+                   help="CSV: write cells as they are (default: cells starting with = + - @ get a leading ')")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -601,6 +743,7 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     p.add_argument("file", nargs="?")
     p.add_argument("--curated", action="store_true", help="audit the bundled curated CSVs row by row")
     p.add_argument("--format", default="text", choices=FORMATS)
+    add_raw(p)
     p.set_defaults(func=_cmd_audit)
 
     p = sub.add_parser("refresh-prices", help="explicitly download newer genai-prices data (the only network use)")
@@ -608,8 +751,13 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     # No default here: genai-prices (which names the default URL) is imported only when refreshing.
     g.add_argument("--url", help="where to download from (default: genai-prices' data)")
     g.add_argument("--file", help="install a data file you downloaded yourself")
-    g.add_argument("--rollback", action="store_true", help="go back to the previous price data")
+    g.add_argument("--rollback", nargs="?", const=True, metavar="VERSION",
+                   help="go back to the price data used before, or to a kept VERSION (see --versions)")
     g.add_argument("--bundled", action="store_true", help="stop using refreshed data; use the bundled snapshot")
+    g.add_argument("--versions", action="store_true", help="list the kept price data versions (* = in use)")
+    p.add_argument("--dry-run", action="store_true", help="download and compare with the prices in use; change nothing")
+    p.add_argument("--force", action="store_true",
+                   help="install even if it drops providers, many models or models the shipped scenarios use")
     p.set_defaults(func=_cmd_refresh)
 
     wanted = [] if command in BUILTIN_COMMANDS else [PLUGINS[command]] if command in PLUGINS else PLUGIN_MODULES
@@ -641,16 +789,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     formatwarning = warnings.formatwarning
     warnings.formatwarning = _one_line_warning  # e.g. a damaged price cache: one line, like every message here
+    stdout = sys.stdout
+    if getattr(args, "format", "text") == "text":
+        # Text goes to a terminal: a model or file name must not be able to send it escape sequences.
+        sys.stdout = outputs.SafeTextStream(stdout)
     try:
         return int(args.func(args) or 0)
     except BrokenPipeError:  # e.g. `explorer prices | head`
         return 0
     except (ValueError, OSError) as exc:
         msg = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        print(f"error: {msg}", file=sys.stderr)
+        print(f"error: {limits.terminal_safe(msg)}", file=sys.stderr)
         return 2
     finally:
         warnings.formatwarning = formatwarning
+        sys.stdout = stdout
 
 
 if __name__ == "__main__":

@@ -17,7 +17,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from explorer import tokens
+from explorer import limits, tokens
 
 # explorer.images needs the price table (pandas): imported only for --image, so a text count starts fast.
 # tests/test_families.py checks this copy against images.DETAILS.
@@ -148,7 +148,7 @@ def _run_messages(args: argparse.Namespace) -> int:
     tool_defs = None
     if args.tools:
         try:
-            tool_defs = json.loads(_read(args.tools, "--tools"))
+            tool_defs = limits.loads_json(_read(args.tools, "--tools"), args.tools)
         except json.JSONDecodeError as e:
             raise ValueError(f"{args.tools}: not valid JSON ({e.msg}; line {e.lineno} column {e.colno})") from None
         if isinstance(tool_defs, dict) and "tools" in tool_defs:

@@ -50,6 +50,9 @@ def register(subparsers: Any) -> None:
     p.add_argument(
         "--format", default="text", choices=["text", "csv", "json"], help="text (default), csv or json"
     )
+    from explorer.cli import add_raw
+
+    add_raw(p)
     p.set_defaults(func=run)
 
     c = subparsers.add_parser(
@@ -120,7 +123,9 @@ def run(args: argparse.Namespace) -> int:
         print(json.dumps(payload, indent=2, default=str))
         return 0
     if args.format == "csv":
-        sys.stdout.write(breakdown.to_csv(index=False))
+        from explorer import outputs
+
+        sys.stdout.write(outputs.to_csv(breakdown, raw=args.raw))
         return 0
     shown = breakdown.copy()
     for col in ("total_usd", "what_if_usd"):

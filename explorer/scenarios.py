@@ -12,6 +12,7 @@ import datetime as dt
 import json
 import math
 import re
+import warnings
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -20,7 +21,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from explorer import atomic, paths
+from explorer import atomic, limits, paths
 from explorer import costs as _costs
 from explorer import distributions as _dist
 from explorer import prices as _prices
@@ -30,6 +31,7 @@ __all__ = [
     "DAYS_PER_MONTH",
     "Scenario",
     "ScenarioError",
+    "ScenarioWarning",
     "compare_scenarios",
     "list_scenarios",
     "load_scenario",
@@ -49,6 +51,10 @@ PAID_TIERS = ("batch", "flex", "priority")
 
 class ScenarioError(ValueError):
     """A scenario field (or file) that is not valid; the message names the field and, if any, the file."""
+
+
+class ScenarioWarning(UserWarning):
+    """A scenario file that :func:`list_scenarios` skipped; the message names the file and the problem."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -113,7 +119,7 @@ class Scenario:
             raise ScenarioError(f"scenario {self.name!r}: {exc}") from None
         errors = _field_errors(self)
         if errors:
-            raise ScenarioError(f"scenario {self.name!r}: {errors[0]}")
+            raise ScenarioError(f"scenario {limits.clip(self.name)}: {errors[0]}")
 
     @property
     def requests_per_day(self) -> float:
@@ -167,7 +173,7 @@ class Scenario:
         unknown = sorted(set(map(str, data)) - known)
         if unknown:
             raise ScenarioError(
-                f"{where}unknown field(s) {', '.join(map(repr, unknown))}; "
+                f"{where}unknown field(s) {', '.join(limits.clip(u, 40) for u in unknown[:5])}; "
                 f"expected {', '.join(sorted(known))}"
             )
         if "name" not in data:
@@ -227,22 +233,22 @@ def _field_errors(s: Scenario) -> list[str]:
 
     def number(name: str, value: Any, *, whole: bool = False) -> bool:
         if isinstance(value, bool) or not isinstance(value, int | float | np.integer | np.floating):
-            errs.append(f"field {name!r}: {value!r} is not a number")
+            errs.append(f"field {name!r}: {limits.clip(value)} is not a number")
             return False
         if not math.isfinite(float(value)):
-            errs.append(f"field {name!r}: {value!r} is not finite")
+            errs.append(f"field {name!r}: {limits.clip(value)} is not finite")
             return False
         if whole and float(value) != int(value):
-            errs.append(f"field {name!r}: {value!r} is not a whole number")
+            errs.append(f"field {name!r}: {limits.clip(value)} is not a whole number")
             return False
         return True
 
     if not isinstance(s.name, str) or not s.name.strip():
-        errs.append(f"field 'name': {s.name!r} is not a non-empty text")
+        errs.append(f"field 'name': {limits.clip(s.name)} is not a non-empty text")
     if not isinstance(s.description, str):
-        errs.append(f"field 'description': {s.description!r} is not text")
+        errs.append(f"field 'description': {limits.clip(s.description)} is not text")
     if not isinstance(s.models, tuple) or not all(isinstance(m, str) and m.strip() for m in s.models):
-        errs.append(f"field 'models': {s.models!r} is not a list of model names")
+        errs.append(f"field 'models': {limits.clip(s.models)} is not a list of model names")
     for name in (*_INT_FIELDS, "requests_per_month"):
         value = getattr(s, name)
         if number(name, value, whole=name != "requests_per_month"):
@@ -278,12 +284,12 @@ def _field_errors(s: Scenario) -> list[str]:
         errs.append(f"field 'input_text_kind': {s.input_text_kind!r} is not one of {', '.join(KINDS)}")
     for name in ("image_quality", "image_size"):
         if not isinstance(getattr(s, name), str):
-            errs.append(f"field {name!r}: {getattr(s, name)!r} is not text")
+            errs.append(f"field {name!r}: {limits.clip(getattr(s, name))} is not text")
     if s.as_of is not None:
         try:
             day = dt.date.fromisoformat(str(s.as_of))
         except ValueError:
-            errs.append(f"field 'as_of': {s.as_of!r} is not a date (YYYY-MM-DD)")
+            errs.append(f"field 'as_of': {limits.clip(s.as_of)} is not a date (YYYY-MM-DD)")
         else:
             # A date no price table can answer for fails here, naming the field, not later in a chart.
             try:
@@ -301,13 +307,71 @@ def _display(path: str | Path | None) -> str:
     return _prices._display_path(path) if path is not None else ""
 
 
+SLUG_MAX_CHARS = 60
+"""Longest file-name stem a scenario name turns into (file systems refuse names past 255 bytes)."""
+
+
 def _slug(name: str) -> str:
-    slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
-    return slug or "scenario"
+    """The file-name stem for a scenario name: lower-case words joined by dashes, at most
+    :data:`SLUG_MAX_CHARS` characters (a shortened one ends in a hash of the full name, so two long names
+    that share a beginning still get different files)."""
+    slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-") or "scenario"
+    if len(slug) > SLUG_MAX_CHARS:
+        slug = f"{slug[: SLUG_MAX_CHARS - 9].rstrip('-')}-{_name_hash(name)}"
+    return slug
+
+
+def _name_hash(name: str) -> str:
+    import hashlib
+
+    return hashlib.sha256(name.encode("utf-8", "surrogatepass")).hexdigest()[:8]
+
+
+def _default_path(name: str) -> Path:
+    """Where a scenario of this name is saved by default: ``<slug>.yaml``, unless that file holds a
+    *different* scenario whose name has the same slug ("Team A: RAG" and "team a rag"); then
+    ``<slug>-<hash of the name>.yaml``, so neither replaces the other."""
+    folder = paths.user_scenarios_dir()
+    slug = _slug(name)
+    first = folder / f"{slug}.yaml"
+    if not first.exists():
+        return first
+    try:
+        if load_scenario(first).name == name:
+            return first
+    except ScenarioError:
+        pass  # a damaged file with this slug: keep it for the user, write beside it
+    return folder / f"{slug}-{_name_hash(name)}.yaml"
 
 
 class _UniqueKeyLoader(yaml.SafeLoader):
-    """Safe YAML that refuses a key given twice (plain PyYAML keeps the last one silently)."""
+    """Safe YAML that refuses a key given twice (plain PyYAML keeps the last one silently), refuses
+    aliases (``*name``: a 500-byte file of nested aliases expands to gigabytes, and a scenario never needs
+    one) and nesting deeper than :data:`limits.NESTING_DEPTH` (PyYAML's composer recurses per level)."""
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self._depth = 0
+        self._max_depth = limits.NESTING_DEPTH.value()
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        if self.check_event(yaml.events.AliasEvent):  # type: ignore[no-untyped-call]
+            event = self.peek_event()  # type: ignore[no-untyped-call]
+            raise yaml.composer.ComposerError(
+                None, None, f"alias *{str(event.anchor)[:30]} (YAML aliases are not allowed in scenario files)",
+                event.start_mark,
+            )
+        self._depth += 1
+        try:
+            if self._depth > self._max_depth:
+                raise yaml.composer.ComposerError(
+                    None, None,
+                    f"nested more than {self._max_depth} levels deep ({limits.NESTING_DEPTH.how_to_raise()})",
+                    self.peek_event().start_mark,  # type: ignore[no-untyped-call]
+                )
+            return super().compose_node(parent, index)  # type: ignore[no-untyped-call]
+        finally:
+            self._depth -= 1
 
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
         seen: set[Any] = set()
@@ -319,7 +383,7 @@ class _UniqueKeyLoader(yaml.SafeLoader):
                 break
             if duplicate:
                 raise yaml.constructor.ConstructorError(
-                    None, None, f"field {key!r} given twice", key_node.start_mark
+                    None, None, f"field {limits.clip(key, 40)} given twice", key_node.start_mark
                 )
             seen.add(key)
         return super().construct_mapping(node, deep=deep)
@@ -327,9 +391,12 @@ class _UniqueKeyLoader(yaml.SafeLoader):
 
 def _unique_json_object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     keys = [k for k, _ in pairs]
-    for k in keys:
-        if keys.count(k) > 1:
-            raise _DuplicateKey(k)
+    if len(set(keys)) != len(keys):
+        seen: set[str] = set()
+        for k in keys:
+            if k in seen:
+                raise _DuplicateKey(k)
+            seen.add(k)
     return dict(pairs)
 
 
@@ -352,14 +419,16 @@ def _check_writable(target: Path) -> None:
 def save_scenario(scenario: Scenario, path: str | Path | None = None, *, overwrite: bool = True) -> Path:
     """Write ``scenario`` as YAML (or JSON when ``path`` ends in .json); return the path written.
 
-    Default path: ``<user dir>/scenarios/<slug of the name>.yaml``. The file is written to a temporary
-    file in the same folder and moved into place with ``os.replace``, so a crash never leaves a
-    half-written scenario and readers see either the old file or the new one.
+    Default path: ``<user dir>/scenarios/<slug of the name>.yaml``; a different scenario already saved
+    under that slug is never replaced (this one gets ``<slug>-<hash>.yaml``), and a long name gives a
+    shortened slug. The file is written to a temporary file in the same folder and moved into place with
+    ``os.replace``, so a crash never leaves a half-written scenario and readers see either the old file
+    or the new one.
     """
-    target = Path(path) if path is not None else paths.user_scenarios_dir() / f"{_slug(scenario.name)}.yaml"
+    target = Path(path) if path is not None else _default_path(scenario.name)
     if target.suffix.lower() not in (".yaml", ".yml", ".json"):
         raise ScenarioError(
-            f"{_display(target)}: unknown scenario format {target.suffix!r}; use .yaml or .json"
+            f"{_display(target)}: unknown scenario format {limits.clip(target.suffix, 20)}; use .yaml or .json"
         )
     _check_writable(target)
     if target.exists() and not overwrite:
@@ -373,15 +442,34 @@ def save_scenario(scenario: Scenario, path: str | Path | None = None, *, overwri
     return atomic.write_text(target, text)
 
 
+MAX_SCENARIO_BYTES = 1024 * 1024
+"""Largest scenario file read (a real one is under 1 KB)."""
+
+
 def load_scenario(path: str | Path) -> Scenario:
-    """Read a YAML or JSON scenario; errors name the file and the field (or the line of a syntax error)."""
+    """Read a YAML or JSON scenario; errors name the file and the field (or the line of a syntax error).
+
+    Limits: at most :data:`MAX_SCENARIO_BYTES`, no YAML aliases, nesting at most
+    :data:`explorer.limits.NESTING_DEPTH` levels.
+    """
     path = Path(path)
     where = _display(path)
     if path.is_dir():
         raise ScenarioError(f"{where}: is a directory, expected a .yaml or .json file")
     if not path.is_file():
-        raise ScenarioError(f"{where}: file not found")
-    raw = path.read_bytes()
+        raise ScenarioError(f"{where}: file not found (or not a regular file)")
+    try:
+        size = path.stat().st_size
+        if size > MAX_SCENARIO_BYTES:
+            raise ScenarioError(
+                f"{where}: {size:,} bytes is over the {MAX_SCENARIO_BYTES:,}-byte limit for a scenario file"
+            )
+        with path.open("rb") as fh:
+            raw = fh.read(MAX_SCENARIO_BYTES + 1)  # a file growing as we read still stops at the limit
+    except OSError as exc:
+        raise ScenarioError(f"{where}: cannot read ({exc.strerror or type(exc).__name__})") from None
+    if len(raw) > MAX_SCENARIO_BYTES:
+        raise ScenarioError(f"{where}: over the {MAX_SCENARIO_BYTES:,}-byte limit for a scenario file")
     if b"\x00" in raw[:4096]:
         raise ScenarioError(f"{where}: binary file, expected YAML or JSON text")
     try:
@@ -392,26 +480,35 @@ def load_scenario(path: str | Path) -> Scenario:
         raise ScenarioError(f"{where}: empty file")
     try:
         if path.suffix.lower() == ".json":
-            data = json.loads(text, object_pairs_hook=_unique_json_object)
+            data = limits.loads_json(text, where, object_pairs_hook=_unique_json_object)
         else:
             data = yaml.load(text, Loader=_UniqueKeyLoader)  # a SafeLoader: no Python objects
+    except limits.LimitError as exc:
+        raise ScenarioError(str(exc)) from None
     except json.JSONDecodeError as exc:
         raise ScenarioError(f"{where}, line {exc.lineno}: not valid JSON ({exc.msg})") from None
     except _DuplicateKey as exc:
-        raise ScenarioError(f"{where}: field {exc.args[0]!r} given twice") from None
+        raise ScenarioError(f"{where}: field {limits.clip(exc.args[0], 40)} given twice") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = f", line {mark.line + 1}" if mark is not None else ""
         problem = getattr(exc, "problem", None) or str(exc)
         problem = " ".join(str(problem).split())  # one line, whatever PyYAML put in it
-        raise ScenarioError(f"{where}{line}: not valid YAML ({problem})") from None
+        raise ScenarioError(f"{where}{line}: not valid YAML ({limits.clip(problem, 200)[1:-1]})") from None
+    except RecursionError:  # belt and braces: the depth limit above should always come first
+        raise ScenarioError(f"{where}: nested too deep ({limits.NESTING_DEPTH.how_to_raise()})") from None
     if data is None:
         raise ScenarioError(f"{where}: empty file (only comments)")
     return Scenario.from_dict(data, source=path)
 
 
-def list_scenarios(*, include_user: bool = True) -> dict[str, Scenario]:
-    """Shipped examples, then the user's saved scenarios (a user file with the same name wins)."""
+def list_scenarios(*, include_user: bool = True, skipped: list[str] | None = None) -> dict[str, Scenario]:
+    """Shipped examples, then the user's saved scenarios (a user file with the same name wins).
+
+    A user file that cannot be loaded is skipped with a :class:`ScenarioWarning` naming it and the
+    problem, so one bad file never takes the dashboard, the notebooks or the CLI down with it; the same
+    one-line messages are appended to ``skipped`` if given (for a UI to show).
+    """
     folders = [paths.SCENARIOS_DIR] + ([paths.user_scenarios_dir()] if include_user else [])
     found: dict[str, Scenario] = {}
     for folder in folders:
@@ -419,7 +516,17 @@ def list_scenarios(*, include_user: bool = True) -> dict[str, Scenario]:
             continue
         for file in sorted(folder.iterdir()):
             if file.suffix.lower() in (".yaml", ".yml", ".json") and not file.name.startswith("."):
-                scenario = load_scenario(file)
+                if folder != paths.SCENARIOS_DIR:
+                    try:
+                        scenario = load_scenario(file)
+                    except ScenarioError as exc:
+                        message = f"skipped scenario file {exc}"
+                        if skipped is not None:
+                            skipped.append(message)
+                        warnings.warn(message, ScenarioWarning, stacklevel=2)
+                        continue
+                else:  # a shipped example that does not load is a packaging bug: fail loudly
+                    scenario = load_scenario(file)
                 found[scenario.name] = scenario
     return found
 

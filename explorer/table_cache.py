@@ -76,8 +76,18 @@ def cache_path() -> Path:
 
 
 def refreshed_data_file() -> Path:
-    """The genai-prices data ``explorer refresh-prices`` installed, which replaces the bundled snapshot."""
-    return paths.user_dir() / "prices" / "genai-prices-data.json"
+    """The genai-prices data ``explorer refresh-prices`` made active, which replaces the bundled snapshot:
+    ``prices/versions/<id>/data.json`` as ``prices/active.json`` names it (read here without importing
+    :mod:`explorer.refresh`, which imports genai-prices), else wave 1's single file. The path does not
+    exist while the bundled snapshot is in use."""
+    folder = paths.user_dir() / "prices"
+    try:
+        active = json.loads((folder / "active.json").read_text(encoding="utf-8")).get("active")
+    except (OSError, ValueError, AttributeError):
+        active = None
+    if isinstance(active, str) and active not in ("", "bundled") and "/" not in active and not active.startswith("."):
+        return folder / "versions" / active / "data.json"
+    return folder / "genai-prices-data.json"
 
 
 def _genai_prices_files() -> list[Path]:

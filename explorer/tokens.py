@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from explorer import families, vocab
+from explorer import limits as _limits
 from explorer.vocab import ALL_TOKENIZERS, KNOWN_ENCODINGS
 
 if TYPE_CHECKING:  # pandas and the price table load only when a result needs them: a plain count starts fast
@@ -874,7 +875,7 @@ def _json_lines(path: Path, bar: Any) -> Iterator[tuple[int, Any, bytes]]:
                 bar.update(len(raw))
                 continue
             try:
-                yield lineno, json.loads(raw), raw
+                yield lineno, _limits.loads_json(raw, f"{path}: line {lineno}"), raw
             except json.JSONDecodeError as e:
                 raise ValueError(f"{path}: line {lineno} is not valid JSON ({e.msg})") from None
 
@@ -913,7 +914,7 @@ def _first_json(path: Path) -> Any:
         for lineno, raw in enumerate(f, start=1):
             if raw.strip():
                 try:
-                    return json.loads(raw)
+                    return _limits.loads_json(raw, f"{path}: line {lineno}")
                 except json.JSONDecodeError as e:
                     raise ValueError(f"{path}: line {lineno} is not valid JSON ({e.msg})") from None
     return None
@@ -1315,7 +1316,7 @@ def messages_from_json(text: str, *, where: str = "messages") -> list[dict[str, 
     if not text.strip():
         raise ValueError(f"{where}: empty file, expected a JSON list of messages")
     try:
-        data = json.loads(text)
+        data = _limits.loads_json(text, where)
     except json.JSONDecodeError as e:
         raise ValueError(f"{where}: not valid JSON ({e.msg}; line {e.lineno} column {e.colno})") from None
     if isinstance(data, Mapping) and "messages" in data:

@@ -42,6 +42,7 @@ import numpy as np
 import pandas as pd
 
 from explorer import costs as _costs
+from explorer import limits as _limits
 from explorer import prices as _prices
 from explorer import usage_columns as _cols
 
@@ -743,7 +744,7 @@ def _read_json_pages(path: Path, where: _Where) -> tuple[list[tuple[str, dict[st
     """[(page label, page)] from a page, a list of pages, or one page per JSON line."""
     text = _read_text(path, where)
     try:
-        doc = json.loads(text)
+        doc = _limits.loads_json(text, where.path)
         docs: list[tuple[str, Any]] = (
             [(f"page {i + 1} ", d) for i, d in enumerate(doc)] if isinstance(doc, list) else [("", doc)]
         )
@@ -752,7 +753,7 @@ def _read_json_pages(path: Path, where: _Where) -> tuple[list[tuple[str, dict[st
         docs = []
         for n, line in lines:
             try:
-                docs.append((f"line {n} ", json.loads(line)))
+                docs.append((f"line {n} ", _limits.loads_json(line, f"{where.path}, line {n}")))
             except json.JSONDecodeError as exc2:
                 if len(lines) == 1 or n == lines[0][0]:
                     raise where.error(
@@ -766,6 +767,7 @@ def _read_json_pages(path: Path, where: _Where) -> tuple[list[tuple[str, dict[st
 
 def _read_text(path: Path, where: _Where) -> str:
     _check_path(path, where)
+    _limits.check_file_size(path, where.path)  # before reading: the whole file is held in memory
     data = path.read_bytes()
     if b"\x00" in data[:4096]:
         raise where.error("binary file, expected JSON, CSV or Parquet")
@@ -940,6 +942,12 @@ def read_table(path: Path | str, where: _Where | None = None) -> pd.DataFrame:
     if suffix == ".parquet":
         _check_path(path, where)
         try:
+            _limits.check_parquet(path, where.path)  # rows and size from the footer, before reading
+        except _limits.LimitError:
+            raise
+        except Exception as exc:  # pyarrow raises several types for a damaged file
+            raise where.error(f"not a readable Parquet file ({type(exc).__name__})") from None
+        try:
             frame = pd.read_parquet(path)
         except Exception as exc:  # pyarrow raises several types for a damaged file
             raise where.error(f"not a readable Parquet file ({type(exc).__name__})") from None
@@ -952,7 +960,7 @@ def read_table(path: Path | str, where: _Where | None = None) -> pd.DataFrame:
             if not line.strip():
                 continue
             try:
-                obj = json.loads(line)
+                obj = _limits.loads_json(line, f"{where.path}, {where.unit} {n}")
             except json.JSONDecodeError as exc:
                 raise where.error(f"not valid JSON ({exc.msg})", n) from None
             if not isinstance(obj, dict):
@@ -1963,7 +1971,7 @@ def _chunks(path: Path, chunk_rows: int) -> Iterator[pd.DataFrame]:
             start += len(frame)
             yield frame
         return
-    if suffix in (".jsonl", ".ndjson"):
+    if suffix in (".jsonl", ".ndjson", ".json"):  # .json: JSON lines, as read_table reads it
         reader = pd.read_json(path, lines=True, chunksize=chunk_rows)
         line = 1
         for frame in reader:

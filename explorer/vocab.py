@@ -26,6 +26,8 @@ import binascii
 import gzip
 import hashlib
 import json
+import os
+import stat
 import threading
 import warnings
 from dataclasses import dataclass
@@ -62,6 +64,8 @@ class VocabSpec:
     """Pre-tokenisation regular expression."""
     special_tokens: dict[str, int]
     """Special token text -> id."""
+    size_bytes: int
+    """Size of the decompressed ``.tiktoken`` file: a cache file of any other size is not read at all."""
 
     @property
     def cache_file_name(self) -> str:
@@ -102,6 +106,7 @@ SPECS: dict[str, VocabSpec] = {
             FIM_SUFFIX: 100260,
             ENDOFPROMPT: 100276,
         },
+        size_bytes=1_681_126,
     ),
     "o200k_base": VocabSpec(
         name="o200k_base",
@@ -109,6 +114,7 @@ SPECS: dict[str, VocabSpec] = {
         sha256="446a9538cb6c348e3516120d7c08b09f57c36495e2acfffe59a5bf8b0cfb1a2d",
         pat_str=_O200K_PAT_STR,
         special_tokens={ENDOFTEXT: 199999, ENDOFPROMPT: 200018},
+        size_bytes=3_613_922,
     ),
 }
 KNOWN_ENCODINGS: tuple[str, ...] = tuple(sorted(SPECS))
@@ -194,25 +200,61 @@ def vocab_bytes(name: str) -> bytes:
     return _load_verified(_spec(name))[1]
 
 
+def _read_cache(path: Path, spec: VocabSpec) -> tuple[bytes | None, str]:
+    """The cache file's bytes, or None and why it was not read.
+
+    Only a regular file (not a symlink, FIFO or device) of exactly the expected size is read, and never
+    more than that size: a FIFO put in its place would block the read forever, ``/dev/zero`` would fill
+    memory. The open is non-blocking so even opening a FIFO returns at once.
+    """
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0)
+    try:
+        fd = os.open(path, flags)
+    except FileNotFoundError:
+        return None, ""
+    except OSError as e:  # ELOOP: a symlink; anything else: unreadable
+        return None, f"cannot be opened safely ({e.strerror or e})"
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            return None, "is not a regular file"
+        if st.st_size != spec.size_bytes:
+            return None, f"is {st.st_size:,} bytes, expected {spec.size_bytes:,}"
+        chunks: list[bytes] = []
+        left = spec.size_bytes + 1  # one byte more tells a file that grew since the fstat
+        while left > 0:
+            chunk = os.read(fd, min(left, 1 << 20))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            left -= len(chunk)
+    except OSError as e:
+        return None, f"cannot be read ({e.strerror or e})"
+    finally:
+        os.close(fd)
+    data = b"".join(chunks)
+    if len(data) != spec.size_bytes:
+        return None, f"changed size while being read ({len(data):,} bytes read)"
+    if _sha256(data) != spec.sha256:
+        return None, f"failed its SHA-256 check (expected {spec.sha256})"
+    return data, ""
+
+
 def _load_verified(spec: VocabSpec) -> tuple[Path, bytes]:
     path = vocab_cache_dir() / spec.cache_file_name
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        data = None
+    data, problem = _read_cache(path, spec)
     if data is not None:
-        if _sha256(data) == spec.sha256:
-            return path, data
+        return path, data
+    if problem:
         warnings.warn(
-            f"vocabulary cache {path} failed its SHA-256 check (expected {spec.sha256}); "
-            "rebuilding it from the bundled copy",
+            f"vocabulary cache {path} {problem}; rebuilding it from the bundled copy",
             RuntimeWarning,
             stacklevel=3,
         )
     data = _read_bundle(spec)
     try:
         _write_atomic(path, data)
-    except OSError as e:
+    except (OSError, ValueError) as e:  # ValueError: a directory in the way
         # A read-only home must not stop counting: the bytes are verified in memory.
         warnings.warn(f"could not write vocabulary cache {path}: {e}", RuntimeWarning, stacklevel=3)
     return path, data

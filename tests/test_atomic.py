@@ -69,7 +69,43 @@ def test_corrupt_saved_overrides_say_so(tmp_path: Path) -> None:
 
 
 def test_mode_is_applied(tmp_path: Path) -> None:
-    f = atomic.write_bytes(tmp_path / "v.tiktoken", b"x", mode=0o644)
-    assert f.stat().st_mode & 0o777 == 0o644
-    g = atomic.write_bytes(tmp_path / "private.csv", b"x")
-    assert g.stat().st_mode & 0o777 == 0o600  # mkstemp's default unless asked otherwise
+    f = atomic.write_bytes(tmp_path / "v.tiktoken", b"x", mode=0o640)
+    assert f.stat().st_mode & 0o777 == 0o640
+
+
+@pytest.mark.parametrize("umask", [0o022, 0o077, 0o002])
+def test_new_files_get_what_open_would_give_them(tmp_path: Path, umask: int) -> None:
+    """Not mkstemp's 0600: a report meant to be shared is as readable as any file the user writes."""
+    old = os.umask(umask)
+    try:
+        assert atomic.current_umask() == umask
+        written = atomic.write_text(tmp_path / "report.html", "<p>hi</p>")
+        with open(tmp_path / "plain.html", "w") as fh:  # what a normal write gives, under the same umask
+            fh.write("<p>hi</p>")
+    finally:
+        os.umask(old)
+    assert written.stat().st_mode & 0o777 == (tmp_path / "plain.html").stat().st_mode & 0o777 == 0o666 & ~umask
+
+
+@pytest.mark.parametrize("mode", [0o644, 0o600, 0o664, 0o444])
+def test_an_existing_file_keeps_its_mode(tmp_path: Path, mode: int) -> None:
+    f = tmp_path / "scenario.yaml"
+    f.write_text("old\n")
+    f.chmod(mode)
+    atomic.write_text(f, "new\n")
+    assert f.read_text() == "new\n" and f.stat().st_mode & 0o777 == mode
+
+
+def test_a_symlink_is_replaced_and_its_target_neither_written_nor_lending_its_mode(tmp_path: Path) -> None:
+    target = tmp_path / "elsewhere.txt"
+    target.write_text("keep\n")
+    target.chmod(0o600)
+    link = tmp_path / "out.txt"
+    link.symlink_to(target)
+    old = os.umask(0o022)
+    try:
+        atomic.write_text(link, "new\n")
+    finally:
+        os.umask(old)
+    assert not link.is_symlink() and link.read_text() == "new\n" and link.stat().st_mode & 0o777 == 0o644
+    assert target.read_text() == "keep\n"

@@ -8,17 +8,24 @@ error must contain to name the culprit (file, line/row, column/field, model). Fo
 - the error is ONE line (no newline in the message); on the CLI, stderr is exactly one line starting
   with ``error: ``, the exit code is 2, stdout is empty and there is no traceback;
 - every file that existed before (the case's files, the repo's ``data/``, the user's explorer home) is
-  byte-for-byte unchanged afterwards, and no new file (a stray temporary, a half-written copy) appeared.
+  byte-for-byte unchanged afterwards, and no new file (a stray temporary, a half-written copy) appeared;
+- every case runs under a memory limit (:data:`MEMORY_HEADROOM_BYTES` of address space over what the
+  process already maps; a real process gets :data:`PROCESS_MEMORY_BYTES`) and a time limit
+  (:data:`TIME_LIMIT_S`), so a case that would take the machine down (an alias bomb, 100 million Parquet
+  rows, an endless stream) fails as a test instead.
 
 Adding a case is one line in :data:`CASES`.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
 import json
 import os
+import resource
+import signal
 import subprocess
 import sys
 import zipfile
@@ -118,6 +125,8 @@ class Case:
     """A Python call that must raise a one-line ValueError."""
     xfail: str | None = None
     """Why the case fails today, and in which file the fix belongs (strict xfail)."""
+    env: Mapping[str, str] = field(default_factory=dict)
+    """Extra environment for a real-process case (e.g. a lowered limit)."""
 
 
 @dataclass
@@ -139,8 +148,9 @@ class Ctx:
 
 
 def cli(id: str, cls: str, argv: Sequence[str], expect: Sequence[str], files: Mapping[str, Any] | None = None,
-        *, process: bool = False, xfail: str | None = None) -> Case:
-    return Case(id, cls, tuple(expect), dict(files or {}), argv=tuple(argv), process=process, xfail=xfail)
+        *, process: bool = False, xfail: str | None = None, env: Mapping[str, str] | None = None) -> Case:
+    return Case(id, cls, tuple(expect), dict(files or {}), argv=tuple(argv), process=process, xfail=xfail,
+                env=dict(env or {}))
 
 
 def api(id: str, cls: str, call: Callable[[Ctx], Any], expect: Sequence[str],
@@ -163,6 +173,64 @@ def upload(name: str, content: bytes | str) -> list[dict[str, Any]]:
 
 def yaml_scenario(**fields: str) -> str:
     return SCEN + "".join(f"{k}: {v}\n" for k, v in fields.items())
+
+
+# Hostile inputs (issue 19): small files that would take the machine down without the limits.
+def alias_bomb(levels: int = 9) -> str:
+    """A 500-byte YAML whose aliases expand to 9**10 strings."""
+    lines = ["a0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]"]
+    lines += [f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 9)}]" for i in range(1, levels + 1)]
+    return "\n".join(lines) + f"\nname: x\nmodels: *a{levels}\n"
+
+
+DEEP = "[" * 100_000 + "]" * 100_000
+"""Brackets nested 100,000 deep: a RecursionError in any recursive parser."""
+
+
+def many_rows_parquet(rows: int = 100_000_000) -> Callable[[Path], None]:
+    """A Parquet request log of ``rows`` identical rows (about 1 MB on disk, gigabytes in memory),
+    written one row group at a time so that building it stays small."""
+
+    def write(path: Path) -> None:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        group = 1_000_000
+        table = pa.table({
+            "timestamp": pa.array(["2026-10-01T10:00:00Z"] * group).dictionary_encode(),
+            "model": pa.array(["gpt-4o-mini"] * group).dictionary_encode(),
+            "input_tokens": pa.array([1000] * group, pa.int64()),
+            "output_tokens": pa.array([50] * group, pa.int64()),
+        })
+        with pq.ParquetWriter(path, table.schema, compression="zstd") as w:
+            for _ in range(rows // group):
+                w.write_table(table)
+
+    return write
+
+
+def big_csv(mb: int) -> Callable[[Path], None]:
+    def write(path: Path) -> None:
+        row = LOG_OK
+        with path.open("w") as fh:
+            fh.write(LOG_HEAD)
+            fh.write(row * (mb * 1024 * 1024 // len(row) + 1))
+
+    return write
+
+
+def genai_payload(**price_overrides: Any) -> str:
+    """genai-prices data with enough OpenAI models to pass the sanity check; ``price_overrides`` go into the
+    last model's prices."""
+    models = [{"id": f"test-model-{i}", "match": {"equals": f"test-model-{i}"},
+               "prices": {"input_mtok": 1, "output_mtok": 2}} for i in range(25)]
+    models[-1]["prices"].update(price_overrides)
+    return json.dumps([{"id": "openai", "name": "OpenAI", "api_pattern": "https://api\\.openai\\.com",
+                        "models": models}])
+
+
+def page_nested_deep() -> str:
+    return '{"object": "page", "data": ' + DEEP + "}"
 
 
 NAN = float("nan")
@@ -465,6 +533,57 @@ CASES: list[Case] = [
     api("dashboard-override-negative", "negative-price", lambda c: c.dashboard.set_override("gpt-4o", input_usd_per_mtok=-1.0), ["gpt-4o", "input", "-1"]),
     api("dashboard-override-nan", "negative-price", lambda c: c.dashboard.set_override("gpt-4o", output_usd_per_mtok=NAN), ["gpt-4o", "output", "nan"]),
     api("dashboard-override-text", "negative-price", lambda c: c.dashboard.set_override("gpt-4o", input_usd_per_mtok="cheap"), ["gpt-4o", "'cheap'"]),
+
+    # -- hostile files: each would take the machine down (or hang) without a stated limit; the error names it
+    api("scenario-yaml-alias-bomb", "limits", lambda c: sc.load_scenario(c.p("bomb.yaml")), ["bomb.yaml", "line 2", "aliases are not allowed"],
+        {"bomb.yaml": alias_bomb()}),
+    api("scenario-yaml-deep-brackets", "limits", lambda c: sc.load_scenario(c.p("deep.yaml")), ["deep.yaml", "nested more than 64 levels", "EXPLORER_MAX_NESTING"],
+        {"deep.yaml": "name: x\nmodels: " + DEEP + "\n"}),
+    api("scenario-json-deep-brackets", "limits", lambda c: sc.load_scenario(c.p("deep.json")), ["deep.json", "nested more than 64 levels", "EXPLORER_MAX_NESTING"],
+        {"deep.json": '{"name": "x", "models": ' + DEEP + "}"}),
+    api("scenario-too-big", "limits", lambda c: sc.load_scenario(c.p("big.yaml")), ["big.yaml", "over the 1,048,576-byte limit"],
+        {"big.yaml": "name: x\ndescription: " + "y" * (2 << 20) + "\n"}),
+    api("scenario-huge-value-bounded-message", "limits", lambda c: sc.load_scenario(c.p("s.yaml")), ["s.yaml", "'requests_per_month'", "..."],
+        {"s.yaml": "name: x\nrequests_per_month: [" + ", ".join(["many"] * 100_000) + "]\n"}),
+    cli("proc-report-scenario-alias-bomb", "limits", ["report", "--scenario", "@bomb.yaml", "--out", "@r.html", "--quiet"],
+        ["bomb.yaml", "aliases are not allowed"], {"bomb.yaml": alias_bomb()}, process=True),
+    cli("proc-usage-parquet-100M-rows", "limits", ["usage", "@rows.parquet"],
+        ["rows.parquet", "100,000,000 rows", "10,000,000-row limit", "EXPLORER_MAX_ROWS"], {"rows.parquet": many_rows_parquet()}, process=True),
+    cli("proc-usage-csv-over-size-limit", "limits", ["usage", "@u.csv"], ["u.csv", "over the 1 MB limit", "EXPLORER_MAX_FILE_MB"],
+        {"u.csv": big_csv(2)}, process=True, env={"EXPLORER_MAX_FILE_MB": "1"}),
+    cli("proc-usage-bad-limit-setting", "limits", ["usage", "@u.csv"], ["EXPLORER_MAX_FILE_MB", "'lots'", "not a whole number"],
+        {"u.csv": log()}, process=True, env={"EXPLORER_MAX_FILE_MB": "lots"}),
+    cli("cli-usage-json-page-deep", "limits", ["usage", "@u.json"], ["u.json", "nested more than 64 levels"], {"u.json": page_nested_deep()}),
+    cli("cli-usage-jsonl-line-deep", "limits", ["usage", "@u.jsonl"], ["u.jsonl", "line 2", "nested more than 64 levels"],
+        {"u.jsonl": jsonl() + '{"model": ' + DEEP + "}\n"}),
+    cli("cli-cost-usage-jsonl-line-deep", "limits", ["cost", "--usage", "@u.jsonl"], ["u.jsonl", "line 2", "nested more than 64 levels"],
+        {"u.jsonl": jsonl() + '{"model": ' + DEEP + "}\n"}),
+    api("read_usage-parquet-100M-rows", "limits", lambda c: u.read_usage(c.p("rows.parquet")), ["rows.parquet", "100,000,000 rows", "EXPLORER_MAX_ROWS"],
+        {"rows.parquet": many_rows_parquet()}),
+    cli("cli-dashboard-cull-zero", "limits", ["dashboard", "--cull-idle-minutes", "0"], ["--cull-idle-minutes", "more than 0"]),
+    cli("cli-tokens-messages-deep", "limits", ["tokens", "--model", "gpt-4o", "--messages", "@m.json"], ["m.json", "nested more than 64 levels"],
+        {"m.json": '[{"role": "user", "content": ' + DEEP + "}]"}),
+    api("count_corpus-jsonl-deep", "limits", lambda c: tokens.count_corpus(c.p("chat.jsonl"), model="gpt-4o", progress=False),
+        ["chat.jsonl", "line 1", "nested more than 64 levels"], {"chat.jsonl": '{"messages": ' + DEEP + "}\n"}),
+    api("refresh-deep-json", "limits", lambda c: refresh_prices(source_file=c.p("prices.json")), ["prices.json", "nested more than 64 levels"],
+        {"prices.json": DEEP}),
+    cli("proc-refresh-file-over-download-cap", "limits", ["refresh-prices", "--file", "@prices.json"], ["prices.json", "over the 1 MB limit", "EXPLORER_MAX_DOWNLOAD_MB"],
+        {"prices.json": genai_payload() + " " * (2 << 20)}, process=True, env={"EXPLORER_MAX_DOWNLOAD_MB": "1"}),
+
+    # -- refreshed prices that are nonsense, or that would lose what the explorer relies on
+    api("refresh-negative-price", "refresh", lambda c: refresh_prices(source_file=c.p("prices.json"), force=True),
+        ["prices.json", "openai/test-model-24", "output_mtok", "negative price -5"], {"prices.json": genai_payload(output_mtok=-5)}),
+    api("refresh-price-1e12", "refresh", lambda c: refresh_prices(source_file=c.p("prices.json"), force=True),
+        ["prices.json", "input_mtok", "over the plausible maximum of $2,000"], {"prices.json": genai_payload(input_mtok=1e12)}),
+    api("refresh-tier-negative", "refresh", lambda c: refresh_prices(source_file=c.p("prices.json"), force=True),
+        ["prices.json", "input_mtok", "negative price -1"],
+        {"prices.json": genai_payload(input_mtok={"base": 1, "tiers": [{"start": 1000, "price": -1}]})}),
+    api("refresh-per-call-implausible", "refresh", lambda c: refresh_prices(source_file=c.p("prices.json"), force=True),
+        ["prices.json", "web_searches_kcount", "per thousand", "plausible maximum"], {"prices.json": genai_payload(web_searches_kcount=50_000)}),
+    cli("proc-refresh-openai-only-refused", "refresh", ["refresh-prices", "--file", "@prices.json"],
+        ["prices.json", "refusing to replace the prices in use", "drops provider(s) anthropic", "used by the shipped scenarios", "--force"],
+        {"prices.json": genai_payload()}, process=True),
+    cli("cli-refresh-rollback-unknown-version", "refresh", ["refresh-prices", "--rollback", "20990101"], ["--rollback", "'20990101'", "kept"]),
 ]
 
 assert len({c.id for c in CASES}) == len(CASES), "case ids must be unique"
@@ -521,6 +640,55 @@ def dashboard_factory() -> Callable[[], Any]:
     return get
 
 
+MEMORY_HEADROOM_BYTES = 2 << 30
+"""Address space an in-process case may add to what the test process already maps."""
+PROCESS_MEMORY_BYTES = 3 << 30
+"""Address space of a real-process case (Python, pandas, pyarrow and the explorer need about 1.2 GB)."""
+TIME_LIMIT_S = 120
+"""Wall-clock limit of any case."""
+
+
+def _vm_bytes() -> int:
+    with open("/proc/self/status", encoding="ascii") as fh:
+        for line in fh:
+            if line.startswith("VmSize:"):
+                return int(line.split()[1]) * 1024
+    raise AssertionError("no VmSize in /proc/self/status")
+
+
+class CaseTimeout(BaseException):
+    """Raised in the test process when a case runs past :data:`TIME_LIMIT_S` (not a ValueError: the case fails)."""
+
+
+@contextlib.contextmanager
+def _limited() -> Iterator[None]:
+    """Run an in-process case with a memory limit (a soft RLIMIT_AS: a case that tries to allocate gigabytes
+    gets MemoryError and fails, the machine is untouched) and a time limit (SIGALRM)."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+    cap = _vm_bytes() + MEMORY_HEADROOM_BYTES
+    if hard != resource.RLIM_INFINITY:
+        cap = min(cap, hard)
+
+    def timeout(*_: Any) -> None:
+        raise CaseTimeout(f"over the {TIME_LIMIT_S} s limit")
+
+    previous = signal.signal(signal.SIGALRM, timeout)
+    resource.setrlimit(resource.RLIMIT_AS, (cap, hard))
+    signal.setitimer(signal.ITIMER_REAL, TIME_LIMIT_S)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+        resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
+
+
+def _limit_child() -> None:
+    """In a real-process case's child, before exec: its memory and CPU time are capped."""
+    resource.setrlimit(resource.RLIMIT_AS, (PROCESS_MEMORY_BYTES, PROCESS_MEMORY_BYTES))
+    resource.setrlimit(resource.RLIMIT_CPU, (TIME_LIMIT_S, TIME_LIMIT_S))
+
+
 def _hashes(*roots: Path) -> dict[str, str]:
     out = {}
     for root in roots:
@@ -535,7 +703,9 @@ def _hashes(*roots: Path) -> dict[str, str]:
 def _make_files(tmp: Path, files: Mapping[str, Any]) -> None:
     for name, content in files.items():
         p = tmp / name
-        if content is DIR:
+        if callable(content):  # a file too big to spell out: the callable writes it
+            content(p)
+        elif content is DIR:
             p.mkdir(parents=True)
         elif isinstance(content, bytes):
             p.write_bytes(content)
@@ -574,21 +744,22 @@ def test_bad_input(
     before = _hashes(*roots)
 
     if case.argv is not None and case.process:
-        env = {**os.environ, "EXPLORER_HOME": str(home)}
+        env = {**os.environ, "EXPLORER_HOME": str(home), **case.env}
         proc = subprocess.run([str(EXPLORER_BIN), *_argv(case.argv, tmp_path)], capture_output=True, text=True,
-                              env=env, cwd=tmp_path, timeout=120)
+                              env=env, cwd=tmp_path, timeout=TIME_LIMIT_S, preexec_fn=_limit_child)
         code, out, err = proc.returncode, proc.stdout, proc.stderr
     elif case.argv is not None:
         from explorer import cli
 
-        try:
-            code = cli.main(_argv(case.argv, tmp_path))
-        except SystemExit as exc:  # argparse usage errors
-            code = exc.code if isinstance(exc.code, int) else 1
+        with _limited():
+            try:
+                code = cli.main(_argv(case.argv, tmp_path))
+            except SystemExit as exc:  # argparse usage errors
+                code = exc.code if isinstance(exc.code, int) else 1
         out, err = capsys.readouterr()
     else:
         assert case.call is not None
-        with pytest.raises(ValueError) as info:
+        with _limited(), pytest.raises(ValueError) as info:
             case.call(Ctx(tmp_path, dashboard_factory))
         code, out, err = None, "", f"error: {info.value}\n"
 
@@ -604,6 +775,28 @@ def test_bad_input(
     if dash_before is not None:
         d = dashboard_factory()
         assert (d.scenario, dict(d._overrides), d.results.ranked.to_json()) == dash_before, "the dashboard changed"
+
+
+def test_the_memory_limit_bites() -> None:
+    """Guards the guard: a case allocating past the headroom gets MemoryError, not the machine's memory."""
+    with pytest.raises(MemoryError), _limited():
+        bytearray(MEMORY_HEADROOM_BYTES + (1 << 30))
+    bytearray(64 << 20)  # and the limit is lifted afterwards
+
+
+def test_the_time_limit_bites(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setattr(sys.modules[__name__], "TIME_LIMIT_S", 1)
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    with pytest.raises(CaseTimeout), _limited():
+        fifo.read_bytes()  # blocks forever: no writer
+
+
+def test_a_real_process_case_is_capped() -> None:
+    code = "bytearray(4 << 30)"
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60,
+                          preexec_fn=_limit_child)
+    assert proc.returncode != 0 and "MemoryError" in proc.stderr
 
 
 def test_corpus_size_and_classes() -> None:

@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
+import textwrap
 from pathlib import Path
 
 import pytest
 
 from explorer import cost_of, paths
 from explorer.scenarios import (
+    SLUG_MAX_CHARS,
     Scenario,
     ScenarioError,
+    ScenarioWarning,
     compare_scenarios,
     list_scenarios,
     load_scenario,
@@ -177,3 +182,143 @@ def test_compare_side_by_side() -> None:
     assert row["cheapest_monthly_usd"] == pytest.approx(
         min(v for k, v in row.items() if k in ("gpt-4o-mini", "gpt-4.1-nano", "gpt-5-nano"))
     )
+
+
+# -------------------------------------------------------------------------------------------- hostile files
+
+
+def test_a_bad_user_scenario_is_skipped_with_a_warning_naming_it(_user_home: Path) -> None:
+    folder = _user_home / "scenarios"
+    folder.mkdir(parents=True, exist_ok=True)
+    save_scenario(Scenario("Good one", models=("gpt-4o",)))
+    (folder / "broken.yaml").write_text("name: [unclosed\n")
+    (folder / "bomb.yaml").write_text("a: &a [x, x]\nb: &b [*a, *a]\nname: bomb\nmodels: *b\n")
+    (folder / "typo.json").write_text('{"name": "typo", "requests_per_month": "lots"}')
+    os.mkfifo(folder / "pipe.yaml")  # not a regular file: must neither hang nor stop the listing
+    with pytest.warns(ScenarioWarning) as caught:
+        found = list_scenarios()
+    assert "Good one" in found and "Support chatbot" in found
+    messages = sorted(str(w.message) for w in caught)
+    assert len(messages) == 4, messages
+    assert all(m.startswith("skipped scenario file ") and "\n" not in m for m in messages)
+    by_file = {name: next(m for m in messages if name in m) for name in ("broken", "bomb", "typo", "pipe")}
+    assert "line 2: not valid YAML" in by_file["broken"] or "line 1" in by_file["broken"]
+    assert "aliases are not allowed" in by_file["bomb"]
+    assert "'requests_per_month'" in by_file["typo"] and "'lots'" in by_file["typo"]
+    assert "not a regular file" in by_file["pipe"]
+
+
+def test_the_cli_report_still_runs_beside_a_bad_user_scenario(_user_home: Path) -> None:
+    """The listing is what the dashboard calls at start-up: one bad file must not stop it."""
+    folder = _user_home / "scenarios"
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "broken.yaml").write_text(":\n  - [")
+    proc = subprocess.run(
+        [sys.executable, "-W", "default", "-c", "from explorer import scenarios; print(sorted(scenarios.list_scenarios()))"],
+        capture_output=True, text=True, env={**os.environ, "EXPLORER_HOME": str(_user_home)}, timeout=60,
+    )
+    assert proc.returncode == 0 and "Support chatbot" in proc.stdout
+    assert "skipped scenario file" in proc.stderr and "broken.yaml" in proc.stderr
+
+
+def _alias_bomb(levels: int = 9) -> str:
+    lines = ["a0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]"]
+    lines += [f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 9)}]" for i in range(1, levels + 1)]
+    return "\n".join(lines) + f"\nname: x\nmodels: *a{levels}\n"
+
+
+_LIMITED = textwrap.dedent(
+    """
+    import resource, sys
+    resource.setrlimit(resource.RLIMIT_AS, (1 << 30, 1 << 30))  # 1 GB: the bomb would need far more
+    from explorer import scenarios
+    try:
+        scenarios.load_scenario(sys.argv[1])
+    except scenarios.ScenarioError as exc:
+        print(exc)
+    """
+)
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "expect"),
+    [
+        ("bomb.yaml", _alias_bomb(), "line 2: not valid YAML (alias *a0 (YAML aliases are not allowed"),
+        ("deep.yaml", "name: x\nmodels: " + "[" * 100_000 + "]" * 100_000 + "\n", "nested more than 64 levels deep"),
+        ("deep-map.yaml", "name: x\nmodels:\n" + "".join(" " * i + f"k{i}:\n" for i in range(200)), "nested more than 64"),
+        ("deep.json", '{"name": "x", "models": ' + "[" * 100_000 + "]" * 100_000 + "}", "nested more than 64 levels"),
+        ("deep-shallow.json", '{"name": "x", "models": ' + "[" * 200 + "]" * 200 + "}", "nested more than 64 levels"),
+        ("huge.yaml", "name: x\ndescription: " + "y" * (2 << 20) + "\n", "over the 1,048,576-byte limit"),
+        ("long-models.yaml", "name: x\nmodels: " + repr(list(range(50_000))) + "\n", "is not a list of model names"),
+    ],
+)
+def test_hostile_scenario_files_fail_fast_in_bounded_memory(tmp_path: Path, name: str, text: str, expect: str) -> None:
+    f = tmp_path / name
+    f.write_text(text)
+    proc = subprocess.run([sys.executable, "-c", _LIMITED, str(f)], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    msg = proc.stdout.strip()
+    assert expect in msg and name in msg and "\n" not in msg
+    assert len(msg) < 400, f"message not bounded: {len(msg)} characters"
+
+
+def test_nesting_limit_can_be_raised(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    f = tmp_path / "nested.yaml"
+    f.write_text("name: x\ndescription: hi\nmodels: [gpt-4o]\nas_of: " + "[" * 70 + "]" * 70 + "\n")
+    with pytest.raises(ScenarioError, match=r"nested more than 64 levels deep \(set EXPLORER_MAX_NESTING"):
+        load_scenario(f)
+    monkeypatch.setenv("EXPLORER_MAX_NESTING", "100")
+    with pytest.raises(ScenarioError, match="field 'as_of'"):  # past the limit: the field itself is wrong
+        load_scenario(f)
+
+
+def test_anchors_without_aliases_still_load(tmp_path: Path) -> None:
+    f = tmp_path / "anchored.yaml"
+    f.write_text("name: &n anchored\nmodels: &m [gpt-4o]\n")
+    assert load_scenario(f).models == ("gpt-4o",)
+
+
+def test_names_with_the_same_slug_do_not_replace_each_other(_user_home: Path) -> None:
+    a = save_scenario(Scenario("Team A: RAG", requests_per_month=1))
+    b = save_scenario(Scenario("team a rag", requests_per_month=2))
+    assert a != b and a.name == "team-a-rag.yaml" and b.name.startswith("team-a-rag-")
+    # Saving each again updates its own file, and both stay listed.
+    assert save_scenario(Scenario("team a rag", requests_per_month=3)) == b
+    assert save_scenario(Scenario("Team A: RAG", requests_per_month=4)) == a
+    found = list_scenarios()
+    assert found["Team A: RAG"].requests_per_month == 4 and found["team a rag"].requests_per_month == 3
+    assert len(list((_user_home / "scenarios").iterdir())) == 2
+
+
+def test_a_damaged_file_under_the_slug_is_kept(_user_home: Path) -> None:
+    folder = _user_home / "scenarios"
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "plan.yaml").write_text("name: [broken\n")
+    written = save_scenario(Scenario("Plan"))
+    assert written.name != "plan.yaml" and (folder / "plan.yaml").read_text() == "name: [broken\n"
+
+
+@pytest.mark.parametrize("length", [300, 5_000])
+def test_long_names_are_shortened(_user_home: Path, length: int) -> None:
+    name = "Very long plan " * (length // 15)
+    path = save_scenario(Scenario(name))
+    assert len(path.name) <= SLUG_MAX_CHARS + len(".yaml") and load_scenario(path).name == name
+    other = save_scenario(Scenario(name + "2"))  # same beginning: a different file
+    assert other != path and len(list(path.parent.iterdir())) == 2
+
+
+def test_the_app_starts_beside_a_bad_user_scenario(_user_home: Path) -> None:
+    """Wave 1's dashboard failed with "error when executing cell [3]" naming nothing; now it starts, the good
+    scenarios are offered and the warning names the bad file."""
+    from explorer.app.dashboard import Dashboard
+
+    folder = _user_home / "scenarios"
+    folder.mkdir(parents=True, exist_ok=True)
+    save_scenario(Scenario("Mine", models=("gpt-4o",)))
+    (folder / "broken.yaml").write_text("name: [unclosed\n")
+    skipped: list[str] = []
+    with pytest.warns(ScenarioWarning, match=r"skipped scenario file .*broken\.yaml, line \d+: not valid YAML"):
+        list_scenarios(skipped=skipped)
+        dash = Dashboard(as_of=AS_OF, models=["gpt-4o"])
+    assert len(skipped) == 1 and "broken.yaml" in skipped[0]
+    assert "Mine" in dash.sc_pick.options and "Support chatbot" in dash.sc_pick.options

@@ -140,7 +140,7 @@ def test_corrupted_cache_is_rebuilt_from_the_bundle(home: Path, no_network: None
     spec = vocab.SPECS["cl100k_base"]
     cached = home / "tiktoken-cache" / spec.cache_file_name
     cached.parent.mkdir(parents=True)
-    cached.write_bytes(b"not a vocabulary\n")
+    cached.write_bytes(b"x" * spec.size_bytes)  # the right size, the wrong bytes
     with pytest.warns(RuntimeWarning, match="failed its SHA-256 check"):
         enc = vocab.get_encoding("cl100k_base")
     assert enc.encode_ordinary("hello world") == [15339, 1917]
