@@ -296,11 +296,11 @@ def _cmd_cost(args: argparse.Namespace) -> int:
         footer = summary.describe()
         if args.format == "text" and own:
             footer += f"\nother columns of the file (shown by --format csv/json): {', '.join(map(str, own))}"
-        used = priced.loc[priced["priced"].to_numpy(dtype=bool), "price_source"].astype(str).unique().tolist()
+        used = _price_sources(priced)
         extra["price_sources"] = used
         if args.format == "text":
             _, footnotes = _source_refs(used, _verified_of(used))
-            footer += "\n" + footnotes
+            footer += "\n" + footnotes if footnotes else ""
         _emit(table, args.format, money_cols=["total_usd"], extra=extra, footer=footer, raw=args.raw)
         for note in priced.attrs.get("notes", []):
             print(f"note: {note}", file=sys.stderr)
@@ -441,6 +441,7 @@ def _cost_usage_streamed(args: argparse.Namespace) -> int | None:
     rows = priced_rows = unpriced_rows = 0
     unpriced_models: set[str] = set()
     notes: list[str] = []
+    used: dict[str, None] = {}  # price sources in order of first use, as a whole read lists them
     components = dict.fromkeys(costs.COMPONENTS, 0.0)
     cols: list[str] = []
     with tempfile.TemporaryFile("w+", encoding="utf-8") as spool:
@@ -459,6 +460,7 @@ def _cost_usage_streamed(args: argparse.Namespace) -> int | None:
             unpriced_rows += s.unpriced_rows
             unpriced_models.update(s.unpriced_models)
             notes.extend(n for n in priced.attrs.get("notes", []) if n not in notes)
+            used.update(dict.fromkeys(_price_sources(priced)))
             for c in costs.COMPONENTS:
                 components[c] += s.components_usd[c]
             if args.format != "text":
@@ -490,7 +492,8 @@ def _cost_usage_streamed(args: argparse.Namespace) -> int | None:
         if args.format == "json":
             extra = {"total_usd": summary.total_usd, "priced_rows": summary.priced_rows,
                      "unpriced_rows": summary.unpriced_rows, "unpriced_models": list(summary.unpriced_models),
-                     "components_usd": dict(summary.components_usd), "notes": notes, "streamed": True}
+                     "components_usd": dict(summary.components_usd), "notes": notes,
+                     "price_sources": list(used), "streamed": True}
             sys.stdout.write(json.dumps(extra)[:-1] + ', "rows": [\n')
             shutil.copyfileobj(spool, sys.stdout)
             sys.stdout.write("\n]}\n")
@@ -503,9 +506,17 @@ def _cost_usage_streamed(args: argparse.Namespace) -> int | None:
                 if v:
                     print(f"  {c:<18} {money(v)}")
             print(summary.describe())
+            _, footnotes = _source_refs(list(used), _verified_of(list(used)))
+            if footnotes:
+                print(footnotes)
     for note in notes:
         print(f"note: {note}", file=sys.stderr)
     return 0
+
+
+def _price_sources(priced: pd.DataFrame) -> list[str]:
+    """The price sources of a priced usage frame's priced rows, in order of first use."""
+    return [str(s) for s in priced.loc[priced["priced"].to_numpy(dtype=bool), "price_source"].unique()]
 
 
 def _day(as_of: str | None) -> Any:
