@@ -51,7 +51,8 @@ SERVICE_TIERS: tuple[str, ...] = ("standard", "batch", "flex", "priority")
 """Service tiers the cost engine knows; ``standard`` is OpenAI's ``default``."""
 
 #: The day this project pinned and checked the bundled genai-prices snapshot.
-GENAI_PRICES_CHECKED = dt.date(2026, 11, 27)
+from explorer.snapshot import GENAI_PRICES_CHECKED  # noqa: E402 - one date, named where the data is read
+
 GENAI_SOURCE = f"genai-prices {GENAI_PRICES_VERSION}"
 
 # genai-prices price key -> our column. Keys not listed here are kept, by name, in `unmodeled_prices`
@@ -506,7 +507,7 @@ def _tier_of_variant(when: Mapping[str, str]) -> str | None:
 
 
 def _active() -> Any:
-    from explorer.refresh import active_snapshot
+    from explorer.snapshot import active_snapshot
 
     return active_snapshot()
 
@@ -897,7 +898,7 @@ def _frame(rows: Iterable[Mapping[str, Any]]) -> pd.DataFrame:
 
 def _build_for_check(snapshot: Any, origin: str) -> None:
     """Build the whole table from a candidate snapshot; raise ValueError naming `origin` if it cannot."""
-    from explorer.refresh import ActiveSnapshot
+    from explorer.snapshot import ActiveSnapshot
 
     act = ActiveSnapshot(("candidate", id(snapshot)), snapshot, "candidate", dt.date.today())
     _SNAPSHOTS[act.key] = act

@@ -206,7 +206,7 @@ class _HTML:
 
 def header(r: ReportInputs) -> _HTML:
     """Title, scenario, price date and source, freshness warning."""
-    from explorer.refresh import active_snapshot
+    from explorer.snapshot import active_snapshot
 
     label = active_snapshot().label
     warn = _prices.freshness_warning(r.as_of)
