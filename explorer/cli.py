@@ -543,6 +543,10 @@ def _cmd_compare(args: argparse.Namespace) -> int:
     if args.text_file is not None or args.chars is not None:
         from explorer.cli_tokens import run_compare_text
 
+        if args.include_retired:  # the text ranking lists models on sale only: say so rather than ignore it
+            raise CliError("--include-retired ranks by --input-tokens/--output-tokens only; drop it with "
+                           "--text-file/--chars")
+
         return run_compare_text(args, _prices_with(args.overrides), _emit)
     if args.input_tokens is None or args.output_tokens is None:
         raise CliError("compare needs --input-tokens and --output-tokens, or --text-file F / --chars N")

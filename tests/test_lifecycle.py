@@ -178,6 +178,12 @@ def test_prices_text_and_json_show_sources_and_verification(capsys) -> None:
     assert {"source", "verified_on", "lifecycle_status", "shutdown_on"} <= set(payload["rows"][0])
 
 
+def test_compare_by_text_refuses_include_retired_in_one_line(capsys) -> None:
+    assert main(["compare", "--chars", "1000", "--as-of", "2024-06-01", "--include-retired"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: --include-retired ranks by --input-tokens") and err.count("\n") == 1
+
+
 def test_compare_and_cost_show_provenance(capsys) -> None:
     assert main(["compare", "--input-tokens", "1000", "--output-tokens", "100", "--as-of", "2024-06-01",
                  "--model", "davinci", "--model", "gpt-4o"]) == 0
