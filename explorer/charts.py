@@ -32,6 +32,7 @@ __all__ = [
     "cost_curves_chart",
     "crossover_chart",
     "image_cost_chart",
+    "image_price_chart",
     "model_color",
     "model_colors",
     "price_history_chart",
@@ -630,3 +631,22 @@ def scenario_compare_chart(
 def legend_order(labels: Sequence[str]) -> list[str]:
     """Labels in the order the colour scale lists them (sorted), for tests and legends."""
     return sorted(dict.fromkeys(labels))
+
+
+def image_price_chart(table: pd.DataFrame, *, as_of: str | None = None) -> alt.Chart:
+    """The image cost chart of :func:`image_price_table`'s rows that have a per-image price, with each
+    price's source, verification and lifecycle in its tooltip."""
+    shown = table[table["usd_per_image"].notna()].copy()
+    shown["verified"] = [("unverified" if pd.isna(v) else str(pd.Timestamp(v).date())) for v in shown["verified_on"]]
+    shown = shown.drop(columns=["verified_on", "shutdown_on"])
+    return image_cost_chart(shown, as_of=as_of).encode(tooltip=[
+        alt.Tooltip("label:N", title="Model"),
+        alt.Tooltip("quality:N", title="Quality"),
+        alt.Tooltip("size:N", title="Size (px)"),
+        alt.Tooltip("usd_per_image:Q", title="USD per image", format="$,.3f"),
+        alt.Tooltip("images:Q", title="Images", format=",.0f"),
+        alt.Tooltip("total_usd:Q", title="Total (USD)", format="$,.2f"),
+        alt.Tooltip("lifecycle_status:N", title="Status"),
+        alt.Tooltip("verified:N", title="Verified"),
+        alt.Tooltip("source:N", title="Source"),
+    ])

@@ -37,7 +37,7 @@ import math
 import re
 from dataclasses import dataclass
 from decimal import ROUND_CEILING, Decimal
-from typing import Any, Literal
+from typing import Literal
 
 import pandas as pd
 
@@ -444,26 +444,3 @@ def _token_priced_image_models(as_of: str | None, listed: set[str], models: list
         "note": [f"no sourced per-image price; priced by tokens (image output ${v:g} per 1M tokens)"
                  for v in out_rate],
     })
-
-
-def image_price_chart(table: pd.DataFrame, *, as_of: str | None = None) -> Any:
-    """The image cost chart of :func:`image_price_table`'s rows that have a per-image price, with each
-    price's source, verification and lifecycle in its tooltip."""
-    import altair as alt
-
-    from explorer import charts
-
-    shown = table[table["usd_per_image"].notna()].copy()
-    shown["verified"] = [("unverified" if pd.isna(v) else str(pd.Timestamp(v).date())) for v in shown["verified_on"]]
-    shown = shown.drop(columns=["verified_on", "shutdown_on"])
-    return charts.image_cost_chart(shown, as_of=as_of).encode(tooltip=[
-        alt.Tooltip("label:N", title="Model"),
-        alt.Tooltip("quality:N", title="Quality"),
-        alt.Tooltip("size:N", title="Size (px)"),
-        alt.Tooltip("usd_per_image:Q", title="USD per image", format="$,.3f"),
-        alt.Tooltip("images:Q", title="Images", format=",.0f"),
-        alt.Tooltip("total_usd:Q", title="Total (USD)", format="$,.2f"),
-        alt.Tooltip("lifecycle_status:N", title="Status"),
-        alt.Tooltip("verified:N", title="Verified"),
-        alt.Tooltip("source:N", title="Source"),
-    ])

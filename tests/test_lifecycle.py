@@ -291,7 +291,8 @@ def test_image_table_carries_provenance_and_lists_current_models() -> None:
 
 
 def test_image_chart_tooltip_names_source_and_verification() -> None:
-    from explorer.images import image_price_chart, image_price_table
+    from explorer.charts import image_price_chart
+    from explorer.images import image_price_table
 
     spec = image_price_chart(image_price_table(10, as_of="2025-06-01"), as_of="2025-06-01").to_dict()
     titles = [t["title"] for t in spec["encoding"]["tooltip"]]
