@@ -44,29 +44,33 @@ class ChartSlot:
         self.key: tuple[Hashable, ...] | None = None
         self.data = pd.DataFrame()
         """The rows the chart shows now."""
-        self._template: dict[str, Any] | None = None
-        self._dataset: str | None = None
+        self._templates: dict[tuple[Hashable, ...], tuple[dict[str, Any], str]] = {}
         self.rebuilds = 0
         """How many times a whole spec was built (tests check that a data change does not rebuild)."""
 
     def show(
         self, key: tuple[Hashable, ...], data: pd.DataFrame, build: Callable[[pd.DataFrame], alt.TopLevelMixin]
     ) -> None:
-        """Show ``data`` in the chart ``build`` makes; reuse the current spec when ``key`` is unchanged."""
+        """Show ``data`` in the chart ``build`` makes; reuse the spec built for ``key`` if there is one (the
+        last few structures are kept, so going back to an earlier axis or selection costs no new spec)."""
         self.data = data
-        if key != self.key or self._template is None:
-            chart = build(data)
-            self.widget.chart = chart
-            spec = dict(self.widget.spec or chart.to_dict())
+        template = self._templates.get(key)
+        if template is None:
+            # The builders' specs are validated against the Vega-Lite schema by tests/test_charts.py; doing it
+            # again on every new structure costs most of a change's time (tens of milliseconds a chart).
+            spec = build(data).to_dict(validate=False)
             names = list(spec.get("datasets", {}))
-            self._template = spec
-            self._dataset = names[0] if len(names) == 1 else None
-            self.key = key if self._dataset is not None else None  # several datasets: always rebuild
             self.rebuilds += 1
+            self.key = key
+            if len(names) == 1:  # one dataset: later changes with this key swap it
+                self._templates[key] = (spec, names[0])
+                while len(self._templates) > 8:
+                    self._templates.pop(next(iter(self._templates)))
+            self.widget.spec = spec
             return
-        spec = dict(self._template)
-        spec["datasets"] = {self._dataset: _records(data)}
-        self.widget.spec = spec
+        spec, name = template
+        self.key = key
+        self.widget.spec = {**spec, "datasets": {name: _records(data)}}
 
     @property
     def spec(self) -> dict[str, Any]:
