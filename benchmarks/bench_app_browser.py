@@ -11,18 +11,16 @@ import argparse
 import os
 import secrets
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from explorer import serve  # noqa: E402
-from tests.browser import browser_page  # noqa: E402
+from tests.browser import browser_page, start_server, stop_server  # noqa: E402
 
 _CHANGED = """([before, chartBefore]) => {
   const cell = document.querySelector('table.explorer-ranked tbody tr td:nth-child(3)');
@@ -50,16 +48,10 @@ def main() -> None:
     port = serve.free_port(8870)
     env = serve.server_env()
     env["EXPLORER_HOME"] = tempfile.mkdtemp()
-    proc = subprocess.Popen(serve.voila_command(port=port, token=token), env=env, cwd=REPO,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    log = Path(env["EXPLORER_HOME"]) / "server.log"
+    proc = start_server(serve.voila_command(port=port, token=token), f"http://127.0.0.1:{port}/login", env=env,
+                        cwd=REPO, log=log)
     try:
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline:
-            try:
-                urllib.request.urlopen(f"http://127.0.0.1:{port}/login", timeout=5).read(1)
-                break
-            except OSError:
-                time.sleep(0.3)
         url = f"http://127.0.0.1:{port}/?token={token}"
         loads = []
         for viewer in range(3):
@@ -94,12 +86,7 @@ def main() -> None:
         for e in errors[:5]:
             print("  error:", e[:300])
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-
+        stop_server(proc)
 
 if __name__ == "__main__":
     os.environ.setdefault("CI", "")

@@ -22,10 +22,11 @@ import resource
 import statistics
 import subprocess
 import sys
-import tarfile
 import tempfile
 import time
 from pathlib import Path
+
+from baseline import export_tree
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -53,14 +54,6 @@ def _cli(out: Path, home: Path, models: list[str], cpu: list[float] | None = Non
     if cpu is not None:
         cpu.append(_children_cpu() - c)
     return time.perf_counter() - t
-
-
-def _export(ref: str, into: Path) -> Path:
-    archive = into / "old.tar"
-    subprocess.run(["git", "-C", str(ROOT), "archive", "-o", str(archive), ref, "explorer", "data"], check=True)
-    with tarfile.open(archive) as tar:
-        tar.extractall(into / "old", filter="data")
-    return into / "old"
 
 
 def _old_build(tree: Path, out: Path, home: Path, models: list[str], cpu: list[float]) -> float:
@@ -127,7 +120,7 @@ def main() -> None:
             print(f"kernel floor: not measured ({type(exc).__name__}: {exc})")
             floor = None
         try:
-            tree = _export(args.baseline, tmp)
+            tree = export_tree(args.baseline, tmp)
             old_cpu: list[float] = []
             old = [_old_build(tree, tmp / "old.html", tmp / "old-home", models, old_cpu) for _ in range(repeats)]
         except Exception as exc:

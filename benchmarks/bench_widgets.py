@@ -15,10 +15,11 @@ import os
 import statistics
 import subprocess
 import sys
-import tarfile
 import tempfile
 import time
 from pathlib import Path
+
+from baseline import export_tree
 
 REPO = Path(__file__).resolve().parent.parent
 BASELINE = "805b0b7"
@@ -70,14 +71,6 @@ def _run(pythonpath: Path, reps: int, new: bool) -> dict[str, list[float]]:
     return json.loads(done.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
 
 
-def _export(ref: str, into: Path) -> Path:
-    archive = into / "old.tar"
-    subprocess.run(["git", "-C", str(REPO), "archive", "-o", str(archive), ref, "explorer", "data"], check=True)
-    with tarfile.open(archive) as tar:
-        tar.extractall(into / "old", filter="data")
-    return into / "old"
-
-
 def _ms(xs: list[float]) -> tuple[float, float]:
     xs = sorted(xs)
     return statistics.median(xs) * 1000, xs[int(0.9 * (len(xs) - 1))] * 1000
@@ -90,7 +83,7 @@ def main() -> None:
     args = parser.parse_args()
     reps = 6 if args.quick else 30
     with tempfile.TemporaryDirectory() as tmp:
-        old_tree = _export(args.baseline, Path(tmp))
+        old_tree = export_tree(args.baseline, Path(tmp))
         t = time.perf_counter()
         old = _run(old_tree, max(3, reps // 5), new=False)  # the old one is slow: fewer repetitions
         new = _run(REPO, reps, new=True)

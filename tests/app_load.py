@@ -8,14 +8,12 @@ from __future__ import annotations
 import dataclasses
 import re
 import secrets
-import subprocess
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 
 from explorer import paths, serve
-from tests.browser import ARGS, LOCAL, require_chromium
+from tests.browser import ARGS, LOCAL, require_chromium, start_server, stop_server
 
 _FIRST_CELL = "() => document.querySelector('table.explorer-ranked tbody tr td:nth-child(3)')?.innerText ?? ''"
 
@@ -67,19 +65,9 @@ def run(viewers: int, seconds: float) -> LoadResult:
     home = tempfile.mkdtemp()
     env["EXPLORER_HOME"] = home
     log_path = Path(home) / "server.log"
-    log = log_path.open("wb")
-    proc = subprocess.Popen(serve.voila_command(port=port, token=token), env=env, cwd=paths.REPO_DIR,
-                            stdout=log, stderr=subprocess.STDOUT)
+    proc = start_server(serve.voila_command(port=port, token=token), f"http://127.0.0.1:{port}/login", env=env,
+                        cwd=paths.REPO_DIR, log=log_path)
     try:
-        deadline = time.monotonic() + 180
-        while True:
-            try:
-                urllib.request.urlopen(f"http://127.0.0.1:{port}/login", timeout=5).read(1)
-                break
-            except OSError:
-                if time.monotonic() > deadline or proc.poll() is not None:
-                    raise AssertionError(f"app did not start: {log_path.read_text()[-2000:]}") from None
-                time.sleep(0.3)
         url = f"http://127.0.0.1:{port}/?token={token}"
         errors: list[str] = []
         loads: list[float] = []
@@ -120,13 +108,7 @@ def run(viewers: int, seconds: float) -> LoadResult:
             server_rss, kernel_rss = _rss_tree(proc.pid)
             browser.close()
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        log.close()
+        stop_server(proc)
     text = log_path.read_text(errors="replace")
     bad = [ln for ln in text.splitlines() if re.search(r"Traceback|\bERROR\b|\[E ", ln)]
     return LoadResult(viewers, seconds, tuple(loads), changes, answered, tuple(latencies), tuple(errors),

@@ -5,8 +5,12 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
+import subprocess
+import time
+import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -68,3 +72,33 @@ def browser_page(viewport: dict[str, int] | None = None) -> Iterator[tuple[Any, 
             yield page, watch
         finally:
             browser.close()
+
+
+def start_server(cmd: list[str], url: str, *, env: dict[str, str], cwd: Path, log: Path,
+                 timeout_s: float = 180) -> subprocess.Popen[bytes]:
+    """Start a local server (its output to ``log``) and return once ``url`` answers; fail naming the log's
+    end if it exits or stays silent."""
+    out = log.open("wb")
+    proc = subprocess.Popen(cmd, env=env, stdout=out, stderr=subprocess.STDOUT, cwd=cwd)
+    out.close()  # the child holds its own copy
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise AssertionError(f"server exited: {log.read_text(errors='replace')[-2000:]}")
+        try:
+            urllib.request.urlopen(url, timeout=5).read(1)
+            return proc
+        except OSError:
+            time.sleep(0.3)
+    stop_server(proc)
+    raise AssertionError(f"server did not answer {url}: {log.read_text(errors='replace')[-2000:]}")
+
+
+def stop_server(proc: subprocess.Popen[bytes], timeout_s: float = 30) -> None:
+    """Terminate a server started by :func:`start_server`; kill it if it does not stop in time."""
+    proc.terminate()
+    try:
+        proc.wait(timeout=timeout_s)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()

@@ -11,7 +11,6 @@ import secrets
 import shutil
 import subprocess
 import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -19,7 +18,7 @@ import pytest
 
 from explorer import paths, serve
 from explorer.widgets import Dashboard, ranked_html
-from tests.browser import browser_page, require_chromium
+from tests.browser import browser_page, require_chromium, start_server, stop_server
 from tests.png import busy_share
 
 pytestmark = pytest.mark.browser
@@ -53,28 +52,7 @@ def _in_view(page, selector: str) -> bool:
 def _start(cmd: list[str], url: str, tmp_path: Path) -> subprocess.Popen[bytes]:
     env = serve.server_env()
     env["EXPLORER_HOME"] = str(tmp_path / "home")
-    log = (tmp_path / "server.log").open("wb")
-    proc = subprocess.Popen(cmd, env=env, stdout=log, stderr=subprocess.STDOUT, cwd=paths.REPO_DIR)
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise AssertionError(f"server exited: {(tmp_path / 'server.log').read_text()[-2000:]}")
-        try:
-            urllib.request.urlopen(url, timeout=5).read(1)
-            return proc
-        except OSError:
-            time.sleep(0.5)
-    proc.kill()
-    raise AssertionError(f"server did not answer {url}")
-
-
-def _stop(proc: subprocess.Popen[bytes]) -> None:
-    proc.terminate()
-    try:
-        proc.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
+    return start_server(cmd, url, env=env, cwd=paths.REPO_DIR, log=tmp_path / "server.log", timeout_s=120)
 
 
 @pytest.fixture
@@ -87,7 +65,7 @@ def voila(tmp_path: Path) -> Iterator[str]:
     try:
         yield url
     finally:
-        _stop(proc)
+        stop_server(proc)
 
 
 def _ranked_rows(page) -> list[list[str]]:
@@ -199,7 +177,7 @@ def lab(tmp_path: Path) -> Iterator[str]:
     try:
         yield f"http://127.0.0.1:{port}/lab/tree/notebooks/dashboard.ipynb?token={token}"
     finally:
-        _stop(proc)
+        stop_server(proc)
 
 
 def test_jupyterlab_runs_the_main_notebook_offline(lab: str) -> None:
