@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from explorer import charts as _charts
 from explorer import crossovers as _x
 from explorer import prices as _prices
 from explorer import scenarios as _sc
@@ -49,10 +50,8 @@ __all__ = [
     "volume_curves",
 ]
 
-MAX_CURVE_POINTS = 200
+MAX_CURVE_POINTS = _charts.CURVE_POINTS
 """Volume points per model on the cost curves (fewer when many models are selected)."""
-MAX_CHART_ROWS = 4_000
-"""Most rows a chart's data should hold: under Altair's 5,000-row limit with room for marks."""
 
 SERVICE_TIERS: tuple[str, ...] = ("standard", "batch", "flex", "priority")
 """Service tiers a scenario's traffic is split over, in the order of :class:`RateTable`'s tier axis."""
@@ -490,7 +489,7 @@ def projection(costs: pd.DataFrame, scenario: _sc.Scenario, months: int = 12) ->
 
 def curve_points(n_models: int) -> int:
     """Points per model on the cost curves so that all models stay under the chart row limit."""
-    return min(MAX_CURVE_POINTS, max(2, MAX_CHART_ROWS // max(1, n_models)))
+    return min(MAX_CURVE_POINTS, max(2, _charts.MAX_CHART_ROWS // max(1, n_models)))
 
 
 def crossover_result(
