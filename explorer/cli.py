@@ -554,37 +554,112 @@ def _cmd_compare(args: argparse.Namespace) -> int:
         args.input_tokens, args.output_tokens, requests=args.requests, cached_input_tokens=args.cached_tokens,
         reasoning_tokens=args.reasoning_tokens, provider=args.provider, service_tier=args.service_tier,
         as_of=args.as_of, prices=_prices_with(args.overrides), models=args.models,
-        include_retired=args.include_retired,
+        include_retired=args.include_retired, kind=args.kind, include_fine_tuned=args.include_fine_tuned,
+        first_party_only=False if args.include_third_party else None,
     )
+    _show_ranking(args, ranked)
+    return 0
+
+
+COMPARE_LIMIT = 20
+"""Rows ``compare`` shows unless ``--limit`` says otherwise (``--limit 0``: all)."""
+UNKNOWN_CONTEXT_SHOWN = 5
+"""Models with an unknown context window listed under the ranking unless ``--limit`` says otherwise."""
+
+
+def _show_ranking(args: argparse.Namespace, ranked: pd.DataFrame) -> None:
+    import pandas as pd
+
     unpriced = dict(ranked.attrs.get("unpriced", {}))
-    if args.limit:
-        ranked = ranked.head(args.limit)
+    left_out = dict(ranked.attrs.get("left_out", {}))
+    limit = args.limit if args.limit is not None else (0 if args.models else COMPARE_LIMIT)
+    unknown = ranked["context_unknown"].astype(bool)
+    fits, maybe = ranked[~unknown], ranked[unknown]
+    n_fits, n_maybe = len(fits), len(maybe)
+    if limit:
+        fits = fits.head(limit)
+        maybe = maybe.head(limit if args.limit is not None else min(limit, UNKNOWN_CONTEXT_SHOWN))
+    per_request = args.input_tokens + args.output_tokens
     cols = ["provider", "model", "cost_per_request_usd", "total_usd", "context_window_tokens"]
-    extra = {"input_tokens": args.input_tokens, "output_tokens": args.output_tokens, "requests": args.requests,
-             "as_of": str(_day(args.as_of)), "unpriced": unpriced}
+    extra: dict[str, Any] = {
+        "input_tokens": args.input_tokens, "output_tokens": args.output_tokens, "requests": args.requests,
+        "as_of": str(_day(args.as_of)), "kind": None if args.models else args.kind, "ranked": n_fits,
+        "more": n_fits - len(fits), "context_unknown_count": n_maybe, "left_out": left_out, "unpriced": unpriced,
+    }
     retired = "; retired models at their last price" if args.include_retired else (
         "; models not on sale that day are left out")
-    footer = (f"{len(ranked)} model(s) ranked for {args.requests:,} request(s) of {args.input_tokens:,} input + "
-              f"{args.output_tokens:,} output tokens, prices of {_day(args.as_of)}; models whose context window "
-              f"is too small are left out{retired}")
+    what = "model(s)" if args.models else f"{args.kind} model(s)" if args.kind else "model(s) of every kind"
+    footer = (f"{len(fits)} of {n_fits} {what} ranked for {args.requests:,} request(s) of {args.input_tokens:,} "
+              f"input + {args.output_tokens:,} output tokens, prices of {_day(args.as_of)}; models whose context "
+              f"window is too small are left out{retired}")
+    if n_fits > len(fits):
+        footer += f"\n{n_fits - len(fits)} more; --limit 0 for all"
+    footer += "".join(f"\nnote: {line}" for line in _left_out_lines(args, left_out))
     for note in unpriced.values():
         footer += f"\nnote: {note}"
-    if args.format == "text":
-        frame = ranked[cols].copy()
-        frame["model"] = frame["model"].where(~ranked["is_override"].astype(bool), frame["model"] + " [OVERRIDE]")
-        frame["context_window_tokens"] = frame["context_window_tokens"].astype("string").fillna("")
-        if len(ranked):
+    if args.format == "json":
+        payload = {**extra, "rows": _json_rows(fits), "context_unknown": _json_rows(maybe)}
+        print(json.dumps(payload, indent=2))
+        return
+    if args.format == "csv":
+        both = pd.concat([fits, maybe]) if len(maybe) else fits
+        both = both.assign(alternatives=[" ".join(a) for a in both["alternatives"]]) if len(both) else both
+        sys.stdout.write(outputs.to_csv(both, raw=args.raw))
+        return
+    frames = [(fits, footer)]
+    if n_maybe:
+        head = (f"\ncontext window unknown ({n_maybe} model(s)): ranked apart, they may not take "
+                f"{per_request:,} tokens per request")
+        tail = f"{n_maybe - len(maybe)} more; --limit 0 for all" if n_maybe > len(maybe) else ""
+        frames.append((maybe, tail))
+    for i, (frame_in, foot) in enumerate(frames):
+        if i:
+            print(head)
+        frame = frame_in[cols].copy()
+        frame["model"] = [_model_text(r) for r in frame_in.itertuples()]
+        frame["context_window_tokens"] = frame["context_window_tokens"].astype("string").fillna("unknown")
+        if len(frame_in):
             frame["status"] = [_status_text(s, d, e) for s, d, e in zip(
-                ranked["lifecycle_status"], ranked["deprecated_on"], ranked["shutdown_on"], strict=True)]
-            frame["verified"] = [_verified_text(v).removeprefix("verified ") for v in ranked["verified_on"]]
-            refs, footnotes = _source_refs(ranked["price_source"].tolist(), ranked["verified_on"].tolist())
+                frame_in["lifecycle_status"], frame_in["deprecated_on"], frame_in["shutdown_on"], strict=True)]
+            frame["verified"] = [_verified_text(v).removeprefix("verified ") for v in frame_in["verified_on"]]
+            refs, footnotes = _source_refs(frame_in["price_source"].tolist(), frame_in["verified_on"].tolist())
             frame["src"] = refs
-            footer += "\n" + footnotes
-    else:
-        frame = ranked
-    _emit(frame, args.format, money_cols=["cost_per_request_usd", "total_usd"], extra=extra, footer=footer,
-          raw=args.raw)
-    return 0
+            foot = f"{foot}\n{footnotes}" if foot else footnotes
+            if any(len(a) for a in frame_in["alternatives"]):
+                frame["also_named"] = [", ".join(a) for a in frame_in["alternatives"]]
+        _emit(frame, "text", money_cols=["cost_per_request_usd", "total_usd"], footer=foot or None)
+
+
+def _model_text(row: Any) -> str:
+    """``claude-sonnet-4-5 on Google Vertex AI``, ``my-model [OVERRIDE]``: the model as a person reads it."""
+    text = str(row.model)
+    if row.served_by:
+        text += f" on {row.served_by}"
+    if bool(row.is_override):
+        text += " [OVERRIDE]"
+    return text
+
+
+def _left_out_lines(args: argparse.Namespace, left_out: dict[str, int]) -> list[str]:
+    lines = []
+    if left_out.get("other_kinds"):
+        lines.append(f"{left_out['other_kinds']:,} model(s) of other kinds left out (speech, transcription, image, "
+                     f"embedding, ...: not {args.kind}); --kind KIND ranks another kind")
+    if left_out.get("fine_tuned"):
+        lines.append(f"{left_out['fine_tuned']:,} fine-tuned snapshot(s) left out; --include-fine-tuned adds them")
+    if left_out.get("third_party"):
+        lines.append(f"{left_out['third_party']:,} offering(s) by cloud platforms, routers and inference hosts left "
+                     "out (each maker's own API is ranked); --include-third-party or --provider P ranks them")
+    if left_out.get("duplicates"):
+        lines.append(f"{left_out['duplicates']:,} duplicate name(s) of the same offering shown once (also_named)")
+    return lines
+
+
+def _json_rows(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = json.loads(
+        frame.assign(alternatives=[list(a) for a in frame["alternatives"]]).to_json(orient="records",
+                                                                                  date_format="iso"))
+    return rows
 
 
 # ------------------------------------------------------------------------------------------------ audit
@@ -749,7 +824,17 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
                    help="compare only these models (repeat); a model not on sale that day is named with the reason")
     p.add_argument("--include-retired", action="store_true",
                    help="also rank models shut down by --as-of, at their last price, marked RETIRED")
-    p.add_argument("--limit", type=_positive_int("--limit"), default=0, help="show only the N cheapest")
+    p.add_argument("--limit", type=_positive_int("--limit"), default=None,
+                   help=f"show only the N cheapest (default {COMPARE_LIMIT}; 0: all)")
+    from explorer.candidates import KINDS as MODEL_KINDS
+
+    p.add_argument("--kind", choices=list(MODEL_KINDS), default="chat",
+                   help="kind of model to rank (default chat: text generation; e.g. --kind transcription); "
+                        "models named with --model are ranked whatever their kind")
+    p.add_argument("--include-fine-tuned", action="store_true", help="also rank fine-tuned snapshots (ft:...)")
+    p.add_argument("--include-third-party", action="store_true",
+                   help="with no --provider, also rank models served by cloud platforms, routers and inference "
+                        "hosts (default: each maker's own API)")
     _add_common(p)
     p.set_defaults(func=_cmd_compare)
 

@@ -8,10 +8,16 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from explorer import candidates as _cand
 from explorer import costs as _costs
 from explorer import prices as _prices
 
-__all__ = ["PROVENANCE_COLUMNS", "rank_models"]
+__all__ = ["CANDIDATE_COLUMNS", "PROVENANCE_COLUMNS", "rank_models"]
+
+CANDIDATE_COLUMNS: tuple[str, ...] = ("kind", "maker", "first_party", "host_kind", "served_by", "fine_tuned",
+                                      "alternatives")
+"""What :mod:`explorer.candidates` says of each ranked row: its kind, maker, who serves it, whether it is a
+fine-tune, and the other names of the same offering."""
 
 PROVENANCE_COLUMNS: tuple[str, ...] = (
     "price_source", "verified_on", "launched", "deprecated_on", "shutdown_on", "lifecycle_status",
@@ -33,11 +39,23 @@ def rank_models(
     prices: pd.DataFrame | None = None,
     include_too_small: bool = False,
     include_retired: bool = False,
+    kind: str | None = _cand.DEFAULT_KIND,
+    include_fine_tuned: bool = False,
+    first_party_only: bool | None = None,
 ) -> pd.DataFrame:
-    """Every model (or the given ones) ranked by the cost of ``requests`` requests of this shape.
+    """Every comparable candidate (or the given models) ranked by the cost of ``requests`` requests of this shape.
+
+    Candidates (:mod:`explorer.candidates`): models of ``kind`` (chat by default; None: every kind), fine-tuned
+    snapshots only with ``include_fine_tuned``, names of one offering collapsed into one row (the others in
+    ``alternatives``), and, when neither ``provider`` nor ``models`` is given, only each maker's own API
+    (``first_party_only``, default True then: Claude on Anthropic, not on a router); each row says who made
+    it (``maker``) and who serves it when not the maker (``served_by``, ``"Google Vertex AI"``). Models
+    named in ``models`` are ranked whatever their kind.
 
     Models whose context window is smaller than ``input_tokens + output_tokens`` are left out (unless
-    ``include_too_small``); models with no known context window stay in, with ``fits_context`` NA.
+    ``include_too_small``). Models with no known context window are never counted as fitting: they come
+    after every model known to fit, with ``fits_context`` NA and ``context_unknown`` True (ranked among
+    themselves), so a caller can show them apart.
     Models that cannot price this workload (no output price, e.g. embeddings, with output tokens > 0)
     are left out.
 
@@ -47,8 +65,11 @@ def rank_models(
     was ..."), in ``result.attrs["unpriced"]`` (model -> reason): never priced silently.
 
     Returns columns provider, model, display_name, cost_per_request_usd, total_usd, the cost components
-    for one request, context_window_tokens, fits_context, is_override, and the provenance and lifecycle of
-    the price used (:data:`PROVENANCE_COLUMNS`); cheapest first.
+    for one request, context_window_tokens, fits_context, context_unknown, is_override, the provenance and
+    lifecycle of the price used (:data:`PROVENANCE_COLUMNS`), and :data:`CANDIDATE_COLUMNS`; cheapest first
+    (models known to fit, then those whose context window is unknown). ``result.attrs["left_out"]`` counts
+    the offerings left out by the candidate rules (``other_kinds``, ``fine_tuned``, ``third_party``,
+    ``duplicates``).
     """
     for name, value in (("input_tokens", input_tokens), ("output_tokens", output_tokens), ("requests", requests),
                         ("cached_input_tokens", cached_input_tokens), ("reasoning_tokens", reasoning_tokens)):
@@ -73,6 +94,9 @@ def rank_models(
         if unknown:
             raise ValueError(f"provider: unknown {unknown[0]!r}")
         live = live[live["provider"].isin(wanted)]
+    if first_party_only is None:
+        first_party_only = provider is None and models is None
+    left_out: dict[str, int] = {}
     unpriced: dict[str, str] = {}
     if models is not None:
         keys = {_prices.resolve_model(m) for m in models}
@@ -81,11 +105,28 @@ def rank_models(
         for p, m in sorted(keys - ranked):
             reason = _prices.why_unpriced(p, m, day, table=table, service_tier=service_tier)
             unpriced[m] = reason or f"{m} cannot price this workload on {day.date()}"
-    live = live.drop_duplicates(["provider", "model"])
+    live = _cand.annotate(live.drop_duplicates(["provider", "model"]))
+    if models is None:
+        n = len(live)
+        kept = _cand.select(live, kind=kind, include_fine_tuned=True)
+        left_out["other_kinds"] = n - len(kept)
+        n = len(kept)
+        kept = _cand.select(kept, kind=None, include_fine_tuned=include_fine_tuned)
+        left_out["fine_tuned"] = n - len(kept)
+        n = len(kept)
+        kept = _cand.select(kept, kind=None, include_fine_tuned=True, first_party_only=first_party_only)
+        left_out["third_party"] = n - len(kept)
+        n = len(kept)
+        # Collapse before the context filter so that a name's twin is never counted twice.
+        live = _cand.collapse_duplicates(kept, _cand.SAME_OFFERING_COLUMNS)
+        left_out["duplicates"] = n - len(live)
+    else:
+        live = live.assign(alternatives=[()] * len(live))
     if live.empty:
         empty = pd.DataFrame(columns=["provider", "model", "display_name", "cost_per_request_usd", "total_usd",
-                                      *PROVENANCE_COLUMNS])
+                                      "context_unknown", *PROVENANCE_COLUMNS, *CANDIDATE_COLUMNS])
         empty.attrs["unpriced"] = unpriced
+        empty.attrs["left_out"] = left_out
         return empty
     window = live["context_window_tokens"]
     fits = (window >= input_tokens + output_tokens).astype("boolean").where(window.notna(), pd.NA)
@@ -117,14 +158,19 @@ def rank_models(
         out[comp] = priced[comp].to_numpy()
     out["context_window_tokens"] = live["context_window_tokens"].array
     out["fits_context"] = live["fits_context"].array
+    out["context_unknown"] = live["context_window_tokens"].isna().to_numpy()
     out["is_override"] = priced["is_override"].to_numpy()
     out["price_source"] = priced["price_source"].astype(str).to_numpy()
     out["verified_on"] = live["verified_on"].to_numpy()
     for col in ("launched", "deprecated_on", "shutdown_on"):
         out[col] = live[col].to_numpy()
     out["lifecycle_status"] = _prices.lifecycle_status(out, day).to_numpy()
+    for col in CANDIDATE_COLUMNS:
+        out[col] = live[col].to_numpy()
     provider_rank = (out["provider"] != "openai").astype(int)
-    out = out.assign(_p=provider_rank).sort_values(["total_usd", "_p", "provider", "model"], kind="stable")
+    out = out.assign(_p=provider_rank).sort_values(
+        ["context_unknown", "total_usd", "_p", "provider", "model"], kind="stable")
     out = out.drop(columns="_p").reset_index(drop=True)
     out.attrs["unpriced"] = unpriced
+    out.attrs["left_out"] = left_out
     return out
