@@ -99,9 +99,10 @@ def run(args: argparse.Namespace) -> int:
     what_if_total = None
     if scenario:
         alt = u.what_if(imported.usage, prices=table, skip_unknown=args.skip_unknown, **scenario)
-        breakdown = u.compare(priced, alt, args.by)
+        breakdown = u.compare(priced, alt, args.by, prices=table)
         what_if_total = float(alt.loc[alt["priced"], "total_usd"].sum())
         fallback_rows = int(alt["tier_fallback"].sum())
+        what_if_notes = _what_if_notes(priced, alt, table) if args.what_if_model else {}
     recon = u.reconcile(priced, imported.billed) if imported.billed is not None else None
 
     if args.format == "json":
@@ -116,7 +117,8 @@ def run(args: argparse.Namespace) -> int:
             "notes": notes,
         }
         if scenario:
-            payload["what_if"] = {**scenario, "total_usd": what_if_total, "tier_fallback_rows": fallback_rows}
+            payload["what_if"] = {**scenario, "total_usd": what_if_total, "tier_fallback_rows": fallback_rows,
+                                  **what_if_notes}
         if recon is not None:
             payload["billed_usd"] = float(imported.billed["amount_usd"].sum())
             payload["reconciliation"] = _records(recon[recon["flagged"]])
@@ -136,6 +138,12 @@ def run(args: argparse.Namespace) -> int:
         shown["change_pct"] = breakdown["change_pct"].map(lambda x: f"{x:+.1f}%" if x == x else "")
     if "share" in shown.columns:
         shown["share"] = breakdown["share"].map(lambda x: f"{x:.1%}")
+    if "note" in shown.columns:
+        shown["note"] = [_short_note(n, k, r) for n, k, r in zip(
+            breakdown["note"], breakdown["requests_kept"], breakdown["requests"], strict=True)]
+        shown = shown.drop(columns="requests_kept")
+        if not shown["note"].astype(bool).any():
+            shown = shown.drop(columns="note")
     print(shown.to_string(index=False))
     print(summary.describe())
     if scenario:
@@ -143,6 +151,10 @@ def run(args: argparse.Namespace) -> int:
         print(f"what if {what}: total {money(what_if_total)} ({_signed(what_if_total - summary.total_usd)})")
         if fallback_rows:
             print(f"  {fallback_rows:,} row(s) kept another tier: their model lacks the one asked for")
+        for line in what_if_notes.get("kept", []):
+            print(f"  !! {line}")
+        for line in what_if_notes.get("smaller_class", []):
+            print(f"  !! {line}")
     if recon is not None:
         flagged = recon[recon["flagged"]]
         billed = float(imported.billed["amount_usd"].sum())
@@ -155,6 +167,30 @@ def run(args: argparse.Namespace) -> int:
     for note in notes:
         print(f"note: {note}", file=sys.stderr)
     return 0
+
+
+def _what_if_notes(priced: pd.DataFrame, alt: pd.DataFrame, table: pd.DataFrame) -> dict[str, Any]:
+    """What a what-if model cannot take (traffic kept on its own model) and moves to a smaller class of model,
+    per current model, whatever the breakdown: ``requests_kept``, ``kept`` and ``smaller_class`` lines."""
+    per_model = u.compare(priced, alt, "model", prices=table)
+    kept, smaller = [], []
+    for r in per_model.itertuples():
+        for part in str(r.note).split("; "):
+            if not part:
+                continue
+            (smaller if part.startswith("smaller class") else kept).append(f"{r.model}: {part}")
+    return {"requests_kept": int(per_model["requests_kept"].sum()), "kept": kept, "smaller_class": smaller}
+
+
+def _short_note(note: str, kept: int, requests: int) -> str:
+    """The breakdown table's mark; the full reasons print under the table."""
+    marks = []
+    if kept:
+        what = " and ".join(w for w in ("audio", "image") if f"{w} " in note.split(" tokens kept")[0])
+        marks.append(f"not moved: no {what} price" if kept >= requests else f"{kept:,} req. not moved: no {what} price")
+    if "smaller class" in note:
+        marks.append("smaller class")
+    return "; ".join(marks)
 
 
 def _check_flags(args: argparse.Namespace) -> None:

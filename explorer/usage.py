@@ -74,6 +74,7 @@ __all__ = [
     "reconcile",
     "sample_paths",
     "savings_table",
+    "size_note",
     "what_if",
     "what_if_frame",
 ]
@@ -1566,16 +1567,21 @@ def what_if(
         keep_unavailable: a row whose (new) model does not offer the tier asked for (or its own tier,
             e.g. batch traffic moved to a realtime model) keeps its own tier if the model offers it, else
             standard, and is marked ``tier_fallback``; False makes that an error.
+
+    A row with audio or image tokens the new model has no price for (:data:`SUBSTITUTED_PARTS`: gpt-audio
+    traffic moved to gpt-5-mini) is not moved: it stays on its own model, and ``kept`` names the parts
+    (``"audio input, audio output"``; ``""`` for rows moved). ``what_if_model`` is the model asked for.
     """
     frame = usage.copy()
     table = _prices.with_overrides(prices, overrides)
+    kept = np.full(len(frame), "", dtype=object)
+    wanted = frame["model"].astype(str).to_numpy() if "model" in frame.columns else np.full(len(frame), "")
     if model is not None:
         # The target is the user's choice, not the file's: an unknown one must not be blamed on a row.
         for target in [model] if isinstance(model, str) else list(model.values()):
             _check_target(str(target), table)
         if isinstance(model, str):
             frame["model"] = model
-            frame = frame.drop(columns="provider", errors="ignore")
         else:
             resolved = frame["model"].map(lambda m: _safe_resolve(str(m)))
             new = frame["model"].astype(object).copy()
@@ -1583,6 +1589,23 @@ def what_if(
                 hit = (frame["model"].astype(str) == src).to_numpy() | (resolved == src).to_numpy()
                 new[hit] = dst
             frame["model"] = new
+        # Traffic the new model has no price for (audio to a text model) stays on its own model, marked:
+        # never those tokens at the new model's text rate.
+        moved = frame["model"].astype(str).to_numpy() != usage["model"].astype(str).to_numpy()
+        when = (pd.Series(_prices._as_timestamp(as_of), index=frame.index) if as_of is not None
+                else frame["timestamp"] if "timestamp" in frame.columns else None)
+        kept = _missing_parts(frame, table, moved, when)
+        wanted = frame["model"].astype(str).to_numpy()
+        back = kept != ""
+        if back.any():
+            frame["model"] = np.where(back, usage["model"].astype(object).to_numpy(),
+                                      frame["model"].astype(object).to_numpy())
+        if isinstance(model, str) and "provider" in frame.columns:
+            target = _target_key(model, table)
+            if back.any() and target is not None:
+                frame["provider"] = np.where(back, usage["provider"].astype(object).to_numpy(), target[0])
+            else:
+                frame = frame.drop(columns="provider")
     current = (
         frame["service_tier"].astype(str).to_numpy()
         if "service_tier" in frame.columns
@@ -1626,7 +1649,85 @@ def what_if(
             raise ValueError(f"cached_discount: {cached_discount!r} is not between 0 and 1")
         table = table.copy()
         table["cached_input_usd_per_mtok"] = table["input_usd_per_mtok"] * (1 - cached_discount)
-    return price(frame, prices=table, skip_unknown=skip_unknown).assign(tier_fallback=fallback)
+    return price(frame, prices=table, skip_unknown=skip_unknown).assign(
+        tier_fallback=fallback, kept=kept, what_if_model=wanted)
+
+
+SUBSTITUTED_PARTS: dict[str, tuple[str, str]] = {
+    "input_audio_tokens": ("input_audio_usd_per_mtok", "audio input"),
+    "output_audio_tokens": ("output_audio_usd_per_mtok", "audio output"),
+    "input_image_tokens": ("input_image_usd_per_mtok", "image input"),
+    "output_image_tokens": ("output_image_usd_per_mtok", "image output"),
+}
+"""Parts of a request a what-if model must have a price of its own for. The cost engine bills a part with no
+price at its parent's (text) rate, as genai-prices does: right for the model that served the traffic, but a
+model without an audio price cannot take audio at all, so moving audio traffic to it is not a saving."""
+
+
+def _target_key(name: str, table: pd.DataFrame) -> tuple[str, str] | None:
+    """(provider, model) of a what-if model: resolved, or a model only the overrides define."""
+    key = _safe_resolve_pair(name)
+    if key is not None:
+        return key
+    own = table[table["is_override"].to_numpy(dtype=bool)
+                & (table["model"].astype(str).str.lower() == name.strip().lower()).to_numpy()]
+    return (str(own["provider"].iloc[0]), str(own["model"].iloc[0])) if len(own) else None
+
+
+def _missing_parts(
+    frame: pd.DataFrame, table: pd.DataFrame, moved: np.ndarray, when: pd.Series | None
+) -> np.ndarray:
+    """Per row moved to another model: the parts (``"audio input, audio output"``) it has tokens for and that
+    model has no price of its own for on the row's day (:data:`SUBSTITUTED_PARTS`); ``""`` otherwise."""
+    out = np.full(len(frame), "", dtype=object)
+    present = [c for c in SUBSTITUTED_PARTS if c in frame.columns]
+    if not present or not len(frame):
+        return out
+    counts = frame[present].to_numpy(dtype="float64")
+    rows = np.flatnonzero((counts > 0).any(axis=1) & moved)
+    if not len(rows):
+        return out
+    names = frame["model"].astype(str).to_numpy()[rows]
+    days = (pd.to_datetime(when).to_numpy()[rows] if when is not None
+            else np.full(len(rows), np.datetime64("NaT"), dtype="datetime64[ns]"))
+    lacks: dict[tuple[str, Any], set[str]] = {}
+    for i, name, day in zip(rows, names, days, strict=True):
+        key = (name, day)
+        if key not in lacks:
+            target = _target_key(name, table)
+            if target is None:
+                lacks[key] = set()  # an unknown model: pricing names it
+            else:
+                own = table[(table["provider"] == target[0]) & (table["model"] == target[1])]
+                if not pd.isna(day):
+                    on_day = own[_prices.in_force(own, pd.Timestamp(day))]
+                    own = on_day if len(on_day) else own
+                lacks[key] = {c for c in present if own[SUBSTITUTED_PARTS[c][0]].isna().all()}
+        parts = [SUBSTITUTED_PARTS[c][1] for j, c in enumerate(present) if c in lacks[key] and counts[i, j] > 0]
+        out[i] = ", ".join(parts)
+    return out
+
+
+def _list_usd_per_mtok(table: pd.DataFrame, name: str) -> float:
+    """A model's standard input + output price per 1M tokens, as listed on its latest row (NaN: not known)."""
+    key = _safe_resolve_pair(name)
+    if key is None:
+        return float("nan")
+    rows = table[(table["provider"] == key[0]) & (table["model"] == key[1]) & (table["service_tier"] == "standard")
+                 & (table["tier_above_input_tokens"] == 0)]
+    if rows.empty:
+        return float("nan")
+    last = rows.sort_values("valid_from", na_position="first").iloc[-1]
+    return float(last["input_usd_per_mtok"]) + float(np.nan_to_num(last["output_usd_per_mtok"]))
+
+
+def size_note(from_model: str, to_model: str, table: pd.DataFrame) -> str:
+    """:func:`explorer.candidates.size_change` of a move, with the list prices of both models from ``table``."""
+    from explorer import candidates as _cand
+
+    before, after = _list_usd_per_mtok(table, from_model), _list_usd_per_mtok(table, to_model)
+    ratio = after / before if before > 0 else float("nan")
+    return _cand.size_change(_safe_resolve(from_model), _safe_resolve(to_model), ratio)
 
 
 def _check_target(name: str, table: pd.DataFrame) -> None:
@@ -1640,27 +1741,72 @@ def _check_target(name: str, table: pd.DataFrame) -> None:
         raise ValueError(f"model: {exc}") from None
 
 
-def compare(priced: pd.DataFrame, alt: pd.DataFrame, by: str = "model") -> pd.DataFrame:
+def compare(
+    priced: pd.DataFrame, alt: pd.DataFrame, by: str = "model", *, prices: pd.DataFrame | None = None
+) -> pd.DataFrame:
     """Current against what-if spend per group of the *current* traffic (so ``by="model"`` shows what
     each model's traffic would cost after the change): ``by``, ``total_usd``, ``what_if_usd``,
-    ``change_usd`` (what-if - current), ``change_pct``; both frames must hold the same rows in order."""
+    ``change_usd`` (what-if - current), ``change_pct``, ``not_comparable`` and ``note``; both frames must hold
+    the same rows in order.
+
+    A group whose traffic has audio or image tokens the what-if model has no price for is
+    ``not_comparable``: its ``what_if_usd`` is NaN and ``note`` says why (never those tokens at a text rate).
+    With ``by="model"``, ``note`` also marks a move to a smaller class of model
+    (:func:`explorer.candidates.size_change`; list prices from ``prices``, default the bundled table)."""
     if len(priced) != len(alt):
         raise ValueError("compare: the what-if frame must hold the same rows as the current one")
     if by not in BREAKDOWNS:
         raise ValueError(f"by: unknown {by!r}; expected one of {', '.join(BREAKDOWNS)}")
     col = BREAKDOWNS[by]
+    table = prices if prices is not None else _prices.price_history()
     keyed = alt.assign(
         **{col: priced[col].to_numpy()}, priced=alt["priced"].to_numpy() & priced["priced"].to_numpy()
     )
     now = cost_by(priced, by)
     then = cost_by(keyed, by)[[by, "total_usd"]].rename(columns={"total_usd": "what_if_usd"})
     out = now.drop(columns="share").merge(then, on=by, how="left")
+    notes = _group_notes(priced, alt, by, col, table)
     out["change_usd"] = out["what_if_usd"] - out["total_usd"]
     with np.errstate(divide="ignore", invalid="ignore"):
         out["change_pct"] = np.where(
             out["total_usd"] != 0, out["change_usd"] / out["total_usd"] * 100, np.nan
         )
+    out["requests_kept"] = [notes.get(g, (0, "", ""))[0] for g in out[by]]
+    out["note"] = ["; ".join(n for n in notes.get(g, (0, "", ""))[1:] if n) for g in out[by]]
     return out
+
+
+def _group_notes(
+    priced: pd.DataFrame, alt: pd.DataFrame, by: str, col: str, table: pd.DataFrame
+) -> dict[Any, tuple[int, str, str]]:
+    """Per group label of :func:`cost_by`: (requests kept on their own model, why, a move to a smaller class)."""
+    kept = alt["kept"].astype(str).to_numpy() if "kept" in alt.columns else np.full(len(alt), "", dtype=object)
+    labels = cost_by(priced, by)[by]
+    raw = priced[col].astype(object).where(priced[col].notna(), NOT_GROUPED)
+    keys = pd.to_datetime(raw).dt.date.to_numpy() if by == "day" else raw.to_numpy()
+    wanted = (alt["what_if_model"] if "what_if_model" in alt.columns else alt["model"]).astype(str).to_numpy()
+    targets = alt["resolved_model"].astype(object).to_numpy()
+    requests = priced["requests"].to_numpy() if "requests" in priced.columns else np.ones(len(priced))
+    notes: dict[Any, tuple[int, str, str]] = {}
+    for label in labels:
+        g = pd.Timestamp(label).date() if by == "day" else label
+        mask = keys == g
+        why, n_kept = "", 0
+        hit = mask & (kept != "")
+        if hit.any():
+            n_kept = int(requests[hit].sum())
+            parts = sorted({p for text in kept[hit] for p in str(text).split(", ")})
+            to = ", ".join(sorted(set(wanted[hit])))
+            why = (f"{n_kept:,} request(s) with {' and '.join(parts)} tokens kept on their own model, at its cost: "
+                   f"{to} has no {' or '.join(parts)} price")
+        size = ""
+        moved = mask & (kept == "")
+        tos = {str(t) for t in targets[moved] if isinstance(t, str)}
+        froms = {str(m) for m in np.asarray(priced[col].astype(object))[moved]} if by == "model" else set()
+        if by == "model" and len(tos) == 1 and len(froms) == 1 and (to := tos.pop()) != (frm := froms.pop()):
+            size = size_note(frm, to, table)
+        notes[label] = (n_kept, why, size)
+    return notes
 
 
 def _offered(table: pd.DataFrame) -> set[tuple[str, str, str]]:
@@ -1695,16 +1841,6 @@ def _safe_resolve(name: str) -> str:
         return name
 
 
-def _has_audio(table: pd.DataFrame, model: str) -> bool:
-    key = _safe_resolve_pair(model)
-    if key is None:
-        return True  # let pricing report the unknown model
-    rows = table[(table["provider"] == key[0]) & (table["model"] == key[1])]
-    return bool(
-        rows["input_audio_usd_per_mtok"].notna().any() or rows["output_audio_usd_per_mtok"].notna().any()
-    )
-
-
 def _observed_days(usage: pd.DataFrame) -> float:
     """Length of the period the traffic covers, in days (whole days of the first to the last bucket)."""
     ts = usage["timestamp"] if "timestamp" in usage.columns else pd.Series(dtype="datetime64[ns]")
@@ -1727,9 +1863,13 @@ def savings_table(
 
     Columns: ``from_model``, ``to_model``, ``current_usd``, ``what_if_usd``, ``saves_usd`` (over the
     observed period), ``saves_usd_per_month`` (scaled to an average month), ``saves_pct``, ``summary``
-    ("moving gpt-4.1 to gpt-5-mini saves $123.45 a month") and ``note`` (why a move could not be priced,
-    e.g. the target lacks that service tier). Sorted by monthly saving, largest first; only moves that
-    save more than ``min_saving_usd`` over the period, plus those that could not be priced.
+    ("moving gpt-4.1 to gpt-5-mini saves $123.45 a month"), ``note`` (why a move could not be priced,
+    e.g. the target lacks that service tier), ``smaller_model`` and ``size_note`` (a move to a smaller class
+    of model, :func:`explorer.candidates.size_change`; the summary says so too: "... (smaller class:
+    gpt-5-nano is a nano model, gpt-4.1 a full one)"). A move of traffic with audio or image tokens to a
+    model with no price for them is "not comparable", never priced at its text rate. Sorted by monthly
+    saving, largest first; only moves that save more than ``min_saving_usd`` over the period, plus those
+    that could not be priced.
     """
     table = prices if prices is not None else _prices.price_history(overrides=overrides)
     base = price(usage, prices=table, skip_unknown=True)
@@ -1744,28 +1884,28 @@ def savings_table(
             if usage.index.is_unique
             else usage[base["priced"].to_numpy() & (base["model_group"] == from_model).to_numpy()]
         )
-        audio = any(int(sub[c].sum()) > 0 for c in ("input_audio_tokens", "output_audio_tokens") if c in sub)
         for target in targets:
             if _safe_resolve(target) == from_model:
                 continue
             note = ""
-            if audio and not _has_audio(table, target):
-                rows.append(
-                    {
-                        "from_model": str(from_model),
-                        "to_model": target,
-                        "current_usd": current,
-                        "what_if_usd": float("nan"),
-                        "saves_usd": float("nan"),
-                        "saves_usd_per_month": float("nan"),
-                        "saves_pct": float("nan"),
-                        "summary": f"moving {from_model} to {target}: not comparable",
-                        "note": f"{from_model} traffic has audio tokens and {target} has no audio prices",
-                    }
-                )
-                continue
+            size = size_note(str(from_model), target, table)
             try:
                 moved = what_if(traffic, model=target, service_tier=service_tier, prices=table)
+                kept = moved["kept"].astype(str).to_numpy()
+                if (kept != "").any():
+                    # Part of the traffic cannot move (audio to a text model): a saving on the rest would
+                    # compare different traffic, so the move is listed as not comparable, never priced.
+                    parts = sorted({x for text in kept[kept != ""] for x in text.split(", ")})
+                    rows.append({
+                        "from_model": str(from_model), "to_model": target, "current_usd": current,
+                        "what_if_usd": float("nan"), "saves_usd": float("nan"),
+                        "saves_usd_per_month": float("nan"), "saves_pct": float("nan"),
+                        "summary": f"moving {from_model} to {target}: not comparable",
+                        "note": f"{from_model} traffic has {' and '.join(parts)} tokens and {target} has no "
+                                f"{' or '.join(parts)} price",
+                        "smaller_model": bool(size), "size_note": size,
+                    })
+                    continue
                 new = float(moved["total_usd"].sum())
                 if moved["tier_fallback"].any():
                     share = moved.loc[moved["tier_fallback"], "requests"].sum() / max(
@@ -1779,6 +1919,8 @@ def savings_table(
             saves = current - new
             if saves > min_saving_usd or new != new:
                 monthly = saves * per_month
+                summary = (f"moving {from_model} to {target} saves ${monthly:,.2f} a month" if new == new
+                           else f"moving {from_model} to {target}: not priced")
                 rows.append(
                     {
                         "from_model": str(from_model),
@@ -1788,12 +1930,10 @@ def savings_table(
                         "saves_usd": saves,
                         "saves_usd_per_month": monthly,
                         "saves_pct": saves / current * 100 if current else float("nan"),
-                        "summary": (
-                            f"moving {from_model} to {target} saves ${monthly:,.2f} a month"
-                            if new == new
-                            else f"moving {from_model} to {target}: not priced"
-                        ),
+                        "summary": f"{summary} ({size})" if size and new == new else summary,
                         "note": note,
+                        "smaller_model": bool(size),
+                        "size_note": size,
                     }
                 )
     cols = [
@@ -1806,6 +1946,8 @@ def savings_table(
         "saves_pct",
         "summary",
         "note",
+        "smaller_model",
+        "size_note",
     ]
     out = pd.DataFrame(rows, columns=cols)
     return out.sort_values(
