@@ -318,6 +318,7 @@ def select(
 _DATE_SUFFIX = re.compile(r"-(?:\d{4}-\d{2}-\d{2}|\d{8}|\d{4})$")
 
 
+@functools.cache
 def _same_model_key(model: str) -> str:
     """A name with route prefixes, fine-tune markers and snapshot dates removed: ``liquid/lfm-7b`` and
     ``lfm-7b`` give ``lfm-7b``; ``ft:gpt-4o-mini`` and ``gpt-4o-mini-2024-07-18.ft-`` give ``ft:gpt-4o-mini``."""
@@ -337,29 +338,33 @@ def collapse_duplicates(frame: pd.DataFrame, same: Sequence[str]) -> pd.DataFram
 
     if frame.empty:
         return frame.assign(alternatives=pd.Series([], dtype=object))
+    import numpy as np
+
     keys = pd.DataFrame({
         "provider": frame["provider"].astype(str).to_numpy(),
         "_key": [_same_model_key(m) for m in frame["model"].astype(str)],
     })
     for col in same:
-        keys[col] = frame[col].astype(object).where(frame[col].notna(), None).astype(str).to_numpy()
+        keys[col] = frame[col].to_numpy()
     group = keys.groupby(list(keys.columns), sort=False, dropna=False).ngroup().to_numpy()
     models = frame["model"].astype(str).to_numpy()
-    chosen: dict[int, int] = {}
-    alternatives: dict[int, list[str]] = {}
-    for pos, g in enumerate(group):
-        alternatives.setdefault(int(g), []).append(models[pos])
-        best = chosen.get(int(g))
-        if best is None or _preference(models[pos]) < _preference(models[best]):
-            chosen[int(g)] = pos
-    rows = sorted(chosen.values())
-    out = frame.iloc[rows].copy()
-    out["alternatives"] = [
-        tuple(m for m in alternatives[int(group[pos])] if m != models[pos]) for pos in rows
-    ]
+    # Only groups of two or more names need choosing (a few dozen rows): the rest stay as they are.
+    shared = pd.Series(group).duplicated(keep=False).to_numpy()
+    members: dict[int, list[int]] = {}
+    for pos in np.flatnonzero(shared):
+        members.setdefault(int(group[pos]), []).append(int(pos))
+    keep = ~shared
+    alternatives: list[tuple[str, ...]] = [()] * len(frame)
+    for rows in members.values():
+        best = min(rows, key=lambda r: _preference(models[r]))
+        keep[best] = True
+        alternatives[best] = tuple(models[r] for r in rows if r != best)
+    out = frame[keep].copy()
+    out["alternatives"] = [a for a, k in zip(alternatives, keep, strict=True) if k]
     return out
 
 
+@functools.cache
 def _preference(model: str) -> tuple[int, int, str]:
     return (len(_families.short_name(model)), -len(model), model)
 

@@ -88,29 +88,33 @@ class Dashboard:
     # ---- controls
 
     def _catalogue(self) -> pd.DataFrame:
-        """Models with input and output prices on the chosen date, OpenAI first then by provider."""
+        """Comparable candidates on the chosen date (:func:`explorer.candidates.candidates`: chat models with
+        input and output prices, fine-tunes left out, one row per offering under several names, the host named
+        when it is not the maker), OpenAI first then by provider; kept per price table and date, so typing in
+        the search box does not rebuild it."""
+        from explorer import candidates as _cand
+
         day = pd.Timestamp(self.as_of.value)
-        t = self.prices
-        t = t[
-            (t["service_tier"] == "standard")
-            & (t["tier_above_input_tokens"] == 0)
-            & _prices.in_force(t, day)
-            & t["input_usd_per_mtok"].notna()
-            & t["output_usd_per_mtok"].notna()
+        cached = getattr(self, "_catalogue_cache", None)
+        if cached is not None and cached[0] is self.prices and cached[1] == day:
+            return cached[2]
+        t = _cand.candidates(self.prices, day)
+        t = t[t["output_usd_per_mtok"].notna()][
+            ["provider", "model", "input_usd_per_mtok", "output_usd_per_mtok", "is_override", "served_by"]
         ]
-        t = t.drop_duplicates(["provider", "model"])[
-            ["provider", "model", "input_usd_per_mtok", "output_usd_per_mtok", "is_override"]
-        ]
-        return (
+        out = (
             t.assign(_o=(t["provider"] != "openai"))
             .sort_values(["_o", "provider", "model"])
             .drop(columns="_o")
         )
+        self._catalogue_cache = (self.prices, day, out)
+        return out
 
     def _option_label(self, row: Any) -> str:
         mark = " ✎" if row.is_override else ""
+        host = f" on {row.served_by}" if getattr(row, "served_by", "") else ""
         return (
-            f"{row.provider} · {row.model}  (${row.input_usd_per_mtok:g} / ${row.output_usd_per_mtok:g})"
+            f"{row.provider} · {row.model}{host}  (${row.input_usd_per_mtok:g} / ${row.output_usd_per_mtok:g})"
             f"{mark}"
         )
 
