@@ -546,6 +546,9 @@ def _cmd_compare(args: argparse.Namespace) -> int:
         if args.include_retired:  # the text ranking lists models on sale only: say so rather than ignore it
             raise CliError("--include-retired ranks by --input-tokens/--output-tokens only; drop it with "
                            "--text-file/--chars")
+        if args.kind != "chat" or args.include_fine_tuned or args.include_third_party:
+            raise CliError("--kind, --include-fine-tuned and --include-third-party rank by --input-tokens/"
+                           "--output-tokens only (a text ranks chat models); drop them with --text-file/--chars")
 
         return run_compare_text(args, _prices_with(args.overrides), _emit)
     if args.input_tokens is None or args.output_tokens is None:

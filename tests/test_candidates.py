@@ -308,3 +308,11 @@ def test_cli_compare_csv_keeps_the_flags() -> None:
     unknown = frame["context_unknown"].to_numpy(dtype=bool)
     assert unknown.any() and np.isnan(frame.loc[unknown, "context_window_tokens"]).all()
     assert (frame.loc[frame["model"] == "claude-sonnet-4-5", "served_by"] == "Google Vertex AI").all()
+
+
+def test_cli_compare_text_ranking_refuses_candidate_flags_it_does_not_apply() -> None:
+    done = explorer("compare", "--chars", "1000", "--output-tokens", "10", "--kind", "tts")
+    assert done.returncode == 2 and done.stdout == ""
+    assert done.stderr.strip().splitlines() == [
+        "error: --kind, --include-fine-tuned and --include-third-party rank by --input-tokens/--output-tokens only "
+        "(a text ranks chat models); drop them with --text-file/--chars"]
