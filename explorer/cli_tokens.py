@@ -293,9 +293,15 @@ def run_compare_text(args: argparse.Namespace, prices: Any, emit: Any) -> int:
         f"{len(ranked)} model(s) ranked for {args.requests:,} request(s) of {what} as input + {out_tokens:,} output "
         "tokens; each model's input tokens by its own tokenizer, '~' marks an estimate (range in --format json)"
     )
+    unknown = int(ranked["context_unknown"].sum()) if "context_unknown" in ranked.columns else 0
+    if unknown:
+        footer += (f"\n{unknown} model(s) with an unknown context window come last, marked 'context unknown': "
+                   "they may not take this input")
     if args.format == "text":
         shown = ["provider", "model", "input_tokens", "cost_per_request_usd", "usd_per_kchar", "total_usd"]
         frame = ranked[shown].copy()
+        if unknown:
+            frame["context"] = ["context unknown" if u else "" for u in ranked["context_unknown"]]
         frame["input_tokens"] = [
             f"{n:,}" if ex else f"~{n:,}" if lo == hi else f"~{n:,} ({lo:,}-{hi:,})"
             for n, ex, lo, hi in zip(

@@ -133,7 +133,8 @@ def rank_models_by_text(
     Each model's input tokens come from :func:`tokens_by_model`; output is ``output_tokens`` per
     request. Adds input_tokens, input_tokens_low/high, exact, method, tokenizer and
     ``usd_per_kchar`` (cost of 1,000 characters of this text as input) to
-    :func:`explorer.compare.rank_models`' columns; cheapest first.
+    :func:`explorer.compare.rank_models`' columns; cheapest first, models with an unknown context window
+    (``context_unknown``) after every model known to fit.
     """
     import pandas as pd
 
@@ -171,8 +172,9 @@ def rank_models_by_text(
     ranked = ranked.merge(info, on=["provider", "model"], how="left")
     n_chars = counted[0].chars or 1
     ranked["usd_per_kchar"] = ranked["input_usd"] * 1000 / n_chars
-    ranked = ranked.sort_values(["total_usd", "provider", "model"], kind="stable").reset_index(drop=True)
-    return ranked
+    # As in rank_models: a model whose context window is unknown never ranks among those known to fit.
+    ranked = ranked.sort_values(["context_unknown", "total_usd", "provider", "model"], kind="stable")
+    return ranked.reset_index(drop=True)
 
 
 __all__ = ["ModelTextTokens", "rank_models_by_text", "tokens_by_model"]

@@ -316,3 +316,16 @@ def test_cli_compare_text_ranking_refuses_candidate_flags_it_does_not_apply() ->
     assert done.stderr.strip().splitlines() == [
         "error: --kind, --include-fine-tuned and --include-third-party rank by --input-tokens/--output-tokens only "
         "(a text ranks chat models); drop them with --text-file/--chars"]
+
+
+def test_cli_compare_text_ranks_unknown_context_windows_last_and_marked() -> None:
+    done = explorer("compare", "--as-of", DAY, "--chars", "400000", "--output-tokens", "100", "--format", "json")
+    assert done.returncode == 0, done.stderr
+    rows = json.loads(done.stdout)["rows"]
+    flags = [r["context_unknown"] for r in rows]
+    assert any(flags) and not all(flags) and flags == sorted(flags)
+    assert all(r["context_window_tokens"] is None for r in rows if r["context_unknown"])
+    text = explorer("compare", "--as-of", DAY, "--chars", "400000", "--output-tokens", "100")
+    assert f"{sum(flags)} model(s) with an unknown context window come last, marked 'context unknown'" in text.stdout
+    marked = [line for line in text.stdout.splitlines() if line.endswith("context unknown")]
+    assert len(marked) == sum(flags)

@@ -348,8 +348,12 @@ def test_compare_text_file_ranks_by_each_models_own_count(capsys: pytest.Capture
     claude = rows["claude-opus-4-7"]
     assert claude["exact"] is False and claude["input_tokens_low"] < claude["input_tokens"] < claude["input_tokens_high"]
     assert claude["method"].startswith("estimate: o200k_base x")
-    costs = [r["total_usd"] for r in payload["rows"]]
-    assert costs == sorted(costs)
+    # Cheapest first among the models known to fit, then those whose context window is unknown.
+    flags = [r["context_unknown"] for r in payload["rows"]]
+    assert flags == sorted(flags)
+    for unknown in (False, True):
+        costs = [r["total_usd"] for r in payload["rows"] if r["context_unknown"] is unknown]
+        assert costs == sorted(costs)
     assert payload["chars"] == len(text)
     assert ds["usd_per_kchar"] == pytest.approx(ds["input_usd"] * 1000 / len(text))
 
