@@ -4,10 +4,11 @@ who serves it, which rows are the same offering under two names, and how big a m
 genai-prices has no modality or endpoint field (its ``ModelInfo`` carries an id, match clauses, a name, a
 description, a context window and prices), so the kind of a model is decided by
 
-1. its prices: no output price -> not a generator (an embedding, reranker or classifier); an audio output
-   price -> a speech model; an image output price -> an image generator;
-2. then name rules on the model id without route prefixes (:data:`KIND_RULES`, first match wins):
+1. name rules on the model id without route prefixes (:data:`KIND_RULES`, first match wins):
    ``gpt-4o-transcribe`` is ``transcription``, ``gpt-4o-mini-tts`` ``tts``, ``gpt-image-1-mini`` ``image``;
+2. then its prices, when the name says nothing: an audio output price -> a speech model; an image output
+   price -> an image generator; no output price -> not a generator (``other``: a classifier, a legacy base
+   model);
 3. anything else is ``chat`` (text generation, through a chat or responses endpoint, whatever it reads:
    vision-language models are chat models).
 
@@ -103,7 +104,7 @@ def is_fine_tuned(model: str) -> bool:
 
 def kind_of(model: str, *, has_output_price: bool = True, has_audio_output_price: bool = False,
             has_image_output_price: bool = False) -> str:
-    """The kind of a price-table model (:data:`KINDS`), from its prices, then its name."""
+    """The kind of a price-table model (:data:`KINDS`): from its name, then its prices."""
     name = _families.short_name(str(model))
     for kind, rule in KIND_RULES:
         if rule.search(name):
