@@ -178,7 +178,8 @@ def _what_if_notes(priced: pd.DataFrame, alt: pd.DataFrame, table: pd.DataFrame)
         for part in str(r.note).split("; "):
             if not part:
                 continue
-            (smaller if part.startswith("smaller class") else kept).append(f"{r.model}: {part}")
+            moved_to = part.startswith(("smaller class", "different kind"))
+            (smaller if moved_to else kept).append(f"{r.model}: {part}")
     return {"requests_kept": int(per_model["requests_kept"].sum()), "kept": kept, "smaller_class": smaller}
 
 
@@ -188,6 +189,8 @@ def _short_note(note: str, kept: int, requests: int) -> str:
     if kept:
         what = " and ".join(w for w in ("audio", "image") if f"{w} " in note.split(" tokens kept")[0])
         marks.append(f"not moved: no {what} price" if kept >= requests else f"{kept:,} req. not moved: no {what} price")
+    if "different kind" in note:
+        marks.append("different kind")
     if "smaller class" in note:
         marks.append("smaller class")
     return "; ".join(marks)

@@ -60,6 +60,7 @@ __all__ = [
     "compare",
     "cost_by",
     "detect_kind",
+    "kind_note",
     "line_items",
     "load",
     "load_samples",
@@ -1730,6 +1731,36 @@ def size_note(from_model: str, to_model: str, table: pd.DataFrame) -> str:
     return _cand.size_change(_safe_resolve(from_model), _safe_resolve(to_model), ratio)
 
 
+def _model_kind(table: pd.DataFrame, name: str) -> str | None:
+    """:func:`explorer.candidates.kind_of` a model, from its name and its latest standard prices (None: unknown)."""
+    from explorer import candidates as _cand
+
+    key = _target_key(name, table)
+    if key is None:
+        return None
+    rows = table[(table["provider"] == key[0]) & (table["model"] == key[1]) & (table["service_tier"] == "standard")]
+    if rows.empty:
+        return None
+    last = rows.sort_values("valid_from", na_position="first").iloc[-1]
+    return _cand.kind_of(key[1], has_output_price=bool(pd.notna(last["output_usd_per_mtok"])),
+                         has_audio_output_price=bool(pd.notna(last["output_audio_usd_per_mtok"])),
+                         has_image_output_price=bool(pd.notna(last["output_image_usd_per_mtok"])))
+
+
+def kind_note(from_model: str, to_model: str, table: pd.DataFrame) -> str:
+    """``"gpt-4o-mini-tts is a tts model, gpt-4.1 a chat one"`` when a move changes the kind of model
+    (:data:`explorer.candidates.KINDS`): it cannot do the same job; ``""`` otherwise or when either is unknown."""
+    a, b = _model_kind(table, from_model), _model_kind(table, to_model)
+    if a is None or b is None or a == b:
+        return ""
+    return (f"different kind: {_safe_resolve(to_model)} is {_cand_article(b)} {b} model, {_safe_resolve(from_model)} "
+            f"{_cand_article(a)} {a} one")
+
+
+def _cand_article(word: str) -> str:
+    return "an" if word[:1] in "aeiou" else "a"
+
+
 def _check_target(name: str, table: pd.DataFrame) -> None:
     """A what-if model must be known (bundled, or a model only the user's overrides define)."""
     own = table.loc[table["is_override"].to_numpy(dtype=bool), "model"].astype(str).str.lower()
@@ -1804,7 +1835,7 @@ def _group_notes(
         tos = {str(t) for t in targets[moved] if isinstance(t, str)}
         froms = {str(m) for m in np.asarray(priced[col].astype(object))[moved]} if by == "model" else set()
         if by == "model" and len(tos) == 1 and len(froms) == 1 and (to := tos.pop()) != (frm := froms.pop()):
-            size = size_note(frm, to, table)
+            size = "; ".join(n for n in (kind_note(frm, to, table), size_note(frm, to, table)) if n)
         notes[label] = (n_kept, why, size)
     return notes
 
@@ -1889,21 +1920,26 @@ def savings_table(
                 continue
             note = ""
             size = size_note(str(from_model), target, table)
+            other_kind = kind_note(str(from_model), target, table)
             try:
                 moved = what_if(traffic, model=target, service_tier=service_tier, prices=table)
                 kept = moved["kept"].astype(str).to_numpy()
+                why = ""
                 if (kept != "").any():
                     # Part of the traffic cannot move (audio to a text model): a saving on the rest would
                     # compare different traffic, so the move is listed as not comparable, never priced.
                     parts = sorted({x for text in kept[kept != ""] for x in text.split(", ")})
+                    why = (f"{from_model} traffic has {' and '.join(parts)} tokens and {target} has no "
+                           f"{' or '.join(parts)} price")
+                elif other_kind:
+                    why = other_kind  # a transcription or image model cannot do a chat model's job
+                if why:
                     rows.append({
                         "from_model": str(from_model), "to_model": target, "current_usd": current,
                         "what_if_usd": float("nan"), "saves_usd": float("nan"),
                         "saves_usd_per_month": float("nan"), "saves_pct": float("nan"),
                         "summary": f"moving {from_model} to {target}: not comparable",
-                        "note": f"{from_model} traffic has {' and '.join(parts)} tokens and {target} has no "
-                                f"{' or '.join(parts)} price",
-                        "smaller_model": bool(size), "size_note": size,
+                        "note": why, "smaller_model": bool(size), "size_note": size,
                     })
                     continue
                 new = float(moved["total_usd"].sum())

@@ -136,3 +136,20 @@ def test_cli_what_if_json_and_csv_carry_the_marks(log_file: Path) -> None:
     assert list(frame["requests_kept"]) == [30, 0]
     assert frame["note"].fillna("").str.contains("gpt-5-mini has no audio input or audio output price").tolist() == [
         True, False]
+
+
+def test_moves_to_another_kind_of_model_are_not_savings(usage: pd.DataFrame) -> None:
+    table = u.savings_table(usage, ["gpt-4o-mini-tts"])
+    row = table[table["from_model"] == "gpt-4.1"].iloc[0]
+    assert row["summary"] == "moving gpt-4.1 to gpt-4o-mini-tts: not comparable"
+    assert row["note"] == "different kind: gpt-4o-mini-tts is a tts model, gpt-4.1 a chat one"
+    assert pd.isna(row["saves_usd"])
+    prices = _prices.price_history()
+    assert u.kind_note("gpt-audio", "gpt-5-mini", prices) == (
+        "different kind: gpt-5-mini is a chat model, gpt-audio an audio one")
+    assert u.kind_note("gpt-4.1", "gpt-5-mini", prices) == ""
+    # A what-if asked for by name is priced, and its note says the model does another job.
+    priced = u.price(usage)
+    moved = u.compare(priced, u.what_if(usage, model="gpt-4o-transcribe"), "model").set_index("model")
+    assert moved.loc["gpt-4.1", "note"].startswith(
+        "different kind: gpt-4o-transcribe is a transcription model, gpt-4.1 a chat one")
