@@ -1576,7 +1576,7 @@ def what_if(
     frame = usage.copy()
     table = _prices.with_overrides(prices, overrides)
     kept = np.full(len(frame), "", dtype=object)
-    wanted = frame["model"].astype(str).to_numpy() if "model" in frame.columns else np.full(len(frame), "")
+    wanted = _as_categorical(frame["model"]) if "model" in frame.columns else None
     if model is not None:
         # The target is the user's choice, not the file's: an unknown one must not be blamed on a row.
         for target in [model] if isinstance(model, str) else list(model.values()):
@@ -1592,11 +1592,11 @@ def what_if(
             frame["model"] = new
         # Traffic the new model has no price for (audio to a text model) stays on its own model, marked:
         # never those tokens at the new model's text rate.
-        moved = frame["model"].astype(str).to_numpy() != usage["model"].astype(str).to_numpy()
+        moved = _differs(usage["model"], frame["model"])
         when = (pd.Series(_prices._as_timestamp(as_of), index=frame.index) if as_of is not None
                 else frame["timestamp"] if "timestamp" in frame.columns else None)
         kept = _missing_parts(frame, table, moved, when)
-        wanted = frame["model"].astype(str).to_numpy()
+        wanted = _as_categorical(frame["model"])
         back = kept != ""
         if back.any():
             frame["model"] = np.where(back, usage["model"].astype(object).to_numpy(),
@@ -1651,7 +1651,31 @@ def what_if(
         table = table.copy()
         table["cached_input_usd_per_mtok"] = table["input_usd_per_mtok"] * (1 - cached_discount)
     return price(frame, prices=table, skip_unknown=skip_unknown).assign(
-        tier_fallback=fallback, kept=kept, what_if_model=wanted)
+        tier_fallback=fallback, what_if_model=wanted,
+        kept=pd.Categorical(kept) if (kept != "").any() else pd.Categorical.from_codes(np.zeros(len(kept), np.int8),
+                                                                                      [""]))
+
+
+def _names(col: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Codes and distinct names (as text) of a model column: per-name work instead of per-row strings."""
+    codes, uniq = pd.factorize(col, use_na_sentinel=False)
+    return codes.astype(np.int64), np.asarray([str(x) for x in uniq], dtype=object)
+
+
+def _differs(before: pd.Series, after: pd.Series) -> np.ndarray:
+    """Per row: whether the model name changed (compared once per distinct pair of names)."""
+    old_c, old_u = _names(before)
+    new_c, new_u = _names(after)
+    pair = old_c * len(new_u) + new_c
+    seen, inverse = np.unique(pair, return_inverse=True)
+    return np.array([old_u[p // len(new_u)] != new_u[p % len(new_u)] for p in seen], dtype=bool)[inverse]
+
+
+def _as_categorical(col: pd.Series) -> pd.Categorical:
+    codes, names = _names(col)
+    if len(set(names)) == len(names):
+        return pd.Categorical.from_codes(codes, categories=pd.Index(names))
+    return pd.Categorical(names[codes])
 
 
 SUBSTITUTED_PARTS: dict[str, tuple[str, str]] = {
@@ -1688,24 +1712,32 @@ def _missing_parts(
     rows = np.flatnonzero((counts > 0).any(axis=1) & moved)
     if not len(rows):
         return out
-    names = frame["model"].astype(str).to_numpy()[rows]
+    model_codes, model_names = _names(frame["model"])
+    names = model_names[model_codes[rows]]
     days = (pd.to_datetime(when).to_numpy()[rows] if when is not None
             else np.full(len(rows), np.datetime64("NaT"), dtype="datetime64[ns]"))
-    lacks: dict[tuple[str, Any], set[str]] = {}
-    for i, name, day in zip(rows, names, days, strict=True):
-        key = (name, day)
-        if key not in lacks:
-            target = _target_key(name, table)
-            if target is None:
-                lacks[key] = set()  # an unknown model: pricing names it
-            else:
-                own = table[(table["provider"] == target[0]) & (table["model"] == target[1])]
-                if not pd.isna(day):
-                    on_day = own[_prices.in_force(own, pd.Timestamp(day))]
-                    own = on_day if len(on_day) else own
-                lacks[key] = {c for c in present if own[SUBSTITUTED_PARTS[c][0]].isna().all()}
-        parts = [SUBSTITUTED_PARTS[c][1] for j, c in enumerate(present) if c in lacks[key] and counts[i, j] > 0]
-        out[i] = ", ".join(parts)
+    # One look-up per distinct (model, day), then whole-column masks: a log of millions of audio rows
+    # costs a few array operations, not a Python loop per row.
+    name_codes, name_keys = pd.factorize(names)
+    day_codes, day_keys = pd.factorize(days)  # NaT: code -1
+    n_days = len(day_keys) + 1
+    codes = name_codes * n_days + (day_codes + 1)
+    lacking = np.zeros((len(name_keys) * n_days, len(present)), dtype=bool)
+    for i, name in enumerate(name_keys):
+        target = _target_key(str(name), table)
+        if target is None:
+            continue  # an unknown model: pricing names it
+        own = table[(table["provider"] == target[0]) & (table["model"] == target[1])]
+        for d in np.unique(day_codes[name_codes == i]):
+            rows_of = own
+            if d >= 0:
+                on_day = own[_prices.in_force(own, pd.Timestamp(day_keys[d]))]
+                rows_of = on_day if len(on_day) else own
+            lacking[i * n_days + d + 1] = [rows_of[SUBSTITUTED_PARTS[c][0]].isna().all() for c in present]
+    bits = (lacking[codes] & (counts[rows] > 0)) @ (1 << np.arange(len(present)))
+    labels = {b: ", ".join(SUBSTITUTED_PARTS[c][1] for j, c in enumerate(present) if b >> j & 1)
+              for b in np.unique(bits)}
+    out[rows] = [labels[b] for b in bits]
     return out
 
 
