@@ -1576,7 +1576,7 @@ def what_if(
     frame = usage.copy()
     table = _prices.with_overrides(prices, overrides)
     kept = np.full(len(frame), "", dtype=object)
-    wanted = _as_categorical(frame["model"]) if "model" in frame.columns else None
+    wanted = None
     if model is not None:
         # The target is the user's choice, not the file's: an unknown one must not be blamed on a row.
         for target in [model] if isinstance(model, str) else list(model.values()):
@@ -1592,11 +1592,10 @@ def what_if(
             frame["model"] = new
         # Traffic the new model has no price for (audio to a text model) stays on its own model, marked:
         # never those tokens at the new model's text rate.
-        moved = _differs(usage["model"], frame["model"])
+        moved, wanted = _differs(usage["model"], frame["model"])
         when = (pd.Series(_prices._as_timestamp(as_of), index=frame.index) if as_of is not None
                 else frame["timestamp"] if "timestamp" in frame.columns else None)
         kept = _missing_parts(frame, table, moved, when)
-        wanted = _as_categorical(frame["model"])
         back = kept != ""
         if back.any():
             frame["model"] = np.where(back, usage["model"].astype(object).to_numpy(),
@@ -1651,7 +1650,8 @@ def what_if(
         table = table.copy()
         table["cached_input_usd_per_mtok"] = table["input_usd_per_mtok"] * (1 - cached_discount)
     return price(frame, prices=table, skip_unknown=skip_unknown).assign(
-        tier_fallback=fallback, what_if_model=wanted,
+        tier_fallback=fallback,
+        what_if_model=wanted if wanted is not None else _as_categorical(usage["model"]),
         kept=pd.Categorical(kept) if (kept != "").any() else pd.Categorical.from_codes(np.zeros(len(kept), np.int8),
                                                                                       [""]))
 
@@ -1662,17 +1662,22 @@ def _names(col: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     return codes.astype(np.int64), np.asarray([str(x) for x in uniq], dtype=object)
 
 
-def _differs(before: pd.Series, after: pd.Series) -> np.ndarray:
-    """Per row: whether the model name changed (compared once per distinct pair of names)."""
+def _differs(before: pd.Series, after: pd.Series) -> tuple[np.ndarray, pd.Categorical]:
+    """Per row: whether the model name changed (compared once per distinct pair of names); and ``after`` as a
+    categorical."""
     old_c, old_u = _names(before)
     new_c, new_u = _names(after)
     pair = old_c * len(new_u) + new_c
     seen, inverse = np.unique(pair, return_inverse=True)
-    return np.array([old_u[p // len(new_u)] != new_u[p % len(new_u)] for p in seen], dtype=bool)[inverse]
+    changed = np.array([old_u[p // len(new_u)] != new_u[p % len(new_u)] for p in seen], dtype=bool)[inverse]
+    return changed, _categorical(new_c, new_u)
 
 
 def _as_categorical(col: pd.Series) -> pd.Categorical:
-    codes, names = _names(col)
+    return _categorical(*_names(col))
+
+
+def _categorical(codes: np.ndarray, names: np.ndarray) -> pd.Categorical:
     if len(set(names)) == len(names):
         return pd.Categorical.from_codes(codes, categories=pd.Index(names))
     return pd.Categorical(names[codes])
