@@ -598,6 +598,11 @@ def _show_ranking(args: argparse.Namespace, ranked: pd.DataFrame) -> None:
     if n_fits > len(fits):
         footer += f"\n{n_fits - len(fits)} more; --limit 0 for all"
     footer += "".join(f"\nnote: {line}" for line in _left_out_lines(args, left_out))
+    n_small = int(fits["context_window_tokens"].isna().sum())
+    if n_small:
+        floor = int(ranked.attrs.get("context_floor_tokens", 0))
+        footer += (f"\nnote: {n_small} ranked model(s) have no known context window; this request fits every "
+                   f"known one ({floor:,} tokens or more that day)")
     for note in unpriced.values():
         footer += f"\nnote: {note}"
     if args.format == "json":

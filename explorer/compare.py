@@ -12,7 +12,7 @@ from explorer import candidates as _cand
 from explorer import costs as _costs
 from explorer import prices as _prices
 
-__all__ = ["CANDIDATE_COLUMNS", "PROVENANCE_COLUMNS", "rank_models"]
+__all__ = ["CANDIDATE_COLUMNS", "PROVENANCE_COLUMNS", "context_floor_tokens", "rank_models"]
 
 CANDIDATE_COLUMNS: tuple[str, ...] = ("kind", "maker", "first_party", "host_kind", "served_by", "fine_tuned",
                                       "alternatives")
@@ -53,9 +53,11 @@ def rank_models(
     named in ``models`` are ranked whatever their kind.
 
     Models whose context window is smaller than ``input_tokens + output_tokens`` are left out (unless
-    ``include_too_small``). Models with no known context window are never counted as fitting: they come
-    after every model known to fit, with ``fits_context`` NA and ``context_unknown`` True (ranked among
-    themselves), so a caller can show them apart.
+    ``include_too_small``). Models with no known context window are never counted as fitting a request
+    bigger than :func:`context_floor_tokens` (every known window that day): they come after every model
+    known to fit, with ``fits_context`` NA and ``context_unknown`` True (ranked among themselves), so a
+    caller can show them apart. Smaller requests rank them with the rest (window NA, ``fits_context``
+    True).
     Models that cannot price this workload (no output price, e.g. embeddings, with output tokens > 0)
     are left out.
 
@@ -129,7 +131,12 @@ def rank_models(
         empty.attrs["left_out"] = left_out
         return empty
     window = live["context_window_tokens"]
-    fits = (window >= input_tokens + output_tokens).astype("boolean").where(window.notna(), pd.NA)
+    need = input_tokens + output_tokens
+    # An unknown context window is only a doubt for a request bigger than every known window of a model
+    # that generates text on that day: a 1,200-token request fits them all, so gemini-2.5-pro (no window in
+    # genai-prices) is ranked with the rest, not set apart.
+    floor = context_floor_tokens(base, day, kind=kind) if window.isna().any() else 0
+    fits = (window >= need).astype("boolean").where(window.notna(), True if need <= floor else pd.NA)
     live = live.assign(fits_context=fits)
     if not include_too_small:
         live = live[live["fits_context"].fillna(True).astype(bool)]
@@ -158,7 +165,7 @@ def rank_models(
         out[comp] = priced[comp].to_numpy()
     out["context_window_tokens"] = live["context_window_tokens"].array
     out["fits_context"] = live["fits_context"].array
-    out["context_unknown"] = live["context_window_tokens"].isna().to_numpy()
+    out["context_unknown"] = out["fits_context"].isna().to_numpy()
     out["is_override"] = priced["is_override"].to_numpy()
     out["price_source"] = priced["price_source"].astype(str).to_numpy()
     out["verified_on"] = live["verified_on"].to_numpy()
@@ -173,4 +180,20 @@ def rank_models(
     out = out.drop(columns="_p").reset_index(drop=True)
     out.attrs["unpriced"] = unpriced
     out.attrs["left_out"] = left_out
+    out.attrs["context_floor_tokens"] = floor
     return out
+
+
+def context_floor_tokens(table: pd.DataFrame, day: pd.Timestamp, *, kind: str | None = _cand.DEFAULT_KIND) -> int:
+    """The smallest known context window of a model of ``kind`` (None: any that generates text) on ``day``.
+
+    A request of at most this many tokens fits every such model whose window is known (4,095 tokens for
+    chat models on 2026-12-02); derived from the data for the day rather than fixed, so it follows the table.
+    """
+    live = table[_prices.in_force(table, day) & table["output_usd_per_mtok"].notna()
+                 & table["context_window_tokens"].notna()]
+    live = live.drop_duplicates(["provider", "model"])
+    if kind is not None and len(live):
+        live = _cand.select(_cand.annotate(live), kind=kind, include_fine_tuned=True)
+    known = live["context_window_tokens"]
+    return int(known.min()) if len(known) else 0

@@ -329,3 +329,26 @@ def test_cli_compare_text_ranks_unknown_context_windows_last_and_marked() -> Non
     assert f"{sum(flags)} model(s) with an unknown context window come last, marked 'context unknown'" in text.stdout
     marked = [line for line in text.stdout.splitlines() if line.endswith("context unknown")]
     assert len(marked) == sum(flags)
+
+
+def test_small_request_ranks_unknown_context_windows_with_the_rest(history: pd.DataFrame) -> None:
+    from explorer.compare import context_floor_tokens
+
+    floor = context_floor_tokens(history, pd.Timestamp(DAY))
+    assert 0 < floor <= 8_192
+    small = rank_models(1000, 200, as_of=DAY, prices=history, provider="google")
+    pro = small[small["model"] == "gemini-2.5-pro"].iloc[0]
+    assert pd.isna(pro["context_window_tokens"]) and not pro["context_unknown"] and bool(pro["fits_context"])
+    assert small["total_usd"].is_monotonic_increasing
+    # One token past the floor, the same model is a doubt again, ranked apart.
+    big = rank_models(floor + 1, 0, as_of=DAY, prices=history, provider="google")
+    assert bool(big.loc[big["model"] == "gemini-2.5-pro", "context_unknown"].iloc[0])
+
+
+def test_cli_compare_small_request_notes_unknown_windows_it_ranks() -> None:
+    done = explorer("compare", "--as-of", DAY, "--input-tokens", "1000", "--output-tokens", "200",
+                    "--provider", "google", "--limit", "0")
+    assert done.returncode == 0, done.stderr
+    assert "context window unknown (" not in done.stdout
+    assert any(" gemini-2.5-pro " in line for line in done.stdout.splitlines())
+    assert "ranked model(s) have no known context window; this request fits every known one" in done.stdout
