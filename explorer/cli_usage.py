@@ -5,6 +5,7 @@ Examples::
     explorer usage data/samples/usage_completions_page1.json data/samples/usage_completions_page2.json
     explorer usage requests.parquet --by day --what-if-model gpt-5-mini --format json
     explorer usage usage.json costs.json            # a Costs export among the files: reconcile too
+    explorer usage requests.csv --forecast --budget 5000 --format json   # month-end forecast, budget day
 
 Everything is computed before anything is printed, so bad input prints one error line and nothing else.
 """
@@ -50,6 +51,14 @@ def register(subparsers: Any) -> None:
     p.add_argument(
         "--format", default="text", choices=["text", "csv", "json"], help="text (default), csv or json"
     )
+    p.add_argument(
+        "--forecast", action="store_true",
+        help="forecast this month's spend from the log's daily trend: median with a p10-p90 band",
+    )
+    p.add_argument(
+        "--budget", metavar="USD", type=_budget,
+        help="with --forecast: the monthly budget; prints the day it runs out (budget_exhausted_on)",
+    )
     from explorer.cli import add_raw
 
     add_raw(p)
@@ -93,6 +102,8 @@ def run(args: argparse.Namespace) -> int:
             raise ValueError(f"--what-if-model: {str(exc).removeprefix('model: ')}") from None
     priced = u.price(imported.usage, prices=table, skip_unknown=args.skip_unknown)
     notes = [*imported.notes, *priced.attrs.get("notes", [])]
+    if getattr(args, "forecast", False):
+        return _run_forecast(args, priced, notes)
     summary = u._costs.summarize(priced)
     breakdown = u.cost_by(priced, args.by)
     scenario = _scenario(args)
@@ -202,6 +213,64 @@ def _check_flags(args: argparse.Namespace) -> None:
 
     if args.what_if_as_of:
         prices._as_timestamp(args.what_if_as_of, "--what-if-as-of")
+    if getattr(args, "budget", None) is not None and not getattr(args, "forecast", False):
+        raise ValueError("--budget: needs --forecast (the budget is compared with the month's forecast)")
+    if getattr(args, "forecast", False):
+        clash = [f for f, on in (("--what-if-model", args.what_if_model), ("--service-tier", args.service_tier),
+                                 ("--what-if-as-of", args.what_if_as_of)) if on]
+        if clash:
+            raise ValueError(f"--forecast: cannot be combined with {clash[0]} (the forecast follows the log as billed)")
+
+
+def _budget(text: str) -> float:
+    """``--budget``: a number of USD > 0 (``$`` and thousands separators allowed)."""
+    import math
+
+    try:
+        value = float(text.strip().lstrip("$").replace(",", ""))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of USD") from None
+    if not math.isfinite(value) or value <= 0:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of USD > 0")
+    return value
+
+
+def _run_forecast(args: argparse.Namespace, priced: pd.DataFrame, notes: list[str]) -> int:
+    """``--forecast``: :func:`explorer.forecast.forecast_json` as JSON, the daily projection as CSV, or text."""
+    from explorer import forecast as _f
+    from explorer.cli import money
+
+    data = _f.forecast_json(priced, budget_usd=args.budget)
+    if args.format == "json":
+        print(json.dumps({**data, "notes": notes}, indent=2))
+        return 0
+    if args.format == "csv":
+        from explorer import outputs
+
+        proj = _f.forecast(priced, budget_usd=args.budget).projection.copy()
+        proj["day"] = proj["day"].dt.strftime("%Y-%m-%d")
+        sys.stdout.write(outputs.to_csv(proj, raw=args.raw))
+        return 0
+    growth = data["daily_growth_rate"]
+    print(f"month {data['month']}, data to {data['as_of']}: spent {money(data['spent_to_date_usd'])} so far")
+    print(f"trend: {money(data['trend_usd_per_day'])} a day, {growth:+.2%} a day "
+          f"({data['monthly_growth_rate']:+.1%} a month), fitted on {data['days_fitted']} day(s) with spend")
+    print(f"month-end forecast: {money(data['forecast_month_usd'])} "
+          f"(80% band {money(data['p10'])} to {money(data['p90'])})")
+    if args.budget is not None:
+        if data["budget_exhausted_on"] is None:
+            print(f"budget {money(args.budget)}: lasts the month on the median path"
+                  + (f" (runs out on {data['budget_exhausted_earliest']} if spending is at p90)"
+                     if data["budget_exhausted_earliest"] else ""))
+        else:
+            spread = (f"earliest {data['budget_exhausted_earliest']}, latest "
+                      f"{data['budget_exhausted_latest'] or 'not this month'}")
+            print(f"budget {money(args.budget)}: runs out on {data['budget_exhausted_on']} ({spread})")
+    if data["unpriced_rows"]:
+        print(f"  {data['unpriced_rows']:,} unpriced row(s) left out of the spend")
+    for note in notes:
+        print(f"note: {note}", file=sys.stderr)
+    return 0
 
 
 def _signed(x: float) -> str:
