@@ -10,7 +10,7 @@ from typing import Any
 import altair as alt
 import pandas as pd
 
-__all__ = ["ChartSlot", "enable_offline"]
+__all__ = ["ChartSlot", "enable_offline", "records"]
 
 _ENABLED = False
 
@@ -32,6 +32,10 @@ def _records(df: pd.DataFrame) -> list[dict[str, Any]]:
     return alt.utils.sanitize_pandas_dataframe(df).to_dict(orient="records")  # type: ignore[no-any-return]
 
 
+records = _records
+"""A frame as the rows a chart's dataset holds (what :meth:`ChartSlot.show` sends)."""
+
+
 class ChartSlot:
     """A ``JupyterChart`` and the spec it shows. :meth:`show` rebuilds the spec only when ``key`` (what the
     chart's structure depends on: titles, colours, sizes) changes; otherwise it swaps the data."""
@@ -49,10 +53,12 @@ class ChartSlot:
         """How many times a whole spec was built (tests check that a data change does not rebuild)."""
 
     def show(
-        self, key: tuple[Hashable, ...], data: pd.DataFrame, build: Callable[[pd.DataFrame], alt.TopLevelMixin]
+        self, key: tuple[Hashable, ...], data: pd.DataFrame, build: Callable[[pd.DataFrame], alt.TopLevelMixin],
+        records: list[dict[str, Any]] | None = None,
     ) -> None:
         """Show ``data`` in the chart ``build`` makes; reuse the spec built for ``key`` if there is one (the
-        last few structures are kept, so going back to an earlier axis or selection costs no new spec)."""
+        last few structures are kept, so going back to an earlier axis or selection costs no new spec).
+        ``records``: ``data`` already sanitised for the browser (:func:`records`), when the caller caches it."""
         self.data = data
         template = self._templates.get(key)
         if template is None:
@@ -70,7 +76,7 @@ class ChartSlot:
             return
         spec, name = template
         self.key = key
-        self.widget.spec = {**spec, "datasets": {name: _records(data)}}
+        self.widget.spec = {**spec, "datasets": {name: records if records is not None else _records(data)}}
 
     @property
     def spec(self) -> dict[str, Any]:

@@ -25,6 +25,7 @@ from explorer import prices as _prices
 from explorer import results as _r
 from explorer import scenarios as _sc
 from explorer.app.chart_slot import ChartSlot, enable_offline
+from explorer.app.ranges_view import RangesView
 from explorer.app.state import AppState
 from explorer.app.views import BudgetView, Context, CrossoverView, CurvesView, RankingView, View, status_html
 from explorer.display import with_text
@@ -267,7 +268,9 @@ class Dashboard:
         self.crossover_view = CrossoverView(
             [W.HBox([self.axis]), W.HBox([self.fixed_usd, self.fixed_in, self.fixed_out])]
         )
-        self.views: list[View] = [self.ranking_view, self.curves_view, self.budget_view, self.crossover_view]
+        self.ranges_view = RangesView(on_change=lambda: self._on_change({}))
+        self.views: list[View] = [self.ranking_view, self.curves_view, self.budget_view, self.crossover_view,
+                                  self.ranges_view]
         # Names notebooks and tests use for the outputs.
         self.ranked_out = self.ranking_view.table
         self.crossover_text = self.crossover_view.text
@@ -437,9 +440,11 @@ class Dashboard:
 
     @property
     def fixed_options(self) -> tuple[_x.FixedCostOption, ...]:
-        """The fixed-cost option described in the crossover controls, if any."""
+        """The fixed-cost option described in the crossover controls, if any, and the self-hosted option of
+        the ranges tab, if any (both enter the crossovers along volume)."""
+        own = self.ranges_view.controls.self_hosted() if hasattr(self, "ranges_view") else ()
         if not self.fixed_usd.value:
-            return ()
+            return own  # type: ignore[return-value]
         return (
             _x.FixedCostOption(
                 "your fixed-cost option",
@@ -447,6 +452,7 @@ class Dashboard:
                 float(self.fixed_in.value),
                 float(self.fixed_out.value),
             ),
+            *own,  # type: ignore[arg-type]
         )
 
     def load_scenario(self, scenario: _sc.Scenario) -> None:
@@ -472,6 +478,7 @@ class Dashboard:
             self._description = scenario.description
             self._images = (scenario.images_per_request, scenario.image_quality, scenario.image_size)
             self._refresh_model_options(selected=keys)
+            self.ranges_view.controls.load(scenario)
         self.refresh()
 
     def _save_from_form(self) -> None:

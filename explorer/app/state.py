@@ -16,9 +16,12 @@ from typing import Any, TypeVar
 import pandas as pd
 
 from explorer import prices as _prices
+from explorer import range_results as _rr
+from explorer import ranges as _ranges
 from explorer import results as _r
 from explorer import scenarios as _sc
 from explorer.crossovers import CrossoverResult, FixedCostOption
+from explorer.selfhost import SelfHostedOption
 
 T = TypeVar("T")
 
@@ -116,6 +119,23 @@ class AppState:
             )
 
         return self.cached("crossover", (self.prices_version, as_of, tuple(models), scenario, axis, fixed), build)
+
+    def range_results(
+        self, models: Sequence[tuple[str, str]], scenario: _sc.Scenario, as_of: dt.date, *,
+        effort: str | None = None, efforts: tuple[_ranges.EffortSetting, ...] = (),
+        self_hosted: tuple[SelfHostedOption, ...] = (), draws: int = _ranges.DEFAULT_DRAWS,
+    ) -> _rr.RangeResults:
+        """Costs as ranges (:func:`explorer.range_results.range_results`, seed 0: the same inputs give the
+        same figures), from the cached rates and point costs."""
+        def build() -> _rr.RangeResults:
+            rates = self.rates(models, as_of)
+            image, _ = _r.image_costs(rates.keys, scenario, as_of)
+            return _rr.range_results(rates, scenario, effort=effort, efforts=efforts, self_hosted=self_hosted,
+                                     costs=self.costs(models, scenario, as_of), image_usd_per_request=image,
+                                     draws=draws)
+
+        key = (self.prices_version, as_of, tuple(models), scenario, effort, efforts, self_hosted, draws)
+        return self.cached("range_results", key, build)
 
     def results(
         self, models: Sequence[tuple[str, str]], scenario: _sc.Scenario, as_of: dt.date, axis: str,
