@@ -130,7 +130,7 @@ def projection_band_chart(
     overridden = bool((df["prices"] == "override").any())
     axis_fmt, tip_fmt = money_format(currency)
     base = alt.Chart(df).encode(
-        x=alt.X("month:O", title="Month"),
+        x=alt.X("month:O", title="Month", axis=alt.Axis(labelAngle=0)),
         color=alt.Color("label:N", title="Model", scale=_legend_colors(df, colors)),
         tooltip=[
             alt.Tooltip("label:N", title="Model"),
