@@ -379,6 +379,10 @@ so that a change stays interactive with twenty models (the Monte-Carlo error is 
 ``mc_error_usd``; at large volumes the quantiles come from exact moments and hardly move)."""
 
 
+MAX_BAND_MODELS = 20
+"""Most models the band charts draw (the cheapest by p50): 20 x 40 curve points stays far under the row limit."""
+
+
 @dataclasses.dataclass(frozen=True)
 class _Shown:
     """What the tab shows for one set of inputs, ready to put in the widgets."""
@@ -433,8 +437,14 @@ def _shown(
         odds_html = ("<p><b>Probability that A costs less than B</b> (the top models by p50, the same "
                      "simulated requests priced on both)</p>"
                      + frame_html(odds, shares=["over a month", "on one request"]))
-    rows = _cr.band_frame(table[table["p50_usd"].notna()], k)
-    curves = _cr.band_frame(res.curves, k).assign(your_volume=scenario.requests_per_month)
-    proj = _cr.band_frame(res.projection, k).assign(budget=(scenario.monthly_budget_usd or 0.0) * k)
+    # The charts draw the cheapest few (a band per model stops being readable long before the row limit).
+    drawn = set(ok["label"].head(MAX_BAND_MODELS))
+    if len(ok) > MAX_BAND_MODELS:
+        summary += f"<p><small>Charts: the {MAX_BAND_MODELS} cheapest by p50; the table lists all.</small></p>"
+    rows = _cr.band_frame(ok[ok["label"].isin(drawn)], k)
+    curves = _cr.band_frame(res.curves[res.curves["label"].isin(drawn)], k).assign(
+        your_volume=scenario.requests_per_month)
+    proj = _cr.band_frame(res.projection[res.projection["label"].isin(drawn)], k).assign(
+        budget=(scenario.monthly_budget_usd or 0.0) * k)
     charts = tuple((f, records(f)) for f in (rows, curves, proj))
     return _Shown(res, rate_note, spread_note, summary, table_html, odds_html, charts)
