@@ -97,6 +97,41 @@ def _chart_totals(page) -> dict[str, str]:
     return out
 
 
+_BANDS = """() => {
+  // The Ranges tab's bands: shaded areas (cost curves, projection) and p10-p90 error bars, on screen.
+  const shown = e => { const r = e.getBoundingClientRect(); return r.width > 0 || r.height > 0; };
+  const areas = Array.from(document.querySelectorAll('.vega-embed svg g.mark-area path')).filter(shown);
+  const bars = Array.from(document.querySelectorAll('.vega-embed svg [aria-roledescription="errorbar"]')).filter(shown);
+  return {areas: areas.map(e => e.getAttribute('d') || ''), bars: bars.map(e => e.getAttribute('aria-label') || '')};
+}"""
+
+
+def _check_ranges_tab(page, dash: Dashboard) -> None:
+    """The Ranges tab draws a p10-p90 bar per model with the figures Python computes, and the bands."""
+    page.get_by_role("tab", name="Ranges").click()
+    dash.tabs.selected_index = dash.views.index(dash.ranges_view)
+    table = dash.ranges_view.result.table.dropna(subset=["rank"])
+    want = {str(r.label): f"p90 (USD/month): ${r.p90_usd:,.2f}" for r in table.itertuples()}
+    deadline = time.monotonic() + 60
+    seen: dict[str, list[str]] = {"areas": [], "bars": []}
+    while time.monotonic() < deadline:
+        seen = page.evaluate(_BANDS)
+        bars = {m.group(1): b for b in seen["bars"] if (m := re.search(r"label: ([^;]+);", b))}
+        if set(bars) == set(want) and len(seen["areas"]) >= 2 * len(want):
+            break
+        time.sleep(0.5)
+    assert set(bars) == set(want), (seen, want)
+    for label, text in want.items():
+        assert text in bars[label], (label, bars[label])
+    # A band with data: an outline of many points, one per volume or month, both ways.
+    assert all(d.count("L") >= 20 for d in seen["areas"]), seen["areas"]
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.locator(".explorer-ranges").first.scroll_into_view_if_needed()
+    shot = SHOTS / "dashboard_ranges.png"
+    page.screenshot(path=str(shot), full_page=True)
+    assert busy_share(shot) > MIN_BUSY, f"{shot}: looks blank"
+
+
 def _box(page, label: str):
     return page.locator(".widget-inline-hbox", has=page.locator("label", has_text=re.compile(f"^{re.escape(label)}$")))
 
@@ -153,6 +188,8 @@ def test_voila_dashboard_matches_the_python_api(voila: str) -> None:
         for tab, least in (("Cost curves", 3), ("Budget & projection", 6), ("Crossovers", 3), ("Ranking", 3)):
             page.get_by_role("tab", name=tab).click()
             page.wait_for_function(_MARKS, arg=least, timeout=60_000)
+        _check_ranges_tab(page, dash)
+        page.get_by_role("tab", name="Ranking").click()
         SHOTS.mkdir(parents=True, exist_ok=True)
         page.evaluate("window.scrollTo(0, 0)")
         assert _in_view(page, "table.explorer-ranked") and _in_view(page, ".vega-embed svg")

@@ -22,6 +22,7 @@ import pandas as pd
 from explorer import charts_ranges as _cr
 from explorer import currency as _fx
 from explorer import distributions as _d
+from explorer import fmt
 from explorer import range_results as _rr
 from explorer import ranges as _ranges
 from explorer import scenarios as _sc
@@ -45,9 +46,12 @@ _STYLE = {"description_width": "210px"}
 
 
 def _money_html(x: float, code: str) -> str:
+    """An amount in ``code`` written as :func:`explorer.fmt.usd` writes dollars (small amounts keep their
+    digits), with the code after it for other currencies."""
     if x != x:  # NaN
         return ""
-    return f"${x:,.2f}" if code == "USD" else f"{x:,.2f} {code}"
+    text = fmt.usd(x)
+    return text if code == "USD" else f"{text.replace('$', '')} {code}"
 
 
 class RangeControls:
@@ -317,8 +321,9 @@ class RangeControls:
             section("Reasoning effort", self.effort, self.eff_model, self.eff_level, self.eff_multiplier,
                     self.eff_uncertainty, self.eff_source, W.HBox([self.eff_add, self.eff_clear]), self.eff_message),
             section("Currency", self.currency, self.own_rate, self.rate_note),
-            section("Negotiated prices", self.terms_provider, self.terms_discount, self.terms_commit, self.terms_set,
-                    self.terms_list),
+            section("Negotiated prices", W.HTML("<small>Per provider, for this tab's figures (the other tabs "
+                                                "show list prices).</small>"),
+                    self.terms_provider, self.terms_discount, self.terms_commit, self.terms_set, self.terms_list),
             section("Self-hosting", self.sh_on, self.sh_name, self.sh_gpu_usd, self.sh_gpus, self.sh_in_tps,
                     self.sh_out_tps, self.sh_util, self.sh_fixed, self.sh_message),
         ], layout=W.Layout(flex_flow="row wrap"))
