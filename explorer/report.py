@@ -389,6 +389,87 @@ def notes(r: ReportInputs) -> _HTML:
     )
 
 
+RANGES_DATASET = DATASET
+"""The range chart's one dataset: one row per model (label, p10, p50, p90, prices)."""
+
+
+def ranges_data(r: ReportInputs) -> dict[str, Any]:
+    """What the page's "Costs as ranges" section computes from, per spread option (the bundled presets of
+    :data:`explorer.range_results.SPREAD_PRESETS`, and the scenario's own distributions if it has any).
+
+    For each option and model (in :func:`engine_data`'s order): the mean, standard deviation and skewness
+    of one request's cost from :func:`explorer.ranges.cost_ranges` at the scenario's assumptions, the first
+    two relative to the point cost per request there. The page multiplies them by the cost per request it
+    computes for the current inputs and applies the same skew-matched law of a month of N requests as
+    :mod:`explorer.ranges`. So p10 / p50 / p90 are the engine's exactly when only the volume, the budget
+    and the models checked change (above :data:`explorer.ranges.DIRECT_MAX_REQUESTS` requests a month,
+    where the engine uses that law too), and scaled approximations when the request's shape changes (the
+    page says which). Negotiated terms are left out: the page prices at list prices.
+    """
+    from explorer import range_results as _rr
+    from explorer import ranges as _ranges
+
+    base = r.scenario.replace(provider_terms=())
+    options: dict[str, tuple[str, _sc.Scenario]] = {}
+    if any(getattr(base, f) is not None for f in
+           ("input_tokens_distribution", "visible_output_tokens_distribution", "reasoning_tokens_distribution")):
+        options["scenario"] = ("the scenario's own distributions", base)
+    for name, ratios in _rr.SPREAD_PRESETS.items():
+        label = "none: every request alike" if name == "none" else (
+            f"{name} (assumed: p90 = {ratios[0]:g}x / {ratios[1]:g}x / {ratios[2]:g}x the median of input / "
+            "output / reasoning tokens)")
+        options[name] = (label, _rr.with_spread(base, *ratios))
+    rt = r.rates
+    image, notes = _r.image_costs(rt.keys, base, r.as_of)
+    out: dict[str, Any] = {}
+    for name, (label, sc) in options.items():
+        costs = _r.costs_from_rates(rt, sc, image_usd_per_request=image, image_notes=notes)
+        cpr = dict(zip(costs["label"], costs["cost_per_request_usd"].astype(float), strict=True))
+        cr = _ranges.cost_ranges(rt, sc, costs=costs, image_usd_per_request=image, image_notes=notes)
+        at = {lbl: j for j, lbl in enumerate(cr.labels)}
+        models = []
+        for lbl in rt.labels:
+            j = at.get(lbl)
+            c = cpr.get(lbl, math.nan)
+            if j is None or not math.isfinite(c) or c <= 0:
+                models.append(None)
+                continue
+            models.append({
+                "mean": _num(float(cr.mean_usd_per_request[j, 0]) / c),
+                "sd": _num(float(cr.sd_usd_per_request[j, 0]) / c),
+                "skew": _num(float(cr.skewness_per_request[j, 0])),
+            })
+        out[name] = {"label": label, "models": models}
+    default = "scenario" if "scenario" in options else "medium"
+    return {"options": out, "default": default, "z90": _ranges._Z90, "direct_max": _ranges.DIRECT_MAX_REQUESTS,
+            "dataset": RANGES_DATASET}
+
+
+def ranges_section(r: ReportInputs, data: dict[str, Any]) -> tuple[_HTML, dict[str, Any]]:
+    """The "Costs as ranges" section (its table body and chart filled by the page's script) and the live
+    spec of its range chart."""
+    from explorer import charts_ranges as _cr
+
+    opts = "".join(
+        f'<option value="{_e(k)}"{" selected" if k == data["default"] else ""}>{_e(v["label"])}</option>'
+        for k, v in data["options"].items()
+    )
+    head = "".join(f"<th scope='col'>{h}</th>" for h in ("Rank", "Model", "p10", "p50", "p90"))
+    rows = pd.DataFrame({"label": list(r.rates.labels), "p10": 1.0, "p50": 1.0, "p90": 1.0, "prices": "bundled"})
+    spec = _spec(_cr.range_chart(rows, as_of=r.as_of), dataset=RANGES_DATASET)
+    return _HTML(
+        '<p class="note">Requests differ: p10 / p50 / p90 are the monthly totals of 10%, 50% and 90% of '
+        "simulated months, with each request's tokens drawn from the spread chosen here "
+        "(explorer.ranges). The spread presets are assumptions to try, not measurements.</p>"
+        f'<div class="field"><label for="spread">How unequal are requests</label>'
+        f'<select id="spread">{opts}</select></div>'
+        '<p id="ranges-note" class="note" role="status"></p>'
+        f'<table id="ranges"><caption>Monthly cost as a range, cheapest median first</caption>'
+        f"<thead><tr>{head}</tr></thead><tbody></tbody></table>"
+        '<div id="chart-ranges" class="report-chart live"></div>'
+    ), spec
+
+
 def _pct_box(x: float) -> str:
     """A share as the percentage a box shows (0.35 -> "35"), without float noise."""
     return f"{float(f'{x * 100:.10g}'):g}"
@@ -466,7 +547,11 @@ def _vega_bundle() -> str:
 def render(r: ReportInputs) -> str:
     """The whole page as one HTML string (no file written)."""
     cross_html, cross_specs = crossover_sections(r)
+    rdata = ranges_data(r)
+    ranges_html, ranges_spec = ranges_section(r, rdata)
     page = string.Template(_template("report.html")).substitute(
+        ranges=ranges_html.text,
+        ranges_data=_json_for_script({**rdata, "spec": ranges_spec}),
         title=_e(r.title),
         style=_template("report.css"),
         header=header(r).text,

@@ -420,6 +420,7 @@
   }
 
   const state = { result: null, updates: 0 };
+  const hooks = [];  // other sections of the page that follow every recomputation (the ranges)
 
   function update() {
     const inputs = readInputs();
@@ -429,6 +430,7 @@
     state.result = result;
     renderTable(result.ranked);
     renderSummary(result);
+    hooks.forEach(function (f) { f(result); });
     const done = Object.keys(CHART_FILTER).map(function (name) {
       return sendRows(name, result.rows.filter(CHART_FILTER[name]));
     });
@@ -486,6 +488,109 @@
     flush: flush,
     pending: pending,
     format: { usd: usd, pct: pct, fixed: fixed, count: count },
+    onUpdate: function (f) { hooks.push(f); },
+    embed: embed,
     ready: Promise.all(embeds).then(function () { return first; }),
+  };
+})();
+
+// Costs as ranges (explorer.report.ranges_data): for the chosen spread, each model's mean, spread and
+// skewness of one request's cost (the first two relative to its point cost per request when the page was
+// written) are scaled by the cost per request computed above, and a month of N requests takes the same
+// skew-matched law as explorer.ranges (_skewed): the engine's p10 / p50 / p90 exactly when only the
+// volume, the budget or the models change; a scaled approximation when the request's shape changes.
+(function () {
+  "use strict";
+
+  const source = document.getElementById("ranges-data");
+  const ce = window.costExplorer;
+  if (!source || !ce) return;
+  const R = JSON.parse(source.textContent);
+  const Z = [-R.z90, 0, R.z90];
+  const select = document.getElementById("spread");
+  const built = Object.assign({}, ce.data.scenario);
+  const SHAPE = ["input_tokens_per_request", "output_tokens_per_request", "cached_input_share", "batch_share"];
+
+  // explorer.ranges._skewed: mean 0, standard deviation sd, skewness skew, increasing in z.
+  function skewed(z, sd, skew) {
+    const g = Math.min(Math.abs(skew), 1e6);
+    if (!(g > 1e-6)) return sd * z;
+    const r = Math.sqrt(g * g / 4 + 1);
+    const u = Math.cbrt(g / 2 + r) + Math.cbrt(g / 2 - r);
+    const sLn = Math.sqrt(Math.log1p(u * u));
+    const wSqrt = Math.sqrt(1 + u * u);
+    const sign = skew < 0 ? -1 : 1;
+    const offset = u * u / (wSqrt + 1);
+    const scale = sd / (u * wSqrt);
+    return sign * scale * (Math.expm1(sLn * sign * z) - offset);
+  }
+
+  function bands(result, option) {
+    const models = R.options[option].models;
+    const v = result.scenario.requests_per_month;
+    const root = Math.sqrt(Math.max(v, 0));
+    const rows = [];
+    result.costs.forEach(function (c) {
+      const i = ce.data.models.findIndex(function (m) { return m.label === c.label; });
+      const m = models[i];
+      const cpr = c.cost_per_request_usd;
+      if (!m || m.mean === null || m.sd === null || m.skew === null || !(cpr >= 0) || Number.isNaN(cpr)) return;
+      const skewN = root > 0 ? m.skew / root : 0;
+      const q = Z.map(function (z) {
+        return v > 0 ? Math.max(v * m.mean * cpr + skewed(z, root * m.sd * cpr, skewN), 0) : 0;
+      });
+      rows.push({ label: c.label, p10: q[0], p50: q[1], p90: q[2], prices: c.is_override ? "override" : "bundled" });
+    });
+    rows.sort(function (a, b) { return a.p50 - b.p50 || (a.label < b.label ? -1 : a.label > b.label ? 1 : 0); });
+    return rows;
+  }
+
+  let view = null;
+  let rows = [];
+
+  function render(result) {
+    if (!result) return Promise.resolve();
+    rows = bands(result, select.value);
+    const body = document.querySelector("#ranges tbody");
+    body.replaceChildren.apply(body, rows.map(function (r, k) {
+      const tr = document.createElement("tr");
+      [String(k + 1), r.label, ce.format.usd(r.p10), ce.format.usd(r.p50), ce.format.usd(r.p90)].forEach(
+        function (text, j) {
+          const td = document.createElement("td");
+          td.className = j === 1 ? "txt" : "num";
+          td.textContent = text;
+          tr.appendChild(td);
+        });
+      return tr;
+    }));
+    const sc = result.scenario;
+    const shape = SHAPE.every(function (k) { return sc[k] === built[k]; });
+    const few = sc.requests_per_month <= R.direct_max;
+    document.getElementById("ranges-note").textContent =
+      (shape ? "At the scenario's request shape: " + (few
+        ? "at " + ce.format.count(R.direct_max) + " requests a month or fewer the engine sums requests one by one; " +
+          "this page uses the law of a sum of many (an approximation)."
+        : "the engine's own figures.")
+        : "The request differs from the scenario's: the spread is scaled from it by the cost per request (an " +
+          "approximation; rebuild the report from a scenario with these tokens for exact figures).");
+    state.exact = shape && !few;
+    if (!view) return Promise.resolve();
+    return view.data(R.dataset, rows.filter(function (r) { return r.p10 > 0; })).resize().runAsync();
+  }
+
+  const state = { exact: true };
+  const ready = ce.embed("ranges", R.spec, "canvas").then(function (res) {
+    if (res) view = res.view;
+    return render(ce.state.result);
+  });
+  ce.onUpdate(render);
+  select.addEventListener("change", function () { render(ce.state.result); });
+  ce.ranges = {
+    data: R,
+    rows: function () { return rows; },
+    state: state,
+    render: function () { return render(ce.state.result); },
+    ready: ready,
+    skewed: skewed,
   };
 })();
