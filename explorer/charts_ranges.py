@@ -9,12 +9,15 @@ error bar from p10 to p90 per model, an area between the p10 and p90 curves.
 
 from __future__ import annotations
 
+from typing import Any
+
 import altair as alt
+import numpy as np
 import pandas as pd
 
 from explorer.charts import HEIGHT, WIDTH, _legend_colors, _title
 
-__all__ = ["band_frame", "curve_band_chart", "money_format", "projection_band_chart", "range_chart"]
+__all__ = ["band_frame", "band_records", "curve_band_chart", "money_format", "projection_band_chart", "range_chart"]
 
 
 _KEEP = ("label", "requests_per_month", "month")
@@ -25,12 +28,31 @@ def band_frame(frame: pd.DataFrame, units_per_usd: float = 1.0, *, prefix: str =
     ``p10`` / ``p50`` / ``p90`` (from ``{prefix}p10_usd`` ...) in the currency whose rate is
     ``units_per_usd``, and ``prices`` (bundled / override) for the dash encoding. Only these columns: a
     live chart sends its whole data to the browser on every change."""
-    out = pd.DataFrame({c: frame[c].to_numpy() for c in _KEEP if c in frame.columns})
+    # Built from plain arrays (object labels): this runs on every change of the app's Ranges tab.
+    cols: dict[str, np.ndarray] = {}
+    for c in _KEEP:
+        if c in frame.columns:
+            cols[c] = frame[c].to_numpy(dtype=object if c == "label" else None)
     for q in ("p10", "p50", "p90"):
-        out[q] = frame[f"{prefix}{q}_usd"].to_numpy(dtype=float) * float(units_per_usd)
-    flag = frame["is_override"] if "is_override" in frame.columns else pd.Series(False, index=frame.index)
-    out["prices"] = ["override" if f else "bundled" for f in flag.fillna(False).astype(bool)]
-    return out
+        cols[q] = frame[f"{prefix}{q}_usd"].to_numpy(dtype=float) * float(units_per_usd)
+    flag = (frame["is_override"].to_numpy(dtype=object) if "is_override" in frame.columns
+            else np.zeros(len(frame), dtype=object))
+    cols["prices"] = np.array(["override" if f is True or f == 1 else "bundled" for f in flag], dtype=object)
+    return pd.DataFrame(cols, copy=False)
+
+
+def band_records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """A :func:`band_frame` (plus any plain columns) as the rows a chart's dataset holds: Python numbers and
+    strings, NaN as null. Equal to Altair's sanitising for these columns, at a fraction of its cost."""
+    names = list(frame.columns)
+    columns = []
+    for c in names:
+        values = frame[c].to_numpy()
+        if values.dtype.kind == "f":
+            columns.append([None if v != v else v for v in values.tolist()])
+        else:
+            columns.append(values.tolist())
+    return [dict(zip(names, row, strict=True)) for row in zip(*columns, strict=True)]
 
 
 def money_format(currency: str) -> tuple[str, str]:

@@ -27,7 +27,7 @@ from explorer import range_results as _rr
 from explorer import ranges as _ranges
 from explorer import scenarios as _sc
 from explorer import terms as _terms
-from explorer.app.chart_slot import ChartSlot, records
+from explorer.app.chart_slot import ChartSlot
 from explorer.app.views import Context, View
 from explorer.selfhost import SelfHostedOption
 from explorer.tables import frame_html
@@ -446,10 +446,15 @@ def _shown(
     drawn = set(ok["label"].head(MAX_BAND_MODELS))
     if len(ok) > MAX_BAND_MODELS:
         summary += f"<p><small>Charts: the {MAX_BAND_MODELS} cheapest by p50; the table lists all.</small></p>"
-    rows = _cr.band_frame(ok[ok["label"].isin(drawn)], k)
-    curves = _cr.band_frame(res.curves[res.curves["label"].isin(drawn)], k).assign(
-        your_volume=scenario.requests_per_month)
-    proj = _cr.band_frame(res.projection[res.projection["label"].isin(drawn)], k).assign(
-        budget=(scenario.monthly_budget_usd or 0.0) * k)
-    charts = tuple((f, records(f)) for f in (rows, curves, proj))
+    every = len(ok) <= MAX_BAND_MODELS
+
+    def only(frame: pd.DataFrame) -> pd.DataFrame:
+        return frame if every else frame[frame["label"].isin(drawn)]
+
+    rows = _cr.band_frame(ok if every else ok[ok["label"].isin(drawn)], k)
+    curves = _cr.band_frame(only(res.curves), k)
+    curves["your_volume"] = float(scenario.requests_per_month)
+    proj = _cr.band_frame(only(res.projection), k)
+    proj["budget"] = float(scenario.monthly_budget_usd or 0.0) * k
+    charts = tuple((f, _cr.band_records(f)) for f in (rows, curves, proj))
     return _Shown(res, rate_note, spread_note, summary, table_html, odds_html, charts)

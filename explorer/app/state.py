@@ -130,8 +130,12 @@ class AppState:
         def build() -> _rr.RangeResults:
             rates = self.rates(models, as_of)
             image, _ = _r.image_costs(rates.keys, scenario, as_of)
+            # The point costs ignore distributions and terms: those of the plain scenario (cached for the
+            # other tabs already) serve.
+            plain = scenario.replace(input_tokens_distribution=None, visible_output_tokens_distribution=None,
+                                     reasoning_tokens_distribution=None, provider_terms=())
             return _rr.range_results(rates, scenario, effort=effort, efforts=efforts, self_hosted=self_hosted,
-                                     costs=self.costs(models, scenario, as_of), image_usd_per_request=image,
+                                     costs=self.costs(models, plain, as_of), image_usd_per_request=image,
                                      draws=draws)
 
         key = (self.prices_version, as_of, tuple(models), scenario, effort, efforts, self_hosted, draws)
