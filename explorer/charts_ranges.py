@@ -17,7 +17,10 @@ import pandas as pd
 
 from explorer.charts import HEIGHT, WIDTH, _legend_colors, _title
 
-__all__ = ["band_frame", "band_records", "curve_band_chart", "money_format", "projection_band_chart", "range_chart"]
+__all__ = [
+    "band_frame", "band_records", "curve_band_chart", "forecast_chart", "money_format", "projection_band_chart",
+    "range_chart",
+]
 
 
 _KEEP = ("label", "requests_per_month", "month")
@@ -177,4 +180,43 @@ def projection_band_chart(
         width=WIDTH, height=HEIGHT,
         title=_title("12-month projection, with its p10-p90 band", as_of, overridden,
                      "Volume grows by the monthly growth rate; red dashed line: the monthly budget"),
+    )
+
+
+def forecast_chart(projection: pd.DataFrame, *, budget_usd: float | None = None) -> alt.LayerChart:
+    """The month's cumulative spend: observed days as a line, the rest of the month as the p10-p90 band
+    with its median, the monthly budget as a red dashed rule.
+
+    ``projection``: :attr:`explorer.forecast.Forecast.projection` (day, observed, cumulative_p10_usd,
+    cumulative_p50_usd, cumulative_p90_usd).
+    """
+    df = projection.assign(
+        day=pd.to_datetime(projection["day"]).dt.strftime("%Y-%m-%d"),
+        part=["observed" if o else "forecast" for o in projection["observed"]],
+        budget=float(budget_usd or 0.0),
+    )
+    tooltip = [
+        alt.Tooltip("day:T", title="Day", format="%Y-%m-%d"),
+        alt.Tooltip("part:N", title="Spend"),
+        alt.Tooltip("cumulative_p10_usd:Q", title="Month so far, p10 (USD)", format="$,.2f"),
+        alt.Tooltip("cumulative_p50_usd:Q", title="Month so far, p50 (USD)", format="$,.2f"),
+        alt.Tooltip("cumulative_p90_usd:Q", title="Month so far, p90 (USD)", format="$,.2f"),
+    ]
+    base = alt.Chart(df).encode(x=alt.X("day:T", title="Day", axis=alt.Axis(format="%d %b")), tooltip=tooltip)
+    band = base.transform_filter("datum.part == 'forecast'").mark_area(opacity=0.25, color="#4c78a8").encode(
+        y=alt.Y("cumulative_p10_usd:Q", title="Spend this month (USD)", axis=alt.Axis(format="$,.0f")),
+        y2="cumulative_p90_usd:Q")
+    line = base.mark_line(point=True).encode(
+        y="cumulative_p50_usd:Q",
+        color=alt.Color("part:N", title=None, scale=alt.Scale(domain=["observed", "forecast"],
+                                                              range=["#333333", "#4c78a8"])))
+    rule = (alt.Chart(df).transform_aggregate(budget="max(budget)").transform_filter("datum.budget > 0")
+            .mark_rule(color="#c00", strokeDash=[4, 4])
+            .encode(y="budget:Q", tooltip=[alt.Tooltip("budget:Q", title="Monthly budget (USD)", format="$,.2f")]))
+    chart = alt.LayerChart(layer=[band, line, rule])
+    return chart.properties(
+        width=WIDTH, height=HEIGHT,
+        title=alt.TitleParams("Where this month's spend is heading", anchor="start", subtitle=[
+            "Black: spent so far; blue: the trend's median, shaded: 80% of simulated months (p10 to p90); "
+            "red dashed: the monthly budget"]),
     )
