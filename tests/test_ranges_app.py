@@ -263,3 +263,30 @@ def test_spread_distribution_keeps_the_mean() -> None:
     assert rr.spread_distribution(1000, 1.0).is_point and rr.spread_distribution(0, 5.0).is_point
     with pytest.raises(ValueError, match="p90 / p50"):
         rr.spread_distribution(1000, 0.5)
+
+
+def test_band_records_are_what_altair_would_send() -> None:
+    from explorer.app.chart_slot import records
+
+    frame = cr.band_frame(pd.DataFrame({
+        "label": ["a", "b", "c"], "requests_per_month": [10.0, np.nan, 1e9], "p10_usd": [1.0, 2.0, np.nan],
+        "p50_usd": [1.5, 2.5, np.nan], "p90_usd": [2.0, np.nan, np.nan], "is_override": [True, False, False],
+    }), 2.0)
+    frame["your_volume"] = 10.0
+    assert cr.band_records(frame) == records(frame)
+    assert cr.band_records(frame)[0] == {"label": "a", "requests_per_month": 10.0, "p10": 2.0, "p50": 3.0,
+                                         "p90": 4.0, "prices": "override", "your_volume": 10.0}
+
+
+def test_forecast_chart_draws_the_band_the_median_and_the_budget() -> None:
+    from explorer.forecast import forecast
+
+    days = pd.date_range("2026-11-01", periods=12, freq="D")
+    spend = 100 * 1.03 ** np.arange(12) * np.exp(0.2 * np.random.default_rng(3).standard_normal(12))
+    f = forecast(pd.DataFrame({"day": days, "total_usd": spend, "priced": True}), budget_usd=3000)
+    marks = data_marks(cr.forecast_chart(f.projection, budget_usd=3000).to_dict())
+    (area,) = visible(marks["area"])
+    assert area["d"].count("L") >= 2 * (30 - 12) - 1  # p10 and p90 over the 18 days left
+    assert len(visible(marks["symbol"])) == 30  # a point per day: observed, then the median
+    (rule,) = visible(marks["rule"])
+    assert "$3,000.00" in rule["aria-label"]
