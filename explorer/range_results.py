@@ -116,7 +116,7 @@ def range_results(
     their cost at the median busy time (their band there is the replica step, not sampled)."""
     r = _ranges.cost_ranges(rates, scenario, draws=draws, seed=seed, effort=effort, efforts=efforts,
                             costs=costs, image_usd_per_request=image_usd_per_request)
-    flags = dict(zip(r.table["label"], r.table["is_override"].astype(bool), strict=True))
+    flags = dict(zip(r.table["label"].tolist(), r.table["is_override"].astype(bool).tolist(), strict=True))
     table = r.table
     curves = _ranges.curve_bands(r, curve_points)
     projection = _ranges.projection_bands(r, scenario, months)
@@ -138,8 +138,9 @@ def range_results(
                 "cumulative_p90_usd": np.cumsum(m)}))
         curves = pd.concat([curves, *extra_c], ignore_index=True)
         projection = pd.concat([projection, *extra_p], ignore_index=True)
-    curves["is_override"] = curves["label"].map(flags).fillna(False).astype(bool)
-    projection["is_override"] = projection["label"].map(flags).fillna(False).astype(bool)
+    for frame in (curves, projection):
+        frame["is_override"] = np.array([flags.get(lbl, False) for lbl in frame["label"].to_numpy(dtype=object)],
+                                        dtype=bool)
     statement = r.statement
     if self_hosted:
         statement += (" Self-hosted options: the month's busy GPU time from the same token distributions, "

@@ -384,6 +384,9 @@ so that a change stays interactive with twenty models (the Monte-Carlo error is 
 ``mc_error_usd``; at large volumes the quantiles come from exact moments and hardly move)."""
 
 
+APP_CURVE_POINTS = 21
+"""Volumes per band along the cost curves (five a decade over four decades): every row of a live chart is
+sent to the browser on each change."""
 MAX_BAND_MODELS = 20
 """Most models the band charts draw (the cheapest by p50): 20 x 40 curve points stays far under the row limit."""
 
@@ -406,7 +409,7 @@ def _shown(
     hosted: tuple[SelfHostedOption, ...], rate: _fx.FxRate,
 ) -> _Shown:
     res = ctx.state.range_results(ctx.models, scenario, ctx.as_of, effort=effort, efforts=efforts,
-                                  self_hosted=hosted, draws=APP_DRAWS)
+                                  self_hosted=hosted, draws=APP_DRAWS, curve_points=APP_CURVE_POINTS)
     code = rate.currency
     k = rate.units_per_usd
     rate_note = "" if code == "USD" else f"Every figure of this tab in {code}: <code>{html.escape(rate.label())}</code>"

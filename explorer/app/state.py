@@ -123,7 +123,7 @@ class AppState:
     def range_results(
         self, models: Sequence[tuple[str, str]], scenario: _sc.Scenario, as_of: dt.date, *,
         effort: str | None = None, efforts: tuple[_ranges.EffortSetting, ...] = (),
-        self_hosted: tuple[SelfHostedOption, ...] = (), draws: int = _ranges.DEFAULT_DRAWS,
+        self_hosted: tuple[SelfHostedOption, ...] = (), draws: int = _ranges.DEFAULT_DRAWS, curve_points: int = 40,
     ) -> _rr.RangeResults:
         """Costs as ranges (:func:`explorer.range_results.range_results`, seed 0: the same inputs give the
         same figures), from the cached rates and point costs."""
@@ -136,9 +136,9 @@ class AppState:
                                      reasoning_tokens_distribution=None, provider_terms=())
             return _rr.range_results(rates, scenario, effort=effort, efforts=efforts, self_hosted=self_hosted,
                                      costs=self.costs(models, plain, as_of), image_usd_per_request=image,
-                                     draws=draws)
+                                     draws=draws, curve_points=curve_points)
 
-        key = (self.prices_version, as_of, tuple(models), scenario, effort, efforts, self_hosted, draws)
+        key = (self.prices_version, as_of, tuple(models), scenario, effort, efforts, self_hosted, draws, curve_points)
         return self.cached("range_results", key, build)
 
     def results(
