@@ -265,7 +265,7 @@ class RangeControls:
                            if isinstance(s.multiplier, _d.LogNormal) else
                            f"{s.multiplier.mean():g}" if isinstance(s.multiplier, _d.Distribution) else ""),
             "source": s.source} for s in self.efforts])
-        self.eff_message.value = frame_html(rows)
+        self.eff_message.value = frame_html(rows) + f"<i>{html.escape(NO_DEFAULTS)}</i>"
 
     def set_terms(self) -> None:
         """Set the chosen provider's discount and commitment (both 0: back to list prices)."""
