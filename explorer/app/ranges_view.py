@@ -340,13 +340,35 @@ class RangesView(View):
         self.summary = W.HTML()
         self.table = W.HTML()
         self.odds = W.HTML()
-        self.chart = ChartSlot()
-        self.curves = ChartSlot()
-        self.projection = ChartSlot()
         self.result: _rr.RangeResults | None = None
         """What the tab shows now (tests and notebook readers)."""
-        self.widget = W.VBox([self.controls.widget, self.summary, self.table, self.chart.widget, self.odds,
-                              self.curves.widget, self.projection.widget])
+        self.widget = W.VBox([self.controls.widget, self.summary, self.table, self.odds])
+        self._slots: tuple[ChartSlot, ChartSlot, ChartSlot] | None = None
+
+    def _charts(self) -> tuple[ChartSlot, ChartSlot, ChartSlot]:
+        # Made when the tab is first shown: a page that never opens it loads no more chart widgets than
+        # before (each is a front-end model to initialise; under load their start-up is what fails first).
+        if self._slots is None:
+            self._slots = (ChartSlot(), ChartSlot(), ChartSlot())
+            chart, curves, projection = self._slots
+            self.widget.children = [self.controls.widget, self.summary, self.table, chart.widget, self.odds,
+                                    curves.widget, projection.widget]
+        return self._slots
+
+    @property
+    def chart(self) -> ChartSlot:
+        """The ranking's range chart."""
+        return self._charts()[0]
+
+    @property
+    def curves(self) -> ChartSlot:
+        """The cost curves with their bands."""
+        return self._charts()[1]
+
+    @property
+    def projection(self) -> ChartSlot:
+        """The projection with its bands."""
+        return self._charts()[2]
 
     def update(self, ctx: Context) -> None:
         c = self.controls
