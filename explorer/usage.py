@@ -350,7 +350,7 @@ def _times(frame: pd.DataFrame, col: str, where: _Where, *, required: bool) -> p
     if pd.api.types.is_bool_dtype(raw):
         raise where.error("holds true/false values, expected a date or time", column=col)
     if pd.api.types.is_datetime64_any_dtype(raw):
-        ts = pd.to_datetime(raw, utc=True)
+        ns = pd.to_datetime(raw, utc=True).dt.tz_localize(None).to_numpy(dtype="datetime64[ns]")
     elif pd.api.types.is_numeric_dtype(raw):
         num = raw.to_numpy(dtype="float64", na_value=np.nan)
         finite = np.isfinite(num) | np.isnan(num)
@@ -361,22 +361,17 @@ def _times(frame: pd.DataFrame, col: str, where: _Where, *, required: bool) -> p
         safe = np.where(np.abs(np.nan_to_num(num)) < 4e9, num, np.nan)
         ts = pd.to_datetime(pd.Series(safe, index=raw.index), unit="s", utc=True)
         ts[np.isnan(safe) & ~np.isnan(num)] = pd.Timestamp("1900-01-01", tz="UTC")
+        ns = ts.dt.tz_localize(None).to_numpy(dtype="datetime64[ns]")
     else:
-        text = raw.astype("string").str.strip()
-        digits = text.str.fullmatch(r"\d{9,10}(\.\d+)?").fillna(False).to_numpy(dtype=bool)
-        ts = pd.to_datetime(text.where(~digits), utc=True, errors="coerce", format="mixed")
-        if digits.any():
-            ts[digits] = pd.to_datetime(pd.to_numeric(text[digits]), unit="s", utc=True)
-        bad = ts.isna().to_numpy() & text.notna().to_numpy() & (text != "").to_numpy()
+        ns, bad = _text_times(raw)
         if bad.any():
             pos = int(np.flatnonzero(bad)[0])
             raise where.error(f"{raw.iloc[pos]!r} is not a date or time", frame.index[pos], col)
-    ts = ts.dt.tz_localize(None).astype("datetime64[ns]")
-    missing = ts.isna().to_numpy()
+    missing = np.isnat(ns)
     if required and missing.any():
         pos = int(np.flatnonzero(missing)[0])
         raise where.error("is empty, expected a date or time", frame.index[pos], col)
-    out = ((ts < _EARLIEST) | (ts >= _LATEST)).to_numpy() & ~missing
+    out = ((ns < _EARLIEST.to_datetime64()) | (ns >= _LATEST.to_datetime64())) & ~missing
     if out.any():
         pos = int(np.flatnonzero(out)[0])
         raise where.error(
@@ -384,7 +379,97 @@ def _times(frame: pd.DataFrame, col: str, where: _Where, *, required: bool) -> p
             frame.index[pos],
             col,
         )
-    return ts
+    return pd.Series(ns, index=frame.index, name=raw.name)
+
+
+# An ISO-8601 date or date-time Arrow's cast reads (its parser is a strict subset of pandas' "mixed" one);
+# with a zone designator it must be cast to a zoned type, without one to a naive type.
+_ISO_TIME = r"^\d{4}-\d\d-\d\d(?:[T ]\d\d(?::\d\d(?::\d\d(?:\.\d{1,9})?)?)?)?"
+_ISO_ZONED = _ISO_TIME + r"(?:Z|[+-]\d\d(?::?\d\d)?)$"
+_ISO_NAIVE = _ISO_TIME + "$"
+_EPOCH_TEXT = r"^\d{9,10}(?:\.\d+)?$"
+_NAT = np.iinfo(np.int64).min  # NaT as int64
+
+
+def _text_times(raw: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Datetimes from text (naive UTC, NaT for blank cells) and a mask of the cells that are not one.
+
+    Logs repeat their timestamps, so each distinct string is parsed once (Arrow's dictionary encoding) and
+    the results taken back by code. ISO-8601 strings go through Arrow's cast (naive ones are UTC, offsets
+    are converted to UTC); anything else (``Oct 1 2026``, ``2026-10-01T12:34:56,5``) through pandas'
+    ``format="mixed"`` parser, which gives the same answer for everything Arrow reads: one semantics,
+    whichever path a string takes. Ten-digit strings are epoch seconds."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if isinstance(raw.dtype, pd.CategoricalDtype):  # already one entry per distinct value
+        codes = raw.cat.codes.to_numpy().astype(np.int64)
+        uniques = pa.array(raw.cat.categories.astype("string"), type=pa.string())
+    else:
+        try:
+            arr = pa.array(raw, from_pandas=True)
+        except (pa.ArrowInvalid, pa.ArrowTypeError):  # mixed Python types (a JSON log): as text
+            arr = pa.array(raw.astype("string"), from_pandas=True)
+        if isinstance(arr, pa.ChunkedArray):
+            arr = arr.combine_chunks()
+        if not pa.types.is_string(arr.type) and not pa.types.is_large_string(arr.type):
+            arr = pc.cast(arr, pa.string())
+        # Most logs write one ISO-8601 shape throughout: one Arrow cast of the column, no hashing at all
+        # (hashing a million distinct strings costs ten times the cast). It fails fast on the first
+        # string of another shape (or a blank cell), and the distinct strings are parsed instead.
+        for zoned in (True, False):
+            try:
+                cast = pc.cast(arr, pa.timestamp("ns", tz="UTC") if zoned else pa.timestamp("ns"))
+            except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+                continue
+            ns = pc.fill_null(cast.cast(pa.int64()), _NAT).to_numpy(zero_copy_only=False).view("datetime64[ns]")
+            return ns, np.zeros(len(ns), dtype=bool)
+        enc = pc.dictionary_encode(arr)
+        codes = pc.fill_null(enc.indices, -1).to_numpy(zero_copy_only=False).astype(np.int64)
+        uniques = enc.dictionary
+    text = pc.utf8_trim_whitespace(uniques)
+    ns = np.full(len(text), np.datetime64("NaT"), dtype="datetime64[ns]")
+    blank = pc.fill_null(pc.equal(text, ""), True).to_numpy(zero_copy_only=False)
+    todo = ~blank
+    for pattern, kind in ((_EPOCH_TEXT, "epoch"), (_ISO_ZONED, "zoned"), (_ISO_NAIVE, "naive"), (None, "other")):
+        if not todo.any():
+            break
+        if pattern is None:
+            pick = todo.copy()
+        else:
+            pick = todo & pc.fill_null(pc.match_substring_regex(text, pattern), False).to_numpy(zero_copy_only=False)
+        if not pick.any():
+            continue
+        todo &= ~pick
+        where = np.flatnonzero(pick)
+        part = text.take(pa.array(where))
+        ns[where] = _parse_times(part, kind)
+    bad_unique = np.isnat(ns) & ~blank
+    valid = codes >= 0
+    if not len(ns):  # every cell blank
+        return np.full(len(codes), np.datetime64("NaT"), dtype="datetime64[ns]"), valid
+    out = np.where(valid, ns[np.where(valid, codes, 0)], np.datetime64("NaT", "ns"))
+    bad = valid & bad_unique[np.where(valid, codes, 0)]
+    return out, bad
+
+
+def _parse_times(part: Any, kind: str) -> np.ndarray:
+    """Naive UTC datetime64[ns] for distinct strings of one shape; NaT where a string is not a time."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if kind == "epoch":
+        secs = pd.to_numeric(pd.Series(part.to_pylist()))
+        return pd.to_datetime(secs, unit="s", utc=True).dt.tz_localize(None).to_numpy(dtype="datetime64[ns]")
+    if kind in ("zoned", "naive"):
+        try:
+            cast = pc.cast(part, pa.timestamp("ns", tz="UTC") if kind == "zoned" else pa.timestamp("ns"))
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            pass  # e.g. a month 13, or past 2262: pandas says which ones
+        else:
+            return cast.cast(pa.int64()).to_numpy(zero_copy_only=False).view("datetime64[ns]")
+    parsed = pd.to_datetime(pd.Series(part.to_pylist(), dtype=object), utc=True, errors="coerce", format="mixed")
+    return parsed.dt.tz_localize(None).to_numpy(dtype="datetime64[ns]")
 
 
 def _labels(frame: pd.DataFrame, col: str) -> pd.Series:
