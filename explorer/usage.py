@@ -827,9 +827,11 @@ def _service_tiers(frame: pd.DataFrame, where: _Where) -> pd.Categorical:
     return pd.Categorical.from_codes(tiers, dtype=pd.CategoricalDtype(list(_prices.SERVICE_TIERS)), validate=False)
 
 
-def _read_json_pages(path: Path, where: _Where) -> tuple[list[tuple[str, dict[str, Any]]], bool]:
+def _read_json_pages(
+    path: Path, where: _Where, data: bytes | None = None
+) -> tuple[list[tuple[str, dict[str, Any]]], bool]:
     """[(page label, page)] from a page, a list of pages, or one page per JSON line."""
-    text = _read_text(path, where)
+    text = _read_text(path, where) if data is None else _decode(data, where)
     try:
         doc = _limits.loads_json(text, where.path)
         docs: list[tuple[str, Any]] = (
@@ -853,11 +855,21 @@ def _read_json_pages(path: Path, where: _Where) -> tuple[list[tuple[str, dict[st
 
 
 def _read_text(path: Path, where: _Where) -> str:
+    return _decode(_read_bytes(path, where), where)
+
+
+def _read_bytes(path: Path, where: _Where) -> bytes:
     _check_path(path, where)
     _limits.check_file_size(path, where.path)  # before reading: the whole file is held in memory
     data = path.read_bytes()
     if b"\x00" in data[:4096]:
         raise where.error("binary file, expected JSON, CSV or Parquet")
+    if not data.strip():
+        raise where.error("empty file")
+    return data
+
+
+def _decode(data: bytes, where: _Where) -> str:
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -1020,9 +1032,33 @@ def _usage_result_kind(docs: list[tuple[str, Any]]) -> Kind | None:
     return "usage"
 
 
+_LABEL_COLUMNS = frozenset(
+    {"model", "provider", "convention", "service_tier", "project_id", "user_id", "api_key_id", "context_window"}
+)
+
+
+def _is_label(header: str) -> bool:
+    """A header the reader keeps categorical (a few distinct values repeated on every row)."""
+    return _label_lookup().get(_key(header)) in _LABEL_COLUMNS
+
+
+_LABELS: dict[str, str] = {}
+
+
+def _label_lookup() -> dict[str, str]:
+    if not _LABELS:
+        _LABELS.update({_key(o): c for c, others in COLUMN_ALIASES.items() for o in (c, *others)})
+    return _LABELS
+
+
 def read_table(path: Path | str, where: _Where | None = None) -> pd.DataFrame:
     """A CSV, JSON-lines or Parquet table as it is in the file, indexed by line (text) or row (Parquet)
-    number so that errors downstream name the place; read errors name the file (and line)."""
+    number so that errors downstream name the place; read errors name the file (and line).
+
+    Arrow reads it (:mod:`explorer.usage_read`: several threads, label columns categorical, counts
+    int64); what Arrow cannot read as a flat table is read line by line here, which names the fault."""
+    from explorer import usage_read as _read
+
     path = Path(path)
     where = where or _Where(path, "row" if path.suffix.lower() == ".parquet" else "line")
     suffix = path.suffix.lower()
@@ -1035,26 +1071,47 @@ def read_table(path: Path | str, where: _Where | None = None) -> pd.DataFrame:
         except Exception as exc:  # pyarrow raises several types for a damaged file
             raise where.error(f"not a readable Parquet file ({type(exc).__name__})") from None
         try:
-            frame = pd.read_parquet(path)
+            frame = _read.to_frame(_read.parquet_table(path, _is_label), _is_label)
         except Exception as exc:  # pyarrow raises several types for a damaged file
             raise where.error(f"not a readable Parquet file ({type(exc).__name__})") from None
         frame.index = pd.RangeIndex(1, len(frame) + 1, name="row")
         return frame
-    text = _read_text(path, where)
+    data = _read_bytes(path, where)
     if suffix in (".jsonl", ".ndjson", ".json"):
-        rows, lines = [], []
-        for n, line in enumerate(text.splitlines(), start=1):
-            if not line.strip():
-                continue
-            try:
-                obj = _limits.loads_json(line, f"{where.path}, {where.unit} {n}")
-            except json.JSONDecodeError as exc:
-                raise where.error(f"not valid JSON ({exc.msg})", n) from None
-            if not isinstance(obj, dict):
-                raise where.error("expected a JSON object per line", n)
-            rows.append(obj)
-            lines.append(n)
-        return pd.DataFrame(rows, index=pd.Index(lines, name="line"))
+        table = _read.json_lines_table(data)
+        if table is not None:
+            frame = _read.to_frame(table, _is_label)
+            frame.index = _read.line_numbers(data, len(frame))
+            return frame
+        return _json_lines(_decode(data, where), where)
+    if suffix in (".csv", ".tsv", ".txt"):
+        table = _read.csv_table(data)
+        if table is not None and table.num_rows:
+            frame = _read.to_frame(table, _is_label)
+            frame.index = pd.RangeIndex(2, len(frame) + 2, name="line")
+            return frame
+    return _csv_text(_decode(data, where), where)
+
+
+def _json_lines(text: str, where: _Where, first: int = 1) -> pd.DataFrame:
+    """JSON lines read one by one (the exact reader: it names the line at fault), numbered from ``first``."""
+    rows, lines = [], []
+    for n, line in enumerate(text.splitlines(), start=first):
+        if not line.strip():
+            continue
+        try:
+            obj = _limits.loads_json(line, f"{where.path}, {where.unit} {n}")
+        except json.JSONDecodeError as exc:
+            raise where.error(f"not valid JSON ({exc.msg})", n) from None
+        if not isinstance(obj, dict):
+            raise where.error("expected a JSON object per line", n)
+        rows.append(obj)
+        lines.append(n)
+    return pd.DataFrame(rows, index=pd.Index(lines, name="line"))
+
+
+def _csv_text(text: str, where: _Where, first: int = 2) -> pd.DataFrame:
+    """A CSV text read by pandas (the exact reader: it words a malformed file), rows numbered from ``first``."""
     import io
 
     try:
@@ -1068,7 +1125,7 @@ def read_table(path: Path | str, where: _Where | None = None) -> pd.DataFrame:
     unnamed = [c for c in frame.columns if str(c).startswith("Unnamed:")]
     if unnamed:
         raise where.error(f"a header cell is empty (column {frame.columns.get_loc(unnamed[0]) + 1})")
-    frame.index = pd.RangeIndex(2, len(frame) + 2, name="line")
+    frame.index = pd.RangeIndex(first, len(frame) + first, name="line")
     return frame
 
 
@@ -1128,7 +1185,15 @@ def _read_one_usage(path: Path, opts: ColumnOptions) -> tuple[pd.DataFrame, list
     notes: list[str] = []
     said: list[str] = []
     if suffix in (".json", ".jsonl", ".ndjson"):
-        docs, _ = _read_json_pages(path, where)
+        from explorer import usage_read as _read
+
+        data = _read_bytes(path, where)
+        table = _read.json_lines_table(data)  # a flat request log: Arrow reads it whole, on every core
+        if table is not None:
+            raw = _read.to_frame(table, _is_label)
+            raw.index = _read.line_numbers(data, len(raw))
+            return _log_frame(raw, path, "line", opts), notes, said
+        docs, _ = _read_json_pages(path, where, data)
         if all(_is_page(d) for _, d in docs):
             if _usage_result_kind(docs) == "costs":
                 raise where.error("this is a Costs API export (the billed side); read it with read_costs()")
@@ -1155,12 +1220,18 @@ def _read_one_usage(path: Path, opts: ColumnOptions) -> tuple[pd.DataFrame, list
         if any(_raw.is_response(d) for _, d in docs):
             raw = _raw.flatten(docs, where)
             return _normalize(raw, path, "line", opts), notes, said
-    raw = read_table(path, where)
-    unit = raw.index.name or "line"
+        raw = _json_lines(_decode(data, where), where)
+    else:
+        raw = read_table(path, where)
+    return _log_frame(raw, path, raw.index.name or "line", opts), notes, said
+
+
+def _log_frame(raw: pd.DataFrame, path: Path, unit: str, opts: ColumnOptions) -> pd.DataFrame:
+    """A request log (or an aggregated export in a table) normalised; an export's buckets checked for repeats."""
     frame = _normalize(raw, path, unit, opts)
-    if "requests" in _rename(raw.head(0), COLUMN_ALIASES, opts.mapping, where, opts.ignore_columns).columns:
+    if "requests" in _rename(raw.head(0), COLUMN_ALIASES, opts.mapping, _Where(path), opts.ignore_columns).columns:
         _check_duplicates(frame, _Where(path, unit))
-    return frame, notes, said
+    return frame
 
 
 def _check_duplicates(frame: pd.DataFrame, where: _Where) -> None:
