@@ -307,6 +307,14 @@ def _whole(frame: pd.DataFrame, col: str, where: _Where, *, required: bool) -> n
     raw = frame[col]
     if pd.api.types.is_bool_dtype(raw):
         raise where.error("holds true/false values, expected counts", column=col)
+    if isinstance(raw.dtype, np.dtype) and raw.dtype.kind in "iu":  # a whole-number column: range checks only
+        ints = raw.to_numpy()
+        for mask, what in ((ints < 0, "is negative"),
+                           (ints > _costs.MAX_COUNT, f"is implausibly large (over {_costs.MAX_COUNT:.0e})")):
+            if mask.any():
+                pos = int(np.flatnonzero(mask)[0])
+                raise where.error(f"{float(ints[pos]):g} {what}", frame.index[pos], col)
+        return ints.astype(np.int64, copy=False)
     num = pd.to_numeric(raw, errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
     bad = np.isnan(num)
     if bad.any():
@@ -473,8 +481,38 @@ def _parse_times(part: Any, kind: str) -> np.ndarray:
 
 
 def _labels(frame: pd.DataFrame, col: str) -> pd.Series:
-    text = frame[col].astype("string").str.strip()
+    """Stripped text, NA for a blank cell. A categorical column stays categorical: its few distinct values
+    are cleaned, not its million rows."""
+    raw = frame[col]
+    if isinstance(raw.dtype, pd.CategoricalDtype):
+        cleaned = pd.Series(raw.cat.categories).astype("string").str.strip()
+        per_category, uniques = pd.factorize(cleaned.mask(cleaned == ""))  # blanks -> -1 (NA)
+        codes = raw.cat.codes.to_numpy()
+        if len(per_category):
+            codes = np.where(codes >= 0, per_category.take(np.maximum(codes, 0)), -1)
+        dtype = pd.CategoricalDtype(pd.Index(uniques, dtype="string"))
+        return pd.Series(pd.Categorical.from_codes(codes, dtype=dtype, validate=False), index=raw.index)
+    text = raw.astype("string").str.strip()
     return text.mask(text == "")
+
+
+def _group_labels(frame: pd.DataFrame, col: str) -> pd.Series:
+    """A grouping column (project, user, API key) as strings, NA where not grouped."""
+    if col not in frame.columns:
+        return _no_strings(frame.index)
+    labels = _labels(frame, col)
+    return labels.astype("string") if isinstance(labels.dtype, pd.CategoricalDtype) else labels
+
+
+def _no_strings(index: pd.Index) -> pd.Series:
+    """An all-NA string column, built in one allocation (not a NA object per row)."""
+    if pd.StringDtype().storage == "pyarrow":
+        import pyarrow as pa
+
+        arr = pd.arrays.ArrowStringArray(pa.chunked_array([pa.nulls(len(index), pa.large_string())]))
+        if arr.dtype == pd.StringDtype():
+            return pd.Series(arr, index=index)
+    return pd.Series(pd.NA, index=index, dtype="string")
 
 
 # ------------------------------------------------------------------------------------------------ usage
@@ -548,11 +586,7 @@ def normalize_usage(
         out["requests"] = np.ones(len(frame), dtype=np.int64)
     out["service_tier"] = _service_tiers(frame, where)
     for col in GROUP_COLUMNS:
-        out[col] = (
-            _labels(frame, col)
-            if col in frame.columns
-            else pd.Series(pd.NA, index=frame.index, dtype="string")
-        )
+        out[col] = _group_labels(frame, col)
     result = pd.DataFrame(out, index=frame.index)
     for col in ("input_tokens", "output_tokens"):
         parts = [
@@ -561,7 +595,7 @@ def normalize_usage(
             if c in result.columns
         ]
         if parts:
-            over = result[parts].sum(axis=1).to_numpy() > result[col].to_numpy()
+            over = np.sum([result[c].to_numpy() for c in parts], axis=0) > result[col].to_numpy()
             if over.any():
                 pos = int(np.flatnonzero(over)[0])
                 hint = ""
@@ -795,13 +829,22 @@ def _service_tiers(frame: pd.DataFrame, where: _Where) -> pd.Categorical:
     tier_code = {t: i for i, t in enumerate(_prices.SERVICE_TIERS)}
     if "service_tier" in frame.columns:
         raw = frame["service_tier"]
-        text = raw.astype("string").str.strip().str.lower().fillna("")
-        codes, uniques = pd.factorize(text)
+        if isinstance(raw.dtype, pd.CategoricalDtype):  # a code per row already: name the categories only
+            text = pd.Series(raw.cat.categories).astype("string").str.strip().str.lower()
+            uniques = pd.Index([*text, ""])
+            codes = raw.cat.codes.to_numpy().astype(np.int64)
+            codes = np.where(codes >= 0, codes, len(text))  # a blank cell: the last name, ""
+        else:
+            text = raw.astype("string").str.strip().str.lower().fillna("")
+            codes, uniques = pd.factorize(text)
         mapped = []
         for i, value in enumerate(uniques):
             tier = _TIER_NAMES.get(value)
+            rows = np.flatnonzero(codes == i) if tier is None else None
+            if rows is not None and not len(rows):  # a category no row uses
+                tier = "standard"
             if tier is None:
-                pos = int(np.flatnonzero(codes == i)[0])
+                pos = int(rows[0])  # type: ignore[index]
                 raise where.error(
                     f"unknown service tier {raw.iloc[pos]!r}; expected one of "
                     f"{', '.join(_prices.SERVICE_TIERS)} (or default/auto)",
