@@ -416,6 +416,7 @@ def _stream_usage(path: str) -> bool:
 
 STREAM_CHUNK_ROWS = 250_000
 """Rows priced at a time when ``cost --usage`` streams a big file (peak memory is about this many rows)."""
+_SPOOL_ROWS = 25_000  # rows formatted as CSV or JSON text at a time
 
 
 def _cost_usage_streamed(args: argparse.Namespace) -> int | None:
@@ -476,11 +477,16 @@ def _cost_usage_streamed(args: argparse.Namespace) -> int | None:
                     if "unpriced_reason" in out.columns or args.skip_unknown:
                         cols.append("unpriced_reason")
                 out = out.reindex(columns=cols)
-                if args.format == "csv":
-                    spool.write(outputs.to_csv(out, raw=args.raw, header=rows == 0))
-                else:
-                    records = json.loads(out.to_json(orient="records", date_format="iso"))
-                    spool.write(("" if rows == 0 else ",\n") + ",\n".join(json.dumps(r) for r in records))
+                for at in range(0, len(out), _SPOOL_ROWS):  # the text of a few rows at a time, never a chunk's
+                    part = out.iloc[at : at + _SPOOL_ROWS]
+                    first = rows == 0 and at == 0
+                    if args.format == "csv":
+                        spool.write(outputs.to_csv(part, raw=args.raw, header=first))
+                    else:
+                        # JSON text straight from pandas (a record a line; a newline in a value is escaped),
+                        # never a Python object per row.
+                        records = part.to_json(orient="records", lines=True, date_format="iso").rstrip("\n")
+                        spool.write(("" if first else ",\n") + records.replace("\n", ",\n"))
             rows += len(raw)
         if rows == 0:
             raise CliError(f"{args.usage}: no usage rows")

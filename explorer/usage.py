@@ -2367,39 +2367,111 @@ _AGG_KEYS = ("day", "model_group", "project_id", "api_key_id", "user_id", "servi
 
 
 def _chunks(path: Path, chunk_rows: int) -> Iterator[pd.DataFrame]:
-    """Chunks of a table file, indexed by line (text) or row (Parquet) number like a whole-file read."""
+    """Chunks of at most ``chunk_rows`` rows of a table file, indexed by line (text) or row (Parquet) number
+    like a whole-file read. Arrow reads them (Parquet record batches; CSV and JSON lines in blocks of
+    :data:`explorer.usage_read.BLOCK_BYTES`, split across threads), so memory is bounded by a block and a
+    chunk, not by the file. A JSON-lines block Arrow cannot read flat (raw API responses, a bad line) is read
+    line by line; a CSV that Arrow cannot read (a quoted line break, a ragged row) is read by pandas."""
+    from explorer import usage_read as _read
+
     where = _Where(path)
     _check_path(path, where)
     suffix = path.suffix.lower()
     if suffix == ".parquet":
-        import pyarrow.parquet as pq
-
         try:
-            pf = pq.ParquetFile(path)
+            batches = _read.parquet_batches(path, chunk_rows)
+            first = next(batches, None)
         except Exception as exc:  # pyarrow raises several types for a damaged file
             raise where.error(f"not a readable Parquet file ({type(exc).__name__})") from None
         start = 1
-        for batch in pf.iter_batches(batch_size=chunk_rows):
-            frame = batch.to_pandas()
+        for table in _chain(first, batches) if first is not None else ():
+            frame = _read.to_frame(table, _is_label)
             frame.index = pd.RangeIndex(start, start + len(frame), name="row")
             start += len(frame)
             yield frame
         return
-    if suffix in (".jsonl", ".ndjson", ".json"):  # .json: JSON lines, as read_table reads it
-        reader = pd.read_json(path, lines=True, chunksize=chunk_rows)
-        line = 1
-        for frame in reader:
-            frame.index = pd.RangeIndex(line, line + len(frame), name="line")
-            line += len(frame)
+    blocks = _json_blocks(path, where) if suffix in (".jsonl", ".ndjson", ".json") else _csv_blocks(path, where)
+    for frame in blocks:
+        for at in range(0, len(frame), chunk_rows):
+            yield frame.iloc[at : at + chunk_rows] if len(frame) > chunk_rows else frame
+
+
+def _chain(first: Any, rest: Iterator[Any]) -> Iterator[Any]:
+    yield first
+    yield from rest
+
+
+def _json_blocks(path: Path, where: _Where) -> Iterator[pd.DataFrame]:
+    """A JSON-lines file block by block: Arrow where the block is flat, else line by line (raw responses
+    are recognised per block, as a whole read recognises them per file)."""
+    from explorer import usage_raw as _raw
+    from explorer import usage_read as _read
+
+    for block, line in _read.text_batches(path):
+        table = _read.json_lines_table(block)
+        if table is not None:
+            frame = _read.to_frame(table, _is_label)
+            frame.index = _read.line_numbers(block, len(frame), first=line)
             yield frame
-        return
+            continue
+        text = _decode(block, where) if block.strip() else ""
+        docs = []
+        for n, row in enumerate(text.splitlines(), start=line):
+            if not row.strip():
+                continue
+            try:
+                obj = _limits.loads_json(row, f"{where.path}, line {n}")
+            except json.JSONDecodeError as exc:
+                raise where.error(f"not valid JSON ({exc.msg})", n) from None
+            if not isinstance(obj, dict):
+                raise where.error("expected a JSON object per line", n)
+            docs.append((f"line {n} ", obj))
+        if not docs:
+            continue
+        if any(_raw.is_response(d) for _, d in docs):
+            yield _raw.flatten(docs, where)
+        else:
+            yield pd.DataFrame([d for _, d in docs], index=pd.Index([int(lb.split()[1]) for lb, _ in docs],
+                                                                    name="line"))
+
+
+def _csv_blocks(path: Path, where: _Where) -> Iterator[pd.DataFrame]:
+    """A CSV file block by block through Arrow (rows numbered from line 2 as a whole read numbers them); if
+    Arrow cannot read a block, pandas reads the file from there on, and words any fault."""
+    from explorer import usage_read as _read
+
+    header = b""
+    rows = 0
+    for block, _line in _read.text_batches(path):
+        if not header:
+            if b"\x00" in block[:4096]:
+                raise where.error("binary file, expected JSON, CSV or Parquet")
+            cut = block.find(b"\n")
+            header, block = block[: cut + 1], block[cut + 1 :]
+        if not block.strip():
+            continue
+        table = _read.csv_table(header + block)
+        if table is None:
+            yield from _pandas_csv_chunks(path, where, skip=rows)
+            return
+        frame = _read.to_frame(table, _is_label)
+        frame.index = pd.RangeIndex(2 + rows, 2 + rows + len(frame), name="line")
+        rows += len(frame)
+        yield frame
+    if not header.strip():
+        raise where.error("empty file, expected a header row")
+
+
+def _pandas_csv_chunks(path: Path, where: _Where, *, skip: int) -> Iterator[pd.DataFrame]:
+    """pandas' chunked CSV reader (the exact one: it names the line at fault), from data row ``skip`` on."""
     try:
-        reader = pd.read_csv(path, chunksize=chunk_rows, skipinitialspace=True)
+        reader = pd.read_csv(path, chunksize=250_000, skipinitialspace=True)
         line = 2
         for frame in reader:
             frame.index = pd.RangeIndex(line, line + len(frame), name="line")
             line += len(frame)
-            yield frame
+            if line - 2 > skip:
+                yield frame.iloc[max(0, skip - (line - 2 - len(frame))) :]
     except UnicodeDecodeError:
         raise where.error("not UTF-8 text") from None
     except pd.errors.EmptyDataError:

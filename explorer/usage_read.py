@@ -43,13 +43,13 @@ def parquet_table(path: Path, labels: Labels) -> pa.Table:
     return pq.read_table(path, read_dictionary=names or None)
 
 
-def parquet_batches(path: Path, rows: int, labels: Labels) -> Iterator[pa.Table]:
-    """The Parquet file ``rows`` rows at a time (record batches across row groups)."""
+def parquet_batches(path: Path, rows: int) -> Iterator[pa.Table]:
+    """The Parquet file ``rows`` rows at a time (record batches across row groups: labels are read as plain
+    strings here, since dictionaries of different row groups do not join; :func:`to_frame` encodes them)."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    names = [f.name for f in pq.read_schema(path) if _is_text(f.type) and labels(f.name)]
-    pf = pq.ParquetFile(path, read_dictionary=names or None)
+    pf = pq.ParquetFile(path)
     for batch in pf.iter_batches(batch_size=rows):
         yield pa.Table.from_batches([batch])
 
