@@ -397,17 +397,26 @@ def _verified_of(sources: Sequence[str]) -> list[Any]:
 
 
 def _stream_usage(path: str) -> bool:
-    """Whether ``cost --usage`` should stream the file in chunks: a CSV file over
+    """Whether ``cost --usage`` should stream the file in chunks: a CSV or JSON-lines file over
     :data:`limits.STREAM_ABOVE_MB`, or a Parquet file declaring more than :data:`limits.STREAM_ABOVE_ROWS`."""
     p = Path(path)
     try:
-        if p.suffix.lower() == ".parquet":
+        suffix = p.suffix.lower()
+        if suffix == ".parquet":
             import pyarrow.parquet as pq
 
             return int(pq.ParquetFile(p).metadata.num_rows) > limits.STREAM_ABOVE_ROWS.value()
-        # CSV only: a JSON file may be pages or raw API responses, which only the whole-file reader knows.
-        return (p.suffix.lower() == ".csv" and p.is_file()
-                and p.stat().st_size > limits.STREAM_ABOVE_MB.value() * 1024 * 1024)
+        if suffix not in (".csv", ".jsonl", ".ndjson", ".json") or not p.is_file():
+            return False
+        if p.stat().st_size <= limits.STREAM_ABOVE_MB.value() * 1024 * 1024:
+            return False
+        if suffix == ".csv":
+            return True
+        from explorer.usage import is_json_lines_log
+
+        # One object per line (a request log or raw API responses) reads in blocks of lines; API pages and
+        # JSON documents are read whole, within the file-size limit.
+        return is_json_lines_log(p)
     except limits.LimitError:  # a bad EXPLORER_STREAM_ABOVE_* value
         raise
     except Exception:  # a missing or damaged file: the whole-file reader names what is wrong with it

@@ -1172,6 +1172,33 @@ def _csv_text(text: str, where: _Where, first: int = 2) -> pd.DataFrame:
     return frame
 
 
+def _first_line(path: Path, limit: int = 1 << 20) -> bytes | None:
+    """The file's first non-blank line (without its line break), or None if none ends within ``limit`` bytes."""
+    try:
+        with path.open("rb") as f:
+            head = f.read(limit)
+    except OSError:
+        return None
+    for line in head.splitlines(keepends=True):
+        if line.strip():
+            return line.rstrip(b"\r\n") if line.endswith(b"\n") else None
+    return None
+
+
+def is_json_lines_log(path: Path | str) -> bool:
+    """Whether a JSON file is a log of one object per line (a request log or raw API responses), told from
+    its first line: that line is a whole JSON object and not a Usage or Costs API page. Such a file can be
+    read in blocks of lines; a page, a list or a pretty-printed document cannot."""
+    line = _first_line(Path(path))
+    if line is None:
+        return False
+    try:
+        doc = _limits.loads_json(line, str(path))
+    except (ValueError, UnicodeDecodeError):
+        return False
+    return isinstance(doc, dict) and not _is_page(doc)
+
+
 def detect_kind(path: Path | str) -> Kind:
     """``"usage"`` (a usage export or request log) or ``"costs"`` (a Costs API export), from the content."""
     p = Path(path)
@@ -1180,12 +1207,18 @@ def detect_kind(path: Path | str) -> Kind:
     if suffix == ".parquet":
         return "usage"
     if suffix in (".json", ".jsonl", ".ndjson"):
+        if is_json_lines_log(p):  # costs come as pages: a log is usage, and need not be read here
+            return "usage"
         docs, _ = _read_json_pages(p, where)
         if all(_is_page(d) for _, d in docs):
             return _usage_result_kind(docs) or "usage"
         return "usage"
     if suffix in (".csv", ".tsv", ".txt"):
-        header = _read_text(p, where).splitlines()[0]
+        first = _first_line(p)
+        try:
+            header = first.decode("utf-8-sig") if first is not None else _read_text(p, where).splitlines()[0]
+        except UnicodeDecodeError:
+            header = _read_text(p, where).splitlines()[0]  # says which byte
         keys = {_key(h) for h in header.split(",")}
         costs = {_key(a) for a in (*COST_COLUMN_ALIASES["amount_usd"], "amount_usd")} - {"value"}
         return "costs" if keys & costs else "usage"
