@@ -2593,14 +2593,20 @@ def price_file(
 
 
 def _aggregate(priced: pd.DataFrame) -> pd.DataFrame:
+    # Grouped on categorical codes (labels as they come from the reader): only the few groups found are
+    # turned into strings, never a chunk's rows.
     frame = pd.DataFrame(
-        {k: priced[k].astype("string").fillna("") if k != "day" else priced[k] for k in _AGG_KEYS}
+        {k: priced[k] if k == "day" or isinstance(priced[k].dtype, pd.CategoricalDtype)
+         else priced[k].astype("category") for k in _AGG_KEYS}
     )
     frame["requests"] = priced["requests"].to_numpy()
     frame["input_tokens"] = priced["input_tokens"].to_numpy(dtype=np.int64)
     frame["output_tokens"] = priced["output_tokens"].to_numpy(dtype=np.int64)
-    frame["total_usd"] = priced["total_usd"].where(priced["priced"], 0.0).to_numpy()
-    return frame.groupby(list(_AGG_KEYS), dropna=False, sort=False).sum().reset_index()
+    frame["total_usd"] = np.where(priced["priced"].to_numpy(dtype=bool), priced["total_usd"].to_numpy(), 0.0)
+    out = frame.groupby(list(_AGG_KEYS), dropna=False, sort=False, observed=True).sum().reset_index()
+    for k in _AGG_KEYS[1:]:
+        out[k] = out[k].astype("string").fillna("")
+    return out
 
 
 def _combine(aggs: list[pd.DataFrame]) -> pd.DataFrame:
