@@ -145,9 +145,9 @@ def timed(args: list[str], repeats: int, script: str = _CHILD) -> tuple[float, f
 
 def engine_total(path: Path) -> float:
     """The engine on the file's rows built in memory, with its own column names (the reference total)."""
-    from explorer import usage as u
-
     import pyarrow.parquet as pq
+
+    from explorer import usage as u
 
     suffix = path.suffix.lower()
     frames = ((b.to_pandas() for b in pq.ParquetFile(path).iter_batches(1_000_000)) if suffix == ".parquet"

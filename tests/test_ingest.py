@@ -18,7 +18,7 @@ from explorer import usage as u
 from explorer.paths import REPO_DIR
 
 sys.path.insert(0, str(REPO_DIR / "benchmarks"))
-from bench_ingest import AS_OF, write_log  # noqa: E402  (the benchmark's own file generator)
+from bench_ingest import AS_OF, write_log  # the benchmark's own file generator: the same shapes
 
 # ------------------------------------------------------------------------------------------------ timestamps
 
@@ -183,3 +183,25 @@ def test_cost_usage_streams_raw_responses(tmp_path: Path) -> None:
     assert streamed.returncode == 0 and whole.returncode == 0, streamed.stderr + whole.stderr
     a, b = json.loads(streamed.stdout), json.loads(whole.stdout)
     assert a["streamed"] is True and abs(a["total_usd"] - b["total_usd"]) < 1e-9 and a["rows"] == b["rows"]
+
+
+# ------------------------------------------------------------------------------------------------ fixed costs
+
+_IMPORTS = """
+import sys
+from explorer.cli import main
+code = main(sys.argv[1:])
+print("genai_prices" in sys.modules, "explorer.audit" in sys.modules, file=sys.stderr)
+sys.exit(code)
+"""
+
+
+def test_explorer_usage_needs_neither_genai_prices_nor_audit_once_the_table_is_cached(tmp_path: Path) -> None:
+    path = write_log(tmp_path / "log.parquet", 500, seed=2)
+    env = {**os.environ, "EXPLORER_HOME": str(tmp_path / "home")}
+    runs = [subprocess.run([sys.executable, "-c", _IMPORTS, "usage", str(path), "--format", "json"],
+                           capture_output=True, text=True, timeout=300, env=env, cwd=REPO_DIR) for _ in range(2)]
+    assert [r.returncode for r in runs] == [0, 0], runs[0].stderr
+    assert runs[0].stderr.split()[-2:] == ["True", "False"]  # the first run builds the table (and caches it)
+    assert runs[1].stderr.split()[-2:] == ["False", "False"]
+    assert json.loads(runs[0].stdout) == json.loads(runs[1].stdout)
