@@ -57,9 +57,11 @@ __all__ = [
     "ColumnOptions",
     "FilePricing",
     "Imported",
+    "chunked_pays",
     "compare",
     "cost_by",
     "detect_kind",
+    "is_json_lines_log",
     "kind_note",
     "line_items",
     "load",
@@ -2389,6 +2391,8 @@ class FilePricing:
     """Totals, components and what could not be priced."""
     by_group: pd.DataFrame
     """Spend aggregated by day, model, project, API key and service tier (requests, tokens, total_usd)."""
+    notes: tuple[str, ...] = ()
+    """What the pricing wants said (e.g. 1-hour cache writes priced at the 5-minute rate), each once."""
 
     def cost_by(self, by: str = "model") -> pd.DataFrame:
         """The aggregate grouped like :func:`cost_by`."""
@@ -2524,6 +2528,38 @@ def _total_rows(path: Path) -> int | None:
     return None
 
 
+def chunked_pays(path: Path | str, rows: int) -> bool:
+    """Whether :func:`price_file` should price this file rather than a whole read: a request log (Parquet,
+    CSV or JSON lines; not an aggregated export, whose repeated buckets only a whole read can find) with more
+    than ``rows`` rows (Parquet, from its footer) or more than ``rows`` times 40 bytes (text: a short CSV
+    row). The answer is only about memory: both give the same totals."""
+    p = Path(path)
+    suffix = p.suffix.lower()
+    try:
+        if suffix == ".parquet":
+            import pyarrow.parquet as pq
+
+            meta = pq.ParquetFile(p).metadata
+            if meta.num_rows <= rows:
+                return False
+            headers = list(meta.schema.to_arrow_schema().names)
+        elif suffix in (".csv", ".jsonl", ".ndjson", ".json") and p.is_file() and p.stat().st_size > rows * 40:
+            first = _first_line(p)
+            if first is None:
+                return False
+            if suffix == ".csv":
+                headers = first.decode("utf-8-sig").split(",")
+            elif is_json_lines_log(p):
+                headers = list(json.loads(first))
+            else:
+                return False
+        else:
+            return False
+    except Exception:  # a damaged file: the whole read names what is wrong with it
+        return False
+    return "requests" not in {_label_lookup().get(_key(h)) for h in headers}
+
+
 def price_file(
     path: Path | str,
     *,
@@ -2555,6 +2591,7 @@ def price_file(
 
         bar = tqdm(total=_total_rows(p), unit="rows", unit_scale=True, desc=p.name)
     rows = chunks = unpriced = 0
+    notes: dict[str, None] = {}
     unpriced_models: set[str] = set()
     components = dict.fromkeys(_costs.COMPONENTS, 0.0)
     aggs: list[pd.DataFrame] = []
@@ -2562,6 +2599,7 @@ def price_file(
         for raw in _chunks(p, chunk_rows):
             usage = _normalize(raw, p, raw.index.name or "line", opts)
             priced = _price_labelled(usage, table, str(p), as_of=as_of, skip_unknown=skip_unknown)
+            notes.update(dict.fromkeys(priced.attrs.get("notes", [])))
             priced = _add_keys(priced)
             ok = priced["priced"].to_numpy(dtype=bool)
             for c in _costs.COMPONENTS:
@@ -2589,24 +2627,43 @@ def price_file(
         unpriced_models=tuple(sorted(unpriced_models)),
         components_usd=components,
     )
-    return FilePricing(str(p), rows, chunks, summary, _combine(aggs))
+    return FilePricing(str(p), rows, chunks, summary, _combine(aggs), tuple(notes))
 
 
 def _aggregate(priced: pd.DataFrame) -> pd.DataFrame:
-    # Grouped on categorical codes (labels as they come from the reader): only the few groups found are
-    # turned into strings, never a chunk's rows.
-    frame = pd.DataFrame(
-        {k: priced[k] if k == "day" or isinstance(priced[k].dtype, pd.CategoricalDtype)
-         else priced[k].astype("category") for k in _AGG_KEYS}
-    )
+    """A chunk's spend by :data:`_AGG_KEYS`: each key factorised (a categorical by its own codes), the codes
+    combined into one integer per row and summed with ``bincount`` (as :func:`cost_by` sums); only the
+    groups found become strings, never a chunk's rows."""
+    combined = np.zeros(len(priced), dtype=np.int64)
+    size = 1
+    for k in _AGG_KEYS:
+        codes, values = pd.factorize(priced[k], use_na_sentinel=False)
+        size *= max(len(values), 1)
+        if size >= 2**62:  # more distinct combinations than one integer holds: pandas groups them
+            return _aggregate_grouped(priced)
+        combined = combined * max(len(values), 1) + codes
+    inverse, groups = pd.factorize(combined)  # hashed, not sorted: a chunk's rows in one pass
+    first = np.empty(len(groups), dtype=np.int64)
+    first[inverse[::-1]] = np.arange(len(inverse) - 1, -1, -1)  # the last write wins: each group's first row
+    out: dict[str, Any] = {}
+    for k in _AGG_KEYS:  # each group's keys, from its first row
+        col = priced[k].iloc[first]
+        out[k] = col.to_numpy() if k == "day" else col.astype("string").fillna("").to_numpy()
+    for name in ("requests", "input_tokens", "output_tokens"):
+        summed = np.bincount(inverse, weights=priced[name].to_numpy(dtype="float64"), minlength=len(groups))
+        out[name] = summed.astype(np.int64)
+    usd = np.where(priced["priced"].to_numpy(dtype=bool), priced["total_usd"].to_numpy(dtype="float64"), 0.0)
+    out["total_usd"] = np.bincount(inverse, weights=usd, minlength=len(groups))
+    return pd.DataFrame(out)
+
+
+def _aggregate_grouped(priced: pd.DataFrame) -> pd.DataFrame:
+    frame = pd.DataFrame({k: priced[k].astype("string").fillna("") if k != "day" else priced[k] for k in _AGG_KEYS})
     frame["requests"] = priced["requests"].to_numpy()
     frame["input_tokens"] = priced["input_tokens"].to_numpy(dtype=np.int64)
     frame["output_tokens"] = priced["output_tokens"].to_numpy(dtype=np.int64)
     frame["total_usd"] = np.where(priced["priced"].to_numpy(dtype=bool), priced["total_usd"].to_numpy(), 0.0)
-    out = frame.groupby(list(_AGG_KEYS), dropna=False, sort=False, observed=True).sum().reset_index()
-    for k in _AGG_KEYS[1:]:
-        out[k] = out[k].astype("string").fillna("")
-    return out
+    return frame.groupby(list(_AGG_KEYS), dropna=False, sort=False).sum().reset_index()
 
 
 def _combine(aggs: list[pd.DataFrame]) -> pd.DataFrame:

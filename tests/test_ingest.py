@@ -205,3 +205,27 @@ def test_explorer_usage_needs_neither_genai_prices_nor_audit_once_the_table_is_c
     assert runs[0].stderr.split()[-2:] == ["True", "False"]  # the first run builds the table (and caches it)
     assert runs[1].stderr.split()[-2:] == ["False", "False"]
     assert json.loads(runs[0].stdout) == json.loads(runs[1].stdout)
+
+
+def test_explorer_usage_prices_a_big_log_in_chunks_with_the_same_breakdown(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from explorer import cli, cli_usage
+
+    path = write_log(tmp_path / "log.parquet", cli_usage.CHUNK_ROWS + 20_000, seed=4)
+    chunked: list[int] = []
+    real = u.price_file
+    monkeypatch.setattr(u, "price_file", lambda *a, **k: chunked.append(k["chunk_rows"]) or real(*a, **k))
+    assert cli.main(["usage", str(path), "--by", "day", "--format", "json"]) == 0
+    payload = json.loads(capsys.readouterr().out)
+    assert chunked == [cli_usage.CHUNK_ROWS]
+    whole = u.price(u.read_usage(path))
+    expected = u.cost_by(whole, "day")
+    got = pd.DataFrame(payload["breakdown"])
+    assert got["day"].tolist() == expected["day"].tolist()
+    assert got["requests"].tolist() == expected["requests"].tolist()
+    assert np.abs(got["total_usd"].to_numpy() - expected["total_usd"].to_numpy()).max() < 1e-9
+    assert abs(payload["total_usd"] - float(whole["total_usd"].sum())) < 1e-9
+    # A what-if needs every row again: the whole read, as before.
+    assert cli.main(["usage", str(path), "--what-if-model", "gpt-5-mini", "--format", "json"]) == 0
+    assert chunked == [cli_usage.CHUNK_ROWS]
