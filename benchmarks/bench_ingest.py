@@ -175,6 +175,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"calc_price: {us_per_row:.1f} us/row (2,000 rows, row by row)")
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
+        # A price-table cache of its own: other checkouts on the machine keep theirs in ~/.explorer.
+        os.environ["EXPLORER_HOME"] = str(folder / "home")
         usage = ["usage", "--format", "json"]
         for suffix, goal in ((".parquet", 1_000), (".csv", 500), (".jsonl", 500)):
             small = write_log(folder / f"small{suffix}", 1_000, seed=1)
