@@ -1382,6 +1382,8 @@ def _stack(frames: list[pd.DataFrame]) -> pd.DataFrame:
     for col in ("source_file", "model"):
         if not isinstance(out[col].dtype, pd.CategoricalDtype):  # several files: their categories differed
             out[col] = out[col].astype(str).astype("category")
+    if "provider" in out.columns and not isinstance(out["provider"].dtype, pd.CategoricalDtype):
+        out["provider"] = out["provider"].astype("string").astype("category")  # blank providers stay NA
     return out
 
 

@@ -229,3 +229,13 @@ def test_explorer_usage_prices_a_big_log_in_chunks_with_the_same_breakdown(
     # A what-if needs every row again: the whole read, as before.
     assert cli.main(["usage", str(path), "--what-if-model", "gpt-5-mini", "--format", "json"]) == 0
     assert chunked == [cli_usage.CHUNK_ROWS]
+
+
+def test_several_files_keep_label_columns_categorical(tmp_path: Path) -> None:
+    a, b = tmp_path / "a.csv", tmp_path / "b.jsonl"
+    a.write_text("model,provider,input_tokens,output_tokens\ngpt-4o,openai,10,1\nclaude-sonnet-4-5,,10,1\n")
+    b.write_text('{"model": "claude-haiku-4-5", "provider": "anthropic", "input_tokens": 5, "output_tokens": 1}\n')
+    usage = u.read_usage(a, b, convention="openai")
+    assert [c for c in usage.columns if usage[c].dtype == object] == []
+    assert isinstance(usage["provider"].dtype, pd.CategoricalDtype)
+    assert usage["provider"].isna().tolist() == [False, True, False]
