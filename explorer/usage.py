@@ -2534,18 +2534,21 @@ def chunked_pays(path: Path | str, rows: int) -> bool:
     """Whether :func:`price_file` should price this file rather than a whole read: a request log (Parquet,
     CSV or JSON lines; not an aggregated export, whose repeated buckets only a whole read can find) with more
     than ``rows`` rows (Parquet, from its footer) or more than ``rows`` times 40 bytes (text: a short CSV
-    row). The answer is only about memory: both give the same totals."""
+    row). The answer is only about memory: both give the same totals. A file over the stated limits
+    (:mod:`explorer.limits`) is refused here as a whole read refuses it."""
     p = Path(path)
     suffix = p.suffix.lower()
     try:
         if suffix == ".parquet":
             import pyarrow.parquet as pq
 
+            _limits.check_parquet(p, str(p))  # the stated limits hold whichever way the file is read
             meta = pq.ParquetFile(p).metadata
             if meta.num_rows <= rows:
                 return False
             headers = list(meta.schema.to_arrow_schema().names)
         elif suffix in (".csv", ".jsonl", ".ndjson", ".json") and p.is_file() and p.stat().st_size > rows * 40:
+            _limits.check_file_size(p, str(p))
             first = _first_line(p)
             if first is None:
                 return False
@@ -2557,6 +2560,8 @@ def chunked_pays(path: Path | str, rows: int) -> bool:
                 return False
         else:
             return False
+    except _limits.LimitError:
+        raise
     except Exception:  # a damaged file: the whole read names what is wrong with it
         return False
     return "requests" not in {_label_lookup().get(_key(h)) for h in headers}
