@@ -397,17 +397,26 @@ def _verified_of(sources: Sequence[str]) -> list[Any]:
 
 
 def _stream_usage(path: str) -> bool:
-    """Whether ``cost --usage`` should stream the file in chunks: a CSV file over
+    """Whether ``cost --usage`` should stream the file in chunks: a CSV or JSON-lines file over
     :data:`limits.STREAM_ABOVE_MB`, or a Parquet file declaring more than :data:`limits.STREAM_ABOVE_ROWS`."""
     p = Path(path)
     try:
-        if p.suffix.lower() == ".parquet":
+        suffix = p.suffix.lower()
+        if suffix == ".parquet":
             import pyarrow.parquet as pq
 
             return int(pq.ParquetFile(p).metadata.num_rows) > limits.STREAM_ABOVE_ROWS.value()
-        # CSV only: a JSON file may be pages or raw API responses, which only the whole-file reader knows.
-        return (p.suffix.lower() == ".csv" and p.is_file()
-                and p.stat().st_size > limits.STREAM_ABOVE_MB.value() * 1024 * 1024)
+        if suffix not in (".csv", ".jsonl", ".ndjson", ".json") or not p.is_file():
+            return False
+        if p.stat().st_size <= limits.STREAM_ABOVE_MB.value() * 1024 * 1024:
+            return False
+        if suffix == ".csv":
+            return True
+        from explorer.usage import is_json_lines_log
+
+        # One object per line (a request log or raw API responses) reads in blocks of lines; API pages and
+        # JSON documents are read whole, within the file-size limit.
+        return is_json_lines_log(p)
     except limits.LimitError:  # a bad EXPLORER_STREAM_ABOVE_* value
         raise
     except Exception:  # a missing or damaged file: the whole-file reader names what is wrong with it
@@ -416,6 +425,7 @@ def _stream_usage(path: str) -> bool:
 
 STREAM_CHUNK_ROWS = 250_000
 """Rows priced at a time when ``cost --usage`` streams a big file (peak memory is about this many rows)."""
+_SPOOL_ROWS = 25_000  # rows formatted as CSV or JSON text at a time
 
 
 def _cost_usage_streamed(args: argparse.Namespace) -> int | None:
@@ -476,11 +486,16 @@ def _cost_usage_streamed(args: argparse.Namespace) -> int | None:
                     if "unpriced_reason" in out.columns or args.skip_unknown:
                         cols.append("unpriced_reason")
                 out = out.reindex(columns=cols)
-                if args.format == "csv":
-                    spool.write(outputs.to_csv(out, raw=args.raw, header=rows == 0))
-                else:
-                    records = json.loads(out.to_json(orient="records", date_format="iso"))
-                    spool.write(("" if rows == 0 else ",\n") + ",\n".join(json.dumps(r) for r in records))
+                for at in range(0, len(out), _SPOOL_ROWS):  # the text of a few rows at a time, never a chunk's
+                    part = out.iloc[at : at + _SPOOL_ROWS]
+                    first = rows == 0 and at == 0
+                    if args.format == "csv":
+                        spool.write(outputs.to_csv(part, raw=args.raw, header=first))
+                    else:
+                        # JSON text straight from pandas (a record a line; a newline in a value is escaped),
+                        # never a Python object per row.
+                        records = part.to_json(orient="records", lines=True, date_format="iso").rstrip("\n")
+                        spool.write(("" if first else ",\n") + records.replace("\n", ",\n"))
             rows += len(raw)
         if rows == 0:
             raise CliError(f"{args.usage}: no usage rows")

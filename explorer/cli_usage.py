@@ -91,6 +91,8 @@ def run(args: argparse.Namespace) -> int:
     _check_flags(args)
     from explorer.cli import _split
 
+    if (chunked := _run_chunked(args)) is not None:
+        return chunked
     imported = u.load(*args.files, convention=args.convention, ignore_columns=_split(args.ignore_columns))
     if imported.usage is None:
         raise ValueError("no usage file among the files given (only Costs exports); add a usage export")
@@ -205,6 +207,48 @@ def _short_note(note: str, kept: int, requests: int) -> str:
     if "smaller class" in note:
         marks.append("smaller class")
     return "; ".join(marks)
+
+
+CHUNK_ROWS = 100_000
+"""Rows priced at a time when ``explorer usage`` prices one big request log in chunks."""
+
+
+def _run_chunked(args: argparse.Namespace) -> int | None:
+    """One request log of more than :data:`CHUNK_ROWS` rows, and nothing asked that needs its rows (a
+    what-if, a bill to reconcile): priced in chunks by :func:`explorer.usage.price_file`, only the
+    aggregate kept, so the peak is about one chunk's, whatever the file's size. The same breakdown and
+    totals as a whole read (to float rounding). None, having done nothing, when the whole read applies."""
+    from explorer import prices
+    from explorer.cli import _split, money
+
+    if len(args.files) != 1 or _scenario(args) or not u.chunked_pays(args.files[0], CHUNK_ROWS):
+        return None
+    table = prices.price_history(overrides=args.overrides)
+    result = u.price_file(args.files[0], chunk_rows=CHUNK_ROWS, prices=table, skip_unknown=args.skip_unknown,
+                          convention=args.convention, ignore_columns=_split(args.ignore_columns))
+    breakdown = result.cost_by(args.by)
+    summary = result.summary
+    if args.format == "json":
+        print(json.dumps({
+            "total_usd": summary.total_usd, "by": args.by, "breakdown": _records(breakdown),
+            "priced_rows": summary.priced_rows, "unpriced_rows": summary.unpriced_rows,
+            "unpriced_models": list(summary.unpriced_models), "components_usd": dict(summary.components_usd),
+            "notes": list(result.notes),
+        }, indent=2, default=str))
+        return 0
+    if args.format == "csv":
+        from explorer import outputs
+
+        sys.stdout.write(outputs.to_csv(breakdown, raw=args.raw))
+        return 0
+    shown = breakdown.copy()
+    shown["total_usd"] = shown["total_usd"].map(money)
+    shown["share"] = breakdown["share"].map(lambda x: f"{x:.1%}")
+    print(shown.to_string(index=False))
+    print(summary.describe())
+    for note in result.notes:
+        print(f"note: {note}", file=sys.stderr)
+    return 0
 
 
 def _check_flags(args: argparse.Namespace) -> None:

@@ -23,14 +23,19 @@ import warnings
 from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
-from genai_prices import __version__ as GENAI_PRICES_VERSION
-from genai_prices import types as gp
 
 from explorer import atomic, paths, quick, table_cache
+from explorer.lazy import LazyModule
+from explorer.snapshot import GENAI_PRICES_VERSION
+
+if TYPE_CHECKING:
+    from genai_prices import types as gp
+else:  # imported when the table is built: a table found in its cache (table_cache) never needs it
+    gp = LazyModule("genai_prices.types")
 
 __all__ = [
     "PRICE_COLUMNS",
@@ -939,6 +944,20 @@ def _history_table(
     return df
 
 
+def _bundled_csvs() -> tuple[Path, ...]:
+    return (paths.MODEL_LAUNCHES_CSV.resolve(), paths.PRICE_HISTORY_CSV.resolve(), paths.SERVICE_TIERS_CSV.resolve(),
+            paths.PRICE_COMPONENTS_CSV.resolve())
+
+
+@functools.lru_cache(maxsize=2)
+def _table_of_cache(key: str) -> pd.DataFrame:
+    """The table held by the cache file of this key (read again only when the key changes)."""
+    cached = table_cache.read()
+    if cached is None or cached.key != key:
+        raise KeyError(key)
+    return _frame_from_columns(cached.columns)
+
+
 def _columns_of(df: pd.DataFrame) -> dict[str, list[Any]]:
     """The table as plain values by column: None for missing, datetimes as int ns since 1970."""
     out: dict[str, list[Any]] = {}
@@ -1210,6 +1229,17 @@ def _cached_table(
     components_csv: Path | str = paths.PRICE_COMPONENTS_CSV,
 ) -> pd.DataFrame:
     """The shared, cached table: callers must not modify it (filter it, or copy it first)."""
+    csvs = (Path(launches_csv).resolve(), Path(history_csv).resolve(), Path(tiers_csv).resolve(),
+            Path(components_csv).resolve())
+    if csvs == _bundled_csvs():
+        # The cache file is keyed by every source, the genai-prices data in use included: when it is
+        # sound, neither genai-prices nor its snapshot needs loading (about half a second).
+        cached = table_cache.read()
+        if cached is not None:
+            try:
+                return _table_of_cache(cached.key)
+            except (ValueError, TypeError, KeyError):
+                pass  # the full path below warns and rebuilds
     act = _active()
     _SNAPSHOTS[act.key] = act
     return _history_table(Path(launches_csv).resolve(), Path(history_csv).resolve(), Path(tiers_csv).resolve(),
@@ -1502,6 +1532,12 @@ def resolve_model(name: str, provider: str | None = None) -> tuple[str, str]:
     Raises:
         UnknownModelError: nothing matches; the message lists the closest known names.
     """
+    if provider is None and isinstance(name, str):
+        # Every exact id and alias, resolved when the cached table was built from the same data.
+        cached = table_cache.read()
+        hit = cached.resolved.get(name.strip().lower()) if cached is not None else None
+        if hit is not None:
+            return hit
     act = _active()
     _SNAPSHOTS[act.key] = act
     return _resolve_cached(name, provider, act.key)

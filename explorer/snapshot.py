@@ -17,13 +17,20 @@ import os
 import shutil
 import tempfile
 from pathlib import Path
-from typing import Any
-
-from genai_prices import __version__ as GENAI_PRICES_VERSION
-from genai_prices import data_snapshot
-from genai_prices import types as gp
+from typing import TYPE_CHECKING, Any
 
 from explorer import atomic, limits, paths
+from explorer.lazy import LazyModule, distribution_version
+
+if TYPE_CHECKING:
+    from genai_prices import data_snapshot
+    from genai_prices import types as gp
+else:  # imported when the data is first read: a price table found in its cache never needs them
+    data_snapshot = LazyModule("genai_prices.data_snapshot")
+    gp = LazyModule("genai_prices.types")
+
+GENAI_PRICES_VERSION = distribution_version("genai_prices")
+"""The installed genai-prices (the bundled snapshot's version)."""
 
 GENAI_PRICES_CHECKED = dt.date(2026, 11, 27)
 """When the pinned genai-prices snapshot was last checked against its sources."""

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 import hashlib
 import importlib.util
 import json
@@ -90,13 +91,15 @@ def refreshed_data_file() -> Path:
     return folder / "genai-prices-data.json"
 
 
-def _genai_prices_files() -> list[Path]:
-    """The bundled genai-prices snapshot and its distribution's metadata, found without importing it."""
+@functools.cache
+def _genai_prices_files() -> tuple[Path, ...]:
+    """The bundled genai-prices snapshot and its distribution's metadata, found without importing it (once a
+    process: the installed package does not move under a running process, and the glob is most of a read)."""
     spec = importlib.util.find_spec("genai_prices")
     if spec is None or not spec.submodule_search_locations:
-        return []  # not installed: building the table will say so
+        return ()  # not installed: building the table will say so
     pkg = Path(next(iter(spec.submodule_search_locations)))
-    return [pkg / "data.py", *sorted(pkg.parent.glob("genai_prices-*.dist-info/METADATA"))]
+    return (pkg / "data.py", *sorted(pkg.parent.glob("genai_prices-*.dist-info/METADATA")))
 
 
 def _inputs() -> list[Path]:

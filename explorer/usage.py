@@ -57,9 +57,11 @@ __all__ = [
     "ColumnOptions",
     "FilePricing",
     "Imported",
+    "chunked_pays",
     "compare",
     "cost_by",
     "detect_kind",
+    "is_json_lines_log",
     "kind_note",
     "line_items",
     "load",
@@ -307,6 +309,14 @@ def _whole(frame: pd.DataFrame, col: str, where: _Where, *, required: bool) -> n
     raw = frame[col]
     if pd.api.types.is_bool_dtype(raw):
         raise where.error("holds true/false values, expected counts", column=col)
+    if isinstance(raw.dtype, np.dtype) and raw.dtype.kind in "iu":  # a whole-number column: range checks only
+        ints = raw.to_numpy()
+        for mask, what in ((ints < 0, "is negative"),
+                           (ints > _costs.MAX_COUNT, f"is implausibly large (over {_costs.MAX_COUNT:.0e})")):
+            if mask.any():
+                pos = int(np.flatnonzero(mask)[0])
+                raise where.error(f"{float(ints[pos]):g} {what}", frame.index[pos], col)
+        return ints.astype(np.int64, copy=False)
     num = pd.to_numeric(raw, errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
     bad = np.isnan(num)
     if bad.any():
@@ -350,7 +360,7 @@ def _times(frame: pd.DataFrame, col: str, where: _Where, *, required: bool) -> p
     if pd.api.types.is_bool_dtype(raw):
         raise where.error("holds true/false values, expected a date or time", column=col)
     if pd.api.types.is_datetime64_any_dtype(raw):
-        ts = pd.to_datetime(raw, utc=True)
+        ns = pd.to_datetime(raw, utc=True).dt.tz_localize(None).to_numpy(dtype="datetime64[ns]")
     elif pd.api.types.is_numeric_dtype(raw):
         num = raw.to_numpy(dtype="float64", na_value=np.nan)
         finite = np.isfinite(num) | np.isnan(num)
@@ -361,22 +371,17 @@ def _times(frame: pd.DataFrame, col: str, where: _Where, *, required: bool) -> p
         safe = np.where(np.abs(np.nan_to_num(num)) < 4e9, num, np.nan)
         ts = pd.to_datetime(pd.Series(safe, index=raw.index), unit="s", utc=True)
         ts[np.isnan(safe) & ~np.isnan(num)] = pd.Timestamp("1900-01-01", tz="UTC")
+        ns = ts.dt.tz_localize(None).to_numpy(dtype="datetime64[ns]")
     else:
-        text = raw.astype("string").str.strip()
-        digits = text.str.fullmatch(r"\d{9,10}(\.\d+)?").fillna(False).to_numpy(dtype=bool)
-        ts = pd.to_datetime(text.where(~digits), utc=True, errors="coerce", format="mixed")
-        if digits.any():
-            ts[digits] = pd.to_datetime(pd.to_numeric(text[digits]), unit="s", utc=True)
-        bad = ts.isna().to_numpy() & text.notna().to_numpy() & (text != "").to_numpy()
+        ns, bad = _text_times(raw)
         if bad.any():
             pos = int(np.flatnonzero(bad)[0])
             raise where.error(f"{raw.iloc[pos]!r} is not a date or time", frame.index[pos], col)
-    ts = ts.dt.tz_localize(None).astype("datetime64[ns]")
-    missing = ts.isna().to_numpy()
+    missing = np.isnat(ns)
     if required and missing.any():
         pos = int(np.flatnonzero(missing)[0])
         raise where.error("is empty, expected a date or time", frame.index[pos], col)
-    out = ((ts < _EARLIEST) | (ts >= _LATEST)).to_numpy() & ~missing
+    out = ((ns < _EARLIEST.to_datetime64()) | (ns >= _LATEST.to_datetime64())) & ~missing
     if out.any():
         pos = int(np.flatnonzero(out)[0])
         raise where.error(
@@ -384,12 +389,132 @@ def _times(frame: pd.DataFrame, col: str, where: _Where, *, required: bool) -> p
             frame.index[pos],
             col,
         )
-    return ts
+    return pd.Series(ns, index=frame.index, name=raw.name)
+
+
+# An ISO-8601 date or date-time Arrow's cast reads (its parser is a strict subset of pandas' "mixed" one);
+# with a zone designator it must be cast to a zoned type, without one to a naive type.
+_ISO_TIME = r"^\d{4}-\d\d-\d\d(?:[T ]\d\d(?::\d\d(?::\d\d(?:\.\d{1,9})?)?)?)?"
+_ISO_ZONED = _ISO_TIME + r"(?:Z|[+-]\d\d(?::?\d\d)?)$"
+_ISO_NAIVE = _ISO_TIME + "$"
+_EPOCH_TEXT = r"^\d{9,10}(?:\.\d+)?$"
+_NAT = np.iinfo(np.int64).min  # NaT as int64
+
+
+def _text_times(raw: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Datetimes from text (naive UTC, NaT for blank cells) and a mask of the cells that are not one.
+
+    Logs repeat their timestamps, so each distinct string is parsed once (Arrow's dictionary encoding) and
+    the results taken back by code. ISO-8601 strings go through Arrow's cast (naive ones are UTC, offsets
+    are converted to UTC); anything else (``Oct 1 2026``, ``2026-10-01T12:34:56,5``) through pandas'
+    ``format="mixed"`` parser, which gives the same answer for everything Arrow reads: one semantics,
+    whichever path a string takes. Ten-digit strings are epoch seconds."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if isinstance(raw.dtype, pd.CategoricalDtype):  # already one entry per distinct value
+        codes = raw.cat.codes.to_numpy().astype(np.int64)
+        uniques = pa.array(raw.cat.categories.astype("string"), type=pa.string())
+    else:
+        try:
+            arr = pa.array(raw, from_pandas=True)
+        except (pa.ArrowInvalid, pa.ArrowTypeError):  # mixed Python types (a JSON log): as text
+            arr = pa.array(raw.astype("string"), from_pandas=True)
+        if isinstance(arr, pa.ChunkedArray):
+            arr = arr.combine_chunks()
+        if not pa.types.is_string(arr.type) and not pa.types.is_large_string(arr.type):
+            arr = pc.cast(arr, pa.string())
+        # Most logs write one ISO-8601 shape throughout: one Arrow cast of the column, no hashing at all
+        # (hashing a million distinct strings costs ten times the cast). It fails fast on the first
+        # string of another shape (or a blank cell), and the distinct strings are parsed instead.
+        for zoned in (True, False):
+            try:
+                cast = pc.cast(arr, pa.timestamp("ns", tz="UTC") if zoned else pa.timestamp("ns"))
+            except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+                continue
+            ns = pc.fill_null(cast.cast(pa.int64()), _NAT).to_numpy(zero_copy_only=False).view("datetime64[ns]")
+            return ns, np.zeros(len(ns), dtype=bool)
+        enc = pc.dictionary_encode(arr)
+        codes = pc.fill_null(enc.indices, -1).to_numpy(zero_copy_only=False).astype(np.int64)
+        uniques = enc.dictionary
+    text = pc.utf8_trim_whitespace(uniques)
+    ns = np.full(len(text), np.datetime64("NaT"), dtype="datetime64[ns]")
+    blank = pc.fill_null(pc.equal(text, ""), True).to_numpy(zero_copy_only=False)
+    todo = ~blank
+    for pattern, kind in ((_EPOCH_TEXT, "epoch"), (_ISO_ZONED, "zoned"), (_ISO_NAIVE, "naive"), (None, "other")):
+        if not todo.any():
+            break
+        if pattern is None:
+            pick = todo.copy()
+        else:
+            pick = todo & pc.fill_null(pc.match_substring_regex(text, pattern), False).to_numpy(zero_copy_only=False)
+        if not pick.any():
+            continue
+        todo &= ~pick
+        where = np.flatnonzero(pick)
+        part = text.take(pa.array(where))
+        ns[where] = _parse_times(part, kind)
+    bad_unique = np.isnat(ns) & ~blank
+    valid = codes >= 0
+    if not len(ns):  # every cell blank
+        return np.full(len(codes), np.datetime64("NaT"), dtype="datetime64[ns]"), valid
+    out = np.where(valid, ns[np.where(valid, codes, 0)], np.datetime64("NaT", "ns"))
+    bad = valid & bad_unique[np.where(valid, codes, 0)]
+    return out, bad
+
+
+def _parse_times(part: Any, kind: str) -> np.ndarray:
+    """Naive UTC datetime64[ns] for distinct strings of one shape; NaT where a string is not a time."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if kind == "epoch":
+        secs = pd.to_numeric(pd.Series(part.to_pylist()))
+        return pd.to_datetime(secs, unit="s", utc=True).dt.tz_localize(None).to_numpy(dtype="datetime64[ns]")
+    if kind in ("zoned", "naive"):
+        try:
+            cast = pc.cast(part, pa.timestamp("ns", tz="UTC") if kind == "zoned" else pa.timestamp("ns"))
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            pass  # e.g. a month 13, or past 2262: pandas says which ones
+        else:
+            return cast.cast(pa.int64()).to_numpy(zero_copy_only=False).view("datetime64[ns]")
+    parsed = pd.to_datetime(pd.Series(part.to_pylist(), dtype=object), utc=True, errors="coerce", format="mixed")
+    return parsed.dt.tz_localize(None).to_numpy(dtype="datetime64[ns]")
 
 
 def _labels(frame: pd.DataFrame, col: str) -> pd.Series:
-    text = frame[col].astype("string").str.strip()
+    """Stripped text, NA for a blank cell. A categorical column stays categorical: its few distinct values
+    are cleaned, not its million rows."""
+    raw = frame[col]
+    if isinstance(raw.dtype, pd.CategoricalDtype):
+        cleaned = pd.Series(raw.cat.categories).astype("string").str.strip()
+        per_category, uniques = pd.factorize(cleaned.mask(cleaned == ""))  # blanks -> -1 (NA)
+        codes = raw.cat.codes.to_numpy()
+        if len(per_category):
+            codes = np.where(codes >= 0, per_category.take(np.maximum(codes, 0)), -1)
+        dtype = pd.CategoricalDtype(pd.Index(uniques, dtype="string"))
+        return pd.Series(pd.Categorical.from_codes(codes, dtype=dtype, validate=False), index=raw.index)
+    text = raw.astype("string").str.strip()
     return text.mask(text == "")
+
+
+def _group_labels(frame: pd.DataFrame, col: str) -> pd.Series:
+    """A grouping column (project, user, API key) as strings, NA where not grouped."""
+    if col not in frame.columns:
+        return _no_strings(frame.index)
+    labels = _labels(frame, col)
+    return labels.astype("string") if isinstance(labels.dtype, pd.CategoricalDtype) else labels
+
+
+def _no_strings(index: pd.Index) -> pd.Series:
+    """An all-NA string column, built in one allocation (not a NA object per row)."""
+    if pd.StringDtype().storage == "pyarrow":
+        import pyarrow as pa
+
+        arr = pd.arrays.ArrowStringArray(pa.chunked_array([pa.nulls(len(index), pa.large_string())]))
+        if arr.dtype == pd.StringDtype():
+            return pd.Series(arr, index=index)
+    return pd.Series(pd.NA, index=index, dtype="string")
 
 
 # ------------------------------------------------------------------------------------------------ usage
@@ -463,11 +588,7 @@ def normalize_usage(
         out["requests"] = np.ones(len(frame), dtype=np.int64)
     out["service_tier"] = _service_tiers(frame, where)
     for col in GROUP_COLUMNS:
-        out[col] = (
-            _labels(frame, col)
-            if col in frame.columns
-            else pd.Series(pd.NA, index=frame.index, dtype="string")
-        )
+        out[col] = _group_labels(frame, col)
     result = pd.DataFrame(out, index=frame.index)
     for col in ("input_tokens", "output_tokens"):
         parts = [
@@ -476,7 +597,7 @@ def normalize_usage(
             if c in result.columns
         ]
         if parts:
-            over = result[parts].sum(axis=1).to_numpy() > result[col].to_numpy()
+            over = np.sum([result[c].to_numpy() for c in parts], axis=0) > result[col].to_numpy()
             if over.any():
                 pos = int(np.flatnonzero(over)[0])
                 hint = ""
@@ -710,13 +831,22 @@ def _service_tiers(frame: pd.DataFrame, where: _Where) -> pd.Categorical:
     tier_code = {t: i for i, t in enumerate(_prices.SERVICE_TIERS)}
     if "service_tier" in frame.columns:
         raw = frame["service_tier"]
-        text = raw.astype("string").str.strip().str.lower().fillna("")
-        codes, uniques = pd.factorize(text)
+        if isinstance(raw.dtype, pd.CategoricalDtype):  # a code per row already: name the categories only
+            text = pd.Series(raw.cat.categories).astype("string").str.strip().str.lower()
+            uniques = pd.Index([*text, ""])
+            codes = raw.cat.codes.to_numpy().astype(np.int64)
+            codes = np.where(codes >= 0, codes, len(text))  # a blank cell: the last name, ""
+        else:
+            text = raw.astype("string").str.strip().str.lower().fillna("")
+            codes, uniques = pd.factorize(text)
         mapped = []
         for i, value in enumerate(uniques):
             tier = _TIER_NAMES.get(value)
+            rows = np.flatnonzero(codes == i) if tier is None else None
+            if rows is not None and not len(rows):  # a category no row uses
+                tier = "standard"
             if tier is None:
-                pos = int(np.flatnonzero(codes == i)[0])
+                pos = int(rows[0])  # type: ignore[index]
                 raise where.error(
                     f"unknown service tier {raw.iloc[pos]!r}; expected one of "
                     f"{', '.join(_prices.SERVICE_TIERS)} (or default/auto)",
@@ -742,9 +872,11 @@ def _service_tiers(frame: pd.DataFrame, where: _Where) -> pd.Categorical:
     return pd.Categorical.from_codes(tiers, dtype=pd.CategoricalDtype(list(_prices.SERVICE_TIERS)), validate=False)
 
 
-def _read_json_pages(path: Path, where: _Where) -> tuple[list[tuple[str, dict[str, Any]]], bool]:
+def _read_json_pages(
+    path: Path, where: _Where, data: bytes | None = None
+) -> tuple[list[tuple[str, dict[str, Any]]], bool]:
     """[(page label, page)] from a page, a list of pages, or one page per JSON line."""
-    text = _read_text(path, where)
+    text = _read_text(path, where) if data is None else _decode(data, where)
     try:
         doc = _limits.loads_json(text, where.path)
         docs: list[tuple[str, Any]] = (
@@ -768,11 +900,21 @@ def _read_json_pages(path: Path, where: _Where) -> tuple[list[tuple[str, dict[st
 
 
 def _read_text(path: Path, where: _Where) -> str:
+    return _decode(_read_bytes(path, where), where)
+
+
+def _read_bytes(path: Path, where: _Where) -> bytes:
     _check_path(path, where)
     _limits.check_file_size(path, where.path)  # before reading: the whole file is held in memory
     data = path.read_bytes()
     if b"\x00" in data[:4096]:
         raise where.error("binary file, expected JSON, CSV or Parquet")
+    if not data.strip():
+        raise where.error("empty file")
+    return data
+
+
+def _decode(data: bytes, where: _Where) -> str:
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -935,9 +1077,33 @@ def _usage_result_kind(docs: list[tuple[str, Any]]) -> Kind | None:
     return "usage"
 
 
+_LABEL_COLUMNS = frozenset(
+    {"model", "provider", "convention", "service_tier", "project_id", "user_id", "api_key_id", "context_window"}
+)
+
+
+def _is_label(header: str) -> bool:
+    """A header the reader keeps categorical (a few distinct values repeated on every row)."""
+    return _label_lookup().get(_key(header)) in _LABEL_COLUMNS
+
+
+_LABELS: dict[str, str] = {}
+
+
+def _label_lookup() -> dict[str, str]:
+    if not _LABELS:
+        _LABELS.update({_key(o): c for c, others in COLUMN_ALIASES.items() for o in (c, *others)})
+    return _LABELS
+
+
 def read_table(path: Path | str, where: _Where | None = None) -> pd.DataFrame:
     """A CSV, JSON-lines or Parquet table as it is in the file, indexed by line (text) or row (Parquet)
-    number so that errors downstream name the place; read errors name the file (and line)."""
+    number so that errors downstream name the place; read errors name the file (and line).
+
+    Arrow reads it (:mod:`explorer.usage_read`: several threads, label columns categorical, counts
+    int64); what Arrow cannot read as a flat table is read line by line here, which names the fault."""
+    from explorer import usage_read as _read
+
     path = Path(path)
     where = where or _Where(path, "row" if path.suffix.lower() == ".parquet" else "line")
     suffix = path.suffix.lower()
@@ -950,26 +1116,47 @@ def read_table(path: Path | str, where: _Where | None = None) -> pd.DataFrame:
         except Exception as exc:  # pyarrow raises several types for a damaged file
             raise where.error(f"not a readable Parquet file ({type(exc).__name__})") from None
         try:
-            frame = pd.read_parquet(path)
+            frame = _read.to_frame(_read.parquet_table(path, _is_label), _is_label)
         except Exception as exc:  # pyarrow raises several types for a damaged file
             raise where.error(f"not a readable Parquet file ({type(exc).__name__})") from None
         frame.index = pd.RangeIndex(1, len(frame) + 1, name="row")
         return frame
-    text = _read_text(path, where)
+    data = _read_bytes(path, where)
     if suffix in (".jsonl", ".ndjson", ".json"):
-        rows, lines = [], []
-        for n, line in enumerate(text.splitlines(), start=1):
-            if not line.strip():
-                continue
-            try:
-                obj = _limits.loads_json(line, f"{where.path}, {where.unit} {n}")
-            except json.JSONDecodeError as exc:
-                raise where.error(f"not valid JSON ({exc.msg})", n) from None
-            if not isinstance(obj, dict):
-                raise where.error("expected a JSON object per line", n)
-            rows.append(obj)
-            lines.append(n)
-        return pd.DataFrame(rows, index=pd.Index(lines, name="line"))
+        table = _read.json_lines_table(data)
+        if table is not None:
+            frame = _read.to_frame(table, _is_label)
+            frame.index = _read.line_numbers(data, len(frame))
+            return frame
+        return _json_lines(_decode(data, where), where)
+    if suffix in (".csv", ".tsv", ".txt"):
+        table = _read.csv_table(data)
+        if table is not None and table.num_rows:
+            frame = _read.to_frame(table, _is_label)
+            frame.index = pd.RangeIndex(2, len(frame) + 2, name="line")
+            return frame
+    return _csv_text(_decode(data, where), where)
+
+
+def _json_lines(text: str, where: _Where, first: int = 1) -> pd.DataFrame:
+    """JSON lines read one by one (the exact reader: it names the line at fault), numbered from ``first``."""
+    rows, lines = [], []
+    for n, line in enumerate(text.splitlines(), start=first):
+        if not line.strip():
+            continue
+        try:
+            obj = _limits.loads_json(line, f"{where.path}, {where.unit} {n}")
+        except json.JSONDecodeError as exc:
+            raise where.error(f"not valid JSON ({exc.msg})", n) from None
+        if not isinstance(obj, dict):
+            raise where.error("expected a JSON object per line", n)
+        rows.append(obj)
+        lines.append(n)
+    return pd.DataFrame(rows, index=pd.Index(lines, name="line"))
+
+
+def _csv_text(text: str, where: _Where, first: int = 2) -> pd.DataFrame:
+    """A CSV text read by pandas (the exact reader: it words a malformed file), rows numbered from ``first``."""
     import io
 
     try:
@@ -983,8 +1170,35 @@ def read_table(path: Path | str, where: _Where | None = None) -> pd.DataFrame:
     unnamed = [c for c in frame.columns if str(c).startswith("Unnamed:")]
     if unnamed:
         raise where.error(f"a header cell is empty (column {frame.columns.get_loc(unnamed[0]) + 1})")
-    frame.index = pd.RangeIndex(2, len(frame) + 2, name="line")
+    frame.index = pd.RangeIndex(first, len(frame) + first, name="line")
     return frame
+
+
+def _first_line(path: Path, limit: int = 1 << 20) -> bytes | None:
+    """The file's first non-blank line (without its line break), or None if none ends within ``limit`` bytes."""
+    try:
+        with path.open("rb") as f:
+            head = f.read(limit)
+    except OSError:
+        return None
+    for line in head.splitlines(keepends=True):
+        if line.strip():
+            return line.rstrip(b"\r\n") if line.endswith(b"\n") else None
+    return None
+
+
+def is_json_lines_log(path: Path | str) -> bool:
+    """Whether a JSON file is a log of one object per line (a request log or raw API responses), told from
+    its first line: that line is a whole JSON object and not a Usage or Costs API page. Such a file can be
+    read in blocks of lines; a page, a list or a pretty-printed document cannot."""
+    line = _first_line(Path(path))
+    if line is None:
+        return False
+    try:
+        doc = _limits.loads_json(line, str(path))
+    except (ValueError, UnicodeDecodeError):
+        return False
+    return isinstance(doc, dict) and not _is_page(doc)
 
 
 def detect_kind(path: Path | str) -> Kind:
@@ -995,12 +1209,18 @@ def detect_kind(path: Path | str) -> Kind:
     if suffix == ".parquet":
         return "usage"
     if suffix in (".json", ".jsonl", ".ndjson"):
+        if is_json_lines_log(p):  # costs come as pages: a log is usage, and need not be read here
+            return "usage"
         docs, _ = _read_json_pages(p, where)
         if all(_is_page(d) for _, d in docs):
             return _usage_result_kind(docs) or "usage"
         return "usage"
     if suffix in (".csv", ".tsv", ".txt"):
-        header = _read_text(p, where).splitlines()[0]
+        first = _first_line(p)
+        try:
+            header = first.decode("utf-8-sig") if first is not None else _read_text(p, where).splitlines()[0]
+        except UnicodeDecodeError:
+            header = _read_text(p, where).splitlines()[0]  # says which byte
         keys = {_key(h) for h in header.split(",")}
         costs = {_key(a) for a in (*COST_COLUMN_ALIASES["amount_usd"], "amount_usd")} - {"value"}
         return "costs" if keys & costs else "usage"
@@ -1043,7 +1263,15 @@ def _read_one_usage(path: Path, opts: ColumnOptions) -> tuple[pd.DataFrame, list
     notes: list[str] = []
     said: list[str] = []
     if suffix in (".json", ".jsonl", ".ndjson"):
-        docs, _ = _read_json_pages(path, where)
+        from explorer import usage_read as _read
+
+        data = _read_bytes(path, where)
+        table = _read.json_lines_table(data)  # a flat request log: Arrow reads it whole, on every core
+        if table is not None:
+            raw = _read.to_frame(table, _is_label)
+            raw.index = _read.line_numbers(data, len(raw))
+            return _log_frame(raw, path, "line", opts), notes, said
+        docs, _ = _read_json_pages(path, where, data)
         if all(_is_page(d) for _, d in docs):
             if _usage_result_kind(docs) == "costs":
                 raise where.error("this is a Costs API export (the billed side); read it with read_costs()")
@@ -1070,12 +1298,18 @@ def _read_one_usage(path: Path, opts: ColumnOptions) -> tuple[pd.DataFrame, list
         if any(_raw.is_response(d) for _, d in docs):
             raw = _raw.flatten(docs, where)
             return _normalize(raw, path, "line", opts), notes, said
-    raw = read_table(path, where)
-    unit = raw.index.name or "line"
+        raw = _json_lines(_decode(data, where), where)
+    else:
+        raw = read_table(path, where)
+    return _log_frame(raw, path, raw.index.name or "line", opts), notes, said
+
+
+def _log_frame(raw: pd.DataFrame, path: Path, unit: str, opts: ColumnOptions) -> pd.DataFrame:
+    """A request log (or an aggregated export in a table) normalised; an export's buckets checked for repeats."""
     frame = _normalize(raw, path, unit, opts)
-    if "requests" in _rename(raw.head(0), COLUMN_ALIASES, opts.mapping, where, opts.ignore_columns).columns:
+    if "requests" in _rename(raw.head(0), COLUMN_ALIASES, opts.mapping, _Where(path), opts.ignore_columns).columns:
         _check_duplicates(frame, _Where(path, unit))
-    return frame, notes, said
+    return frame
 
 
 def _check_duplicates(frame: pd.DataFrame, where: _Where) -> None:
@@ -1148,6 +1382,8 @@ def _stack(frames: list[pd.DataFrame]) -> pd.DataFrame:
     for col in ("source_file", "model"):
         if not isinstance(out[col].dtype, pd.CategoricalDtype):  # several files: their categories differed
             out[col] = out[col].astype(str).astype("category")
+    if "provider" in out.columns and not isinstance(out["provider"].dtype, pd.CategoricalDtype):
+        out["provider"] = out["provider"].astype("string").astype("category")  # blank providers stay NA
     return out
 
 
@@ -2157,6 +2393,8 @@ class FilePricing:
     """Totals, components and what could not be priced."""
     by_group: pd.DataFrame
     """Spend aggregated by day, model, project, API key and service tier (requests, tokens, total_usd)."""
+    notes: tuple[str, ...] = ()
+    """What the pricing wants said (e.g. 1-hour cache writes priced at the 5-minute rate), each once."""
 
     def cost_by(self, by: str = "model") -> pd.DataFrame:
         """The aggregate grouped like :func:`cost_by`."""
@@ -2168,39 +2406,111 @@ _AGG_KEYS = ("day", "model_group", "project_id", "api_key_id", "user_id", "servi
 
 
 def _chunks(path: Path, chunk_rows: int) -> Iterator[pd.DataFrame]:
-    """Chunks of a table file, indexed by line (text) or row (Parquet) number like a whole-file read."""
+    """Chunks of at most ``chunk_rows`` rows of a table file, indexed by line (text) or row (Parquet) number
+    like a whole-file read. Arrow reads them (Parquet record batches; CSV and JSON lines in blocks of
+    :data:`explorer.usage_read.BLOCK_BYTES`, split across threads), so memory is bounded by a block and a
+    chunk, not by the file. A JSON-lines block Arrow cannot read flat (raw API responses, a bad line) is read
+    line by line; a CSV that Arrow cannot read (a quoted line break, a ragged row) is read by pandas."""
+    from explorer import usage_read as _read
+
     where = _Where(path)
     _check_path(path, where)
     suffix = path.suffix.lower()
     if suffix == ".parquet":
-        import pyarrow.parquet as pq
-
         try:
-            pf = pq.ParquetFile(path)
+            batches = _read.parquet_batches(path, chunk_rows)
+            first = next(batches, None)
         except Exception as exc:  # pyarrow raises several types for a damaged file
             raise where.error(f"not a readable Parquet file ({type(exc).__name__})") from None
         start = 1
-        for batch in pf.iter_batches(batch_size=chunk_rows):
-            frame = batch.to_pandas()
+        for table in _chain(first, batches) if first is not None else ():
+            frame = _read.to_frame(table, _is_label)
             frame.index = pd.RangeIndex(start, start + len(frame), name="row")
             start += len(frame)
             yield frame
         return
-    if suffix in (".jsonl", ".ndjson", ".json"):  # .json: JSON lines, as read_table reads it
-        reader = pd.read_json(path, lines=True, chunksize=chunk_rows)
-        line = 1
-        for frame in reader:
-            frame.index = pd.RangeIndex(line, line + len(frame), name="line")
-            line += len(frame)
+    blocks = _json_blocks(path, where) if suffix in (".jsonl", ".ndjson", ".json") else _csv_blocks(path, where)
+    for frame in blocks:
+        for at in range(0, len(frame), chunk_rows):
+            yield frame.iloc[at : at + chunk_rows] if len(frame) > chunk_rows else frame
+
+
+def _chain(first: Any, rest: Iterator[Any]) -> Iterator[Any]:
+    yield first
+    yield from rest
+
+
+def _json_blocks(path: Path, where: _Where) -> Iterator[pd.DataFrame]:
+    """A JSON-lines file block by block: Arrow where the block is flat, else line by line (raw responses
+    are recognised per block, as a whole read recognises them per file)."""
+    from explorer import usage_raw as _raw
+    from explorer import usage_read as _read
+
+    for block, line in _read.text_batches(path):
+        table = _read.json_lines_table(block)
+        if table is not None:
+            frame = _read.to_frame(table, _is_label)
+            frame.index = _read.line_numbers(block, len(frame), first=line)
             yield frame
-        return
+            continue
+        text = _decode(block, where) if block.strip() else ""
+        docs = []
+        for n, row in enumerate(text.splitlines(), start=line):
+            if not row.strip():
+                continue
+            try:
+                obj = _limits.loads_json(row, f"{where.path}, line {n}")
+            except json.JSONDecodeError as exc:
+                raise where.error(f"not valid JSON ({exc.msg})", n) from None
+            if not isinstance(obj, dict):
+                raise where.error("expected a JSON object per line", n)
+            docs.append((f"line {n} ", obj))
+        if not docs:
+            continue
+        if any(_raw.is_response(d) for _, d in docs):
+            yield _raw.flatten(docs, where)
+        else:
+            yield pd.DataFrame([d for _, d in docs], index=pd.Index([int(lb.split()[1]) for lb, _ in docs],
+                                                                    name="line"))
+
+
+def _csv_blocks(path: Path, where: _Where) -> Iterator[pd.DataFrame]:
+    """A CSV file block by block through Arrow (rows numbered from line 2 as a whole read numbers them); if
+    Arrow cannot read a block, pandas reads the file from there on, and words any fault."""
+    from explorer import usage_read as _read
+
+    header = b""
+    rows = 0
+    for block, _line in _read.text_batches(path):
+        if not header:
+            if b"\x00" in block[:4096]:
+                raise where.error("binary file, expected JSON, CSV or Parquet")
+            cut = block.find(b"\n")
+            header, block = block[: cut + 1], block[cut + 1 :]
+        if not block.strip():
+            continue
+        table = _read.csv_table(header + block)
+        if table is None:
+            yield from _pandas_csv_chunks(path, where, skip=rows)
+            return
+        frame = _read.to_frame(table, _is_label)
+        frame.index = pd.RangeIndex(2 + rows, 2 + rows + len(frame), name="line")
+        rows += len(frame)
+        yield frame
+    if not header.strip():
+        raise where.error("empty file, expected a header row")
+
+
+def _pandas_csv_chunks(path: Path, where: _Where, *, skip: int) -> Iterator[pd.DataFrame]:
+    """pandas' chunked CSV reader (the exact one: it names the line at fault), from data row ``skip`` on."""
     try:
-        reader = pd.read_csv(path, chunksize=chunk_rows, skipinitialspace=True)
+        reader = pd.read_csv(path, chunksize=250_000, skipinitialspace=True)
         line = 2
         for frame in reader:
             frame.index = pd.RangeIndex(line, line + len(frame), name="line")
             line += len(frame)
-            yield frame
+            if line - 2 > skip:
+                yield frame.iloc[max(0, skip - (line - 2 - len(frame))) :]
     except UnicodeDecodeError:
         raise where.error("not UTF-8 text") from None
     except pd.errors.EmptyDataError:
@@ -2218,6 +2528,43 @@ def _total_rows(path: Path) -> int | None:
         except Exception:  # the reader reports a damaged file properly
             return None
     return None
+
+
+def chunked_pays(path: Path | str, rows: int) -> bool:
+    """Whether :func:`price_file` should price this file rather than a whole read: a request log (Parquet,
+    CSV or JSON lines; not an aggregated export, whose repeated buckets only a whole read can find) with more
+    than ``rows`` rows (Parquet, from its footer) or more than ``rows`` times 40 bytes (text: a short CSV
+    row). The answer is only about memory: both give the same totals. A file over the stated limits
+    (:mod:`explorer.limits`) is refused here as a whole read refuses it."""
+    p = Path(path)
+    suffix = p.suffix.lower()
+    try:
+        if suffix == ".parquet":
+            import pyarrow.parquet as pq
+
+            _limits.check_parquet(p, str(p))  # the stated limits hold whichever way the file is read
+            meta = pq.ParquetFile(p).metadata
+            if meta.num_rows <= rows:
+                return False
+            headers = list(meta.schema.to_arrow_schema().names)
+        elif suffix in (".csv", ".jsonl", ".ndjson", ".json") and p.is_file() and p.stat().st_size > rows * 40:
+            _limits.check_file_size(p, str(p))
+            first = _first_line(p)
+            if first is None:
+                return False
+            if suffix == ".csv":
+                headers = first.decode("utf-8-sig").split(",")
+            elif is_json_lines_log(p):
+                headers = list(json.loads(first))
+            else:
+                return False
+        else:
+            return False
+    except _limits.LimitError:
+        raise
+    except Exception:  # a damaged file: the whole read names what is wrong with it
+        return False
+    return "requests" not in {_label_lookup().get(_key(h)) for h in headers}
 
 
 def price_file(
@@ -2251,6 +2598,7 @@ def price_file(
 
         bar = tqdm(total=_total_rows(p), unit="rows", unit_scale=True, desc=p.name)
     rows = chunks = unpriced = 0
+    notes: dict[str, None] = {}
     unpriced_models: set[str] = set()
     components = dict.fromkeys(_costs.COMPONENTS, 0.0)
     aggs: list[pd.DataFrame] = []
@@ -2258,6 +2606,7 @@ def price_file(
         for raw in _chunks(p, chunk_rows):
             usage = _normalize(raw, p, raw.index.name or "line", opts)
             priced = _price_labelled(usage, table, str(p), as_of=as_of, skip_unknown=skip_unknown)
+            notes.update(dict.fromkeys(priced.attrs.get("notes", [])))
             priced = _add_keys(priced)
             ok = priced["priced"].to_numpy(dtype=bool)
             for c in _costs.COMPONENTS:
@@ -2285,17 +2634,42 @@ def price_file(
         unpriced_models=tuple(sorted(unpriced_models)),
         components_usd=components,
     )
-    return FilePricing(str(p), rows, chunks, summary, _combine(aggs))
+    return FilePricing(str(p), rows, chunks, summary, _combine(aggs), tuple(notes))
 
 
 def _aggregate(priced: pd.DataFrame) -> pd.DataFrame:
-    frame = pd.DataFrame(
-        {k: priced[k].astype("string").fillna("") if k != "day" else priced[k] for k in _AGG_KEYS}
-    )
+    """A chunk's spend by :data:`_AGG_KEYS`: each key factorised (a categorical by its own codes), the codes
+    combined into one integer per row and summed with ``bincount`` (as :func:`cost_by` sums); only the
+    groups found become strings, never a chunk's rows."""
+    combined = np.zeros(len(priced), dtype=np.int64)
+    size = 1
+    for k in _AGG_KEYS:
+        codes, values = pd.factorize(priced[k], use_na_sentinel=False)
+        size *= max(len(values), 1)
+        if size >= 2**62:  # more distinct combinations than one integer holds: pandas groups them
+            return _aggregate_grouped(priced)
+        combined = combined * max(len(values), 1) + codes
+    inverse, groups = pd.factorize(combined)  # hashed, not sorted: a chunk's rows in one pass
+    first = np.empty(len(groups), dtype=np.int64)
+    first[inverse[::-1]] = np.arange(len(inverse) - 1, -1, -1)  # the last write wins: each group's first row
+    out: dict[str, Any] = {}
+    for k in _AGG_KEYS:  # each group's keys, from its first row
+        col = priced[k].iloc[first]
+        out[k] = col.to_numpy() if k == "day" else col.astype("string").fillna("").to_numpy()
+    for name in ("requests", "input_tokens", "output_tokens"):
+        summed = np.bincount(inverse, weights=priced[name].to_numpy(dtype="float64"), minlength=len(groups))
+        out[name] = summed.astype(np.int64)
+    usd = np.where(priced["priced"].to_numpy(dtype=bool), priced["total_usd"].to_numpy(dtype="float64"), 0.0)
+    out["total_usd"] = np.bincount(inverse, weights=usd, minlength=len(groups))
+    return pd.DataFrame(out)
+
+
+def _aggregate_grouped(priced: pd.DataFrame) -> pd.DataFrame:
+    frame = pd.DataFrame({k: priced[k].astype("string").fillna("") if k != "day" else priced[k] for k in _AGG_KEYS})
     frame["requests"] = priced["requests"].to_numpy()
     frame["input_tokens"] = priced["input_tokens"].to_numpy(dtype=np.int64)
     frame["output_tokens"] = priced["output_tokens"].to_numpy(dtype=np.int64)
-    frame["total_usd"] = priced["total_usd"].where(priced["priced"], 0.0).to_numpy()
+    frame["total_usd"] = np.where(priced["priced"].to_numpy(dtype=bool), priced["total_usd"].to_numpy(), 0.0)
     return frame.groupby(list(_AGG_KEYS), dropna=False, sort=False).sum().reset_index()
 
 

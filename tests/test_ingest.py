@@ -1,0 +1,241 @@
+"""Ingest at engine speed (explorer/usage_read.py and the timestamp parser): the fast readers change how fast
+a file is read, never what it means. Each shape the benchmarks use (benchmarks/bench_ingest.py) is checked
+here on a small file against the engine on the same rows built in memory."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from explorer import usage as u
+from explorer.paths import REPO_DIR
+
+sys.path.insert(0, str(REPO_DIR / "benchmarks"))
+from bench_ingest import AS_OF, write_log  # the benchmark's own file generator: the same shapes
+
+# ------------------------------------------------------------------------------------------------ timestamps
+
+
+def _times(values: list, dtype: object = object) -> pd.Series:
+    frame = pd.DataFrame({"t": pd.Series(values, dtype=dtype, index=range(2, 2 + len(values)))})
+    return u._times(frame, "t", u._Where("log.csv"), required=False)
+
+
+def _utc(text: str) -> pd.Timestamp:
+    """One string as pandas alone reads it: the oracle (naive strings are UTC)."""
+    ts = pd.Timestamp(text.strip())
+    return ts.tz_convert("UTC").tz_localize(None) if ts.tzinfo else ts
+
+
+@pytest.mark.parametrize("dtype", [object, "string", "category"])
+def test_repeated_strings_parse_like_each_string_alone(dtype: object) -> None:
+    distinct = ["2026-10-01T12:00:00Z", "2026-10-01T14:00:00+02:00", "2026-10-02 08:30:00", "2026-10-03"]
+    rng = np.random.default_rng(3)
+    values = list(rng.choice(distinct, 5_000))
+    got = _times(values, dtype)
+    assert got.tolist() == [_utc(v) for v in values]
+    assert got.iloc[0] == _utc(values[0]) and got.dtype == "datetime64[ns]"
+
+
+def test_mixed_offsets_naive_dates_and_epochs_in_one_column() -> None:
+    values = [
+        "2026-10-01T12:34:56Z",
+        " 2026-10-01 12:34:56+02:00 ",
+        "2026-10-01T12:34:56.5-0530",
+        "2026-10-01T12:34:56.123456789+00:00",
+        "2026-10-01T12:34:56",
+        "2026-10-01",
+        "Oct 1 2026",  # not ISO: pandas' parser, the same answer it gave before
+        "2026-10-01T12:34:56,5",
+    ]
+    got = _times([*values, "1790812800", None, ""])
+    assert got.iloc[: len(values)].tolist() == [_utc(v) for v in values]
+    assert got.iloc[len(values)] == pd.Timestamp(1790812800, unit="s")
+    assert got.iloc[-2:].isna().all()  # blank cells are no time, not an error
+
+
+def test_one_shape_throughout_then_another_shape_still_parses() -> None:
+    """The fast path casts the whole column; a later row of another shape must not be an error."""
+    values = ["2026-10-01T00:00:00Z"] * 1000 + ["2026-10-05 10:00:00"] + ["2026-10-01T00:00:00Z"] * 10
+    got = _times(values, "string")
+    assert got.iloc[1000] == pd.Timestamp("2026-10-05 10:00:00") and got.iloc[0] == pd.Timestamp("2026-10-01")
+
+
+@pytest.mark.parametrize("dtype", [object, "string", "category"])
+def test_the_first_bad_row_is_named_among_repeated_strings(dtype: object) -> None:
+    values = ["2026-10-01T00:00:00Z"] * 700 + ["2026-13-01T00:00:00Z"] + ["soon"] + ["2026-10-01T00:00:00Z"] * 50
+    with pytest.raises(ValueError, match=r"^log\.csv, line 702, column 't': '2026-13-01T00:00:00Z' is not a date"):
+        _times(values, dtype)
+
+
+def test_bad_row_number_through_each_reader(tmp_path: Path) -> None:
+    log = pd.DataFrame({"timestamp": ["2026-10-01T00:00:00Z"] * 300, "model": "gpt-4o",
+                        "input_tokens": 10, "output_tokens": 1})
+    log.loc[217, "timestamp"] = "yesterday"
+    log.to_csv(tmp_path / "log.csv", index=False)
+    log.to_json(tmp_path / "log.jsonl", orient="records", lines=True)
+    log.to_parquet(tmp_path / "log.parquet")
+    for name, label in (("log.csv", "line 219"), ("log.jsonl", "line 218"), ("log.parquet", "row 218")):
+        with pytest.raises(ValueError, match=rf"{name}, {label}, column 'timestamp': 'yesterday' is not a date"):
+            u.read_usage(tmp_path / name)
+        with pytest.raises(ValueError, match=rf"{name}, {label}, column 'timestamp': 'yesterday' is not a date"):
+            u.price_file(tmp_path / name, chunk_rows=100)
+
+
+# ------------------------------------------------------------------------------------------------ readers
+
+
+def test_readers_give_the_engines_column_types(tmp_path: Path) -> None:
+    for suffix in ("parquet", "csv", "jsonl"):
+        path = write_log(tmp_path / f"log.{suffix}", 2_000, seed=1)
+        raw = u.read_table(path)
+        assert isinstance(raw["model"].dtype, pd.CategoricalDtype), suffix
+        assert raw["input_tokens"].dtype == np.int64, suffix
+        usage = u.read_usage(path)
+        assert not [c for c in usage.columns if usage[c].dtype == object], suffix
+        assert isinstance(usage["model"].dtype, pd.CategoricalDtype)
+        assert usage["timestamp"].dtype == "datetime64[ns]"
+
+
+@pytest.mark.parametrize("suffix", ["parquet", "csv", "jsonl"])
+def test_benchmark_shapes_total_what_the_engine_totals_in_memory(tmp_path: Path, suffix: str) -> None:
+    """Every file shape bench_ingest.py times: the same totals (to 1e-9 USD) as the engine on the same rows
+    built in memory with the engine's own column names, whole and chunked."""
+    path = write_log(tmp_path / f"log.{suffix}", 30_000, seed=5)
+    frame = pd.read_parquet(path) if suffix == "parquet" else (
+        pd.read_csv(path) if suffix == "csv" else pd.read_json(path, lines=True, dtype=False))
+    memory = frame.rename(columns={"cached_tokens": "cached_input_tokens"}).assign(
+        timestamp=pd.to_datetime(frame["timestamp"], utc=True).dt.tz_localize(None))
+    expected = float(u.price(memory, as_of=AS_OF)["total_usd"].sum())
+    whole = u.price(u.read_usage(path), as_of=AS_OF)
+    assert abs(float(whole["total_usd"].sum()) - expected) < 1e-9
+    chunked = u.price_file(path, chunk_rows=7_000, as_of=AS_OF)
+    assert chunked.rows == 30_000 and abs(chunked.summary.total_usd - expected) < 1e-9
+
+
+def test_blank_lines_keep_json_line_numbers(tmp_path: Path) -> None:
+    p = tmp_path / "log.jsonl"
+    p.write_text('{"model": "gpt-4o", "input_tokens": 1, "output_tokens": 1}\n\n\n'
+                 '{"model": "gpt-4o", "input_tokens": -1, "output_tokens": 1}\n')
+    with pytest.raises(ValueError, match=r"log\.jsonl, line 4, column 'input_tokens': -1 is negative"):
+        u.read_usage(p)
+
+
+def test_a_csv_arrow_cannot_read_goes_to_the_exact_reader(tmp_path: Path) -> None:
+    p = tmp_path / "log.csv"
+    p.write_text('model,input_tokens,output_tokens,note\ngpt-4o,10,1,"two\nlines"\ngpt-4o,10,1,x\n')
+    usage = u.read_usage(p)
+    assert usage["note"].tolist() == ["two\nlines", "x"]
+    ragged = tmp_path / "ragged.csv"
+    ragged.write_text("model,input_tokens,output_tokens\ngpt-4o,10,1\ngpt-4o,10,1,9\n")
+    with pytest.raises(ValueError, match=r"ragged\.csv: malformed CSV"):
+        u.read_usage(ragged)
+
+
+def test_is_json_lines_log(tmp_path: Path) -> None:
+    log = tmp_path / "a.jsonl"
+    log.write_text('{"model": "gpt-4o", "input_tokens": 1, "output_tokens": 1}\n')
+    page = tmp_path / "p.json"
+    page.write_text('{"object": "page", "data": []}\n')
+    pretty = tmp_path / "q.json"
+    pretty.write_text('{\n  "object": "page",\n  "data": []\n}\n')
+    array = tmp_path / "r.json"
+    array.write_text('[{"model": "gpt-4o", "input_tokens": 1, "output_tokens": 1}]\n')
+    assert u.is_json_lines_log(log)
+    assert not any(u.is_json_lines_log(p) for p in (page, pretty, array))
+
+
+# ------------------------------------------------------------------------------------------------ streaming
+
+
+def _cli(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "explorer", *args], capture_output=True, text=True, timeout=300,
+                          env={**os.environ, **env}, cwd=REPO_DIR)
+
+
+def test_cost_usage_streams_json_lines_with_the_same_rows(tmp_path: Path) -> None:
+    path = write_log(tmp_path / "log.jsonl", 40_000, seed=9)  # about 4 MB: streamed over a 1 MB threshold
+    args = ["cost", "--usage", str(path), "--as-of", AS_OF, "--format", "json"]
+    streamed, whole = _cli(*args, EXPLORER_STREAM_ABOVE_MB="1"), _cli(*args)
+    assert streamed.returncode == 0 and whole.returncode == 0, streamed.stderr + whole.stderr
+    a, b = json.loads(streamed.stdout), json.loads(whole.stdout)
+    assert a.pop("streamed") is True and "streamed" not in b
+    assert abs(a.pop("total_usd") - b.pop("total_usd")) < 1e-9
+    assert a["rows"] == b["rows"] and len(a["rows"]) == 40_000
+    csv_args = [*args[:-1], "csv"]
+    assert _cli(*csv_args, EXPLORER_STREAM_ABOVE_MB="1").stdout == _cli(*csv_args).stdout
+
+
+def test_cost_usage_streams_raw_responses(tmp_path: Path) -> None:
+    sample = (REPO_DIR / "data" / "samples" / "responses_openai_chat.jsonl").read_text()
+    lines = [line for line in sample.splitlines() if line.strip()]
+    path = tmp_path / "responses.jsonl"
+    path.write_text("\n".join(lines * (2_000 // len(lines) + 1)) + "\n")
+    args = ["cost", "--usage", str(path), "--as-of", AS_OF, "--format", "json"]
+    streamed, whole = _cli(*args, EXPLORER_STREAM_ABOVE_MB="1"), _cli(*args)
+    assert streamed.returncode == 0 and whole.returncode == 0, streamed.stderr + whole.stderr
+    a, b = json.loads(streamed.stdout), json.loads(whole.stdout)
+    assert a["streamed"] is True and abs(a["total_usd"] - b["total_usd"]) < 1e-9 and a["rows"] == b["rows"]
+
+
+# ------------------------------------------------------------------------------------------------ fixed costs
+
+_IMPORTS = """
+import sys
+from explorer.cli import main
+code = main(sys.argv[1:])
+print("genai_prices" in sys.modules, "explorer.audit" in sys.modules, file=sys.stderr)
+sys.exit(code)
+"""
+
+
+def test_explorer_usage_needs_neither_genai_prices_nor_audit_once_the_table_is_cached(tmp_path: Path) -> None:
+    path = write_log(tmp_path / "log.parquet", 500, seed=2)
+    env = {**os.environ, "EXPLORER_HOME": str(tmp_path / "home")}
+    runs = [subprocess.run([sys.executable, "-c", _IMPORTS, "usage", str(path), "--format", "json"],
+                           capture_output=True, text=True, timeout=300, env=env, cwd=REPO_DIR) for _ in range(2)]
+    assert [r.returncode for r in runs] == [0, 0], runs[0].stderr
+    assert runs[0].stderr.split()[-2:] == ["True", "False"]  # the first run builds the table (and caches it)
+    assert runs[1].stderr.split()[-2:] == ["False", "False"]
+    assert json.loads(runs[0].stdout) == json.loads(runs[1].stdout)
+
+
+def test_explorer_usage_prices_a_big_log_in_chunks_with_the_same_breakdown(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from explorer import cli, cli_usage
+
+    path = write_log(tmp_path / "log.parquet", cli_usage.CHUNK_ROWS + 20_000, seed=4)
+    chunked: list[int] = []
+    real = u.price_file
+    monkeypatch.setattr(u, "price_file", lambda *a, **k: chunked.append(k["chunk_rows"]) or real(*a, **k))
+    assert cli.main(["usage", str(path), "--by", "day", "--format", "json"]) == 0
+    payload = json.loads(capsys.readouterr().out)
+    assert chunked == [cli_usage.CHUNK_ROWS]
+    whole = u.price(u.read_usage(path))
+    expected = u.cost_by(whole, "day")
+    got = pd.DataFrame(payload["breakdown"])
+    assert got["day"].tolist() == expected["day"].tolist()
+    assert got["requests"].tolist() == expected["requests"].tolist()
+    assert np.abs(got["total_usd"].to_numpy() - expected["total_usd"].to_numpy()).max() < 1e-9
+    assert abs(payload["total_usd"] - float(whole["total_usd"].sum())) < 1e-9
+    # A what-if needs every row again: the whole read, as before.
+    assert cli.main(["usage", str(path), "--what-if-model", "gpt-5-mini", "--format", "json"]) == 0
+    assert chunked == [cli_usage.CHUNK_ROWS]
+
+
+def test_several_files_keep_label_columns_categorical(tmp_path: Path) -> None:
+    a, b = tmp_path / "a.csv", tmp_path / "b.jsonl"
+    a.write_text("model,provider,input_tokens,output_tokens\ngpt-4o,openai,10,1\nclaude-sonnet-4-5,,10,1\n")
+    b.write_text('{"model": "claude-haiku-4-5", "provider": "anthropic", "input_tokens": 5, "output_tokens": 1}\n')
+    usage = u.read_usage(a, b, convention="openai")
+    assert [c for c in usage.columns if usage[c].dtype == object] == []
+    assert isinstance(usage["provider"].dtype, pd.CategoricalDtype)
+    assert usage["provider"].isna().tolist() == [False, True, False]
