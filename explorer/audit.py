@@ -296,6 +296,10 @@ def audit_curated(today: pd.Timestamp | dt.date | str | None = None, **csv_paths
                 shown = ", ".join(f"${q:g}" for q in sorted(quoted))
                 problems.append(f"the source quotes {shown} per 1M tokens; the row holds "
                                 f"{', '.join(f'${v:g}' for v in values)}")
+        if kind == "image" and pd.notna(verified):
+            quoted = _quoted_usd_per_mtok(str(row["source"]))  # per-image dollars are quoted as they are
+            if not any(_same(float(row["usd_per_image"]), q) for q in quoted):
+                problems.append(f"the source does not quote the row's ${float(row['usd_per_image']):g} per image")
         if kind in ("prices", "image"):
             lc = life.get((row["provider"], row["model"]))
             lo = row["valid_from"]

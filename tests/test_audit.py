@@ -139,3 +139,19 @@ def test_audit_curated_cli(capsys) -> None:
     assert "0 problem" in out and "unverified" in out
     assert main(["audit"]) == 2
     assert "give a FILE to audit, or --curated" in capsys.readouterr().err
+
+
+def test_curated_audit_checks_per_image_prices_against_their_quotes(write_csv, curated_csvs) -> None:
+    from explorer.audit import audit_curated
+
+    images = write_csv("i.csv", """
+provider,model,quality,size,usd_per_image,valid_from,valid_to,source,verified_on
+openai,gpt-image-2,low,1024x1024,0.006,2026-04-21,,$0.006 per image: developers.openai.com/api/docs/guides/image-generation,2026-12-01
+openai,gpt-image-2,high,1024x1024,0.3,2026-04-21,,$0.211 per image: developers.openai.com/api/docs/guides/image-generation,2026-12-01
+openai,gpt-image-2,medium,1024x1024,0.053,2026-01-01,,$0.053 per image: developers.openai.com/api/docs/guides/image-generation,2026-12-01
+""")
+    result = audit_curated(today="2026-12-02", **{**curated_csvs, "images_csv": images})
+    mine = result[result["file"] == "i.csv"].reset_index(drop=True)
+    assert list(mine["status"]) == ["ok", "problem", "problem"]
+    assert mine.loc[1, "detail"] == "the source does not quote the row's $0.3 per image"
+    assert mine.loc[2, "detail"] == "price from 2026-01-01, before the launch on 2026-04-21"

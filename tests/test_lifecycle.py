@@ -278,13 +278,25 @@ def test_image_table_carries_provenance_and_lists_current_models() -> None:
     table = image_price_table(10, as_of="2026-12-02")
     assert list(table.columns) == list(IMAGE_TABLE_COLUMNS)
     assert not {"dall-e-3", "gpt-image-1", "gpt-image-1-mini"} & set(table["label"])
+    # The current image models are all listed: per image where a price is sourced, else by tokens, with a note.
+    on_sale = set(prices.load_prices("2026-12-02", provider="openai").query("model.str.startswith('gpt-image')")["model"])
+    assert on_sale and on_sale <= set(table["label"])
+    per_image = table[table["usd_per_image"].notna()]
+    assert per_image["source"].str.len().gt(0).all() and per_image["note"].eq("").all()
+    g2 = per_image[(per_image["label"] == "gpt-image-2") & (per_image["size"] == "1024x1024")].set_index("quality")
+    assert g2["usd_per_image"].to_dict() == {"low": 0.006, "medium": 0.053, "high": 0.211}
+    assert g2["source"].str.contains("developers.openai.com/api/docs/guides/image-generation").all()
+    assert g2["verified_on"].notna().all()
+    # The sourced figure is OpenAI's token count for the image at the price table's image-output rate.
+    rate = row(load_prices("2026-12-02", provider="openai"), "gpt-image-2")["output_usd_per_mtok"]
+    assert round(7024 * rate / 1e6, 3) == g2.loc["high", "usd_per_image"]
     current = table.set_index("label")
-    assert "gpt-image-2" in current.index
-    assert math.isnan(current.loc["gpt-image-2", "usd_per_image"])
-    assert current.loc["gpt-image-2", "note"].startswith("no sourced per-image price; priced by tokens")
+    for model in on_sale - set(per_image["label"]):
+        assert math.isnan(current.loc[model, "usd_per_image"])
+        assert current.loc[model, "note"].startswith("no sourced per-image price; priced by tokens")
     earlier = image_price_table(10, as_of="2025-06-01")
-    gi = earlier[(earlier["label"] == "gpt-image-1") & (earlier["quality"] == "high") & (earlier["size"] == "1024x1024")]
-    assert gi["total_usd"].iloc[0] == pytest.approx(1.67)
+    gi = earlier[(earlier["label"] == "gpt-image-1") & (earlier["quality"] == "high") & (earlier["size"] == "1536x1024")]
+    assert gi["total_usd"].iloc[0] == pytest.approx(2.5)
     assert gi["source"].iloc[0].startswith("memory, unverified") and pd.isna(gi["verified_on"].iloc[0])
     with pytest.raises(ValueError, match="count: expected a whole number >= 0, got -1"):
         image_price_table(-1, as_of="2025-06-01")
@@ -298,5 +310,7 @@ def test_image_chart_tooltip_names_source_and_verification() -> None:
     titles = [t["title"] for t in spec["encoding"]["tooltip"]]
     assert {"Source", "Verified", "Status"} <= set(titles)
     values = spec["datasets"][next(iter(spec["datasets"]))]
-    assert {v["verified"] for v in values} == {"unverified"}
+    # gpt-image-1's square sizes are checked against a quote of OpenAI's table; its other sizes are not.
+    assert {v["verified"] for v in values} == {"unverified", "2026-12-02"}
+    assert {v["verified"] for v in values if v["size"] != "1024x1024"} == {"unverified"}
     assert all(v["usd_per_image"] is not None for v in values)
