@@ -176,12 +176,28 @@ def test_compare_side_by_side() -> None:
     shipped = list(list_scenarios(include_user=False).values())
     table = compare_scenarios(shipped, as_of=AS_OF).set_index("scenario")
     assert list(table.index) == [s.name for s in shipped]
-    row = table.loc["Nightly batch classification"]
-    assert row["cheapest_model"] == "gpt-5-nano"
-    assert row["cheapest_monthly_usd"] == pytest.approx(row["gpt-5-nano"])
-    assert row["cheapest_monthly_usd"] == pytest.approx(
-        min(v for k, v in row.items() if k in ("gpt-4o-mini", "gpt-4.1-nano", "gpt-5-nano"))
-    )
+    for sc in shipped:
+        row = table.loc[sc.name]
+        costs = {k: v for k, v in row.items() if k in sc.models}
+        assert len(costs) == len(sc.models)
+        assert row["cheapest_monthly_usd"] == pytest.approx(min(costs.values()))
+        assert row["cheapest_monthly_usd"] == pytest.approx(row[row["cheapest_model"]])
+
+
+@pytest.mark.parametrize("name", sorted(list_scenarios(include_user=False)))
+def test_every_shipped_scenario_prices_all_its_models_on_its_date_and_today(name: str) -> None:
+    import datetime as dt
+
+    from explorer import prices
+
+    sc = list_scenarios(include_user=False)[name]
+    assert sc.as_of and sc.models
+    for day in (sc.as_of, dt.date.today().isoformat()):
+        for m in sc.models:
+            assert prices.why_unpriced(*prices.resolve_model(m), day) is None, (name, day, m)
+        costs = scenario_costs(sc, as_of=day)
+        assert costs["monthly_usd"].notna().all() and (costs["monthly_usd"] > 0).all(), (name, day, costs)
+        assert not costs["note"].str.contains("no price|no per-image price|shut down").any(), (name, day)
 
 
 # -------------------------------------------------------------------------------------------- hostile files
