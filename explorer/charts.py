@@ -150,6 +150,21 @@ def _money_rows(rows: pd.DataFrame) -> pd.DataFrame:
     return rows[rows["cost_per_request_usd"].notna() & (rows["cost_per_request_usd"] > 0)]
 
 
+EXTRA_TOOLTIPS: tuple[tuple[str, str], ...] = (
+    ("tokens", "Input tokens"), ("lifecycle", "Lifecycle"), ("price_source", "Price source"), ("verified", "Verified"),
+)
+"""Optional chart-row columns shown in every model chart's tooltip when present: how the input tokens were
+counted (a text workload), the model's lifecycle and its price's provenance (:mod:`explorer.provenance`)."""
+
+
+def _extra_tooltips(df: pd.DataFrame) -> list[alt.Tooltip]:
+    return [alt.Tooltip(f"{col}:N", title=title) for col, title in EXTRA_TOOLTIPS if col in df.columns]
+
+
+def _estimated(df: pd.DataFrame) -> bool:
+    return "exact" in df.columns and bool((~df["exact"].astype(bool)).any())
+
+
 def cost_curves_chart(
     rows: pd.DataFrame,
     *,
@@ -192,6 +207,7 @@ def cost_curves_chart(
             alt.Tooltip("cost:Q", title="Monthly cost (USD)", format="$,.2f"),
             alt.Tooltip("cost_per_request_usd:Q", title="Per request (USD)", format="$,.6f"),
             alt.Tooltip("prices:N", title="Prices"),
+            *_extra_tooltips(df),
         ]
     )
     rule = (
@@ -250,12 +266,18 @@ def component_chart(rows: pd.DataFrame, *, as_of: str | None = None) -> alt.Char
                 alt.Tooltip("share:Q", title="Share of the model's cost", format=".1%"),
                 alt.Tooltip("monthly_usd:Q", title="Total (USD/month)", format="$,.2f"),
                 alt.Tooltip("prices:N", title="Prices"),
+                *_extra_tooltips(df),
             ],
+            # A model whose input tokens are estimated (no tokenizer of its own) is drawn faded and named "≈".
+            **({"fillOpacity": alt.condition("datum.exact === false", alt.value(0.4), alt.value(1.0))}
+               if "exact" in df.columns else {}),
         )
         .properties(
             width=WIDTH,
             height=max(80, 22 * len(df)),
-            title=_title("Monthly cost by model and component", as_of, overridden),
+            title=_title("Monthly cost by model and component", as_of, overridden,
+                         "Faded, ≈: input tokens estimated (no tokenizer of the model's own)" if _estimated(df)
+                         else ""),
         )
     )
 
@@ -289,6 +311,7 @@ def budget_chart(
         alt.Tooltip("per_day:Q", title="Requests per day", format=",.0f"),
         alt.Tooltip("budget_usd:Q", title="Monthly budget (USD)", format="$,.2f"),
         alt.Tooltip("prices:N", title="Prices"),
+        *_extra_tooltips(df),
     ]
     x = alt.X("reach:Q", title="Requests per month the budget buys", scale=alt.Scale(type="log"),
               axis=alt.Axis(format="~s"))
@@ -359,6 +382,7 @@ def projection_chart(
             alt.Tooltip("cost:Q", title="Cost that month (USD)", format="$,.2f"),
             alt.Tooltip("cumulative:Q", title="Total so far (USD)", format="$,.2f"),
             alt.Tooltip("prices:N", title="Prices"),
+            *_extra_tooltips(df),
         ],
     )
     budget = (

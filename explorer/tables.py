@@ -21,12 +21,27 @@ _STYLE = (
 )
 
 
-def ranked_html(ranked: pd.DataFrame) -> str:
+def _extra_cells(extra: pd.DataFrame | None, model: str) -> str:
+    """Cells of the ``extra`` columns for one row: ``extra`` is indexed by model label, one column per header,
+    each value a text or a ``(text, tooltip)`` pair."""
+    if extra is None:
+        return ""
+    cells = []
+    for col in extra.columns:
+        value = extra.at[model, col] if model in extra.index else ""
+        text, tip = value if isinstance(value, tuple) else (value, "")
+        title = f' title="{html.escape(str(tip), quote=True)}"' if tip else ""
+        cells.append(f"<td class='note'{title}>{html.escape(str(text))}</td>")
+    return "".join(cells)
+
+
+def ranked_html(ranked: pd.DataFrame, *, extra: pd.DataFrame | None = None) -> str:
     """The ranked table: cheapest row highlighted, overridden prices marked, price source in each row's
-    tooltip, every cell escaped."""
+    tooltip, every cell escaped. ``extra`` adds columns before the note (see :func:`_extra_cells`)."""
+    more = "".join(f"<th>{html.escape(str(c))}</th>" for c in extra.columns) if extra is not None else ""
     head = (
         "<tr><th>#</th><th>Model</th><th>Monthly cost</th><th>Per request</th><th>× cheapest</th>"
-        "<th>Input</th><th>Cached</th><th>Output</th><th>Reasoning</th><th>Other</th><th>Note</th></tr>"
+        f"<th>Input</th><th>Cached</th><th>Output</th><th>Reasoning</th><th>Other</th>{more}<th>Note</th></tr>"
     )
     body = []
     sources = ranked["price_source"] if "price_source" in ranked else pd.Series("", index=ranked.index)
@@ -43,7 +58,7 @@ def ranked_html(ranked: pd.DataFrame) -> str:
             f"<td class='num'>{fmt.usd(r.cost_per_request_usd)}</td><td class='num'>{times}</td>"
             f"<td class='num'>{fmt.pct(r.input_share)}</td><td class='num'>{fmt.pct(r.cached_input_share)}</td>"
             f"<td class='num'>{fmt.pct(r.output_share)}</td><td class='num'>{fmt.pct(r.reasoning_share)}</td>"
-            f"<td class='num'>{fmt.pct(r.other_share)}</td>"
+            f"<td class='num'>{fmt.pct(r.other_share)}</td>{_extra_cells(extra, str(r.model))}"
             f"<td class='note'>{html.escape(str(r.note))}</td></tr>"
         )
     return (

@@ -31,7 +31,7 @@ from explorer.app.views import BudgetView, Context, CrossoverView, CurvesView, R
 from explorer.display import with_text
 from explorer.tables import frame_html
 
-__all__ = ["MAX_OPTIONS", "Dashboard"]
+__all__ = ["MAX_OPTIONS", "Dashboard", "lifecycle_mark", "retired_toggle"]
 
 MAX_OPTIONS = 400
 """Most models listed at once in the picker; the search narrows the rest."""
@@ -55,6 +55,28 @@ def _pair(box: W.Widget, slider: W.Widget, *, tolerance: float, log: bool = Fals
 
     box.observe(from_box, names="value")
     slider.observe(from_slider, names="value")
+
+
+def retired_toggle() -> W.Checkbox:
+    """"Show retired models": off by default, so defaults and rankings hold only models on sale."""
+    return W.Checkbox(value=False, description="Show retired models", indent=False,
+                      tooltip="list models shut down by the date, at their last price, marked retired")
+
+
+def _retired_on(key: tuple[str, str], day: pd.Timestamp) -> bool:
+    life = _prices.model_lifecycle(*key)
+    return life is not None and pd.notna(life.shutdown_on) and life.shutdown_on <= day
+
+
+def lifecycle_mark(row: Any, day: dt.date) -> str:
+    """What a model option says about its lifecycle on ``day``: retired (with the date) or deprecated."""
+    when = pd.Timestamp(day)
+    if pd.notna(row.shutdown_on) and row.shutdown_on <= when:
+        return f"  · retired {row.shutdown_on.date()}, last price"
+    if pd.notna(row.deprecated_on) and row.deprecated_on <= when:
+        end = f", shuts down {row.shutdown_on.date()}" if pd.notna(row.shutdown_on) else ""
+        return f"  · deprecated{end}"
+    return ""
 
 
 class Dashboard:
@@ -101,7 +123,8 @@ class Dashboard:
             return cached[2]
         t = _cand.candidates(self.prices, day)
         t = t[t["output_usd_per_mtok"].notna()][
-            ["provider", "model", "input_usd_per_mtok", "output_usd_per_mtok", "is_override", "served_by"]
+            ["provider", "model", "input_usd_per_mtok", "output_usd_per_mtok", "is_override", "served_by",
+             "deprecated_on", "shutdown_on"]
         ]
         out = (
             t.assign(_o=(t["provider"] != "openai"))
@@ -116,7 +139,7 @@ class Dashboard:
         host = f" on {row.served_by}" if getattr(row, "served_by", "") else ""
         return (
             f"{row.provider} · {row.model}{host}  (${row.input_usd_per_mtok:g} / ${row.output_usd_per_mtok:g})"
-            f"{mark}"
+            f"{mark}{lifecycle_mark(row, self.as_of.value)}"
         )
 
     def _build_controls(self, sc: _sc.Scenario, day: dt.date, picked: list[tuple[str, str]]) -> None:
@@ -133,6 +156,7 @@ class Dashboard:
             layout=wide,
         )
         self.provider = W.Dropdown(description="Provider", style=style, layout=wide)
+        self.show_retired = retired_toggle()
         self.models = W.SelectMultiple(
             description="Models", description_allow_html=False, tooltip="ctrl- or shift-click to pick several",
             rows=10, style=style, layout=W.Layout(width="620px"),
@@ -343,6 +367,7 @@ class Dashboard:
         ):
             w.observe(self._on_change, names="value")
         self.search.observe(lambda _: self._refresh_model_options(), names="value")
+        self.show_retired.observe(self._on_retired, names="value")
         self.provider.observe(self._on_provider, names="value")
         self.volume_unit.observe(self._on_unit, names="value")
         self.as_of.observe(lambda _: self._refresh_model_options(), names="value")
@@ -369,6 +394,17 @@ class Dashboard:
                 self.status.value = (
                     f"<span style='color:#b91c1c'><b>Cannot compute:</b> {html.escape(str(exc))}</span>"
                 )
+
+    def _on_retired(self, change: dict[str, Any]) -> None:
+        """Show or hide the models shut down by the date (listed at their last price, marked retired)."""
+        self.state.set_include_retired(bool(change["new"]))
+        keep = None
+        if not change["new"]:  # hidden again: retired models leave the selection and the ranking
+            day = pd.Timestamp(self.as_of.value)
+            keep = [k for k in self.models.value if not _retired_on(k, day)]
+        with self._hold():
+            self._refresh_model_options(selected=keep)
+        self.refresh()
 
     def _on_provider(self, change: dict[str, Any]) -> None:
         if not self._held:
@@ -714,7 +750,7 @@ class Dashboard:
     def _layout(self) -> None:
         inputs = W.HBox(
             [
-                W.VBox([self.search, self.provider, self.models], layout=W.Layout(width="640px")),
+                W.VBox([self.search, self.provider, self.models, self.show_retired], layout=W.Layout(width="640px")),
                 W.VBox(
                     [
                         self.as_of,

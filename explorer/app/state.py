@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 import pandas as pd
 
 from explorer import prices as _prices
+from explorer import provenance as _prov
 from explorer import range_results as _rr
 from explorer import ranges as _ranges
 from explorer import results as _r
@@ -37,6 +38,7 @@ class AppState:
         self.prices_version = 0
         """Bumped whenever the overrides change: every result keyed on prices follows."""
         self._cache: OrderedDict[tuple[Hashable, ...], Any] = OrderedDict()
+        self._include_retired = False
 
     # ---- the single cache
 
@@ -66,12 +68,37 @@ class AppState:
 
     @property
     def prices(self) -> pd.DataFrame:
-        """Bundled prices with the overrides applied."""
+        """Bundled prices with the overrides applied (and shut-down models kept at their last price when
+        retired models are shown)."""
+        table = self._with_overrides()
+        if not self._include_retired:
+            return table
+        return self.cached("with_retired", (self.prices_version,), lambda: _prov.with_retired(table))
+
+    def _with_overrides(self) -> pd.DataFrame:
         if not self._overrides:
             return self.base_prices
         return self.cached(
             "prices", (self.prices_version,),
             lambda: _prices.apply_overrides(self.base_prices, pd.concat(self._overrides.values(), ignore_index=True)),
+        )
+
+    @property
+    def include_retired(self) -> bool:
+        """Whether models shut down by the date are listed and priced at their last price (marked retired)."""
+        return self._include_retired
+
+    def set_include_retired(self, flag: bool) -> None:
+        """Show retired models or not; every result computed from prices follows."""
+        if bool(flag) != self._include_retired:
+            self._include_retired = bool(flag)
+            self.prices_version += 1
+
+    def provenance(self, models: Sequence[tuple[str, str]], as_of: dt.date) -> pd.DataFrame:
+        """Each model's price source, verification and lifecycle on the date (:mod:`explorer.provenance`)."""
+        return self.cached(
+            "provenance", (self.prices_version, as_of, tuple(models)),
+            lambda: _prov.model_provenance(models, prices=self.prices, as_of=as_of),
         )
 
     # ---- results
@@ -103,7 +130,8 @@ class AppState:
         """One row per priced model: the data of the ranking, curve, budget and projection charts."""
         return self.cached(
             "rows", (self.prices_version, as_of, tuple(models), scenario),
-            lambda: _r.chart_rows(self.costs(models, scenario, as_of), scenario),
+            lambda: _prov.annotate_rows(_r.chart_rows(self.costs(models, scenario, as_of), scenario),
+                                        self.provenance(models, as_of)),
         )
 
     def crossover(

@@ -13,13 +13,16 @@ import pandas as pd
 from explorer import charts as _charts
 from explorer import fmt
 from explorer import prices as _prices
+from explorer import provenance as _provenance
 from explorer import scenarios as _sc
 from explorer.app.chart_slot import ChartSlot
 from explorer.app.state import AppState
 from explorer.crossovers import FixedCostOption
 from explorer.tables import frame_html, ranked_html
 
-__all__ = ["BudgetView", "Context", "CrossoverView", "CurvesView", "RankingView", "View", "status_html"]
+__all__ = [
+    "BudgetView", "Context", "CrossoverView", "CurvesView", "RankingView", "View", "ranking_extra", "status_html",
+]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -82,6 +85,11 @@ def status_html(ctx: Context) -> str:
     )
 
 
+def ranking_extra(ctx: Context) -> pd.DataFrame:
+    """The ranking table's added columns: each model's lifecycle and price provenance."""
+    return _provenance.table_columns(ctx.state.provenance(ctx.models, ctx.as_of))
+
+
 class RankingView(View):
     """Ranked table and the cost of each model by component."""
 
@@ -93,7 +101,7 @@ class RankingView(View):
         self.widget = W.VBox([self.table, self.chart.widget])
 
     def update(self, ctx: Context) -> None:
-        self.table.value = ranked_html(ctx.state.ranked(ctx.models, ctx.scenario, ctx.as_of))
+        self.table.value = ranked_html(ctx.state.ranked(ctx.models, ctx.scenario, ctx.as_of), extra=ranking_extra(ctx))
         rows = ctx.rows
         self.chart.show(
             (*ctx.structure(), len(rows)), rows, lambda d: _charts.component_chart(d, as_of=str(ctx.as_of))
