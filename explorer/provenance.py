@@ -93,7 +93,11 @@ def model_provenance(
         if key in live.index:
             r = live.loc[key]
             source, verified = str(r["source"]) if pd.notna(r["source"]) else "", r["verified_on"]
-            launched, dep, end = r["launched"], r["deprecated_on"], r["shutdown_on"]
+            # An override row carries no lifecycle of its own: the model's curated one still applies.
+            launched, dep, end = (
+                r[col] if pd.notna(r[col]) or life is None else getattr(life, col)
+                for col in ("launched", "deprecated_on", "shutdown_on")
+            )
         else:
             source, verified = "", pd.NaT
             launched, dep, end = ((life.launched, life.deprecated_on, life.shutdown_on) if life is not None

@@ -375,9 +375,10 @@ def notes(r: ReportInputs) -> _HTML:
     ]
     rt = r.rates
     sources = []
+    prov = provenance_notes(r)
     for i, label in enumerate(rt.labels):
         window = rt.context_window_tokens[i]
-        detail = rt.price_source[i] or rt.skip_reason[i] or "no price"
+        detail = (rt.price_source[i] or rt.skip_reason[i] or "no price") + prov[i]
         if not math.isnan(window):
             detail += f"; context window {fmt.count(window)} tokens"
         if rt.is_override[i].any():
@@ -468,6 +469,18 @@ def ranges_section(r: ReportInputs, data: dict[str, Any]) -> tuple[_HTML, dict[s
         f"<thead><tr>{head}</tr></thead><tbody></tbody></table>"
         '<div id="chart-ranges" class="report-chart live"></div>'
     ), spec
+
+
+def provenance_notes(r: ReportInputs) -> list[str]:
+    """Per candidate, what its footnote adds to the source: whether and when the price was verified
+    ("verified 2026-11-27" or "unverified") and the model's lifecycle on the report's date."""
+    from explorer import provenance as _prov
+
+    prov = _prov.model_provenance(r.rates.keys, prices=r.prices, as_of=r.as_of)
+    return [
+        f"; {p.verified}; {p.lifecycle}" if p.price_source else f"; {p.lifecycle}"
+        for p in prov.itertuples(index=False)
+    ]
 
 
 def _pct_box(x: float) -> str:

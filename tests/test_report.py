@@ -99,8 +99,13 @@ def test_reads_as_a_report(report: Path) -> None:
     assert "prices in force on <b>2026-11-27</b>" in text
     # provenance: every model's price source, the override named as such
     assert "<b>gpt-5.4</b>: genai-prices" in text
-    assert re.search(r"<b>gpt-4o</b>: override \S*ov\.csv line 2: negotiated; context window [\d,]+ tokens; "
+    assert re.search(r"<b>gpt-4o</b>: override \S*ov\.csv line 2: negotiated; unverified \(your override\); "
+                     r"deprecated 2026-10-14, shuts down 2027-01-14; context window [\d,]+ tokens; "
                      r"override prices</li>", text)
+    # Every footnote says whether the price was verified, and where the model is in its lifecycle that day.
+    assert re.search(r"<b>gpt-5-mini</b>: genai-prices [\d.]+; unverified; deprecated 2026-06-11, shuts down "
+                     r"2026-12-11; context window", text)
+    assert re.search(r"<b>gpt-5.4</b>: genai-prices [\d.]+; unverified; on sale since 2026-03-05;", text)
 
 
 def test_untrusted_title_is_escaped(report: Path) -> None:
