@@ -24,6 +24,7 @@ from explorer import paths
 from explorer import prices as _prices
 from explorer import results as _r
 from explorer import scenarios as _sc
+from explorer import text_costs as _text
 from explorer.app.chart_slot import ChartSlot, enable_offline
 from explorer.app.ranges_view import RangesView
 from explorer.app.state import AppState
@@ -238,9 +239,32 @@ class Dashboard:
         self.fixed_out = W.BoundedFloatText(
             value=0.0, min=0, max=1e4, step=0.05, description="… plus USD per M output tokens", style=style
         )
+        self._build_text_controls(sc, style)
         self.name = W.Text(value=sc.name, description="Scenario name", style=style)
         self._description = sc.description
         self._images = (sc.images_per_request, sc.image_quality, sc.image_size)
+
+    def _build_text_controls(self, sc: _sc.Scenario, style: dict[str, str]) -> None:
+        """"Describe requests by: tokens | text". By text, a request is N characters of a kind of text and each
+        model gets its own input tokens for it (its tokenizer, or a labelled estimate)."""
+        text = bool(sc.input_chars_per_request)
+        self.describe_by = W.Dropdown(options=["tokens", "text"], value="text" if text else "tokens",
+                                      description="Describe requests by", style=style)
+        self.chars = W.BoundedIntText(value=sc.input_chars_per_request or 4000, min=1, max=100_000_000, step=500,
+                                      description="Characters per request", style=style)
+        self.text_kind = W.Dropdown(options=[(v, k) for k, v in _text.KIND_LABELS.items()],
+                                    value=sc.input_text_kind, description="Kind of text", style=style)
+        self._show_text_controls()
+
+    def _show_text_controls(self) -> None:
+        text = self.describe_by.value == "text"
+        self.input_tokens.layout.display = "none" if text else None
+        self.chars.layout.display = None if text else "none"
+        self.text_kind.layout.display = None if text else "none"
+
+    def _on_describe(self, change: dict[str, Any]) -> None:
+        self._show_text_controls()
+        self._on_change(change)
 
     def _share_box(self, label: str, value: float, *, lo: float = 0.0, hi: float = 1.0,
                    step: float = 0.05) -> W.BoundedFloatText:
@@ -368,6 +392,9 @@ class Dashboard:
             w.observe(self._on_change, names="value")
         self.search.observe(lambda _: self._refresh_model_options(), names="value")
         self.show_retired.observe(self._on_retired, names="value")
+        self.describe_by.observe(self._on_describe, names="value")
+        self.chars.observe(self._on_change, names="value")
+        self.text_kind.observe(self._on_change, names="value")
         self.provider.observe(self._on_provider, names="value")
         self.volume_unit.observe(self._on_unit, names="value")
         self.as_of.observe(lambda _: self._refresh_model_options(), names="value")
@@ -472,6 +499,8 @@ class Dashboard:
             image_size=size,
             monthly_budget_usd=float(self.budget.value) or None,
             as_of=self.as_of.value.isoformat(),
+            input_chars_per_request=int(self.chars.value) if self.describe_by.value == "text" else 0,
+            input_text_kind=str(self.text_kind.value),
         )
 
     @property
@@ -501,6 +530,9 @@ class Dashboard:
             self.requests.description = "Requests per month"
             self.name.value = scenario.name
             self.input_tokens.value = scenario.input_tokens_per_request
+            self.describe_by.value = "text" if scenario.input_chars_per_request else "tokens"
+            self.chars.value = scenario.input_chars_per_request or self.chars.value
+            self.text_kind.value = scenario.input_text_kind
             self.output_tokens.value = scenario.output_tokens_per_request
             self.reasoning_tokens.value = scenario.reasoning_tokens_per_request
             self.requests.value = max(1.0, scenario.requests_per_month)
@@ -754,7 +786,10 @@ class Dashboard:
                 W.VBox(
                     [
                         self.as_of,
+                        self.describe_by,
                         self.input_tokens,
+                        self.chars,
+                        self.text_kind,
                         self.output_tokens,
                         self.reasoning_tokens,
                         self._rows[self.cached_share],

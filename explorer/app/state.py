@@ -21,6 +21,7 @@ from explorer import range_results as _rr
 from explorer import ranges as _ranges
 from explorer import results as _r
 from explorer import scenarios as _sc
+from explorer import text_costs as _text
 from explorer.crossovers import CrossoverResult, FixedCostOption
 from explorer.selfhost import SelfHostedOption
 
@@ -115,9 +116,16 @@ class AppState:
         def build() -> pd.DataFrame:
             rates = self.rates(models, as_of)
             image, notes = _r.image_costs(rates.keys, scenario, as_of)
+            if scenario.input_chars_per_request:  # described as text: each model's own input tokens
+                return _text.text_costs(rates, scenario, self.text_plans(models, scenario.input_text_kind),
+                                        image_usd_per_request=image, image_notes=notes)
             return _r.costs_from_rates(rates, scenario, image_usd_per_request=image, image_notes=notes)
 
         return self.cached("costs", (self.prices_version, as_of, tuple(models), scenario), build)
+
+    def text_plans(self, models: Sequence[tuple[str, str]], kind: str) -> list[_text.CharsPlan]:
+        """How each model counts characters of ``kind`` (its own tokenizer, or a labelled estimate)."""
+        return self.cached("plans", (tuple(models), kind), lambda: _text.plans_for(models, kind))
 
     def ranked(self, models: Sequence[tuple[str, str]], scenario: _sc.Scenario, as_of: dt.date) -> pd.DataFrame:
         """The ranked table."""
@@ -130,8 +138,12 @@ class AppState:
         """One row per priced model: the data of the ranking, curve, budget and projection charts."""
         return self.cached(
             "rows", (self.prices_version, as_of, tuple(models), scenario),
-            lambda: _prov.annotate_rows(_r.chart_rows(self.costs(models, scenario, as_of), scenario),
-                                        self.provenance(models, as_of)),
+            lambda: _text.annotate_text_rows(
+                _prov.annotate_rows(_r.chart_rows(self.costs(models, scenario, as_of), scenario),
+                                    self.provenance(models, as_of)),
+                self.text_plans(models, scenario.input_text_kind) if scenario.input_chars_per_request else None,
+                scenario.input_chars_per_request,
+            ),
         )
 
     def crossover(

@@ -15,6 +15,7 @@ from explorer import fmt
 from explorer import prices as _prices
 from explorer import provenance as _provenance
 from explorer import scenarios as _sc
+from explorer import text_costs as _text
 from explorer.app.chart_slot import ChartSlot
 from explorer.app.state import AppState
 from explorer.crossovers import FixedCostOption
@@ -68,6 +69,14 @@ class View:
         raise NotImplementedError
 
 
+def _request_input(sc: _sc.Scenario) -> str:
+    """A request's input in words: its tokens, or its text (each model then counts its own tokens)."""
+    if not sc.input_chars_per_request:
+        return f"{sc.input_tokens_per_request:,} input"
+    kind = _text.KIND_LABELS[sc.input_text_kind]
+    return f"{sc.input_chars_per_request:,} characters of {kind} (each model's own input tokens)"
+
+
 def status_html(ctx: Context) -> str:
     """The one line under the controls: the cheapest model and what it costs, or why nothing ranks."""
     ranked = ctx.state.ranked(ctx.models, ctx.scenario, ctx.as_of)
@@ -79,15 +88,22 @@ def status_html(ctx: Context) -> str:
     return (
         f"<b>{html.escape(str(best.model))}</b> is the cheapest of {int(ranked['rank'].notna().sum())}: "
         f"<b>{fmt.usd(best.monthly_usd)}</b> a month for {fmt.count(sc.requests_per_month)} requests "
-        f"({fmt.count(sc.requests_per_day)} a day) of {sc.input_tokens_per_request:,} input + "
+        f"({fmt.count(sc.requests_per_day)} a day) of {_request_input(sc)} + "
         f"{sc.output_tokens_per_request:,} output tokens, prices as of {ctx.as_of}."
         + (f"<br><span style='color:#b45309'>Warning: {html.escape(stale)}</span>" if stale else "")
     )
 
 
 def ranking_extra(ctx: Context) -> pd.DataFrame:
-    """The ranking table's added columns: each model's lifecycle and price provenance."""
-    return _provenance.table_columns(ctx.state.provenance(ctx.models, ctx.as_of))
+    """The ranking table's added columns: each model's input tokens for the text (a request described as text)
+    and its lifecycle and price provenance."""
+    prov = _provenance.table_columns(ctx.state.provenance(ctx.models, ctx.as_of))
+    sc = ctx.scenario
+    if not sc.input_chars_per_request:
+        return prov
+    plans = ctx.state.text_plans(ctx.models, sc.input_text_kind)
+    text = _text.text_columns(ctx.state.costs(ctx.models, sc, ctx.as_of), plans, sc)
+    return pd.concat([text, prov], axis=1)
 
 
 class RankingView(View):
@@ -103,8 +119,9 @@ class RankingView(View):
     def update(self, ctx: Context) -> None:
         self.table.value = ranked_html(ctx.state.ranked(ctx.models, ctx.scenario, ctx.as_of), extra=ranking_extra(ctx))
         rows = ctx.rows
+        text = bool(ctx.scenario.input_chars_per_request)  # estimated models faded, a subtitle says so
         self.chart.show(
-            (*ctx.structure(), len(rows)), rows, lambda d: _charts.component_chart(d, as_of=str(ctx.as_of))
+            (*ctx.structure(), len(rows), text), rows, lambda d: _charts.component_chart(d, as_of=str(ctx.as_of))
         )
 
 
@@ -156,7 +173,13 @@ class CrossoverView(View):
 
     def update(self, ctx: Context) -> None:
         res = ctx.state.crossover(ctx.models, ctx.scenario, ctx.as_of, ctx.axis, ctx.fixed)
-        self.text.value = f"<p>{html.escape(res.statement)}</p>" + (
+        caveat = (
+            f"<p style='font-size:85%'>Requests are described by text: the crossovers are for "
+            f"{ctx.scenario.input_tokens_per_request:,} input tokens per request on every model (the tokens box); "
+            "each model's own count of the text applies to the other tabs.</p>"
+            if ctx.scenario.input_chars_per_request else ""
+        )
+        self.text.value = caveat + f"<p>{html.escape(res.statement)}</p>" + (
             "<p style='font-size:85%'>Left out: " + html.escape("; ".join(res.skipped)) + "</p>" if res.skipped else ""
         )
         self.chart.show(
