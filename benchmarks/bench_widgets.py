@@ -36,10 +36,16 @@ CHANGES = {
     "input tokens box": ("input_tokens", [500, 5_000, 50_000]),
     "crossover axis (tab shown)": ("axis", ["output_share", "cached_share", "input_tokens"]),
 }
+TEXT_CHANGES = {
+    "characters box (text)": ("chars", [500, 5_000, 50_000]),
+    "kind of text (text)": ("text_kind", ["en", "ja", "code"]),
+}
+"""Requests described by text (this checkout only): each model counts its own tokens, so a change prices one
+group of models per tokenizer. Compared with the input tokens box of the same run."""
 
 _RUN = r"""
 import json, statistics, sys, time
-reps, as_of, models, changes, new = json.loads(sys.argv[1])
+reps, as_of, models, changes, new, text_changes = json.loads(sys.argv[1])
 from explorer.widgets import Dashboard
 t = time.perf_counter(); dash = Dashboard(as_of=as_of, models=models); cold = time.perf_counter() - t
 t = time.perf_counter(); dash = Dashboard(as_of=as_of, models=models); warm = time.perf_counter() - t
@@ -74,13 +80,24 @@ if new and hasattr(dash, "ranges_view"):
             widget.value = v
             times.append(time.perf_counter() - t)
         out[name] = times
+if new:
+    dash.tabs.selected_index = 0
+    dash.describe_by.value = "text"
+    for name, (attr, values) in text_changes.items():
+        widget = getattr(dash, attr)
+        times = []
+        for i in range(reps):
+            t = time.perf_counter()
+            widget.value = values[i % len(values)]
+            times.append(time.perf_counter() - t)
+        out[name] = times
 print(json.dumps(out))
 """
 
 
 def _run(pythonpath: Path, reps: int, new: bool) -> dict[str, list[float]]:
     env = dict(os.environ, PYTHONPATH=str(pythonpath), EXPLORER_HOME=tempfile.mkdtemp())
-    arg = json.dumps([reps, AS_OF, list(MODELS), CHANGES, new])
+    arg = json.dumps([reps, AS_OF, list(MODELS), CHANGES, new, TEXT_CHANGES])
     done = subprocess.run([sys.executable, "-c", _RUN, arg], env=env, capture_output=True, text=True, check=False,
                           cwd=pythonpath)
     if done.returncode:
@@ -109,6 +126,10 @@ def main() -> None:
     print(f"{'':32s} {'old median':>11s} {'old p90':>9s} {'new median':>11s} {'new p90':>9s} {'speed-up':>9s}")
     for name in new:
         nm, np_ = _ms(new[name])
+        if name in TEXT_CHANGES:  # text mode: compared with the tokens box of the same run
+            ref, _ = _ms(new["input tokens box"])
+            print(f"{name:32s} {'-':>11s} {'-':>9s} {nm:9.1f}ms {np_:7.1f}ms {nm / ref:7.2f}x of the tokens box")
+            continue
         if name not in old:  # a tab the baseline has not got
             print(f"{name:32s} {'':>11s} {'':>9s} {nm:9.1f}ms {np_:7.1f}ms")
             continue

@@ -159,7 +159,11 @@ def engine_data(r: ReportInputs) -> dict[str, Any]:
                 "image_note": image_notes[i],
             }
         )
+    text = text_data(r)
+    for m, t in zip(models, text["models"], strict=True):
+        m["text"] = t
     return {
+        "kinds": text["kinds"],
         "as_of": r.as_of,
         "tiers": list(_r.SERVICE_TIERS),
         "max_count": float(MAX_COUNT),
@@ -175,9 +179,58 @@ def engine_data(r: ReportInputs) -> dict[str, Any]:
             "priority_share": float(s.priority_share),
             "monthly_growth_rate": float(s.monthly_growth_rate),
             "monthly_budget_usd": float(s.monthly_budget_usd or 0.0),
+            "input_chars_per_request": int(s.input_chars_per_request),
+            "input_text_kind": s.input_text_kind,
         },
         "models": models,
     }
+
+
+def text_data(r: ReportInputs) -> dict[str, Any]:
+    """What the page needs to describe requests by text: per model and text kind, the tokens per 1,000
+    characters and the ratio of :func:`explorer.text_costs.chars_plan` (the page counts with the same
+    arithmetic), the estimate's range and label; and per model its lifecycle and verification (tooltips)."""
+    from explorer import families
+    from explorer import provenance as _prov
+    from explorer import text_costs as _text
+
+    plans = {k: _text.plans_for(r.rates.keys, k) for k in families.KINDS}
+    prov = _prov.model_provenance(r.rates.keys, prices=r.prices, as_of=r.as_of)
+    models = []
+    for i, p in enumerate(prov.itertuples(index=False)):
+        first = plans[families.KINDS[0]][i]
+        models.append({
+            "own": first.own, "low": first.factor_low, "high": first.factor_high,
+            "per_kchar": {k: plans[k][i].per_kchar for k in families.KINDS},
+            "ratio": {k: plans[k][i].ratio for k in families.KINDS},
+            "method": {k: plans[k][i].method for k in families.KINDS},
+            "lifecycle": p.lifecycle, "verified": p.verified,
+        })
+    return {"kinds": [[k, _text.KIND_LABELS[k]] for k in families.KINDS], "models": models}
+
+
+def text_ranking_cells(ranked: pd.DataFrame, plans: Sequence[Any]) -> list[list[str]]:
+    """:func:`ranking_cells` of a request described by text: a model whose input tokens are estimated is
+    named with " ≈" (its cell's tooltip gives the basis, ratio and range)."""
+    own = {p.label: p.own for p in plans}
+    cells = ranking_cells(ranked)
+    for row, model in zip(cells, ranked["model"], strict=True):
+        if not own.get(str(model), True):
+            row[1] += " ≈"
+    return cells
+
+
+def chart_rows_for_page(r: ReportInputs) -> pd.DataFrame:
+    """The live charts' first rows: :func:`explorer.results.chart_rows` with the tooltips' lifecycle,
+    provenance and token columns, as the page's script sends them on every change."""
+    from explorer import provenance as _prov
+    from explorer import text_costs as _text
+
+    s = r.scenario
+    rows = _prov.annotate_rows(_r.chart_rows(r.costs, s), _prov.model_provenance(r.rates.keys, prices=r.prices,
+                                                                                  as_of=r.as_of))
+    plans = _text.plans_for(r.rates.keys, s.input_text_kind) if s.input_chars_per_request else None
+    return _text.annotate_text_rows(rows, plans, s.input_chars_per_request)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -327,7 +380,7 @@ def _spec(chart: alt.TopLevelMixin, *, dataset: str | None = None) -> dict[str, 
 
 def live_specs(r: ReportInputs) -> dict[str, dict[str, Any]]:
     """The Vega-Lite specs of the charts the controls update, each with one dataset named :data:`DATASET`."""
-    rows = _r.chart_rows(r.costs, r.scenario)
+    rows = chart_rows_for_page(r)
     # One colour per candidate for the whole session: unchecking a model does not repaint the others.
     colors = _charts.model_colors(rows["label"])
     return {
@@ -483,6 +536,38 @@ def provenance_notes(r: ReportInputs) -> list[str]:
     ]
 
 
+def text_controls(r: ReportInputs, box: Any) -> str:
+    """"Describe requests by: tokens | text", and for text the characters per request and their kind; each
+    control with a ``<label for>``."""
+    from explorer import text_costs as _text
+
+    s = r.scenario
+    text = bool(s.input_chars_per_request)
+    modes = "".join(f'<option value="{m}"{" selected" if (m == "text") == text else ""}>{m}</option>'
+                    for m in ("tokens", "text"))
+    kinds = "".join(f'<option value="{_e(k)}"{" selected" if k == s.input_text_kind else ""}>{_e(v)}</option>'
+                    for k, v in _text.KIND_LABELS.items())
+    hidden = "" if text else " hidden"
+    return (
+        '<div class="field"><label for="describe-by">Describe requests by</label>'
+        f'<select id="describe-by">{modes}</select></div>'
+        f'<div class="text-only"{hidden}>'
+        + box("chars", "Characters per request", f"{s.input_chars_per_request or 4000:,}")
+        + '<div class="field"><label for="text-kind">Kind of text</label>'
+        f'<select id="text-kind">{kinds}</select></div></div>'
+    )
+
+
+def text_table() -> _HTML:
+    """Each model's input tokens for the text (shown when requests are described by text)."""
+    head = "".join(f"<th scope='col'>{h}</th>" for h in ("Model", "Input tokens", "How counted",
+                                                           "Input per 1,000 chars"))
+    return _HTML(
+        '<table id="text-tokens" class="text-only" hidden><caption>Each model\'s input tokens for this text'
+        f"</caption><thead><tr>{head}</tr></thead><tbody></tbody></table>"
+    )
+
+
 def _pct_box(x: float) -> str:
     """A share as the percentage a box shows (0.35 -> "35"), without float noise."""
     return f"{float(f'{x * 100:.10g}'):g}"
@@ -520,6 +605,7 @@ def controls(r: ReportInputs) -> _HTML:
         '<fieldset id="models" class="models" aria-describedby="models-error"><legend>Models</legend>'
         + "".join(boxes)
         + '<span class="error" id="models-error" role="alert"></span></fieldset>'
+        + text_controls(r, box)
         + "".join(fields)
         + '<p class="hint">Numbers take thousands separators (300,000). Reasoning tokens '
         f"({_e(fmt.count(s.reasoning_tokens_per_request))} per request), flex and priority shares stay as in the "
@@ -569,7 +655,7 @@ def render(r: ReportInputs) -> str:
         style=_template("report.css"),
         header=header(r).text,
         controls=controls(r).text,
-        ranking=ranking_table(r).text,
+        ranking=ranking_table(r).text + text_table().text,
         crossovers=cross_html.text,
         assumptions=assumptions(r).text,
         notes=notes(r).text,

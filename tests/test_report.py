@@ -542,3 +542,80 @@ def test_a_hostile_model_name_stays_text(browser, tmp_path: Path) -> None:
     assert evil in [row[1] for row in _table(page)]
     assert page.locator("#ranking img, .controls img").count() == 0
     assert dialogs == [] and watch.page_errors == []
+
+
+# --------------------------------------------------------------------------------------------------
+# Requests described by text: each model's own input tokens, counted in the page
+
+
+TEXT_LABELS = {"describe": "Describe requests by", "chars": "Characters per request", "kind": "Kind of text"}
+
+
+def test_text_controls_are_labelled_and_plans_inlined(report: Path) -> None:
+    from explorer import families
+    from explorer import text_costs as T
+
+    text = report.read_text(encoding="utf-8")
+    for name in TEXT_LABELS.values():
+        m = re.search(rf'<label for="([a-z-]+)">{re.escape(name)}</label>', text)
+        assert m and f'id="{m.group(1)}"' in text, name
+    data = json.loads(_script_json(text, "engine-data"))
+    keys = [(m["provider"], m["model"]) for m in data["models"]]
+    for kind in families.KINDS:
+        for m, plan in zip(data["models"], T.plans_for(keys, kind), strict=True):
+            t = m["text"]
+            assert (t["per_kchar"][kind], t["ratio"][kind], t["own"]) == (plan.per_kchar, plan.ratio, plan.own)
+            assert (t["low"], t["high"], t["method"][kind]) == (plan.factor_low, plan.factor_high, plan.method)
+    assert [k for k, _ in data["kinds"]] == list(families.KINDS)
+
+
+TEXT_GRID = [
+    # (models, characters, kind, output, requests, cached %, batch %)
+    (MODELS, "4,000", "en", "500", "100000", "0", "0"),
+    (MODELS, "250,000", "ja", "2000", "1000", "25", "50"),  # past long-context thresholds on some models only
+    (["claude-sonnet-4-5", "gpt-5.4", "deepseek-chat"], "77", "code", "0", "12,345", "60", "100"),
+]
+
+
+@pytest.mark.browser
+def test_text_workload_equals_the_engine(browser, report: Path, table: pd.DataFrame) -> None:
+    from explorer import text_costs as T
+
+    page, _ = browser
+    _open(page, report)
+    assert page.locator("#text-tokens").is_hidden() and page.get_by_label(TEXT_LABELS["chars"]).is_hidden()
+    page.get_by_label(TEXT_LABELS["describe"], exact=True).select_option("text")
+    assert page.get_by_label(TEXT_LABELS["chars"], exact=True).is_visible()
+    for models, chars, kind, out, requests, cached, batch in TEXT_GRID:
+        page.get_by_label(TEXT_LABELS["chars"], exact=True).fill(chars)
+        page.get_by_label(TEXT_LABELS["kind"], exact=True).select_option(kind)
+        _set(page, models=models, output=out, requests=requests, cached=cached, batch=batch)
+        scenario, _ = _python(table, models, "1000", out, requests, cached, batch)
+        scenario = scenario.replace(input_chars_per_request=int(chars.replace(",", "")), input_text_kind=kind)
+        chosen = [m for m in MODELS if m in models]
+        costs = scenario_costs(scenario, chosen, prices=table, as_of=AS_OF)
+        ranked = res.ranked_table(costs)
+        keys = [res.rate_table([m], prices=table, as_of=AS_OF).keys[0] for m in chosen]
+        plans = T.plans_for(keys, kind)
+        assert _table(page) == rep.text_ranking_cells(ranked, plans), (chars, kind)
+        js = page.evaluate("window.costExplorer.state.result.ranked")
+        for r, (_, p) in zip(js, ranked.iterrows(), strict=True):
+            assert _close(r["monthly_usd"], p["monthly_usd"], cent=True), (chars, kind, r["model"])
+        # The token table: each model's own count ("≈" before an estimate) and its input cost per 1,000 chars.
+        shown = page.eval_on_selector_all(
+            "#text-tokens tbody tr", "trs => trs.map(tr => Array.from(tr.children).map(td => td.textContent))")
+        cols = T.text_columns(costs, plans, scenario)
+        assert [[r[0], r[1], r[3]] for r in shown] == [
+            [m, cols.at[m, "Input tokens"][0], cols.at[m, "Input per 1,000 chars"]] for m in ranked["model"]]
+        estimated = [p.label for p in plans if not p.own]
+        assert estimated and all(r[2].startswith("estimate: ") for r in shown if r[0] in estimated)
+        # The charts' rows: "≈" and faded for estimates, the count and its basis in the tooltip, as in Python.
+        want = T.annotate_text_rows(res.chart_rows(costs, scenario), plans, scenario.input_chars_per_request)
+        got = _view_rows(page, "components")
+        assert [(r["shown"], r["tokens"], r["exact"]) for r in got] == list(
+            zip(want["shown"], want["tokens"], want["exact"], strict=True))
+        assert any(not r["exact"] for r in got) and any(r["exact"] for r in got)
+    page.get_by_label(TEXT_LABELS["describe"], exact=True).select_option("tokens")
+    _settle(page)
+    assert page.locator("#text-tokens").is_hidden()
+    assert page.evaluate("window.costExplorer.state.result.scenario.input_chars_per_request") == 0

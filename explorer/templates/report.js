@@ -248,11 +248,74 @@
     projection: function () { return true; },
   };
 
+  // ------------------------------------------------------------------------------------------------
+  // Requests described as text: explorer.text_costs (each model's own input tokens for the text)
+
+  // text_costs.plan_tokens: [tokens, low, high] for chars characters of a kind of text
+  function planTokens(t, kind, chars) {
+    const base = Math.ceil(chars * t.per_kchar[kind] / 1000);
+    const ratio = t.ratio[kind];
+    const n = ratio === 1.0 ? Math.ceil(base) : Math.ceil(base * ratio);
+    if (t.own) return [n, n, n];
+    return [n, Math.min(Math.ceil(base * t.low), n), Math.max(Math.ceil(base * t.high), n)];
+  }
+
+  // text_costs.text_costs: the models sharing a count priced together, then ranked as costs_from_rates ranks
+  function textCosts(models, sc) {
+    const groups = new Map();
+    models.forEach(function (m) {
+      const n = planTokens(m.text, sc.input_text_kind, sc.input_chars_per_request)[0];
+      if (!groups.has(n)) groups.set(n, []);
+      groups.get(n).push(m);
+    });
+    let rows = [];
+    groups.forEach(function (group, n) {
+      rows = rows.concat(costsFromRates(group, Object.assign({}, sc, { input_tokens_per_request: n })));
+    });
+    const cmpText = function (a, b) { return a < b ? -1 : a > b ? 1 : 0; };
+    rows.sort(function (a, b) {
+      const na = Number.isNaN(a.monthly_usd);
+      const nb = Number.isNaN(b.monthly_usd);
+      if (na !== nb) return na ? 1 : -1;
+      if (!na && a.monthly_usd !== b.monthly_usd) return a.monthly_usd < b.monthly_usd ? -1 : 1;
+      return cmpText(a.provider, b.provider) || cmpText(a.model, b.model);
+    });
+    return rows;
+  }
+
+  function modelByLabel(label) {
+    return DATA.models.find(function (m) { return m.label === label; });
+  }
+
+  // provenance.annotate_rows and text_costs.annotate_text_rows: the tooltips' columns, retired and ≈ marks
+  function annotateRows(rows, sc) {
+    const chars = sc.input_chars_per_request;
+    rows.forEach(function (r) {
+      const m = modelByLabel(r.label);
+      r.lifecycle = m.text.lifecycle;
+      r.price_source = m.price_source;
+      r.verified = m.text.verified;
+      if (r.lifecycle.indexOf("retired") === 0) r.shown += " (retired)";
+      if (!chars) {
+        r.tokens = "as set";
+        r.exact = true;
+        return;
+      }
+      const c = planTokens(m.text, sc.input_text_kind, chars);
+      const method = m.text.method[sc.input_text_kind];
+      r.exact = m.text.own;
+      r.tokens = m.text.own ? count(c[0]) + " (" + method + ")"
+        : "\u2248 " + count(c[0]) + " (" + method + "; " + count(c[1]) + "-" + count(c[2]) + ")";
+      if (!m.text.own) r.shown += " \u2248";
+    });
+    return rows;
+  }
+
   function compute(inputs) {
     const sc = Object.assign({}, DATA.scenario, inputs.scenario);
     const models = inputs.models.map(function (i) { return DATA.models[i]; });
-    const costs = costsFromRates(models, sc);
-    return { scenario: sc, costs: costs, ranked: rankedTable(costs), rows: chartRows(costs, sc) };
+    const costs = sc.input_chars_per_request ? textCosts(models, sc) : costsFromRates(models, sc);
+    return { scenario: sc, costs: costs, ranked: rankedTable(costs), rows: annotateRows(chartRows(costs, sc), sc) };
   }
 
   // ------------------------------------------------------------------------------------------------
@@ -317,6 +380,8 @@
         ") and priority (" + pct(sc.priority_share, 0, false) + ") add up to over 100%");
       ok = false;
     }
+    const text = readText();
+    if (text === null) ok = false;
     const models = Array.from(document.querySelectorAll("input[name=model]"))
       .filter(function (b) { return b.checked; }).map(function (b) { return Number(b.value); });
     setError("models", models.length ? "" : "Models: choose at least one");
@@ -331,8 +396,64 @@
         cached_input_share: values.cached,
         batch_share: values.batch,
         monthly_budget_usd: values.budget,
+        input_chars_per_request: text === null ? 0 : text.chars,
+        input_text_kind: text === null ? DATA.scenario.input_text_kind : text.kind,
       },
     };
+  }
+
+  // "Describe requests by": tokens (chars 0), or text (characters of a kind, each model counts its own)
+  function readText() {
+    const byText = document.getElementById("describe-by").value === "text";
+    document.querySelectorAll(".text-only").forEach(function (el) { el.hidden = !byText; });
+    const kind = document.getElementById("text-kind").value;
+    if (!byText) {
+      setError("chars", "");
+      return { chars: 0, kind: kind };
+    }
+    const f = { id: "chars", name: "Characters per request", whole: true };
+    const r = readField(f);
+    if (!r.error && r.value < 1) r.error = f.name + ": must be at least 1";
+    if (!r.error && !Number.isInteger(r.value)) r.error = f.name + ": enter a whole number of characters";
+    setError("chars", r.error);
+    return r.error ? null : { chars: r.value, kind: kind };
+  }
+
+  // The per-model token table of a text workload, and the ≈ mark (with its basis) in the ranking
+  function renderText(result) {
+    const sc = result.scenario;
+    const table = document.getElementById("text-tokens");
+    const body = table.querySelector("tbody");
+    if (!sc.input_chars_per_request) {
+      body.replaceChildren();
+      return;
+    }
+    const byLabel = {};
+    result.costs.forEach(function (c) { byLabel[c.label] = c; });
+    const trs = result.ranked.map(function (r) {
+      const m = modelByLabel(r.model);
+      const c = planTokens(m.text, sc.input_text_kind, sc.input_chars_per_request);
+      const cost = byLabel[r.model];
+      const perK = (cost.input_usd + cost.cached_input_usd) / sc.requests_per_month * 1000 / sc.input_chars_per_request;
+      const method = m.text.method[sc.input_text_kind];
+      const cells = [r.model, (m.text.own ? "" : "\u2248 ") + count(c[0]),
+        m.text.own ? method : method + " (" + count(c[1]) + "-" + count(c[2]) + " tokens)", usd(perK)];
+      const tr = document.createElement("tr");
+      cells.forEach(function (text, j) {
+        const td = document.createElement("td");
+        td.className = j === 1 || j === 3 ? "num" : "txt";
+        td.textContent = text;
+        tr.appendChild(td);
+      });
+      return tr;
+    });
+    body.replaceChildren.apply(body, trs);
+    document.querySelectorAll("#ranking tbody tr").forEach(function (tr, i) {
+      const m = modelByLabel(result.ranked[i].model);
+      if (m.text.own) return;
+      tr.children[1].textContent += " \u2248";
+      tr.children[1].title = m.text.method[sc.input_text_kind] + ": no tokenizer of the model's own";
+    });
   }
 
   // ------------------------------------------------------------------------------------------------
@@ -377,10 +498,12 @@
       return;
     }
     const sc = result.scenario;
+    const input = sc.input_chars_per_request
+      ? count(sc.input_chars_per_request) + " characters of text (each model's own tokens)"
+      : count(sc.input_tokens_per_request) + " input";
     el.textContent = "Cheapest: " + top.model + " at " + usd(top.monthly_usd) + " a month (" +
       usd(top.cost_per_request_usd) + " per request, " + count(sc.requests_per_month) + " requests, " +
-      count(sc.input_tokens_per_request) + " input and " + count(sc.output_tokens_per_request) +
-      " output tokens each).";
+      input + " and " + count(sc.output_tokens_per_request) + " output tokens each).";
   }
 
   const views = {};
@@ -429,6 +552,7 @@
     const result = compute(inputs);
     state.result = result;
     renderTable(result.ranked);
+    renderText(result);
     renderSummary(result);
     hooks.forEach(function (f) { f(result); });
     const done = Object.keys(CHART_FILTER).map(function (name) {
@@ -447,6 +571,9 @@
     document.getElementById("batch-share").value = shareText(sc.batch_share);
     document.getElementById("budget").value = sc.monthly_budget_usd ? group(String(sc.monthly_budget_usd)) : "";
     document.querySelectorAll("input[name=model]").forEach(function (b) { b.checked = true; });
+    document.getElementById("describe-by").value = sc.input_chars_per_request ? "text" : "tokens";
+    document.getElementById("chars").value = count(sc.input_chars_per_request || 4000);
+    document.getElementById("text-kind").value = sc.input_text_kind;
     return update();
   }
 
@@ -473,6 +600,9 @@
 
   document.querySelectorAll(".controls input").forEach(function (el) {
     el.addEventListener("input", update);
+  });
+  document.querySelectorAll(".controls select").forEach(function (el) {
+    el.addEventListener("change", update);
   });
   document.getElementById("reset").addEventListener("click", resetControls);
 
