@@ -75,11 +75,13 @@ def _ranked_rows(page) -> list[list[str]]:
 
 
 def _expected_rows(ranked) -> list[list[str]]:
+    """The ranking table's cells as text: ``ranked`` (a frame, rendered by ranked_html) or the HTML itself."""
     import html as _html
 
-    text = re.sub(r"<[^>]+>", "\t", ranked_html(ranked))
+    page = ranked if isinstance(ranked, str) else ranked_html(ranked)
+    text = re.sub(r"<[^>]+>", "\t", page)
     rows = []
-    for tr in ranked_html(ranked).split("<tr")[2:]:
+    for tr in page.split("<tr")[2:]:
         cells = re.findall(r"<td[^>]*>(.*?)</td>", tr, re.S)
         rows.append([_html.unescape(re.sub(r"<[^>]+>", "", c)).replace("\u00a0", " ").strip() for c in cells])
     assert text
@@ -152,7 +154,13 @@ def test_voila_dashboard_matches_the_python_api(voila: str) -> None:
 
         # the same dashboard in Python (today's prices, the default models), driven the same way
         dash = Dashboard(as_of=dt.date.today())
-        assert _expected_rows(dash.results.ranked) == before
+        assert _expected_rows(dash.ranked_out.value) == before
+        # the lifecycle and provenance columns are explorer.provenance's, model by model
+        from explorer import provenance
+        prov = provenance.table_columns(provenance.model_provenance(dash.models.value, prices=dash.prices,
+                                                                    as_of=dt.date.today()))
+        assert [r[10:12] for r in before] == [
+            [prov.at[r[1], "Lifecycle"][0], prov.at[r[1], "Price source"][0]] for r in before]
 
         options = page.eval_on_selector_all("select[multiple] option", "els => els.map(e => e.value)")
         chosen = [o for o in options if re.match(r"^\w[\w-]* · (" + "|".join(map(re.escape, picks)) + r")  ", o)]
@@ -168,7 +176,7 @@ def test_voila_dashboard_matches_the_python_api(voila: str) -> None:
         volume.press("Enter")
         dash.requests.value = 123456
 
-        expected = _expected_rows(dash.results.ranked)
+        expected = _expected_rows(dash.ranked_out.value)
         page.wait_for_function(
             "n => document.querySelectorAll('table.explorer-ranked tbody tr').length === n", arg=len(expected),
             timeout=60_000)
@@ -195,6 +203,64 @@ def test_voila_dashboard_matches_the_python_api(voila: str) -> None:
         assert _in_view(page, "table.explorer-ranked") and _in_view(page, ".vega-embed svg")
         shot = SHOTS / "dashboard_voila.png"
         page.screenshot(path=str(shot))
+    assert busy_share(shot) > MIN_BUSY, f"{shot}: looks blank"
+    assert watch.external == [], watch.external
+    assert watch.page_errors == [], watch.page_errors
+
+
+def _wait_rows(page, expected: list[list[str]]) -> None:
+    deadline = time.monotonic() + 60
+    while _ranked_rows(page) != expected and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert _ranked_rows(page) == expected
+
+
+def test_voila_retired_models_and_requests_described_by_text(voila: str) -> None:
+    """The new controls, each found by its label: retired models on demand (marked, with their last price and
+    shutdown date), and requests described by text (each model's own tokens, estimates marked ≈)."""
+    import datetime as dt
+    with browser_page({"width": 1400, "height": 1500}) as (page, watch):
+        page.goto(voila, wait_until="domcontentloaded", timeout=120_000)
+        page.wait_for_selector("table.explorer-ranked", timeout=120_000)
+        dash = Dashboard(as_of=dt.date.today())
+        retired = page.get_by_label("Show retired models", exact=True)
+        assert not retired.is_checked()
+        assert not [o for o in page.eval_on_selector_all("select[multiple] option", "els => els.map(e => e.value)")
+                    if "retired" in o]
+        retired.check()
+        dash.show_retired.value = True
+        page.wait_for_function("Array.from(document.querySelectorAll('select[multiple] option'))"
+                               ".some(o => o.value.includes(' · gpt-4.1-nano ') && o.value.includes('retired'))",
+                               timeout=60_000)
+        options = page.eval_on_selector_all("select[multiple] option", "els => els.map(e => e.value)")
+        nano = next(o for o in options if " · gpt-4.1-nano  " in o)
+        assert nano.endswith("· retired 2026-10-23, last price")
+        keep = [o for o in options if re.match(r"^openai · gpt-6-luna  ", o)]
+        page.select_option("select[multiple]", [*keep, nano])
+        dash.models.value = tuple(v for label, v in dash.models.options if label in (*keep, nano))
+        _wait_rows(page, _expected_rows(dash.ranked_out.value))
+        row = next(r for r in _ranked_rows(page) if r[1] == "gpt-4.1-nano")
+        assert row[10] == "retired 2026-10-23 (last price)"
+
+        page.get_by_label("Describe requests by", exact=True).select_option("text")
+        chars = page.get_by_label("Characters per request", exact=True)
+        chars.fill("12000")
+        chars.press("Enter")
+        page.get_by_label("Kind of text", exact=True).select_option(label="Japanese")
+        dash.describe_by.value = "text"
+        dash.chars.value = 12000
+        dash.text_kind.value = "ja"
+        assert not page.get_by_label("Input tokens per request", exact=True).is_visible()
+        _wait_rows(page, _expected_rows(dash.ranked_out.value))
+        heads = page.eval_on_selector_all("table.explorer-ranked thead th", "ths => ths.map(t => t.innerText)")
+        assert {"Input tokens", "Input per 1,000 chars", "Lifecycle", "Price source"} <= set(heads)
+        page.wait_for_function(
+            "Array.from(document.querySelectorAll('.vega-embed svg [aria-label]'))"
+            ".some(e => e.getAttribute('aria-label').includes('Lifecycle: retired 2026-10-23'))", timeout=60_000)
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        shot = SHOTS / "dashboard_text.png"
+        page.locator("table.explorer-ranked").scroll_into_view_if_needed()
+        page.screenshot(path=str(shot), full_page=True)
     assert busy_share(shot) > MIN_BUSY, f"{shot}: looks blank"
     assert watch.external == [], watch.external
     assert watch.page_errors == [], watch.page_errors

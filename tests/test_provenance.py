@@ -119,6 +119,7 @@ def test_retired_models_only_when_asked_and_marked(dash: Dashboard) -> None:
     ranked = dash.results.ranked.set_index("model")
     last = rank_models(1000, 500, models=["gpt-4.1-nano"], as_of=TODAY, include_retired=True)
     assert ranked.loc["gpt-4.1-nano", "cost_per_request_usd"] == pytest.approx(last["cost_per_request_usd"].iloc[0])
+    assert dash.status.value.startswith("<b>gpt-4.1-nano</b> (retired 2026-10-23 (last price)) is the cheapest")
     row = re.search(r"<tr[^>]*><td>\d*</td><td>gpt-4\.1-nano</td>.*?</tr>", dash.ranked_out.value).group(0)
     assert "retired 2026-10-23 (last price)" in row
     assert 'title="launched 2025-04-14; deprecated 2026-04-22; shut down 2026-10-23"' in row

@@ -85,8 +85,12 @@ def status_html(ctx: Context) -> str:
     best = ranked[ranked["cheapest"]].iloc[0]
     sc = ctx.scenario
     stale = _prices.freshness_warning(str(ctx.as_of))
+    prov = ctx.state.provenance(ctx.models, ctx.as_of).set_index("label")
+    gone = (f" ({prov.at[best.model, 'lifecycle']})" if best.model in prov.index
+            and prov.at[best.model, "lifecycle_status"] == "retired" else "")
     return (
-        f"<b>{html.escape(str(best.model))}</b> is the cheapest of {int(ranked['rank'].notna().sum())}: "
+        f"<b>{html.escape(str(best.model))}</b>{html.escape(gone)} is the cheapest of "
+        f"{int(ranked['rank'].notna().sum())}: "
         f"<b>{fmt.usd(best.monthly_usd)}</b> a month for {fmt.count(sc.requests_per_month)} requests "
         f"({fmt.count(sc.requests_per_day)} a day) of {_request_input(sc)} + "
         f"{sc.output_tokens_per_request:,} output tokens, prices as of {ctx.as_of}."
