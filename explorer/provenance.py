@@ -118,9 +118,9 @@ def _short(text: str, width: int = 40) -> str:
     return text if len(text) <= width else text[: width - 1].rstrip() + "…"
 
 
-def _dates(r: pd.Series) -> str:
-    parts = [f"{name} {_date(r[col])}" for name, col in (("launched", "launched"), ("deprecated", "deprecated_on"),
-                                                           ("shut down", "shutdown_on")) if pd.notna(r[col])]
+def _dates(launched: object, deprecated_on: object, shutdown_on: object) -> str:
+    parts = [f"{name} {_date(v)}" for name, v in (("launched", launched), ("deprecated", deprecated_on),
+                                                  ("shut down", shutdown_on)) if pd.notna(v)]
     return "; ".join(parts) or "no lifecycle dates known"
 
 
@@ -128,13 +128,12 @@ def table_columns(prov: pd.DataFrame) -> pd.DataFrame:
     """The ranking table's "Lifecycle" and "Price source" cells per model label, each a ``(text, tooltip)``
     pair for :func:`explorer.tables.ranked_html`'s ``extra``: the phrase and every date; whether and when the
     price was verified, and the whole source."""
-    out = pd.DataFrame(index=prov["label"], columns=["Lifecycle", "Price source"], dtype=object)
+    life, source = [], []
     for r in prov.itertuples(index=False):
-        row = pd.Series(r._asdict())
-        out.at[r.label, "Lifecycle"] = (r.lifecycle, _dates(row))
-        source = r.price_source or "no price on this date"
-        out.at[r.label, "Price source"] = (f"{r.verified} · {_short(source)}", f"{r.verified}; source: {source}")
-    return out
+        life.append((r.lifecycle, _dates(r.launched, r.deprecated_on, r.shutdown_on)))
+        src = r.price_source or "no price on this date"
+        source.append((f"{r.verified} · {_short(src)}", f"{r.verified}; source: {src}"))
+    return pd.DataFrame({"Lifecycle": life, "Price source": source}, index=list(prov["label"]), dtype=object)
 
 
 ROW_FIELDS: tuple[str, ...] = ("lifecycle", "price_source", "verified")
@@ -144,10 +143,11 @@ ROW_FIELDS: tuple[str, ...] = ("lifecycle", "price_source", "verified")
 def annotate_rows(rows: pd.DataFrame, prov: pd.DataFrame) -> pd.DataFrame:
     """Chart rows (:func:`explorer.results.chart_rows`) with each model's lifecycle, price source and
     verification (:data:`ROW_FIELDS`), and a retired model's name marked " (retired)"."""
-    info = prov.drop_duplicates("label").set_index("label")
-    out = rows.copy()
-    for col in ROW_FIELDS:
-        out[col] = out["label"].map(info[col]).fillna("").astype(str)
-    retired = out["label"].map(info["lifecycle_status"]).eq("retired")
-    out.loc[retired, "shown"] = out.loc[retired, "shown"] + " (retired)"
-    return out
+    # Plain dicts and lists: this runs on every change of a control.
+    info = {r.label: r for r in prov.itertuples(index=False)}
+    labels = rows["label"].tolist()
+    found = [info.get(lbl) for lbl in labels]
+    extra = {col: [str(getattr(r, col)) if r is not None else "" for r in found] for col in ROW_FIELDS}
+    shown = [s + " (retired)" if r is not None and r.lifecycle_status == "retired" else s
+             for s, r in zip(rows["shown"].tolist(), found, strict=True)]
+    return rows.assign(shown=shown, **extra)

@@ -139,19 +139,14 @@ def text_columns(costs: pd.DataFrame, plans: Sequence[CharsPlan], scenario: _sc.
 def annotate_text_rows(rows: pd.DataFrame, plans: Sequence[CharsPlan] | None, chars: int) -> pd.DataFrame:
     """Chart rows with ``tokens`` (how the input tokens were counted, for the tooltips) and ``exact`` (False:
     estimated, drawn faded and named "≈"). Without plans (a request described by tokens) every row is exact."""
-    out = rows.copy()
     if not plans:
-        out["tokens"] = "as set"
-        out["exact"] = True
-        return out
+        return rows.assign(tokens="as set", exact=True)
     by = {p.label: p for p in plans}
-    info = []
-    for lbl in out["label"]:
+    tokens_text, exact, shown = [], [], []
+    for lbl, s in zip(rows["label"].tolist(), rows["shown"].tolist(), strict=True):
         p = by[lbl]
         n, low, high = plan_tokens(p, chars)
-        info.append((f"{n:,} ({p.method})" if p.own else f"≈ {n:,} ({p.method}; {low:,}-{high:,})", p.own))
-    out["tokens"] = [t for t, _ in info]
-    out["exact"] = [e for _, e in info]
-    est = ~out["exact"].astype(bool)
-    out.loc[est, "shown"] = out.loc[est, "shown"] + " ≈"
-    return out
+        tokens_text.append(f"{n:,} ({p.method})" if p.own else f"≈ {n:,} ({p.method}; {low:,}-{high:,})")
+        exact.append(p.own)
+        shown.append(s if p.own else s + " ≈")
+    return rows.assign(tokens=tokens_text, exact=exact, shown=shown)

@@ -123,6 +123,11 @@ class AppState:
 
         return self.cached("costs", (self.prices_version, as_of, tuple(models), scenario), build)
 
+    def provenance_columns(self, models: Sequence[tuple[str, str]], as_of: dt.date) -> pd.DataFrame:
+        """The ranking table's Lifecycle and Price source cells (:func:`explorer.provenance.table_columns`)."""
+        return self.cached("provenance_columns", (self.prices_version, as_of, tuple(models)),
+                           lambda: _prov.table_columns(self.provenance(models, as_of)))
+
     def text_plans(self, models: Sequence[tuple[str, str]], kind: str) -> list[_text.CharsPlan]:
         """How each model counts characters of ``kind`` (its own tokenizer, or a labelled estimate)."""
         return self.cached("plans", (tuple(models), kind), lambda: _text.plans_for(models, kind))

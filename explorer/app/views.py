@@ -13,7 +13,6 @@ import pandas as pd
 from explorer import charts as _charts
 from explorer import fmt
 from explorer import prices as _prices
-from explorer import provenance as _provenance
 from explorer import scenarios as _sc
 from explorer import text_costs as _text
 from explorer.app.chart_slot import ChartSlot
@@ -85,9 +84,11 @@ def status_html(ctx: Context) -> str:
     best = ranked[ranked["cheapest"]].iloc[0]
     sc = ctx.scenario
     stale = _prices.freshness_warning(str(ctx.as_of))
-    prov = ctx.state.provenance(ctx.models, ctx.as_of).set_index("label")
-    gone = (f" ({prov.at[best.model, 'lifecycle']})" if best.model in prov.index
-            and prov.at[best.model, "lifecycle_status"] == "retired" else "")
+    gone = ""
+    if ctx.state.include_retired:  # only then can a retired model rank
+        prov = ctx.state.provenance(ctx.models, ctx.as_of)
+        hit = prov[(prov["label"] == best.model) & (prov["lifecycle_status"] == "retired")]
+        gone = f" ({hit['lifecycle'].iloc[0]})" if len(hit) else ""
     return (
         f"<b>{html.escape(str(best.model))}</b>{html.escape(gone)} is the cheapest of "
         f"{int(ranked['rank'].notna().sum())}: "
@@ -101,7 +102,7 @@ def status_html(ctx: Context) -> str:
 def ranking_extra(ctx: Context) -> pd.DataFrame:
     """The ranking table's added columns: each model's input tokens for the text (a request described as text)
     and its lifecycle and price provenance."""
-    prov = _provenance.table_columns(ctx.state.provenance(ctx.models, ctx.as_of))
+    prov = ctx.state.provenance_columns(ctx.models, ctx.as_of)
     sc = ctx.scenario
     if not sc.input_chars_per_request:
         return prov
