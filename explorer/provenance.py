@@ -19,7 +19,8 @@ from explorer import prices as _prices
 from explorer import scenarios as _sc
 
 __all__ = [
-    "PROVENANCE_FIELDS", "ROW_FIELDS", "annotate_rows", "lifecycle_text", "model_provenance", "table_columns",
+    "PROVENANCE_FIELDS", "ROW_FIELDS", "annotate_rows", "lifecycle_short", "lifecycle_text", "model_provenance",
+    "table_columns",
     "verified_text", "with_retired",
 ]
 
@@ -124,15 +125,26 @@ def _dates(launched: object, deprecated_on: object, shutdown_on: object) -> str:
     return "; ".join(parts) or "no lifecycle dates known"
 
 
+def lifecycle_short(status: str, launched: object, deprecated_on: object, shutdown_on: object) -> str:
+    """The lifecycle in a table cell: ``"since 2026-09-22"``, ``"on sale"``, ``"deprecated, ends 2026-12-11"``
+    or ``"retired 2024-01-04"`` (the whole phrase and every date go in the cell's tooltip)."""
+    if status == "retired":
+        return f"retired {_date(shutdown_on)}"
+    if status == "deprecated":
+        return f"deprecated, ends {_date(shutdown_on)}"
+    return f"since {_date(launched)}" if pd.notna(launched) else "on sale"
+
+
 def table_columns(prov: pd.DataFrame) -> pd.DataFrame:
     """The ranking table's "Lifecycle" and "Price source" cells per model label, each a ``(text, tooltip)``
     pair for :func:`explorer.tables.ranked_html`'s ``extra``: the phrase and every date; whether and when the
     price was verified, and the whole source."""
     life, source = [], []
     for r in prov.itertuples(index=False):
-        life.append((r.lifecycle, _dates(r.launched, r.deprecated_on, r.shutdown_on)))
+        life.append((lifecycle_short(r.lifecycle_status, r.launched, r.deprecated_on, r.shutdown_on),
+                     f"{r.lifecycle} ({_dates(r.launched, r.deprecated_on, r.shutdown_on)})"))
         src = r.price_source or "no price on this date"
-        source.append((f"{r.verified} · {_short(src)}", f"{r.verified}; source: {src}"))
+        source.append((f"{_short(src, 24)}, {r.verified}", f"{r.verified}; source: {src}"))
     return pd.DataFrame({"Lifecycle": life, "Price source": source}, index=list(prov["label"]), dtype=object)
 
 

@@ -17,7 +17,8 @@ _STYLE = (
     ".explorer-table th,.explorer-table td{border-bottom:1px solid #ddd;padding:3px 8px;text-align:left}"
     ".explorer-table td.num{text-align:right;font-variant-numeric:tabular-nums}"
     ".explorer-table tr.cheapest td{background:#e3f4e1;font-weight:600}"
-    ".explorer-table .note{font-size:85%;color:#555;max-width:360px}</style>"
+    ".explorer-table .note{font-size:85%;color:#555;max-width:360px}"
+    ".explorer-table td.nw{white-space:nowrap;font-size:85%;color:#555}</style>"
 )
 
 
@@ -31,7 +32,7 @@ def _extra_cells(extra: pd.DataFrame | None, model: str) -> str:
         value = extra.at[model, col] if model in extra.index else ""
         text, tip = value if isinstance(value, tuple) else (value, "")
         title = f' title="{html.escape(str(tip), quote=True)}"' if tip else ""
-        cells.append(f"<td class='note'{title}>{html.escape(str(text))}</td>")
+        cells.append(f"<td class='nw'{title}>{html.escape(str(text))}</td>")
     return "".join(cells)
 
 

@@ -240,7 +240,7 @@ def test_voila_retired_models_and_requests_described_by_text(voila: str) -> None
         dash.models.value = tuple(v for label, v in dash.models.options if label in (*keep, nano))
         _wait_rows(page, _expected_rows(dash.ranked_out.value))
         row = next(r for r in _ranked_rows(page) if r[1] == "gpt-4.1-nano")
-        assert row[10] == "retired 2026-10-23 (last price)"
+        assert row[10] == "retired 2026-10-23"
 
         page.get_by_label("Describe requests by", exact=True).select_option("text")
         chars = page.get_by_label("Characters per request", exact=True)
