@@ -586,6 +586,7 @@ def test_text_workload_equals_the_engine(browser, report: Path, table: pd.DataFr
     assert page.locator("#text-tokens").is_hidden() and page.get_by_label(TEXT_LABELS["chars"]).is_hidden()
     page.get_by_label(TEXT_LABELS["describe"], exact=True).select_option("text")
     assert page.get_by_label(TEXT_LABELS["chars"], exact=True).is_visible()
+    assert page.get_by_label(LABELS["input"], exact=True).is_hidden()
     for models, chars, kind, out, requests, cached, batch in TEXT_GRID:
         page.get_by_label(TEXT_LABELS["chars"], exact=True).fill(chars)
         page.get_by_label(TEXT_LABELS["kind"], exact=True).select_option(kind)
@@ -617,5 +618,5 @@ def test_text_workload_equals_the_engine(browser, report: Path, table: pd.DataFr
         assert any(not r["exact"] for r in got) and any(r["exact"] for r in got)
     page.get_by_label(TEXT_LABELS["describe"], exact=True).select_option("tokens")
     _settle(page)
-    assert page.locator("#text-tokens").is_hidden()
+    assert page.locator("#text-tokens").is_hidden() and page.get_by_label(LABELS["input"], exact=True).is_visible()
     assert page.evaluate("window.costExplorer.state.result.scenario.input_chars_per_request") == 0

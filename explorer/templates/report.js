@@ -406,6 +406,8 @@
   function readText() {
     const byText = document.getElementById("describe-by").value === "text";
     document.querySelectorAll(".text-only").forEach(function (el) { el.hidden = !byText; });
+    // By text, each model counts its own input tokens: the tokens box does not apply (it keeps its value).
+    document.getElementById("input-tokens").closest(".field").hidden = byText;
     const kind = document.getElementById("text-kind").value;
     if (!byText) {
       setError("chars", "");
