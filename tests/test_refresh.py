@@ -22,7 +22,7 @@ def _payload(gpt4o_input: float = 1.0, n_models: int = 25, *, extra: dict | None
              drop: tuple[str, ...] = (), providers: tuple[str, ...] = ()) -> list[dict]:
     models = [{"id": "gpt-4o", "match": {"equals": "gpt-4o"}, "context_window": 128000,
                "prices": {"input_mtok": gpt4o_input, "output_mtok": 2.0}}]
-    models += [{"id": "gpt-4o-mini", "match": {"equals": "gpt-4o-mini"}, "prices": {"input_mtok": 0.1, "output_mtok": 0.4}}]
+    models += [{"id": "gpt-6-luna", "match": {"equals": "gpt-6-luna"}, "prices": {"input_mtok": 0.2, "output_mtok": 0.6}}]
     models += [{"id": f"test-model-{i}", "match": {"equals": f"test-model-{i}"}, "prices": {"input_mtok": 1, "output_mtok": 1}}
                for i in range(n_models - 2)]
     models = [m for m in models if m["id"] not in drop]
@@ -97,7 +97,7 @@ def test_a_snapshot_that_loses_providers_or_scenario_models_is_refused_unless_fo
     assert main(["refresh-prices", "--file", str(f), "--dry-run"]) == 0
     out = capsys.readouterr().out
     assert "removed: anthropic/" in out and "a refresh would be refused: it drops provider(s) anthropic" in out
-    assert "drops provider(s) anthropic" in err and "gpt-4.1-mini" in err and "used by the shipped scenarios" in err
+    assert "drops provider(s) anthropic" in err and "gpt-5.4-mini" in err and "used by the shipped scenarios" in err
     assert "--force" in err
     assert refresh.versions() == [] and _gpt4o_input() == 2.5, "nothing was changed"
     assert main(["refresh-prices", "--file", str(f), "--force"]) == 0
@@ -106,8 +106,8 @@ def test_a_snapshot_that_loses_providers_or_scenario_models_is_refused_unless_fo
 
 def test_losing_a_shipped_scenario_model_or_many_models_is_refused(baseline: Path, tmp_path: Path) -> None:
     f = tmp_path / "no-mini.json"
-    f.write_text(json.dumps(_payload(1.0, drop=("gpt-4o-mini",))))
-    with pytest.raises(refresh.RefusedRefresh, match=r"drops gpt-4o-mini used by the shipped scenarios"):
+    f.write_text(json.dumps(_payload(1.0, drop=("gpt-6-luna",))))
+    with pytest.raises(refresh.RefusedRefresh, match=r"drops gpt-6-luna used by the shipped scenarios"):
         refresh.refresh_prices(source_file=f)
     many = tmp_path / "fewer.json"
     refresh.refresh_prices(source_file=_write(tmp_path / "big.json", _payload(1.0, n_models=200)), force=True)
