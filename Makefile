@@ -48,7 +48,7 @@ wheel: venv ## build the wheel (bundled data, notebooks and templates inside) in
 	$(BIN)/python -m pip wheel --quiet --disable-pip-version-check --no-deps -w build/wheel .
 
 test-fast: venv ## the tests without notebooks and browsers
-	.ci/offline $(BIN)/python -m pytest -m "not browser" -p no:nbval tests
+	.ci/offline $(BIN)/python -m pytest -m "not browser" tests
 
 bench: venv ## benchmarks: speed figures against the named baselines
 	$(BIN)/python benchmarks/run.py
@@ -58,7 +58,7 @@ report: venv ## the kernel-free explorer as one offline HTML file: build/report.
 	$(BIN)/explorer report --scenario data/scenarios/support-chatbot.yaml --title "Support chatbot: what it costs" --out build/report.html
 
 screenshots: venv ## take the README's screenshots in Chromium (build/screenshots), then copy them to docs/
-	EXPLORER_HOME=$$(mktemp -d) .ci/offline $(BIN)/python -m pytest -p no:nbval tests/test_e2e.py -k "voila or jupyterlab"
+	EXPLORER_HOME=$$(mktemp -d) .ci/offline $(BIN)/python -m pytest tests/test_e2e.py -k "voila or jupyterlab"
 	cp build/screenshots/dashboard_voila.png build/screenshots/dashboard_lab.png docs/
 
 lint: venv ## ruff
