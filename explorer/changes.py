@@ -32,7 +32,9 @@ _SHOWN = {"input_usd_per_mtok": "input", "cached_input_usd_per_mtok": "cached in
 
 
 def _usd(x: float) -> str:
-    return "none" if pd.isna(x) else f"${x:g}"
+    from explorer import fmt
+
+    return fmt.rate(x, missing="none")
 
 
 def _prices_text(row: pd.Series) -> str:

@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import argparse
 import importlib
-import json
-import math
 import sys
 import warnings
 from collections.abc import Callable, Sequence
@@ -45,13 +43,12 @@ class CliError(ValueError):
     """Bad input that the CLI reports as one line with exit code 2."""
 
 
-def money(x: float) -> str:
-    """``0.0075`` -> ``$0.0075``; ``1.5`` -> ``$1.50``; at least cents, at most 6 decimals."""
-    if x is None or (isinstance(x, float) and math.isnan(x)):
-        return "n/a"
-    text = f"{x:,.6f}".rstrip("0")
-    whole, _, frac = text.partition(".")
-    return f"${whole}.{frac.ljust(2, '0')}"
+def money(x: float | None) -> str:
+    """Dollars as every table writes them (:func:`explorer.fmt.usd`): ``0.0075`` -> ``$0.0075``,
+    ``31.221697`` -> ``$31.22``; a missing amount (an unknown model) is ``unknown``."""
+    from explorer import fmt  # standard library only: the fast cost path stays fast
+
+    return fmt.usd(x, missing=fmt.UNKNOWN)
 
 
 def _positive_int(name: str) -> Callable[[str], int]:
@@ -79,21 +76,49 @@ def _emit(frame: pd.DataFrame, fmt: str, *, money_cols: Sequence[str] = (), extr
           footer: str | None = None, key: str = "rows", raw: bool = False) -> None:
     if fmt == "json":
         payload: dict[str, Any] = dict(extra or {})
-        payload[key] = json.loads(frame.to_json(orient="records", date_format="iso"))
-        print(json.dumps(payload, indent=2))
+        payload[key] = outputs.records(frame)
+        print(outputs.dumps_json(payload))
     elif fmt == "csv":
         sys.stdout.write(outputs.to_csv(frame, raw=raw))
     else:
-        shown = frame.copy()
-        for col in money_cols:
-            if col in shown.columns:
-                shown[col] = shown[col].map(money)
-        if shown.empty:
-            print("(no rows)")
-        else:
-            print(shown.to_string(index=False))
+        print(text_table(frame, money_cols=money_cols))
         if footer:
             print(footer)
+
+
+NOT_COUNTS = frozenset({"line", "row", "index", "reuses"})
+"""Integer columns that are positions or small labels, not amounts: written without thousands separators."""
+
+
+def text_table(frame: pd.DataFrame, *, money_cols: Sequence[str] = (), unknown: Any = None) -> str:
+    """A frame as a terminal table, the one way every command writes one: money by :func:`money`
+    (``$31.22``, ``$0.0075``), counts with thousands separators (``38,282,810``), a missing value as
+    ``unknown`` in a money column and blank elsewhere (never ``NaN``). ``unknown`` (a boolean mask) marks
+    rows whose money is unknown although a number is there (an unpriced row counted as 0)."""
+    import pandas as pd
+
+    from explorer import fmt
+
+    if frame.empty:
+        return "(no rows)"
+    shown = frame.copy()
+    for col in shown.columns:
+        values = frame[col]
+        if col in money_cols:
+            cells = values.map(money)
+            if unknown is not None:
+                cells = cells.where(~pd.Series(unknown, index=frame.index).astype(bool), fmt.UNKNOWN)
+            shown[col] = cells
+        elif (pd.api.types.is_integer_dtype(values.dtype) and not pd.api.types.is_bool_dtype(values.dtype)
+              and str(col) not in NOT_COUNTS):
+            shown[col] = values.map(lambda x: fmt.count(x, missing=""))
+        elif pd.api.types.is_float_dtype(values.dtype) and str(col).endswith(("tokens", "requests")):
+            shown[col] = values.map(lambda x: fmt.count(x, missing=""))  # summed counts come out as floats
+        elif pd.api.types.is_datetime64_any_dtype(values.dtype):
+            shown[col] = outputs._dates(values).fillna("")
+        elif not pd.api.types.is_bool_dtype(values.dtype):
+            shown[col] = values.astype(object).where(values.notna(), "")
+    return str(shown.to_string(index=False))
 
 
 # ------------------------------------------------------------------------------------------------ prices
@@ -343,12 +368,12 @@ def _print_cost(args: argparse.Namespace, day: Any, row: Any, prov: dict[str, An
 
     comps = {c: float(row[c]) for c in quick.COMPONENTS}
     if args.format == "json":
-        print(json.dumps({
+        print(outputs.dumps_json({
             "model": args.model, "resolved_model": str(row["resolved_model"]),
             "provider": str(row["resolved_provider"]), "service_tier": str(row["service_tier"]),
             "as_of": str(day), **comps, "total_usd": float(row["total_usd"]),
             "price_source": str(row["price_source"]), "is_override": bool(row["is_override"]), **prov,
-        }, indent=2))
+        }))
     elif args.format == "csv":
         import pandas as pd
 
@@ -493,8 +518,8 @@ def _cost_usage_streamed(args: argparse.Namespace) -> int | None:
                         spool.write(outputs.to_csv(part, raw=args.raw, header=first))
                     else:
                         # JSON text straight from pandas (a record a line; a newline in a value is escaped),
-                        # never a Python object per row.
-                        records = part.to_json(orient="records", lines=True, date_format="iso").rstrip("\n")
+                        # never a Python object per row; numbers and days as outputs.records writes them.
+                        records = outputs.json_lines(part).rstrip("\n")
                         spool.write(("" if first else ",\n") + records.replace("\n", ",\n"))
             rows += len(raw)
         if rows == 0:
@@ -509,7 +534,7 @@ def _cost_usage_streamed(args: argparse.Namespace) -> int | None:
                      "unpriced_rows": summary.unpriced_rows, "unpriced_models": list(summary.unpriced_models),
                      "components_usd": dict(summary.components_usd), "notes": notes,
                      "price_sources": list(used), "streamed": True}
-            sys.stdout.write(json.dumps(extra)[:-1] + ', "rows": [\n')
+            sys.stdout.write(outputs.dumps_json(extra, indent=None)[:-1] + ', "rows": [\n')
             shutil.copyfileobj(spool, sys.stdout)
             sys.stdout.write("\n]}\n")
         elif args.format == "csv":

@@ -92,7 +92,9 @@ def _label(exact: bool, method: str) -> str:
 
 def _emit(args: argparse.Namespace, payload: dict[str, Any], lines: list[str]) -> None:
     if args.format == "json":
-        print(json.dumps(payload, ensure_ascii=False, indent=2, default=str))
+        from explorer import outputs
+
+        print(outputs.dumps_json(payload))
     else:
         print("\n".join(lines))
 

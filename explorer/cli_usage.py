@@ -13,12 +13,12 @@ Everything is computed before anything is printed, so bad input prints one error
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from typing import Any
 
 import pandas as pd
 
+from explorer import outputs
 from explorer import usage as u
 
 __all__ = ["register", "run", "run_caching"]
@@ -135,29 +135,29 @@ def run(args: argparse.Namespace) -> int:
         if recon is not None:
             payload["billed_usd"] = float(imported.billed["amount_usd"].sum())
             payload["reconciliation"] = _records(recon[recon["flagged"]])
-        print(json.dumps(payload, indent=2, default=str))
+        print(outputs.dumps_json(payload))
         return 0
     if args.format == "csv":
-        from explorer import outputs
-
         sys.stdout.write(outputs.to_csv(breakdown, raw=args.raw))
         return 0
+    from explorer.cli import text_table
+
     shown = breakdown.copy()
-    for col in ("total_usd", "what_if_usd"):
-        if col in shown.columns:
-            shown[col] = shown[col].map(money)
+    # A model no price is known for costs "unknown", not $0.00 and 0.0% of the total.
+    unknown = (breakdown[args.by].isin(summary.unpriced_models) if args.by == "model"
+               else pd.Series(False, index=breakdown.index))
     if "change_usd" in shown.columns:
-        shown["change_usd"] = breakdown["change_usd"].map(_signed)
-        shown["change_pct"] = breakdown["change_pct"].map(lambda x: f"{x:+.1f}%" if x == x else "")
+        shown["change_usd"] = breakdown["change_usd"].map(_signed).where(~unknown, "")
+        shown["change_pct"] = breakdown["change_pct"].map(lambda x: f"{x:+.1f}%" if x == x else "").where(~unknown, "")
     if "share" in shown.columns:
-        shown["share"] = breakdown["share"].map(lambda x: f"{x:.1%}")
+        shown["share"] = breakdown["share"].map(lambda x: f"{x:.1%}").where(~unknown, "")
     if "note" in shown.columns:
         shown["note"] = [_short_note(n, k, r) for n, k, r in zip(
             breakdown["note"], breakdown["requests_kept"], breakdown["requests"], strict=True)]
         shown = shown.drop(columns="requests_kept")
         if not shown["note"].astype(bool).any():
             shown = shown.drop(columns="note")
-    print(shown.to_string(index=False))
+    print(text_table(shown, money_cols=["total_usd", "what_if_usd"], unknown=unknown))
     print(summary.describe())
     if scenario:
         what = ", ".join(f"{k}={v}" for k, v in scenario.items())
@@ -335,7 +335,7 @@ def _scenario(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
-    return json.loads(frame.to_json(orient="records", date_format="iso"))
+    return outputs.records(frame)
 
 
 def run_caching(args: argparse.Namespace) -> int:
@@ -353,11 +353,11 @@ def run_caching(args: argparse.Namespace) -> int:
         hours=args.hours, as_of=args.as_of,
     )
     if args.format == "json":
-        print(json.dumps({"prefix_tokens": args.prefix_tokens, "write_duration": args.write_duration,
-                          "rows": _records(table)}, indent=2))
+        print(outputs.dumps_json({"prefix_tokens": args.prefix_tokens, "write_duration": args.write_duration,
+                          "rows": _records(table)}))
         return 0
     if args.format == "csv":
-        sys.stdout.write(table.to_csv(index=False))
+        sys.stdout.write(outputs.to_csv(table))
         return 0
     shown = table[["model", "reuses", "without_cache_usd", "with_cache_usd", "saving_usd"]].copy()
     for col in ("without_cache_usd", "with_cache_usd"):

@@ -761,7 +761,9 @@ class CostSummary:
 
     def describe(self) -> str:
         """One line for humans: the total and, if any, what it leaves out."""
-        line = f"total ${self.total_usd:,.6f} over {self.priced_rows:,} priced row(s)"
+        from explorer import fmt
+
+        line = f"total {fmt.usd(self.total_usd)} over {self.priced_rows:,} priced row(s)"
         if self.unpriced_rows:
             line += (
                 f"; {self.unpriced_rows:,} row(s) NOT priced and not in the total "

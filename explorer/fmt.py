@@ -6,7 +6,10 @@ from __future__ import annotations
 import math
 from typing import Any
 
-__all__ = ["count", "pct", "usd"]
+__all__ = ["UNKNOWN", "count", "pct", "rate", "usd", "usd_sig"]
+
+UNKNOWN = "unknown"
+"""What a table shows for a cost that could not be computed (an unknown model): never $0.00, never NaN."""
 
 
 def _missing(x: Any) -> bool:
@@ -50,3 +53,25 @@ def count(x: Any, *, missing: str = "n/a") -> str:
     if _missing(x):
         return missing
     return f"{float(x):,.0f}"
+
+
+def usd_sig(x: Any, *, digits: int = 3, missing: str = "") -> str:
+    """Dollars with ``digits`` significant digits however small (a sentence costs millionths of a dollar):
+    ``2.5e-06`` -> ``$0.00000250``; a dollar or more gets cents; zero is ``$0``."""
+    if _missing(x):
+        return missing
+    x = float(x)
+    if x == 0:
+        return "$0"
+    if abs(x) >= 1:
+        return f"${x:,.2f}"
+    # Spelled out: $0.00000250 reads better than $2.5e-06.
+    decimals = digits - 1 - math.floor(math.log10(abs(x)))
+    return f"${x:.{decimals}f}"
+
+
+def rate(x: Any, *, missing: str = "n/a") -> str:
+    """A price per 1M tokens as quoted: ``2.5`` -> ``$2.5``, ``0.075`` -> ``$0.075`` (no padding, no noise)."""
+    if _missing(x):
+        return missing
+    return f"${float(x):g}"

@@ -6,6 +6,10 @@ characters a terminal would obey.
   cells get a leading ``'``, the OWASP-recommended neutraliser: spreadsheets show the text, never run it.
   Only text cells change; numbers (a negative cost) are written as numbers. ``--raw`` writes cells as
   they are, for programs that read the CSV back.
+- **Numbers** (``--format json`` and ``csv``): floats are rounded to 10 decimal places (1e-10 USD, far
+  below any bill's precision) and written in plain decimal notation, so a cost reads ``0.02825``, never
+  ``0.028250000000000004`` or ``9.900000000000001e-05``; a missing number is ``null`` (JSON) or an empty
+  cell (CSV). Days are ``YYYY-MM-DD``; times of day, when a column has them, ``YYYY-MM-DDTHH:MM:SS``.
 - **Text** (the default format): ESC, BEL, carriage returns and other control characters in a model
   name, file name or any other cell are printed escaped (``\\x1b``), so a usage log cannot recolour,
   retitle or clear the terminal that prints it.
@@ -14,6 +18,8 @@ characters a terminal would obey.
 from __future__ import annotations
 
 import io
+import json
+import math
 from typing import TYPE_CHECKING, Any, TextIO
 
 from explorer.limits import terminal_safe
@@ -21,7 +27,11 @@ from explorer.limits import terminal_safe
 if TYPE_CHECKING:  # pandas is imported by the functions that need it: `explorer cost` starts without it
     import pandas as pd
 
-__all__ = ["FORMULA_PREFIXES", "SafeTextStream", "neutralise_formulas", "to_csv"]
+__all__ = ["DECIMALS", "FORMULA_PREFIXES", "SafeTextStream", "dumps_json", "neutralise_formulas", "number",
+           "records", "to_csv"]
+
+DECIMALS = 10
+"""Decimal places kept in JSON and CSV numbers: money to 1e-10 USD."""
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 """First characters that make a spreadsheet treat a cell as a formula."""
@@ -63,9 +73,105 @@ def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def number(x: float) -> str:
+    """A float as written in JSON and CSV: rounded to :data:`DECIMALS` places, plain decimal notation,
+    no trailing zeros (``0.028250000000000004`` -> ``0.02825``, ``9.900000000000001e-05`` -> ``0.000099``,
+    ``5.0`` -> ``5.0``)."""
+    text = f"{round(float(x), DECIMALS):.{DECIMALS}f}".rstrip("0")
+    if text.endswith("."):
+        text += "0"
+    return "0.0" if text == "-0.0" else text
+
+
+def dumps_json(payload: Any, *, indent: int | None = 2) -> str:
+    """``json.dumps`` with every float written by :func:`number` (NaN and infinities as ``null``) and
+    dates as ``YYYY-MM-DD``: the one way the CLI writes JSON."""
+    import secrets
+
+    marker = secrets.token_hex(8)
+    numbers: list[str] = []
+
+    def walk(value: Any) -> Any:
+        if isinstance(value, bool) or value is None or isinstance(value, str | int):
+            return value
+        if isinstance(value, float):
+            if not math.isfinite(value):
+                return None
+            numbers.append(number(value))
+            return f"{marker}{len(numbers) - 1}"
+        if isinstance(value, dict):
+            return {str(k): walk(v) for k, v in value.items()}
+        if isinstance(value, list | tuple):
+            return [walk(v) for v in value]
+        if hasattr(value, "item") and not hasattr(value, "__len__"):  # a numpy scalar
+            return walk(value.item())
+        if hasattr(value, "isoformat"):  # date, datetime, Timestamp
+            return _date_text(value)
+        return str(value)
+
+    text = json.dumps(walk(payload), indent=indent, ensure_ascii=False)
+    if not numbers:
+        return text
+    # Placeholders are whole JSON strings holding a random marker: nothing else can match them.
+    import re
+
+    return re.sub(f'"{marker}(\\d+)"', lambda m: numbers[int(m.group(1))], text)
+
+
+def _date_text(value: Any) -> str | None:
+    """``YYYY-MM-DD`` for a day (midnight), ``YYYY-MM-DDTHH:MM:SS`` for a time; None for NaT."""
+    if value != value:  # NaT
+        return None
+    text = value.isoformat()
+    if "T" not in text:
+        return text
+    day, _, clock = text.partition("T")
+    if clock.startswith("00:00:00") and clock[8:9] in ("", ".", "+", "Z") and not clock[8:].strip(".0+:Z"):
+        return day
+    return text[:19]
+
+
+def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """A frame's rows as JSON-ready dicts: floats rounded to :data:`DECIMALS` places, a datetime column as
+    ``YYYY-MM-DD`` when all its values are days (``YYYY-MM-DDTHH:MM:SS`` otherwise), missing as None."""
+    import pandas as pd
+
+    out = frame.copy()
+    for col in out.columns:
+        values = out[col]
+        if pd.api.types.is_datetime64_any_dtype(values.dtype):
+            out[col] = _dates(values)
+    return json.loads(out.to_json(orient="records", date_format="iso", double_precision=DECIMALS))
+
+
+def json_lines(frame: pd.DataFrame) -> str:
+    """A frame as JSON lines (one record a line), numbers and days as :func:`records` writes them, straight
+    from pandas (no Python object per row: the streamed ``cost --usage`` path)."""
+    import pandas as pd
+
+    dated = [c for c in frame.columns if pd.api.types.is_datetime64_any_dtype(frame[c].dtype)]
+    if dated:
+        frame = frame.assign(**{str(c): _dates(frame[c]) for c in dated})
+    return str(frame.to_json(orient="records", lines=True, date_format="iso", double_precision=DECIMALS))
+
+
+def _dates(values: pd.Series) -> pd.Series:
+    """A datetime column as text: days when every value is midnight, else times to the second."""
+    stamp = values.dt.tz_convert("UTC").dt.tz_localize(None) if getattr(values.dt, "tz", None) else values
+    days = stamp.dt.normalize()
+    layout = "%Y-%m-%d" if bool((stamp.dropna() == days.dropna()).all()) else "%Y-%m-%dT%H:%M:%S"
+    return stamp.dt.strftime(layout).astype(object).where(stamp.notna(), None)
+
+
 def to_csv(frame: pd.DataFrame, *, raw: bool = False, header: bool = True) -> str:
-    """``frame.to_csv(index=False)``, formula-leading text cells neutralised unless ``raw``."""
-    return (frame if raw else neutralise_formulas(frame)).to_csv(index=False, header=header)
+    """``frame.to_csv(index=False)``, formula-leading text cells neutralised unless ``raw``; floats written
+    by :func:`number` (no float noise, no exponents)."""
+    import pandas as pd
+
+    dated = [c for c in frame.columns if pd.api.types.is_datetime64_any_dtype(frame[c].dtype)]
+    if dated:
+        frame = frame.assign(**{str(c): _dates(frame[c]) for c in dated})
+    return (frame if raw else neutralise_formulas(frame)).to_csv(index=False, header=header, float_format=number)
 
 
 class SafeTextStream(io.TextIOBase):

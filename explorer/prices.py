@@ -1396,7 +1396,9 @@ def on_sale(models: Iterable[str], as_of: dt.date | str | None = None) -> list[s
 
 
 def _usd(x: float) -> str:
-    return "n/a" if pd.isna(x) else f"${x:g}"
+    from explorer import fmt
+
+    return fmt.rate(x)
 
 
 def describe_price(row: Mapping[str, Any] | pd.Series) -> str:

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import datetime as dt
 import html
-import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -21,7 +20,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from explorer import images, tokens
+from explorer import fmt, images, tokens
 from explorer.costs import price_usage
 from explorer.tokens import ALL_TOKENIZERS, KNOWN_ENCODINGS, MessagesCount, TokenPiece
 
@@ -151,16 +150,8 @@ SAMPLE_TOOLS: tuple[dict[str, Any], ...] = (
 
 
 def _usd(x: float) -> str:
-    """Dollars with three significant digits however small: a sentence costs millionths of a dollar."""
-    if pd.isna(x):
-        return ""
-    if x == 0:
-        return "$0"
-    if abs(x) >= 1:
-        return f"${x:,.2f}"
-    # Three significant digits, spelled out: $0.00000250 reads better than $2.5e-06.
-    decimals = 2 - math.floor(math.log10(abs(x)))
-    return f"${x:.{decimals}f}"
+    """Dollars with three significant digits however small (:func:`explorer.fmt.usd_sig`)."""
+    return fmt.usd_sig(x)
 
 
 def _number(x: float) -> str:

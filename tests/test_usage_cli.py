@@ -25,7 +25,7 @@ def test_text_by_model_with_reconciliation(capsys: pytest.CaptureFixture[str]) -
     code, out, _ = run(capsys, *PAGES, str(SAMPLES / "costs.json"))
     assert code == 0
     total = u.price(u.read_usage(*PAGES))["total_usd"].sum()
-    assert f"total ${total:,.6f} over 224 priced row(s)" in out
+    assert f"total ${total:,.2f} over 224 priced row(s)" in out
     assert out.splitlines()[1].split()[0] == "gpt-5-mini"  # dearest first
     assert "3 difference(s) beyond tolerance" in out
     assert "!! 2026-10-20 ft-gpt-4.1-mini-2025-04-14, training" in out
