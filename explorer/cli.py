@@ -1,6 +1,7 @@
 """The ``explorer`` command line: human tables by default, ``--format csv|json`` for machines.
 
-Exit codes: 0 success, 2 bad input (one line on stderr, no traceback).
+Exit codes: 0 success, 1 findings (``audit`` found rows that are not ok), 2 bad input (one line on stderr,
+no traceback).
 
 Start-up time matters for a command people put in scripts: this module imports only the standard library,
 each subcommand imports what it uses when it runs, and a subcommand that lives in its own module is imported
@@ -10,10 +11,12 @@ only when it is the one asked for (or to list them all, for ``--help`` and mista
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
+import os
 import sys
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
@@ -36,7 +39,13 @@ PLUGINS: dict[str, str] = {
     "dashboard": "explorer.serve",
 }
 PLUGIN_MODULES = tuple(dict.fromkeys(PLUGINS.values()))
-BUILTIN_COMMANDS = ("prices", "cost", "compare", "audit", "refresh-prices")
+BUILTIN_COMMANDS = ("prices", "cost", "compare", "audit", "refresh-prices", "completion")
+
+
+EXIT_OK, EXIT_FINDINGS, EXIT_BAD_INPUT = 0, 1, 2
+EXIT_CODES = ("exit codes: 0 success; 1 findings (audit found rows that are not ok); "
+              "2 bad input (one line on stderr)")
+"""The exit codes, as every --help shows them (docs/cli.md)."""
 
 
 class CliError(ValueError):
@@ -728,7 +737,7 @@ def _cmd_audit(args: argparse.Namespace) -> int:
                   f"{counts['problem']} problem(s) in the curated tables")
         else:
             _emit(curated, args.format, extra={"counts": counts}, raw=args.raw)
-        return 0
+        return EXIT_FINDINGS if counts["problem"] else 0
     if not args.file:
         raise CliError("give a FILE to audit, or --curated to audit the bundled curated tables")
     result = audit_file(args.file)
@@ -741,7 +750,9 @@ def _cmd_audit(args: argparse.Namespace) -> int:
         print(", ".join(f"{v} {k}" for k, v in counts.items()))
     else:
         _emit(result, args.format, extra=extra, raw=args.raw)
-    return 0
+    # A row that is not ok (wrong, unknown model, priced before the model was) is a finding: exit 1, so a
+    # pipeline can gate on it.
+    return EXIT_FINDINGS if (result["status"] != "ok").any() else 0
 
 
 # ------------------------------------------------------------------------------------------------ refresh
@@ -798,11 +809,18 @@ def add_usage_column_options(p: argparse.ArgumentParser) -> None:
                    help="comma-separated columns to leave unpriced (an unknown count column is otherwise an error)")
 
 
+def _provider(text: str) -> str:
+    """Provider ids are lower case; ``--provider Anthropic`` means ``anthropic``."""
+    return text.strip().lower()
+
+
 def _add_common(p: argparse.ArgumentParser, *, tier: bool = True) -> None:
     p.add_argument("--as-of", metavar="DATE", help="prices in force on this day (YYYY-MM-DD; default today)")
-    p.add_argument("--overrides", metavar="CSV", help="a user overrides CSV applied on top of the bundled prices")
+    p.add_argument("--overrides", metavar="CSV",
+                   help="a user overrides CSV applied on top of the bundled prices ('-' reads standard input)")
     if tier:
-        p.add_argument("--service-tier", default="standard", choices=["standard", "batch", "flex", "priority"])
+        p.add_argument("--service-tier", default="standard", choices=["standard", "batch", "flex", "priority"],
+                       help="price at this service tier (default standard)")
     p.add_argument("--format", default="text", choices=FORMATS, help="text (default), csv or json")
     add_raw(p)
 
@@ -813,63 +831,145 @@ def add_raw(p: argparse.ArgumentParser) -> None:
                    help="CSV: write cells as they are (default: cells starting with = + - @ get a leading ')")
 
 
+class DeprecatedAlias(argparse.Action):
+    """An old spelling of an option, hidden from --help: works as the new one does, after a one-line note
+    on stderr naming the new spelling."""
+
+    def __init__(self, option_strings: Sequence[str], dest: str, *, new: str, flag: bool = False,
+                 extend: bool = False, **kwargs: Any) -> None:
+        kwargs.setdefault("default", argparse.SUPPRESS)  # the new option's default stands
+        kwargs["help"] = argparse.SUPPRESS
+        super().__init__(option_strings, dest, nargs=0 if flag else kwargs.pop("nargs", None), **kwargs)
+        self.new, self.flag, self.extend = new, flag, extend
+
+    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace, values: Any,
+                 option_string: str | None = None) -> None:
+        print(f"warning: {option_string} is deprecated; use {self.new}", file=sys.stderr)
+        if self.flag:
+            values = True
+        elif self.extend:
+            values = [*(getattr(namespace, self.dest, None) or []), *values]
+        setattr(namespace, self.dest, values)
+
+
+def deprecated(p: argparse.ArgumentParser, old: str, new: str, dest: str, **kwargs: Any) -> None:
+    """Keep ``old`` working as a hidden alias of ``new`` (stored in ``dest``)."""
+    p.add_argument(old, dest=dest, action=DeprecatedAlias, new=new, **kwargs)
+
+
+def examples(*lines: str) -> str:
+    """An epilog: examples, then the exit codes."""
+    return "examples:\n" + "\n".join(f"  {line}" for line in lines) + "\n\n" + EXIT_CODES
+
+
 class _Parser(argparse.ArgumentParser):
-    """argparse, but a usage error is one line on stderr (exit 2), like every other bad input here."""
+    """argparse, but a usage error is one line on stderr (exit 2), like every other bad input here, naming
+    the subcommand's own --help; epilogs keep their line breaks."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("formatter_class", argparse.RawDescriptionHelpFormatter)
+        super().__init__(*args, **kwargs)
 
     def error(self, message: str) -> NoReturn:
         self.exit(2, f"error: {self.prog}: {message} (see {self.prog} --help)\n")
 
+    def unrecognized(self, extras: Sequence[str]) -> NoReturn:
+        """Options this (sub)command does not have, with the closest ones it does."""
+        import difflib
+
+        known = [o for a in self._actions for o in a.option_strings if a.help != argparse.SUPPRESS]
+        close = [m for x in extras if x.startswith("--")
+                 for m in difflib.get_close_matches(x.split("=")[0], known, n=1, cutoff=0.6)]
+        hint = f"; did you mean {', '.join(dict.fromkeys(close))}?" if close else ""
+        self.error(f"unrecognized arguments: {' '.join(extras)}{hint}")
+
+
+REQUESTS_HELP = ("how many requests of this size (default 1): total_usd covers them all; the per-request "
+                 "columns cover one")
+
 
 def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     """The whole parser; with ``command``, one whose other plugin subcommands are left out (not imported)."""
-    parser = _Parser(prog="explorer", description="What will this cost on the OpenAI API, and on the alternatives?")
+    parser = _Parser(prog="explorer", description="What will this cost on the OpenAI API, and on the alternatives?",
+                     epilog="Run `explorer COMMAND --help` for a command's options and examples; docs/cli.md for "
+                     "conventions ('-' reads standard input, provider/model names, numbers).\n\n" + EXIT_CODES)
+    parser.add_argument("--version", action="version", version=f"explorer {version()}",
+                        help="print the version and exit")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     sub.required = True
 
-    p = sub.add_parser("prices", help="the price table in force on a date, with sources; or what changed since one")
-    p.add_argument("--provider", help="provider id, e.g. openai, anthropic, google")
-    p.add_argument("--model", metavar="PATTERN", help="models whose id contains this text")
+    p = sub.add_parser("prices", help="the price table in force on a date, with sources; or what changed since one",
+                       epilog=examples("explorer prices --provider openai --model gpt-4o",
+                                       "explorer prices --model openai/gpt-4o --as-of 2024-06-01 --format csv",
+                                       "explorer prices --changes-since 2026-08-01 --scenario support-chatbot"))
+    p.add_argument("--provider", type=_provider,
+                   help="provider id, e.g. openai, anthropic, google (any case)")
+    p.add_argument("--model", metavar="PATTERN",
+                   help="models whose id contains this text; provider/model or provider:model picks the provider")
     p.add_argument("--include-retired", action="store_true",
                    help="also list models shut down by --as-of, at their last price, marked RETIRED")
     p.add_argument("--changes-since", metavar="DATE",
                    help="list every price change, launch, deprecation and shutdown after DATE (up to --as-of)")
     p.add_argument("--scenario", metavar="NAME|FILE",
-                   help="with --changes-since: each change's effect on this scenario's monthly cost")
+                   help="with --changes-since: each change's effect on this scenario's monthly cost "
+                   "('-' reads the file from standard input)")
     _add_common(p)
     p.set_defaults(func=_cmd_prices)
 
-    p = sub.add_parser("cost", help="the cost of one request, or of every row of a usage file")
-    p.add_argument("--model")
-    p.add_argument("--input-tokens", type=_positive_int("--input-tokens"))
-    p.add_argument("--output-tokens", type=_positive_int("--output-tokens"))
-    p.add_argument("--cached-tokens", type=_positive_int("--cached-tokens"), default=0, help="part of input tokens")
+    p = sub.add_parser("cost", help="the cost of one request, or of every row of a usage file",
+                       epilog=examples("explorer cost --model gpt-4o --input-tokens 1000 --output-tokens 500",
+                                       "explorer cost --model anthropic:claude-sonnet-4-5 --input-tokens 20000 "
+                                       "--output-tokens 800 --format json",
+                                       "explorer cost --usage requests.csv --skip-unknown",
+                                       "cat requests.jsonl | explorer cost --usage - --format csv"))
+    p.add_argument("--model", help="model id or alias; provider/model or provider:model picks the provider")
+    p.add_argument("--input-tokens", type=_positive_int("--input-tokens"),
+                   help="input (prompt) tokens of the request, cached ones included")
+    p.add_argument("--output-tokens", type=_positive_int("--output-tokens"),
+                   help="output tokens of the request, reasoning ones included")
+    p.add_argument("--cached-tokens", type=_positive_int("--cached-tokens"), default=0,
+                   help="part of --input-tokens read from the prompt cache (default 0)")
     p.add_argument("--reasoning-tokens", type=_positive_int("--reasoning-tokens"), default=0,
-                   help="part of output tokens")
-    p.add_argument("--web-search-calls", type=_positive_int("--web-search-calls"), default=0)
-    p.add_argument("--file-search-calls", type=_positive_int("--file-search-calls"), default=0)
+                   help="part of --output-tokens spent reasoning (default 0)")
+    p.add_argument("--web-search-calls", type=_positive_int("--web-search-calls"), default=0,
+                   help="web search tool calls made by the request (default 0)")
+    p.add_argument("--file-search-calls", type=_positive_int("--file-search-calls"), default=0,
+                   help="file search tool calls made by the request (default 0)")
     p.add_argument("--usage", metavar="FILE", help="a usage file: request log (CSV, JSON lines, Parquet), "
-                   "usage export, or raw API responses (JSON lines); see docs/usage.md for the columns")
+                   "usage export, or raw API responses (JSON lines); '-' reads standard input; see docs/usage.md")
     p.add_argument("--skip-unknown", action="store_true", help="list rows with unknown models as unpriced")
     add_usage_column_options(p)
     _add_common(p)
     p.set_defaults(func=_cmd_cost)
 
-    p = sub.add_parser("compare", help="every model ranked by cost for one workload")
-    p.add_argument("--input-tokens", type=_positive_int("--input-tokens"))
-    p.add_argument("--output-tokens", type=_positive_int("--output-tokens"))
+    p = sub.add_parser("compare", help="every model ranked by cost for one workload",
+                       epilog=examples("explorer compare --input-tokens 2000 --output-tokens 500 --requests 10000 "
+                                       "--provider openai --limit 10",
+                                       "explorer compare --input-tokens 2000 --output-tokens 500 --model openai:gpt-4o "
+                                       "--model anthropic/claude-sonnet-4-5",
+                                       "explorer compare --text-file prompt.txt --output-tokens 300 --limit 10"))
+    p.add_argument("--input-tokens", type=_positive_int("--input-tokens"),
+                   help="input tokens of one request, cached ones included")
+    p.add_argument("--output-tokens", type=_positive_int("--output-tokens"),
+                   help="output tokens of one request, reasoning ones included")
     from explorer.families import KINDS  # light: the token machinery loads only when a text is given
 
     g = p.add_mutually_exclusive_group()
     g.add_argument("--text-file", metavar="F", help="input of each request is this text (a folder: each file one "
-                   "request); each model counts it with its own tokenizer")
+                   "request; '-' reads standard input); each model counts it with its own tokenizer")
     g.add_argument("--chars", type=_positive_int("--chars"), metavar="N", help="input is N characters of text")
     p.add_argument("--language", choices=KINDS, help="kind of text (for --chars, and for estimated models)")
-    p.add_argument("--cached-tokens", type=_positive_int("--cached-tokens"), default=0)
-    p.add_argument("--reasoning-tokens", type=_positive_int("--reasoning-tokens"), default=0)
-    p.add_argument("--requests", type=_positive_int("--requests"), default=1)
-    p.add_argument("--provider", action="append", help="repeat to compare several providers")
+    p.add_argument("--cached-tokens", type=_positive_int("--cached-tokens"), default=0,
+                   help="part of --input-tokens read from the prompt cache, per request (default 0)")
+    p.add_argument("--reasoning-tokens", type=_positive_int("--reasoning-tokens"), default=0,
+                   help="part of --output-tokens spent reasoning, per request (default 0)")
+    p.add_argument("--requests", type=_positive_int("--requests"), default=1, help=REQUESTS_HELP)
+    p.add_argument("--provider", action="append", type=_provider,
+                   help="only this provider (any case); repeat to compare several")
     p.add_argument("--model", action="append", dest="models", metavar="MODEL",
-                   help="compare only these models (repeat); a model not on sale that day is named with the reason")
+                   help="compare only these models (repeat; provider/model or provider:model); a model not on "
+                   "sale that day is named with the reason")
+    deprecated(p, "--models", "--model (repeated)", "models", nargs="+", extend=True)
     p.add_argument("--include-retired", action="store_true",
                    help="also rank models shut down by --as-of, at their last price, marked RETIRED")
     p.add_argument("--limit", type=_positive_int("--limit"), default=None,
@@ -887,18 +987,25 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     p.set_defaults(func=_cmd_compare)
 
     p = sub.add_parser("audit", help="check a price table CSV (model,input_usd_per_mtok,output_usd_per_mtok,as_of), "
-                                      "or --curated: every row of the bundled curated tables against its source")
-    p.add_argument("file", nargs="?")
+                                      "or --curated: every row of the bundled curated tables against its source",
+                       epilog=examples("explorer audit data/seed_2025-05-16.csv      # exit 1: it has wrong rows",
+                                       "explorer audit my_prices.csv --format json",
+                                       "explorer audit --curated"))
+    p.add_argument("file", nargs="?", help="the price table CSV to check ('-' reads standard input)")
     p.add_argument("--curated", action="store_true", help="audit the bundled curated CSVs row by row")
-    p.add_argument("--format", default="text", choices=FORMATS)
+    p.add_argument("--format", default="text", choices=FORMATS, help="text (default), csv or json")
     add_raw(p)
     p.set_defaults(func=_cmd_audit)
 
-    p = sub.add_parser("refresh-prices", help="explicitly download newer genai-prices data (the only network use)")
+    p = sub.add_parser("refresh-prices", help="explicitly download newer genai-prices data (the only network use)",
+                       epilog=examples("explorer refresh-prices --dry-run",
+                                       "explorer refresh-prices --file data.json",
+                                       "explorer refresh-prices --versions",
+                                       "explorer refresh-prices --rollback"))
     g = p.add_mutually_exclusive_group()
     # No default here: genai-prices (which names the default URL) is imported only when refreshing.
     g.add_argument("--url", help="where to download from (default: genai-prices' data)")
-    g.add_argument("--file", help="install a data file you downloaded yourself")
+    g.add_argument("--file", help="install a data file you downloaded yourself ('-' reads standard input)")
     g.add_argument("--rollback", nargs="?", const=True, metavar="VERSION",
                    help="go back to the price data used before, or to a kept VERSION (see --versions)")
     g.add_argument("--bundled", action="store_true", help="stop using refreshed data; use the bundled snapshot")
@@ -907,6 +1014,13 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     p.add_argument("--force", action="store_true",
                    help="install even if it drops providers, many models or models the shipped scenarios use")
     p.set_defaults(func=_cmd_refresh)
+
+    p = sub.add_parser("completion", help="print the shell completion script for bash, zsh or fish",
+                       epilog=examples('eval "$(explorer completion bash)"       # in ~/.bashrc',
+                                       'eval "$(explorer completion zsh)"        # in ~/.zshrc',
+                                       "explorer completion fish > ~/.config/fish/completions/explorer.fish"))
+    p.add_argument("shell", choices=SHELLS, help="the shell to complete in")
+    p.set_defaults(func=_cmd_completion)
 
     wanted = [] if command in BUILTIN_COMMANDS else [PLUGINS[command]] if command in PLUGINS else PLUGIN_MODULES
     for name in wanted:
@@ -920,6 +1034,29 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     return parser
 
 
+SHELLS = ("bash", "zsh", "fish")
+
+
+def _cmd_completion(args: argparse.Namespace) -> int:
+    """argcomplete's script for the shell: it calls ``explorer`` back to complete subcommands and options."""
+    import argcomplete
+
+    sys.stdout.write(argcomplete.shellcode(["explorer"], shell=args.shell))
+    return 0
+
+
+def version() -> str:
+    """The installed distribution's version; the package's own when it is not installed (a source tree)."""
+    from importlib import metadata
+
+    try:
+        return metadata.version("llm-cost-explorer")
+    except metadata.PackageNotFoundError:
+        from explorer import __version__
+
+        return __version__
+
+
 def _command(argv: Sequence[str]) -> str | None:
     """The subcommand named on the command line (the top-level parser has no options but --help)."""
     return next((a for a in argv if not a.startswith("-")), None)
@@ -930,25 +1067,91 @@ def _one_line_warning(message: Warning | str, category: type[Warning], filename:
     return f"warning: {message}\n"
 
 
+STDIN_SUFFIXES: dict[str, str | None] = {
+    "usage": None, "files": None, "scenario": ".yaml", "file": None, "overrides": ".csv", "text_file": ".txt",
+    "messages": ".json", "tools": ".json",
+}
+"""Options whose value is a file that ``-`` may stand for, with the file type standard input is read as
+(None: sniffed: ``PAR1`` Parquet, ``{``/``[`` JSON, else CSV; for ``file`` it depends on the command)."""
+
+FILE_SUFFIX_BY_COMMAND = {"audit": ".csv", "refresh-prices": ".json", "tokens": ".txt"}
+
+
+def _sniff(data: bytes) -> str:
+    if data.startswith(b"PAR1"):
+        return ".parquet"
+    return ".json" if data.lstrip()[:1] in (b"{", b"[") else ".csv"
+
+
+@contextlib.contextmanager
+def _stdin_files(args: argparse.Namespace) -> Iterator[str | None]:
+    """Where an option or argument names ``-``, standard input is copied to a temporary file of the right
+    type and the option points there for the command's readers (every reader takes a path); yields that
+    path (errors name it ``<stdin>``). Standard input can be read once: two ``-`` are an error."""
+    wanted = [(dest, i) for dest in STDIN_SUFFIXES for i, v in enumerate(_as_list(getattr(args, dest, None)))
+              if v == "-"]
+    if args.command == "tokens" and getattr(args, "text", None) == "-":
+        wanted.append(("text", 0))  # read by the command itself; counted here so two '-' are refused
+    if len(wanted) > 1:
+        names = ", ".join("FILE" if d in ("files", "file", "text") else f"--{d.replace('_', '-')}" for d, _ in wanted)
+        raise CliError(f"standard input can be read once: '-' is given to {names}")
+    if not wanted or wanted[0][0] == "text":
+        yield None
+        return
+    import tempfile
+
+    dest, index = wanted[0]
+    data = sys.stdin.buffer.read()
+    suffix = STDIN_SUFFIXES[dest] or FILE_SUFFIX_BY_COMMAND.get(args.command) or _sniff(data)
+    with tempfile.TemporaryDirectory(prefix="explorer-stdin-") as folder:
+        path = Path(folder) / f"stdin{suffix}"
+        path.write_bytes(data)
+        value = getattr(args, dest)
+        if isinstance(value, list):
+            value[index] = str(path)
+        else:
+            setattr(args, dest, str(path))
+        yield str(path)
+
+
+def _as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [] if value is None or value is True else [value]
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
-    parser = build_parser(_command(argv))
-    # argparse exits 2 on usage errors already, with its own one-line message.
-    args = parser.parse_args(argv)
+    completing = "_ARGCOMPLETE" in os.environ
+    # --version alone needs no subcommand module; completion needs them all.
+    parser = build_parser(None if completing else "prices" if argv == ["--version"] else _command(argv))
+    if completing:
+        import argcomplete
+
+        argcomplete.autocomplete(parser)  # answers the shell and exits
+    # argparse exits 2 on usage errors already, with its own one-line message; options a subcommand does
+    # not know are reported by that subcommand, pointing at its own --help.
+    args, extras = parser.parse_known_args(argv)
+    if extras:
+        sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+        target = sub.choices.get(args.command, parser)
+        (target if isinstance(target, _Parser) else parser).unrecognized(extras)  # type: ignore[union-attr]
     formatwarning = warnings.formatwarning
     warnings.formatwarning = _one_line_warning  # e.g. a damaged price cache: one line, like every message here
     stdout = sys.stdout
     if getattr(args, "format", "text") == "text":
         # Text goes to a terminal: a model or file name must not be able to send it escape sequences.
         sys.stdout = outputs.SafeTextStream(stdout)
+    stdin_path: str | None = None
     try:
-        return int(args.func(args) or 0)
+        with _stdin_files(args) as stdin_path:
+            return int(args.func(args) or 0)
     except BrokenPipeError:  # e.g. `explorer prices | head`
         return 0
     except (ValueError, OSError) as exc:
         msg = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        if stdin_path:  # the temporary copy is standard input to the user
+            msg = msg.replace(stdin_path, "<stdin>").replace(Path(stdin_path).name, "<stdin>")
         print(f"error: {limits.terminal_safe(msg)}", file=sys.stderr)
-        return 2
+        return EXIT_BAD_INPUT
     finally:
         warnings.formatwarning = formatwarning
         sys.stdout = stdout

@@ -28,28 +28,42 @@ HELP = "count tokens in text, a chat request, an image or a corpus (offline)"
 
 def register(subparsers: Any) -> None:
     """Add the ``tokens`` subcommand to an argparse subparsers object."""
+    from explorer.cli import deprecated, examples
+
     p = subparsers.add_parser(
         "tokens",
         help=HELP,
         description=HELP + ". Counts for OpenAI, Qwen and DeepSeek models are exact; other models get a labelled "
         "estimate with its range.",
+        epilog=examples(
+            'explorer tokens --model gpt-4o "How many tokens is this?"',
+            "explorer tokens --model openai:gpt-4o --file prompt.txt",
+            "cat prompt.txt | explorer tokens --model gpt-4o -",
+            "explorer tokens --model gpt-4o --messages chat.json --tools tools.json",
+            "explorer tokens --corpus docs/ --model gpt-4o --model claude-sonnet-4-5",
+            "explorer tokens --model gpt-4o --image 1024x768 --detail high",
+        ),
     )
-    p.add_argument("text", nargs="?", help="text to count ('-' reads standard input)")
+    p.add_argument("text", nargs="?",
+                   help="text to count ('-' reads standard input; a file's contents: --file)")
     p.add_argument(
         "--model",
         action="append",
         metavar="M",
-        help="model name as the price table knows it (repeat with --corpus to compare models)",
+        help="model name as the price table knows it, provider/model or provider:model too (repeat with --corpus "
+        "to compare models)",
     )
     p.add_argument(
         "--encoding", metavar="E", help=f"count with an encoding: {', '.join(tokens.KNOWN_ENCODINGS)}"
     )
     src = p.add_mutually_exclusive_group()
-    src.add_argument("--file", metavar="F", help="count the text of a file")
-    src.add_argument("--messages", metavar="FILE.json", help="count a chat request (list of messages)")
+    src.add_argument("--file", metavar="F", help="count the text of a file ('-' reads standard input)")
+    src.add_argument("--messages", metavar="FILE.json",
+                     help="count a chat request (list of messages; '-' reads standard input)")
     src.add_argument("--corpus", metavar="PATH", help="count a folder, a CSV/JSON-lines column or a chat log")
     src.add_argument("--image", metavar="WxH", help="tokens of an image input of W x H pixels")
-    p.add_argument("--tools", metavar="FILE.json", help="tool/function definitions sent with --messages")
+    p.add_argument("--tools", metavar="FILE.json",
+                   help="tool/function definitions sent with --messages ('-' reads standard input)")
     p.add_argument("--column", metavar="NAME", help="text column of a CSV or JSON-lines corpus")
     p.add_argument(
         "--detail", choices=DETAILS, default="auto", help="image detail (auto counts as high)"
@@ -62,7 +76,8 @@ def register(subparsers: Any) -> None:
         help="counter: auto (toktok-rs where it matched the reference on the reference corpus), tiktoken, toktok",
     )
     p.add_argument("--workers", type=int, default=None, help="threads for corpus counting (default: cores)")
-    p.add_argument("--no-progress", action="store_true", help="no progress bar for corpus counting")
+    p.add_argument("--quiet", action="store_true", help="no progress bar for corpus counting")
+    deprecated(p, "--no-progress", "--quiet", "quiet", flag=True)
     p.add_argument("--format", choices=("text", "json"), default="text", help="output format")
     p.set_defaults(func=run)
 
@@ -77,6 +92,16 @@ def _read(path: str, what: str) -> str:
         return p.read_text(encoding="utf-8")
     except UnicodeDecodeError as e:
         raise ValueError(f"{what}: {path} is not UTF-8 text (byte {e.start})") from None
+
+
+def _names_a_file(text: str) -> bool:
+    """Whether TEXT is the path of an existing file (one short line only: real text is never checked)."""
+    if "\n" in text or len(text) > 1024:
+        return False
+    try:
+        return Path(text).is_file()
+    except (OSError, ValueError):  # a name too long or with a NUL byte for the file system
+        return False
 
 
 def _one_model(args: argparse.Namespace) -> str | None:
@@ -122,6 +147,9 @@ def run(args: argparse.Namespace) -> int:
         text = sys.stdin.read()
     elif args.text is not None:
         text = args.text
+        if _names_a_file(text):  # `tokens --model gpt-4o ja.txt`: most likely the file was meant
+            print(f"warning: counting the text {limits.clip(text, 80)} itself, which is also a file's name; "
+                  f"--file {text} counts the file's contents", file=sys.stderr)
     else:
         raise ValueError("nothing to count: give TEXT, --file, --messages, --corpus or --image")
     c = tokens.count_text(
@@ -214,7 +242,7 @@ def _run_corpus(args: argparse.Namespace) -> int:
                 model=m,
                 column=args.column,
                 workers=args.workers,
-                progress=not args.no_progress,
+                progress=not args.quiet,
                 backend=args.backend,
                 strict=args.strict,
             )

@@ -26,27 +26,40 @@ __all__ = ["register", "run", "run_caching"]
 
 def register(subparsers: Any) -> None:
     """Add the ``usage`` subcommand to the ``explorer`` parser."""
+    from explorer.cli import add_raw, add_usage_column_options, deprecated, examples
+
     p = subparsers.add_parser(
         "usage",
         help="price usage exports or request logs; break down, re-price, reconcile with a Costs export",
         description="Price OpenAI Usage API exports (JSON pages or CSV) and request logs (CSV, JSON lines, "
-        "Parquet). Costs API exports among the files are reconciled against the estimate.",
+        "Parquet). Costs API exports among the files are reconciled against the estimate. The --what-if-* "
+        "options re-price all of the traffic (the model, tier or day it would have used).",
+        epilog=examples(
+            "explorer usage usage_completions_page1.json usage_completions_page2.json costs.json",
+            "explorer usage requests.parquet --by day --what-if-model gpt-5-mini --format json",
+            "explorer usage requests.csv --what-if-service-tier batch --what-if-as-of 2026-01-01",
+            "cat requests.jsonl | explorer usage -",
+        ),
     )
-    p.add_argument("files", nargs="+", metavar="FILE", help="usage exports, request logs, Costs exports")
+    p.add_argument("files", nargs="+", metavar="FILE",
+                   help="usage exports, request logs, Costs exports ('-' reads one from standard input)")
     p.add_argument("--by", default="model", choices=list(u.BREAKDOWNS), help="breakdown (default: model)")
-    p.add_argument("--what-if-model", metavar="M", help="re-price all of the traffic on this model")
+    p.add_argument("--what-if-model", metavar="M",
+                   help="re-price all of the traffic on this model (provider/model or provider:model too)")
     p.add_argument(
-        "--service-tier",
+        "--what-if-service-tier",
         choices=["standard", "batch", "flex", "priority"],
         help="re-price all of the traffic on this tier (rows whose model lacks it keep their own)",
     )
+    # `cost --service-tier` prices AT a tier; here it re-priced TO one: the what-if name says which.
+    deprecated(p, "--service-tier", "--what-if-service-tier", "what_if_service_tier",
+               choices=["standard", "batch", "flex", "priority"])
     p.add_argument("--what-if-as-of", metavar="DATE", help="re-price at the prices in force on this day")
     p.add_argument("--skip-unknown", action="store_true", help="list rows with unknown models as unpriced")
-    from explorer.cli import add_usage_column_options
-
     add_usage_column_options(p)
     p.add_argument(
-        "--overrides", metavar="CSV", help="a user overrides CSV applied on top of the bundled prices"
+        "--overrides", metavar="CSV",
+        help="a user overrides CSV applied on top of the bundled prices ('-' reads standard input)"
     )
     p.add_argument(
         "--format", default="text", choices=["text", "csv", "json"], help="text (default), csv or json"
@@ -59,8 +72,6 @@ def register(subparsers: Any) -> None:
         "--budget", metavar="USD", type=_budget,
         help="with --forecast: the monthly budget; prints the day it runs out (budget_exhausted_on)",
     )
-    from explorer.cli import add_raw
-
     add_raw(p)
     p.set_defaults(func=run)
 
@@ -69,10 +80,15 @@ def register(subparsers: Any) -> None:
         help="does prompt caching pay? a prefix reused R times, with and without caching, per model",
         description="Cost of a prompt prefix of N tokens written to the cache once and read R times, against "
         "sending it uncached every time; the break-even number of reuses per model.",
+        epilog=examples(
+            "explorer caching --prefix-tokens 20000 --reuses 1,2,10 --write-duration 1h",
+            "explorer caching --prefix-tokens 50000 --model gpt-5 --model anthropic:claude-sonnet-4-5",
+        ),
     )
     c.add_argument("--prefix-tokens", type=int, required=True, metavar="N", help="tokens in the cached prefix")
     c.add_argument("--reuses", default="1,2,5,10,100", metavar="R,...", help="reuses to price (default 1,2,5,10,100)")
-    c.add_argument("--model", action="append", metavar="M", help="repeat to compare models (default: a few of each)")
+    c.add_argument("--model", action="append", metavar="M",
+                   help="a model to price (repeat to compare; default: a few of each provider)")
     c.add_argument("--write-duration", choices=["5m", "1h"], default="5m",
                    help="cache lifetime asked for (Anthropic prices 1-hour writes higher)")
     c.add_argument("--storage-usd-per-mtok-hour", type=float, metavar="USD",
@@ -286,11 +302,9 @@ def _run_forecast(args: argparse.Namespace, priced: pd.DataFrame, notes: list[st
 
     data = _f.forecast_json(priced, budget_usd=args.budget)
     if args.format == "json":
-        print(json.dumps({**data, "notes": notes}, indent=2))
+        print(outputs.dumps_json({**data, "notes": notes}))
         return 0
     if args.format == "csv":
-        from explorer import outputs
-
         proj = _f.forecast(priced, budget_usd=args.budget).projection.copy()
         proj["day"] = proj["day"].dt.strftime("%Y-%m-%d")
         sys.stdout.write(outputs.to_csv(proj, raw=args.raw))
@@ -327,8 +341,8 @@ def _scenario(args: argparse.Namespace) -> dict[str, Any]:
     scenario: dict[str, Any] = {}
     if args.what_if_model:
         scenario["model"] = args.what_if_model
-    if args.service_tier:
-        scenario["service_tier"] = args.service_tier
+    if args.what_if_service_tier:
+        scenario["service_tier"] = args.what_if_service_tier
     if args.what_if_as_of:
         scenario["as_of"] = args.what_if_as_of
     return scenario

@@ -203,7 +203,11 @@ def _kill(procs: Iterable[Any], *, grace_s: float) -> None:
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    p = subparsers.add_parser("dashboard", help="serve the dashboard as a web app (Voila, localhost, token login)")
+    from explorer.cli import examples
+
+    p = subparsers.add_parser("dashboard", help="serve the dashboard as a web app (Voila, localhost, token login)",
+                              epilog=examples("explorer dashboard", "explorer dashboard --port 9000 --token secret",
+                                              "explorer dashboard --notebook my_app.ipynb"))
     p.add_argument("--port", type=int, default=8866, help="first port to try (default 8866)")
     p.add_argument("--token", help="login token (default: $JUPYTER_TOKEN, else a random one, printed with the URL)")
     p.add_argument("--cull-idle-minutes", type=float, default=CULL_IDLE_MINUTES, metavar="M",
