@@ -187,7 +187,7 @@ def _unpriced_notes(pattern: str | None, table: pd.DataFrame, day: Any, tier: st
 
 
 def _cmd_prices(args: argparse.Namespace) -> int:
-    from explorer import prices
+    from explorer import fmt, prices
 
     if args.changes_since:
         return _cmd_changes(args)
@@ -205,7 +205,7 @@ def _cmd_prices(args: argparse.Namespace) -> int:
                 "cached_input_usd_per_mtok", "output_usd_per_mtok", "context_window_tokens", "valid_from"]
         shown = table[cols].copy()
         shown["valid_from"] = shown["valid_from"].dt.date.astype("string").fillna("")
-        shown["context_window_tokens"] = shown["context_window_tokens"].astype("string").fillna("")
+        shown["context_window_tokens"] = shown["context_window_tokens"].map(lambda x: fmt.count(x, missing=""))
         shown["status"] = [_status_text(s, d, e) for s, d, e in
                            zip(table["lifecycle_status"], table["deprecated_on"], table["shutdown_on"], strict=True)]
         shown["verified"] = [_verified_text(v).removeprefix("verified ") for v in table["verified_on"]]
@@ -622,6 +622,8 @@ UNKNOWN_CONTEXT_SHOWN = 5
 def _show_ranking(args: argparse.Namespace, ranked: pd.DataFrame) -> None:
     import pandas as pd
 
+    from explorer import fmt
+
     unpriced = dict(ranked.attrs.get("unpriced", {}))
     left_out = dict(ranked.attrs.get("left_out", {}))
     limit = args.limit if args.limit is not None else (0 if args.models else COMPARE_LIMIT)
@@ -656,12 +658,12 @@ def _show_ranking(args: argparse.Namespace, ranked: pd.DataFrame) -> None:
         footer += f"\nnote: {note}"
     if args.format == "json":
         payload = {**extra, "rows": _json_rows(fits), "context_unknown": _json_rows(maybe)}
-        print(json.dumps(payload, indent=2))
+        print(outputs.dumps_json(payload))
         return
     if args.format == "csv":
         both = pd.concat([fits, maybe]) if len(maybe) else fits
         both = both.assign(alternatives=[" ".join(a) for a in both["alternatives"]]) if len(both) else both
-        sys.stdout.write(outputs.to_csv(both, raw=args.raw))
+        sys.stdout.write(outputs.to_csv(per_request_names(both), raw=args.raw))
         return
     frames = [(fits, footer)]
     if n_maybe:
@@ -674,7 +676,7 @@ def _show_ranking(args: argparse.Namespace, ranked: pd.DataFrame) -> None:
             print(head)
         frame = frame_in[cols].copy()
         frame["model"] = [_model_text(r) for r in frame_in.itertuples()]
-        frame["context_window_tokens"] = frame["context_window_tokens"].astype("string").fillna("unknown")
+        frame["context_window_tokens"] = frame["context_window_tokens"].map(lambda x: fmt.count(x, missing="unknown"))
         if len(frame_in):
             frame["status"] = [_status_text(s, d, e) for s, d, e in zip(
                 frame_in["lifecycle_status"], frame_in["deprecated_on"], frame_in["shutdown_on"], strict=True)]
@@ -684,7 +686,7 @@ def _show_ranking(args: argparse.Namespace, ranked: pd.DataFrame) -> None:
             foot = f"{foot}\n{footnotes}" if foot else footnotes
             if any(len(a) for a in frame_in["alternatives"]):
                 frame["also_named"] = [", ".join(a) for a in frame_in["alternatives"]]
-        _emit(frame, "text", money_cols=["cost_per_request_usd", "total_usd"], footer=foot or None)
+        _emit(per_request_names(frame), "text", money_cols=["usd_per_request", "total_usd"], footer=foot or None)
 
 
 def _model_text(row: Any) -> str:
@@ -713,10 +715,21 @@ def _left_out_lines(args: argparse.Namespace, left_out: dict[str, int]) -> list[
 
 
 def _json_rows(frame: pd.DataFrame) -> list[dict[str, Any]]:
-    rows: list[dict[str, Any]] = json.loads(
-        frame.assign(alternatives=[list(a) for a in frame["alternatives"]]).to_json(orient="records",
-                                                                                  date_format="iso"))
-    return rows
+    return outputs.records(per_request_names(frame.assign(alternatives=[list(a) for a in frame["alternatives"]])))
+
+
+PER_REQUEST_COLUMNS = {
+    "cost_per_request_usd": "usd_per_request", "input_usd": "input_usd_per_request",
+    "cached_input_usd": "cached_input_usd_per_request", "output_usd": "output_usd_per_request",
+    "reasoning_usd": "reasoning_usd_per_request",
+}
+"""compare's per-request amounts as the CLI names them, so no column is mistaken for a total: ``total_usd``
+covers all --requests, every ``*_per_request`` column one request."""
+
+
+def per_request_names(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with :data:`PER_REQUEST_COLUMNS` renamed (compare's output, in every format)."""
+    return frame.rename(columns=PER_REQUEST_COLUMNS)
 
 
 # ------------------------------------------------------------------------------------------------ audit

@@ -341,6 +341,8 @@ def run_compare_text(args: argparse.Namespace, prices: Any, emit: Any) -> int:
         ]
     else:
         frame = ranked
-    money = ["cost_per_request_usd", "usd_per_kchar", "total_usd"]
-    emit(frame, args.format, money_cols=money, extra=extra, footer=footer)
+    from explorer.cli import per_request_names
+
+    money = ["usd_per_request", "usd_per_kchar", "total_usd"]
+    emit(per_request_names(frame), args.format, money_cols=money, extra=extra, footer=footer)
     return 0

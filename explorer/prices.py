@@ -1324,7 +1324,8 @@ def load_prices(
             raise ValueError(f"service_tier: unknown {service_tier!r}; expected one of {', '.join(SERVICE_TIERS)}")
         table = table[table["service_tier"] == service_tier]
     if provider is not None:
-        wanted = [provider] if isinstance(provider, str) else list(provider)
+        # Provider ids are lower case: "Anthropic" means anthropic, as model names ignore case too.
+        wanted = [p.strip().lower() for p in ([provider] if isinstance(provider, str) else list(provider))]
         known = set(table["provider"])
         for p in wanted:
             if p not in known:
@@ -1333,7 +1334,13 @@ def load_prices(
                 raise ValueError(f"provider: unknown {p!r}{hint}")
         table = table[table["provider"].isin(wanted)]
     if model is not None:
-        table = table[table["model"].str.contains(model, case=False, regex=False)]
+        # "openai/gpt-4o" and "openai:gpt-4o" name the provider too, as every model option accepts them;
+        # ids that merely contain the text (a router's "openai/gpt-4o") still match.
+        matches = table["model"].str.contains(model, case=False, regex=False)
+        head, rest = split_provider(model, set(table["provider"]))
+        if head is not None:
+            matches |= (table["provider"] == head) & table["model"].str.contains(rest, case=False, regex=False)
+        table = table[matches]
     if not include_unpriced:
         table = table[table[list(PRICE_VALUE_COLUMNS)].notna().any(axis=1)]
     day = _as_timestamp(as_of)
@@ -1528,8 +1535,9 @@ def _pick(targets: list[tuple[str, str]], provider: str | None) -> tuple[str, st
 def resolve_model(name: str, provider: str | None = None) -> tuple[str, str]:
     """``(provider, model)`` for a model name, alias or dated snapshot.
 
-    ``gpt-4o-2024-11-20`` resolves to ``("openai", "gpt-4o")``; ``anthropic/claude-sonnet-4-5`` or
-    ``provider="anthropic"`` pick a provider; without one, OpenAI wins where it serves the model.
+    ``gpt-4o-2024-11-20`` resolves to ``("openai", "gpt-4o")``; ``anthropic/claude-sonnet-4-5``,
+    ``anthropic:claude-sonnet-4-5`` (the form pydantic-ai uses) or ``provider="anthropic"`` pick a provider
+    (in any case); without one, OpenAI wins where it serves the model.
 
     Raises:
         UnknownModelError: nothing matches; the message lists the closest known names.
@@ -1542,7 +1550,24 @@ def resolve_model(name: str, provider: str | None = None) -> tuple[str, str]:
             return hit
     act = _active()
     _SNAPSHOTS[act.key] = act
-    return _resolve_cached(name, provider, act.key)
+    return _resolve_cached(name, provider.strip().lower() if isinstance(provider, str) else provider, act.key)
+
+
+def split_provider(name: str, provider_ids: Iterable[str]) -> tuple[str | None, str]:
+    """``("openai", "gpt-4o")`` for ``openai/gpt-4o`` or ``OpenAI:gpt-4o`` when the part before the first
+    ``/`` or ``:`` is a provider id; ``(None, name)`` otherwise (``ft:gpt-4o-mini:org``, ``liquid/lfm-7b``)."""
+    cut = min((i for i in (name.find("/"), name.find(":")) if i > 0), default=-1)
+    if cut > 0 and name[cut + 1:].strip():
+        head = name[:cut].strip().lower()
+        if head in set(provider_ids):
+            return head, name[cut + 1:].strip()
+    return None, name
+
+
+def provider_ids() -> list[str]:
+    """Every provider id of the price data in use (lower case), e.g. ``openai``, ``anthropic``."""
+    act = _active()
+    return sorted(p.id for p in act.snapshot.providers)
 
 
 @functools.lru_cache(maxsize=4096)
@@ -1554,13 +1579,12 @@ def _resolve_cached(name: str, provider: str | None, snap_key: tuple[Any, ...]) 
     ids, aliases = _name_index_for(snap_key)
     snap = _SNAPSHOTS[snap_key].snapshot
     provider_ids = {p.id for p in snap.providers}
-    if provider is None and "/" in key:
-        head, _, rest = key.partition("/")
-        if head in provider_ids:
-            try:
-                return _resolve_cached(rest, head, snap_key)
-            except UnknownModelError:
-                pass
+    head, rest = split_provider(key, provider_ids)
+    if provider is None and head is not None:
+        try:
+            return _resolve_cached(rest, head, snap_key)
+        except UnknownModelError:
+            pass
     if provider is not None and provider not in provider_ids and provider != "override":
         close = difflib.get_close_matches(provider, sorted(provider_ids), n=3, cutoff=0.5)
         hint = f"; closest known: {', '.join(close)}" if close else ""

@@ -179,7 +179,7 @@ def cost(
         "file_search_calls": file_search_calls,
     }
     given = (input_tokens, output_tokens, cached_input_tokens, reasoning_tokens, web_search_calls, file_search_calls)
-    if day is None or "/" in model or min(counts.values()) < 0 or max(given) > MAX_COUNT:
+    if day is None or "/" in model or ":" in model or min(counts.values()) < 0 or max(given) > MAX_COUNT:
         return None
     loaded = _load()
     if loaded is None:
