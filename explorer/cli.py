@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import importlib
+import io
 import os
 import sys
 import warnings
@@ -1116,6 +1117,7 @@ def _stdin_files(args: argparse.Namespace) -> Iterator[str | None]:
     dest, index = wanted[0]
     data = sys.stdin.buffer.read()
     suffix = STDIN_SUFFIXES[dest] or FILE_SUFFIX_BY_COMMAND.get(args.command) or _sniff(data)
+    stdout = sys.stdout
     with tempfile.TemporaryDirectory(prefix="explorer-stdin-") as folder:
         path = Path(folder) / f"stdin{suffix}"
         path.write_bytes(data)
@@ -1124,7 +1126,32 @@ def _stdin_files(args: argparse.Namespace) -> Iterator[str | None]:
             value[index] = str(path)
         else:
             setattr(args, dest, str(path))
-        yield str(path)
+        # What the command writes names the temporary copy (a price source, a file column) as <stdin>.
+        sys.stdout = _Renaming(stdout, str(path), STDIN_NAME)
+        try:
+            yield str(path)
+        finally:
+            sys.stdout = stdout
+
+
+STDIN_NAME = "<stdin>"
+
+
+class _Renaming(io.TextIOBase):
+    """A text stream that writes ``old`` as ``new``."""
+
+    def __init__(self, stream: Any, old: str, new: str) -> None:
+        self._stream, self._old, self._new = stream, old, new
+
+    def write(self, text: str) -> int:
+        self._stream.write(text.replace(self._old, self._new))
+        return len(text)
+
+    def flush(self) -> None:
+        self._stream.flush()
+
+    def writable(self) -> bool:
+        return True
 
 
 def _as_list(value: Any) -> list[Any]:
@@ -1162,7 +1189,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (ValueError, OSError) as exc:
         msg = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         if stdin_path:  # the temporary copy is standard input to the user
-            msg = msg.replace(stdin_path, "<stdin>").replace(Path(stdin_path).name, "<stdin>")
+            msg = msg.replace(stdin_path, STDIN_NAME).replace(Path(stdin_path).name, STDIN_NAME)
         print(f"error: {limits.terminal_safe(msg)}", file=sys.stderr)
         return EXIT_BAD_INPUT
     finally:

@@ -141,6 +141,10 @@ def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
         values = out[col]
         if pd.api.types.is_datetime64_any_dtype(values.dtype):
             out[col] = _dates(values)
+        elif values.dtype == object and len(values.dropna()) and hasattr(values.dropna().iloc[0], "isoformat"):
+            # Timestamps held in an object column (a groupby key): the same day format as a datetime column.
+            out[col] = _dates(pd.to_datetime(values, errors="coerce")) if values.map(
+                lambda v: v is None or v != v or hasattr(v, "isoformat")).all() else values
     return json.loads(out.to_json(orient="records", date_format="iso", double_precision=DECIMALS))
 
 

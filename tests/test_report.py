@@ -175,7 +175,7 @@ def test_bad_input_fails_before_writing(tmp_path: Path) -> None:
 
 def test_cli_writes_the_report(capsys, tmp_path: Path, overrides: Path) -> None:
     out = tmp_path / "r.html"
-    assert main(["report", "--scenario", "data/scenarios/support-chatbot.yaml", "--models", "gpt-4o", "gpt-5-mini",
+    assert main(["report", "--scenario", "data/scenarios/support-chatbot.yaml", "--model", "gpt-4o", "--model", "gpt-5-mini",
                  "--overrides", str(overrides), "--title", "T", "--out", str(out)]) == 0
     assert f"wrote {out}" in capsys.readouterr().out
     text = out.read_text(encoding="utf-8")
@@ -184,7 +184,7 @@ def test_cli_writes_the_report(capsys, tmp_path: Path, overrides: Path) -> None:
 
 
 def test_cli_bad_input_exit_2(capsys, tmp_path: Path) -> None:
-    assert main(["report", "--models", "gpt-4x", "--out", str(tmp_path / "r.html"), "--quiet"]) == 2
+    assert main(["report", "--model", "gpt-4x", "--out", str(tmp_path / "r.html"), "--quiet"]) == 2
     assert "gpt-4x" in capsys.readouterr().err
 
 

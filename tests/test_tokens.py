@@ -571,7 +571,7 @@ def test_cli_image(capsys: pytest.CaptureFixture[str]) -> None:
 def test_cli_corpus_counts_and_prices_each_model(folder: Path, capsys: pytest.CaptureFixture[str]) -> None:
     # Priced today: gpt-4 (cl100k) was shut down on 2026-10-23, so both models here share o200k_base.
     run_cli(
-        "--corpus", str(folder), "--model", "gpt-4o", "--model", "gpt-4.1", "--no-progress", "--format", "json"
+        "--corpus", str(folder), "--model", "gpt-4o", "--model", "gpt-4.1", "--quiet", "--format", "json"
     )
     out = json.loads(capsys.readouterr().out)
     assert out["tokens"] == tokens.count_corpus(folder, model="gpt-4o", progress=False).tokens

@@ -42,7 +42,7 @@ def test_json_has_total_and_breakdown(capsys: pytest.CaptureFixture[str], by: st
 
 def test_what_if_json(capsys: pytest.CaptureFixture[str]) -> None:
     _, out, _ = run(
-        capsys, *PAGES, "--what-if-model", "gpt-4.1-mini", "--service-tier", "batch", "--format", "json"
+        capsys, *PAGES, "--what-if-model", "gpt-4.1-mini", "--what-if-service-tier", "batch", "--format", "json"
     )
     payload = json.loads(out)
     expected = u.what_if(u.read_usage(*PAGES), model="gpt-4.1-mini", service_tier="batch")["total_usd"].sum()
