@@ -7,6 +7,10 @@ Figures, each beside its baseline in the same run where one can run:
   old report (papermill executing a notebook, then nbconvert) of the commit named by ``--baseline``,
   exported with ``git archive`` and run as a process in the same run, and against the floor of any
   kernel-based report, papermill + nbconvert of a notebook with one empty cell.
+- time to a bad-input error (a missing scenario file, a missing output folder, an unknown model) and a
+  warm build, as processes, against the same commands of the commit before issue 18's changes
+  (``--before``, the same files exported with ``git archive``): the inputs are now checked before Altair
+  and pandas load, and the report process declines imports it never uses.
 - in Chromium (network refused), 20 candidate models: page open to every chart drawn, and a control's
   change to the ranking table and the charts on screen (then all four charts) showing the new numbers,
   median and p90.
@@ -32,6 +36,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIO = ROOT / "data" / "scenarios" / "rag-long-context.yaml"
+BEFORE = "ec18a95"
+"""main before issue 18's command-line work: the report checked its inputs after loading everything."""
+BAD_INPUTS = {
+    "missing scenario file": ["--scenario", "no-such-scenario.yaml"],
+    "missing output folder": ["--out", "no-such-folder/report.html"],
+    "unknown model": ["--models", "gpt-4x"],
+}
+"""The bad-input cases timed (``--models`` is the spelling both commits accept)."""
 BASELINE = "805b0b7"
 """The last commit whose report ran a notebook with papermill (the same baseline as bench_widgets)."""
 
@@ -49,8 +61,9 @@ def _cli(out: Path, home: Path, models: list[str], cpu: list[float] | None = Non
     """Wall seconds of one `explorer report` process; its CPU seconds (kernels included) go to ``cpu``."""
     env = {**os.environ, "EXPLORER_HOME": str(home)}
     c, t = _children_cpu(), time.perf_counter()
-    subprocess.run([sys.executable, "-m", "explorer", "report", "--scenario", str(SCENARIO), "--models", *models,
-                    "--out", str(out), "--quiet"], check=True, env=env, cwd=ROOT)
+    subprocess.run([sys.executable, "-m", "explorer", "report", "--scenario", str(SCENARIO),
+                    *[a for m in models for a in ("--model", m)], "--out", str(out), "--quiet"],
+                   check=True, env=env, cwd=ROOT)
     if cpu is not None:
         cpu.append(_children_cpu() - c)
     return time.perf_counter() - t
@@ -67,6 +80,42 @@ def _old_build(tree: Path, out: Path, home: Path, models: list[str], cpu: list[f
         raise RuntimeError(done.stderr.strip().splitlines()[-1] if done.stderr.strip() else "failed")
     cpu.append(_children_cpu() - c)
     return time.perf_counter() - t
+
+
+def _to_error(args: list[str], home: Path, tree: Path | None = None) -> float:
+    """Wall seconds of one `explorer report` with bad input until it exits 2 (``tree``: an older package)."""
+    env = {**os.environ, "EXPLORER_HOME": str(home), **({"PYTHONPATH": str(tree)} if tree else {})}
+    argv = ["--out", "report.html", *args] if "--out" not in args else args
+    t = time.perf_counter()
+    done = subprocess.run([sys.executable, "-m", "explorer", "report", *argv], env=env, cwd=tree or ROOT,
+                          capture_output=True, text=True)
+    took = time.perf_counter() - t
+    if done.returncode != 2:
+        raise RuntimeError(f"{args}: exit {done.returncode}, expected 2")
+    return took
+
+
+def _errors_and_build(tmp: Path, home: Path, models: list[str], repeats: int, before: str) -> None:
+    """Time to error and warm build time, now and at ``before``, in this run."""
+    now = {name: statistics.median(_to_error(a, home) for _ in range(repeats)) for name, a in BAD_INPUTS.items()}
+    build_now = statistics.median(_cli(tmp / "now.html", home, models) for _ in range(repeats))
+    try:
+        tree = export_tree(before, tmp / "before")
+        old_home = tmp / "before-home"
+        _to_error(BAD_INPUTS["unknown model"], old_home, tree)  # builds that commit's price table cache once
+        old = {name: statistics.median(_to_error(a, old_home, tree) for _ in range(repeats))
+               for name, a in BAD_INPUTS.items()}
+        cpu: list[float] = []
+        build_old = statistics.median(_old_build(tree, tmp / "before.html", old_home, models, cpu)
+                                      for _ in range(repeats))
+    except Exception as exc:
+        print(f"before {before}: not measured ({type(exc).__name__}: {exc})")
+        old, build_old = {}, None
+    for name, took in now.items():
+        was = f"; {before}: {old[name]:.2f} s ({old[name] / took:.1f}x)" if name in old else ""
+        print(f"time to error, {name + ':':<24} {took:.2f} s{was}")
+    was = f"; {before}: {build_old:.2f} s ({build_old / build_now:.2f}x)" if build_old else ""
+    print(f"build, `explorer report` process, warm:           median {build_now:.2f} s{was}")
 
 
 def _kernel_floor(tmp: Path) -> float | None:
@@ -90,6 +139,7 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--baseline", default=BASELINE, help=f"git ref of the papermill report (default {BASELINE})")
+    ap.add_argument("--before", default=BEFORE, help=f"git ref timed for errors and builds (default {BEFORE})")
     args = ap.parse_args()
     repeats = 1 if args.quick else 3
     changes = 10 if args.quick else 50
@@ -108,6 +158,7 @@ def main() -> None:
         out = tmp / "report.html"
         home = tmp / "home"
         cold = _cli(out, home, models)
+        _errors_and_build(tmp, home, models, repeats, args.before)
         warm_cpu: list[float] = []
         warm = [_cli(out, home, models, warm_cpu) for _ in range(repeats)]
         os.environ["EXPLORER_HOME"] = str(home)

@@ -1,8 +1,17 @@
-"""``explorer report``: one self-contained, offline HTML file whose controls work with no kernel."""
+"""``explorer report``: one self-contained, offline HTML file whose controls work with no kernel.
+
+Bad input is reported before anything slow is imported (Altair, pandas, the price table): the output folder,
+the scenario file and the price date are checked with the standard library and PyYAML, the models with the
+cached price table's names, so a mistake takes well under a second to name (``make bench``).
+"""
 
 from __future__ import annotations
 
 import argparse
+import datetime as dt
+import os
+import sys
+from pathlib import Path
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -29,7 +38,84 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run)
 
 
+def check_inputs(args: argparse.Namespace) -> None:
+    """Everything about the arguments that can be checked without the price engine: ValueError, one line."""
+    out = Path(args.out)
+    if out.is_dir():
+        raise ValueError(f"--out: {out} is a directory, expected an .html file path")
+    folder = out.parent
+    if not folder.exists():
+        raise ValueError(f"--out: {folder}: directory does not exist")
+    if not folder.is_dir():
+        raise ValueError(f"--out: {folder}: not a directory")
+    if not os.access(folder, os.W_OK | os.X_OK) or (out.exists() and not os.access(out, os.W_OK)):
+        raise ValueError(f"--out: {out}: not writable")
+    for flag, value in (("--scenario", args.scenario), ("--overrides", args.overrides)):
+        if value is not None and not Path(value).is_file():
+            what = "is a directory, expected a file" if Path(value).is_dir() else "file not found"
+            raise ValueError(f"{flag}: {value}: {what}")
+    if args.scenario is not None:
+        _check_scenario_syntax(Path(args.scenario))
+    if args.as_of is not None:
+        try:
+            dt.datetime.fromisoformat(args.as_of)  # ISO 8601, as --help says; the engine checks the range
+        except ValueError:
+            raise ValueError(f"--as-of: {args.as_of!r} is not a date (YYYY-MM-DD)") from None
+    _check_models(args.models or [])
+
+
+def _check_scenario_syntax(path: Path) -> None:
+    """The scenario parses as YAML (JSON is YAML) into a mapping; its fields are checked by the full loader."""
+    import yaml
+
+    if path.suffix.lower() not in (".yaml", ".yml", ".json"):
+        return  # the full loader names the unknown format
+    try:
+        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark is not None else ""
+        reason = getattr(exc, "problem", None) or type(exc).__name__
+        raise ValueError(f"--scenario: {path}: not valid YAML or JSON: {reason}{where}") from None
+    if not isinstance(doc, dict):
+        raise ValueError(f"--scenario: {path}: expected a mapping of fields (name, models, ...)")
+
+
+def _check_models(models: list[str]) -> None:
+    """Names the cached price table knows pass at once; any other goes through the resolver, which names the
+    closest known models (a second, not the seconds a build takes before failing)."""
+    from explorer import table_cache
+
+    cached = table_cache.read()
+    known = cached.resolved if cached is not None else {}
+    for m in models:
+        if m.strip().lower() not in known:
+            from explorer import prices
+
+            try:
+                prices.resolve_model(m)
+            except prices.UnknownModelError as exc:
+                raise ValueError(f"--model: {exc}") from None
+
+
+UNUSED_IMPORTS = ("rfc3987_syntax", "anywidget")
+"""Packages Altair imports when they are installed that a report never uses: jsonschema's IRI format
+checker (building its grammar was a third of a report's CPU time) and anywidget (with ipywidgets: Altair's
+JupyterChart, a notebook widget). Jupyter's own packages need them installed, so the ``explorer report``
+process declines them instead (``sys.modules[name] = None``: Altair then uses its stand-ins)."""
+
+
+def decline_unused_imports() -> None:
+    """Mark :data:`UNUSED_IMPORTS` unavailable in this process, unless something imported them already."""
+    if "altair" in sys.modules or "jsonschema" in sys.modules:
+        return
+    for name in UNUSED_IMPORTS:
+        sys.modules.setdefault(name, None)  # type: ignore[arg-type]
+
+
 def run(args: argparse.Namespace) -> int:
+    check_inputs(args)
+    decline_unused_imports()
     from explorer.report import build_report
 
     res = build_report(args.out, scenario_file=args.scenario, models=args.models, as_of=args.as_of,

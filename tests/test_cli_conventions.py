@@ -375,3 +375,51 @@ def test_text_tables_are_readable_and_unknown_is_unknown(tmp_path: Path) -> None
     cost = ok("cost", "--usage", str(f), "--skip-unknown").stdout
     assert "NaN" not in cost and "<NA>" not in cost
     assert "unknown" in next(line for line in cost.splitlines() if "mystery-9000" in line)
+
+
+# ------------------------------------------------------------------------------------------------ report
+
+
+CHECKED_FIRST = """
+import sys
+from explorer.cli import main
+code = main(sys.argv[1:])
+heavy = sorted(m for m in ("altair", "vl_convert", "explorer.report", "explorer.charts") if m in sys.modules)
+print(code, heavy)
+"""
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["--scenario", "no-such.yaml", "--out", "r.html"], "error: --scenario: no-such.yaml: file not found"),
+    (["--out", "no-such-folder/r.html"], "error: --out: no-such-folder: directory does not exist"),
+    (["--scenario", "bad.yaml", "--out", "r.html"], "error: --scenario: bad.yaml: not valid YAML or JSON"),
+    (["--scenario", "list.yaml", "--out", "r.html"], "error: --scenario: list.yaml: expected a mapping"),
+    (["--model", "gpt-4x", "--out", "r.html"], "error: --model: unknown model 'gpt-4x'; closest known: gpt-4"),
+    (["--as-of", "2025-13-01", "--out", "r.html"], "error: --as-of: '2025-13-01' is not a date"),
+])
+def test_report_checks_its_inputs_before_loading_the_report_machinery(tmp_path: Path, args: list[str],
+                                                                     message: str) -> None:
+    (tmp_path / "bad.yaml").write_text("name: [unclosed\n")
+    (tmp_path / "list.yaml").write_text("- a\n- b\n")
+    done = subprocess.run([sys.executable, "-c", CHECKED_FIRST, "report", *args], capture_output=True, text=True,
+                          cwd=tmp_path, timeout=120)
+    assert done.stderr.startswith(message) and done.stderr.count("\n") == 1, done.stderr
+    assert done.stdout.strip() == "2 []"  # exit 2 with nothing heavy imported: under a second, `make bench`
+    assert not (tmp_path / "r.html").exists()
+
+
+def test_report_quiet_is_quiet_and_the_file_gets_a_normal_files_mode(tmp_path: Path) -> None:
+    out = tmp_path / "r.html"
+
+    def build(umask: int) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "explorer", "report", "--model", "gpt-4o", "--model",
+                               "openai:gpt-5-mini", "--out", str(out), "--quiet"], capture_output=True, text=True,
+                              cwd=ROOT, timeout=300, preexec_fn=lambda: os.umask(umask))
+
+    done = build(0o027)
+    assert done.returncode == 0, done.stderr
+    assert (done.stdout, done.stderr) == ("", "")
+    assert out.stat().st_mode & 0o777 == 0o640  # 0666 less the umask, as any new file
+    out.chmod(0o600)  # a file that exists keeps the mode its owner gave it
+    assert build(0o022).returncode == 0 and out.stat().st_mode & 0o777 == 0o600
+    assert "gpt-5-mini" in out.read_text(encoding="utf-8")
