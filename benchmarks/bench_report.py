@@ -82,40 +82,57 @@ def _old_build(tree: Path, out: Path, home: Path, models: list[str], cpu: list[f
     return time.perf_counter() - t
 
 
-def _to_error(args: list[str], home: Path, tree: Path | None = None) -> float:
-    """Wall seconds of one `explorer report` with bad input until it exits 2 (``tree``: an older package)."""
+def _to_error(args: list[str], home: Path, tree: Path | None = None) -> tuple[float, float]:
+    """Wall and CPU seconds of one `explorer report` with bad input until it exits 2 (``tree``: an older
+    package)."""
     env = {**os.environ, "EXPLORER_HOME": str(home), **({"PYTHONPATH": str(tree)} if tree else {})}
     argv = ["--out", "report.html", *args] if "--out" not in args else args
-    t = time.perf_counter()
+    c, t = _children_cpu(), time.perf_counter()
     done = subprocess.run([sys.executable, "-m", "explorer", "report", *argv], env=env, cwd=tree or ROOT,
                           capture_output=True, text=True)
     took = time.perf_counter() - t
     if done.returncode != 2:
         raise RuntimeError(f"{args}: exit {done.returncode}, expected 2")
-    return took
+    return took, _children_cpu() - c
+
+
+def _median_pair(pairs: list[tuple[float, float]]) -> tuple[float, float]:
+    return statistics.median(w for w, _ in pairs), statistics.median(c for _, c in pairs)
 
 
 def _errors_and_build(tmp: Path, home: Path, models: list[str], repeats: int, before: str) -> None:
-    """Time to error and warm build time, now and at ``before``, in this run."""
-    now = {name: statistics.median(_to_error(a, home) for _ in range(repeats)) for name, a in BAD_INPUTS.items()}
-    build_now = statistics.median(_cli(tmp / "now.html", home, models) for _ in range(repeats))
+    """Time to error and warm build time, now and at ``before``, in this run (wall, and CPU: the steadier
+    figure on a shared machine)."""
+    now = {name: _median_pair([_to_error(a, home) for _ in range(repeats)]) for name, a in BAD_INPUTS.items()}
+    cpu_now: list[float] = []
+    build_now = statistics.median(_cli(tmp / "now.html", home, models, cpu_now) for _ in range(repeats))
+    old: dict[str, tuple[float, float]] = {}
+    build_old = None
     try:
+        (tmp / "before").mkdir()
         tree = export_tree(before, tmp / "before")
         old_home = tmp / "before-home"
         _to_error(BAD_INPUTS["unknown model"], old_home, tree)  # builds that commit's price table cache once
-        old = {name: statistics.median(_to_error(a, old_home, tree) for _ in range(repeats))
+        old = {name: _median_pair([_to_error(a, old_home, tree) for _ in range(repeats)])
                for name, a in BAD_INPUTS.items()}
-        cpu: list[float] = []
-        build_old = statistics.median(_old_build(tree, tmp / "before.html", old_home, models, cpu)
+        cpu_old: list[float] = []
+        build_old = statistics.median(_old_build(tree, tmp / "before.html", old_home, models, cpu_old)
                                       for _ in range(repeats))
     except Exception as exc:
         print(f"before {before}: not measured ({type(exc).__name__}: {exc})")
-        old, build_old = {}, None
-    for name, took in now.items():
-        was = f"; {before}: {old[name]:.2f} s ({old[name] / took:.1f}x)" if name in old else ""
-        print(f"time to error, {name + ':':<24} {took:.2f} s{was}")
-    was = f"; {before}: {build_old:.2f} s ({build_old / build_now:.2f}x)" if build_old else ""
-    print(f"build, `explorer report` process, warm:           median {build_now:.2f} s{was}")
+    for name, (wall, cpu) in now.items():
+        was = ""
+        if name in old:
+            ow, oc = old[name]
+            was = f"; {before}: {ow:.2f} s, CPU {oc:.2f} s ({ow / wall:.1f}x wall, {oc / cpu:.1f}x CPU)"
+        print(f"time to error, {name + ':':<24} {wall:.2f} s, CPU {cpu:.2f} s{was}")
+    was = ""
+    if build_old is not None:
+        oc = statistics.median(cpu_old)
+        was = (f"; {before}: {build_old:.2f} s, CPU {oc:.2f} s ({build_old / build_now:.2f}x wall, "
+               f"{oc / statistics.median(cpu_now):.2f}x CPU)")
+    print(f"build, `explorer report` process, warm: median {build_now:.2f} s, CPU {statistics.median(cpu_now):.2f} s"
+          f"{was}")
 
 
 def _kernel_floor(tmp: Path) -> float | None:

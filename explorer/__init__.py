@@ -27,6 +27,7 @@ _EXPORTS: dict[str, str] = {
     "summarize": "explorer.costs",
     "SERVICE_TIERS": "explorer.prices",
     "UnknownModelError": "explorer.prices",
+    "as_of_day": "explorer.prices",
     "freshness_warning": "explorer.prices",
     "load_image_prices": "explorer.prices",
     "load_overrides": "explorer.prices",
@@ -41,6 +42,7 @@ __all__ = [  # the names of _EXPORTS (tests/test_startup.py checks)
     "SERVICE_TIERS",
     "CostSummary",
     "UnknownModelError",
+    "as_of_day",
     "audit_file",
     "audit_table",
     "cost_of",
@@ -64,6 +66,7 @@ if TYPE_CHECKING:
     from explorer.prices import (
         SERVICE_TIERS,
         UnknownModelError,
+        as_of_day,
         freshness_warning,
         load_image_prices,
         load_overrides,

@@ -1193,6 +1193,28 @@ STALE_AFTER_DAYS = quick.STALE_AFTER_DAYS
 """Warn when the price data in use was checked this many days or more before the date asked for."""
 
 
+AS_OF_ENV = "EXPLORER_AS_OF"
+"""Environment variable that pins the day :func:`as_of_day` gives for ``None`` (tests and the committed notebook
+outputs use it, so those outputs do not change with the calendar)."""
+
+
+def as_of_day(value: dt.date | str | None = None) -> str:
+    """The day a notebook prices at, as ``YYYY-MM-DD``: ``value`` if given, else ``$EXPLORER_AS_OF`` if set,
+    else today (the command line's default too).
+
+    Raises:
+        ValueError: ``value`` or ``$EXPLORER_AS_OF`` is not a date in the range prices exist for.
+    """
+    import os
+
+    if value is not None:
+        return str(_as_timestamp(value, "AS_OF").date())
+    pinned = os.environ.get(AS_OF_ENV, "").strip()
+    if pinned:
+        return str(_as_timestamp(pinned, AS_OF_ENV).date())
+    return dt.date.today().isoformat()
+
+
 def freshness_warning(as_of: dt.date | dt.datetime | str | None = None) -> str | None:
     """One line when the prices in use were checked more than 90 days before ``as_of`` (default today)."""
     day = _as_timestamp(as_of).date()

@@ -423,3 +423,41 @@ def test_report_quiet_is_quiet_and_the_file_gets_a_normal_files_mode(tmp_path: P
     out.chmod(0o600)  # a file that exists keeps the mode its owner gave it
     assert build(0o022).returncode == 0 and out.stat().st_mode & 0o777 == 0o600
     assert "gpt-5-mini" in out.read_text(encoding="utf-8")
+
+
+# ------------------------------------------------------------------------------------------------ README, notebooks
+
+
+def test_readme_python_examples_run_as_written(tmp_path: Path) -> None:
+    readme = (ROOT / "README.md").read_text()
+    blocks = re.findall(r"```python\n(.*?)```", readme, re.S)
+    assert blocks and "explorer.price_usage(df)" in "".join(blocks)
+    script = tmp_path / "readme_example.py"
+    # each block as written; the last expression of the last block printed, to check it computed something
+    script.write_text("\n".join(blocks) + "\nprint(_ := explorer.price_usage(df)['total_usd'].round(6).tolist())\n")
+    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, cwd=tmp_path, timeout=300)
+    assert done.returncode == 0, done.stderr[-800:]
+    assert done.stdout.strip().startswith("[0.0075, ")
+
+
+def test_notebooks_default_to_today_unless_pinned(monkeypatch: pytest.MonkeyPatch) -> None:
+    import datetime as dt
+
+    import explorer
+
+    for name in ("dashboard", "images", "prices"):
+        source = (ROOT / "notebooks" / f"{name}.ipynb").read_text()
+        assert 'AS_OF = None' in source and "as_of_day(AS_OF)" in source, name
+    for path in (ROOT / "notebooks").glob("*.ipynb"):
+        assert not re.search(r'AS_OF = \\"\d{4}-', path.read_text()), f"{path.name} hard-codes its day"
+    monkeypatch.delenv("EXPLORER_AS_OF", raising=False)
+    assert explorer.as_of_day(None) == dt.date.today().isoformat()
+    assert explorer.as_of_day("2025-05-16") == "2025-05-16"
+    monkeypatch.setenv("EXPLORER_AS_OF", "2026-11-27")
+    assert explorer.as_of_day(None) == "2026-11-27" and explorer.as_of_day("2025-05-16") == "2025-05-16"
+    monkeypatch.setenv("EXPLORER_AS_OF", "next tuesday")
+    with pytest.raises(ValueError, match="EXPLORER_AS_OF: 'next tuesday' is not a date"):
+        explorer.as_of_day(None)
+    pinned = re.search(r'NOTEBOOK_AS_OF = "([\d-]+)"', (ROOT / "conftest.py").read_text())
+    script = (ROOT / "scripts" / "execute_notebooks.py").read_text()
+    assert pinned and f'NOTEBOOK_AS_OF = "{pinned.group(1)}"' in script and 'os.environ["EXPLORER_AS_OF"]' in script
