@@ -47,9 +47,11 @@ def test_committed_executed_clean(path: Path) -> None:
 
 
 @pytest.mark.parametrize("path", TUTORIALS, ids=lambda p: p.name)
-def test_prices_date_is_fixed(path: Path) -> None:
+def test_prices_date_defaults_to_today_and_outputs_are_pinned(path: Path) -> None:
+    """AS_OF = None means today (as on the command line); the stored outputs are for the day EXPLORER_AS_OF
+    pins (conftest.py, scripts/execute_notebooks.py), so nbval still compares them exactly."""
     source = "\n".join(c.source for c in nbformat.read(path, as_version=4).cells if c.cell_type == "code")
-    assert 'AS_OF = "2026-11-27"' in source
+    assert "AS_OF = None" in source and "as_of_day(AS_OF)" in source
 
 
 def test_notebooks_stay_thin() -> None:
