@@ -1173,7 +1173,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if extras:
         sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
         target = sub.choices.get(args.command, parser)
-        (target if isinstance(target, _Parser) else parser).unrecognized(extras)  # type: ignore[union-attr]
+        (target if isinstance(target, _Parser) else parser).unrecognized(extras)  # type: ignore[attr-defined]
     formatwarning = warnings.formatwarning
     warnings.formatwarning = _one_line_warning  # e.g. a damaged price cache: one line, like every message here
     stdout = sys.stdout

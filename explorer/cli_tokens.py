@@ -271,15 +271,17 @@ def _run_corpus(args: argparse.Namespace) -> int:
     }
     lines = [f"{first.source}: {first.n_items} items ({first.kind}), {len(first.skipped)} skipped"]
     lines += [
-        f"  {c.encoding}: {c.tokens} tokens, {c.n_distinct} distinct strings ({c.distinct_tokens} tokens)"
+        f"  {c.encoding}: {c.tokens:,} tokens, {c.n_distinct:,} distinct strings ({c.distinct_tokens:,} tokens)"
         for c in counts
     ]
     lines += [f"  skipped {i}: {r}" for i, r in first.skipped[:10]]
-    lines.append(f"  {'model':<28} {'tokens':>12} {'as input $':>12} {'as output $':>12}")
+    from explorer import fmt
+
+    lines.append(f"  {'model':<28} {'tokens':>12} {'as input':>12} {'as output':>12}")
     for row in costs.itertuples():
-        flag = "" if row.exact else f"  (estimate, range {row.tokens_low}-{row.tokens_high})"
+        flag = "" if row.exact else f"  (estimate, range {row.tokens_low:,}-{row.tokens_high:,})"
         lines.append(
-            f"  {row.model:<28} {row.tokens:>12} {row.input_usd:>12.4f} {row.output_usd:>12.4f}{flag}"
+            f"  {row.model:<28} {row.tokens:>12,} {fmt.usd(row.input_usd):>12} {fmt.usd(row.output_usd):>12}{flag}"
         )
     _emit(args, payload, lines)
     return 0
