@@ -108,7 +108,7 @@ def test_prices_filters_and_formats(capsys) -> None:
 
 def test_audit_command(capsys) -> None:
     code, out, _ = run(capsys, "audit", "data/seed_2025-05-16.csv")
-    assert code == 0
+    assert code == 1  # findings: three wrong rows
     assert "7 ok, 3 wrong" in out
     _, out, _ = run(capsys, "audit", "data/seed_2025-05-16.csv", "--format", "json")
     assert json.loads(out)["counts"] == {"ok": 7, "wrong": 3}
