@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
 from explorer import limits, outputs  # both standard library only at import: the fast path stays fast
+from explorer.cli_args import EXIT_BAD_INPUT, EXIT_CODES, EXIT_FINDINGS, deprecated, examples
 
 __all__ = ["main", "money"]
 
@@ -41,12 +42,6 @@ PLUGINS: dict[str, str] = {
 }
 PLUGIN_MODULES = tuple(dict.fromkeys(PLUGINS.values()))
 BUILTIN_COMMANDS = ("prices", "cost", "compare", "audit", "refresh-prices", "completion")
-
-
-EXIT_OK, EXIT_FINDINGS, EXIT_BAD_INPUT = 0, 1, 2
-EXIT_CODES = ("exit codes: 0 success; 1 findings (audit found rows that are not ok); "
-              "2 bad input (one line on stderr)")
-"""The exit codes, as every --help shows them (docs/cli.md)."""
 
 
 class CliError(ValueError):
@@ -664,7 +659,7 @@ def _show_ranking(args: argparse.Namespace, ranked: pd.DataFrame) -> None:
     if args.format == "csv":
         both = pd.concat([fits, maybe]) if len(maybe) else fits
         both = both.assign(alternatives=[" ".join(a) for a in both["alternatives"]]) if len(both) else both
-        sys.stdout.write(outputs.to_csv(per_request_names(both), raw=args.raw))
+        sys.stdout.write(outputs.to_csv(outputs.per_request_names(both), raw=args.raw))
         return
     frames = [(fits, footer)]
     if n_maybe:
@@ -687,7 +682,8 @@ def _show_ranking(args: argparse.Namespace, ranked: pd.DataFrame) -> None:
             foot = f"{foot}\n{footnotes}" if foot else footnotes
             if any(len(a) for a in frame_in["alternatives"]):
                 frame["also_named"] = [", ".join(a) for a in frame_in["alternatives"]]
-        _emit(per_request_names(frame), "text", money_cols=["usd_per_request", "total_usd"], footer=foot or None)
+        _emit(outputs.per_request_names(frame), "text", money_cols=["usd_per_request", "total_usd"],
+              footer=foot or None)
 
 
 def _model_text(row: Any) -> str:
@@ -716,21 +712,8 @@ def _left_out_lines(args: argparse.Namespace, left_out: dict[str, int]) -> list[
 
 
 def _json_rows(frame: pd.DataFrame) -> list[dict[str, Any]]:
-    return outputs.records(per_request_names(frame.assign(alternatives=[list(a) for a in frame["alternatives"]])))
-
-
-PER_REQUEST_COLUMNS = {
-    "cost_per_request_usd": "usd_per_request", "input_usd": "input_usd_per_request",
-    "cached_input_usd": "cached_input_usd_per_request", "output_usd": "output_usd_per_request",
-    "reasoning_usd": "reasoning_usd_per_request",
-}
-"""compare's per-request amounts as the CLI names them, so no column is mistaken for a total: ``total_usd``
-covers all --requests, every ``*_per_request`` column one request."""
-
-
-def per_request_names(frame: pd.DataFrame) -> pd.DataFrame:
-    """``frame`` with :data:`PER_REQUEST_COLUMNS` renamed (compare's output, in every format)."""
-    return frame.rename(columns=PER_REQUEST_COLUMNS)
+    listed = frame.assign(alternatives=[list(a) for a in frame["alternatives"]])
+    return outputs.records(outputs.per_request_names(listed))
 
 
 # ------------------------------------------------------------------------------------------------ audit
@@ -843,37 +826,6 @@ def add_raw(p: argparse.ArgumentParser) -> None:
     """``--raw``: CSV cells exactly as they are (by default formula-leading cells are neutralised)."""
     p.add_argument("--raw", action="store_true",
                    help="CSV: write cells as they are (default: cells starting with = + - @ get a leading ')")
-
-
-class DeprecatedAlias(argparse.Action):
-    """An old spelling of an option, hidden from --help: works as the new one does, after a one-line note
-    on stderr naming the new spelling."""
-
-    def __init__(self, option_strings: Sequence[str], dest: str, *, new: str, flag: bool = False,
-                 extend: bool = False, **kwargs: Any) -> None:
-        kwargs.setdefault("default", argparse.SUPPRESS)  # the new option's default stands
-        kwargs["help"] = argparse.SUPPRESS
-        super().__init__(option_strings, dest, nargs=0 if flag else kwargs.pop("nargs", None), **kwargs)
-        self.new, self.flag, self.extend = new, flag, extend
-
-    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace, values: Any,
-                 option_string: str | None = None) -> None:
-        print(f"warning: {option_string} is deprecated; use {self.new}", file=sys.stderr)
-        if self.flag:
-            values = True
-        elif self.extend:
-            values = [*(getattr(namespace, self.dest, None) or []), *values]
-        setattr(namespace, self.dest, values)
-
-
-def deprecated(p: argparse.ArgumentParser, old: str, new: str, dest: str, **kwargs: Any) -> None:
-    """Keep ``old`` working as a hidden alias of ``new`` (stored in ``dest``)."""
-    p.add_argument(old, dest=dest, action=DeprecatedAlias, new=new, **kwargs)
-
-
-def examples(*lines: str) -> str:
-    """An epilog: examples, then the exit codes."""
-    return "examples:\n" + "\n".join(f"  {line}" for line in lines) + "\n\n" + EXIT_CODES
 
 
 class _Parser(argparse.ArgumentParser):

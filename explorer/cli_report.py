@@ -15,7 +15,7 @@ from pathlib import Path
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    from explorer.cli import deprecated, examples
+    from explorer.cli_args import deprecated, examples
 
     p = subparsers.add_parser(
         "report", help="write a shareable, self-contained HTML explorer (controls work offline, no kernel)",
@@ -78,7 +78,7 @@ def _check_scenario_syntax(path: Path) -> None:
         reason = getattr(exc, "problem", None) or type(exc).__name__
         raise ValueError(f"--scenario: {path}: not valid YAML or JSON: {reason}{where}") from None
     if not isinstance(doc, dict):
-        raise ValueError(f"--scenario: {path}: expected a mapping of fields (name, models, ...)")
+        raise ValueError(f"--scenario: {path}: expected a mapping of scenario fields, got {type(doc).__name__}")
 
 
 def _check_models(models: list[str]) -> None:

@@ -28,7 +28,7 @@ HELP = "count tokens in text, a chat request, an image or a corpus (offline)"
 
 def register(subparsers: Any) -> None:
     """Add the ``tokens`` subcommand to an argparse subparsers object."""
-    from explorer.cli import deprecated, examples
+    from explorer.cli_args import deprecated, examples
 
     p = subparsers.add_parser(
         "tokens",
@@ -343,7 +343,7 @@ def run_compare_text(args: argparse.Namespace, prices: Any, emit: Any) -> int:
         ]
     else:
         frame = ranked
-    from explorer.cli import per_request_names
+    from explorer.outputs import per_request_names
 
     money = ["usd_per_request", "usd_per_kchar", "total_usd"]
     emit(per_request_names(frame), args.format, money_cols=money, extra=extra, footer=footer)

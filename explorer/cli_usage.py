@@ -26,7 +26,8 @@ __all__ = ["register", "run", "run_caching"]
 
 def register(subparsers: Any) -> None:
     """Add the ``usage`` subcommand to the ``explorer`` parser."""
-    from explorer.cli import add_raw, add_usage_column_options, deprecated, examples
+    from explorer.cli import add_raw, add_usage_column_options
+    from explorer.cli_args import deprecated, examples
 
     p = subparsers.add_parser(
         "usage",

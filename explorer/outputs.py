@@ -27,8 +27,8 @@ from explorer.limits import terminal_safe
 if TYPE_CHECKING:  # pandas is imported by the functions that need it: `explorer cost` starts without it
     import pandas as pd
 
-__all__ = ["DECIMALS", "FORMULA_PREFIXES", "SafeTextStream", "dumps_json", "neutralise_formulas", "number",
-           "records", "to_csv"]
+__all__ = ["DECIMALS", "FORMULA_PREFIXES", "PER_REQUEST_COLUMNS", "SafeTextStream", "dumps_json",
+           "neutralise_formulas", "number", "per_request_names", "records", "to_csv"]
 
 DECIMALS = 10
 """Decimal places kept in JSON and CSV numbers: money to 1e-10 USD."""
@@ -71,6 +71,20 @@ def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
                 out[col] = values.where(~mask, "'" + values[mask].astype(str))
     out.columns = [_neutral(c) for c in out.columns]
     return out
+
+
+PER_REQUEST_COLUMNS = {
+    "cost_per_request_usd": "usd_per_request", "input_usd": "input_usd_per_request",
+    "cached_input_usd": "cached_input_usd_per_request", "output_usd": "output_usd_per_request",
+    "reasoning_usd": "reasoning_usd_per_request",
+}
+"""compare's per-request amounts as the CLI names them, so no column is mistaken for a total: ``total_usd``
+covers all --requests, every ``*_per_request`` column one request."""
+
+
+def per_request_names(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with :data:`PER_REQUEST_COLUMNS` renamed (compare's output, in every format)."""
+    return frame.rename(columns=PER_REQUEST_COLUMNS)
 
 
 def number(x: float) -> str:

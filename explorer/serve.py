@@ -203,7 +203,7 @@ def _kill(procs: Iterable[Any], *, grace_s: float) -> None:
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    from explorer.cli import examples
+    from explorer.cli_args import examples
 
     p = subparsers.add_parser("dashboard", help="serve the dashboard as a web app (Voila, localhost, token login)",
                               epilog=examples("explorer dashboard", "explorer dashboard --port 9000 --token secret",
