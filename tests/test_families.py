@@ -355,7 +355,7 @@ def test_compare_text_file_ranks_by_each_models_own_count(capsys: pytest.Capture
         costs = [r["total_usd"] for r in payload["rows"] if r["context_unknown"] is unknown]
         assert costs == sorted(costs)
     assert payload["chars"] == len(text)
-    assert ds["usd_per_kchar"] == pytest.approx(ds["input_usd"] * 1000 / len(text))
+    assert ds["usd_per_kchar"] == pytest.approx(ds["input_usd_per_request"] * 1000 / len(text))
 
 
 def test_compare_chars_with_language_in_text_format(capsys: pytest.CaptureFixture[str]) -> None:
