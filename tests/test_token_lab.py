@@ -328,7 +328,8 @@ def test_notebook_committed_executed_and_clean(notebook: nbformat.NotebookNode) 
 
 def test_notebook_is_thin_and_dated(notebook: nbformat.NotebookNode) -> None:
     source = "\n".join(c.source for c in notebook.cells if c.cell_type == "code")
-    assert 'AS_OF = "2026-11-27"' in source
+    # today's prices by default; the stored outputs are for the day EXPLORER_AS_OF pins (conftest.py)
+    assert "AS_OF = None" in source and "as_of_day(AS_OF)" in source
     for cell in notebook.cells:
         if cell.cell_type == "code":
             assert "def " not in cell.source and "class " not in cell.source, "logic belongs in explorer/"
