@@ -277,7 +277,8 @@ def _check_flags(args: argparse.Namespace) -> None:
     if getattr(args, "budget", None) is not None and not getattr(args, "forecast", False):
         raise ValueError("--budget: needs --forecast (the budget is compared with the month's forecast)")
     if getattr(args, "forecast", False):
-        clash = [f for f, on in (("--what-if-model", args.what_if_model), ("--service-tier", args.service_tier),
+        clash = [f for f, on in (("--what-if-model", args.what_if_model),
+                                 ("--what-if-service-tier", args.what_if_service_tier),
                                  ("--what-if-as-of", args.what_if_as_of)) if on]
         if clash:
             raise ValueError(f"--forecast: cannot be combined with {clash[0]} (the forecast follows the log as billed)")
