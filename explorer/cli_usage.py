@@ -246,12 +246,12 @@ def _run_chunked(args: argparse.Namespace) -> int | None:
     breakdown = result.cost_by(args.by)
     summary = result.summary
     if args.format == "json":
-        print(json.dumps({
+        print(outputs.dumps_json({
             "total_usd": summary.total_usd, "by": args.by, "breakdown": _records(breakdown),
             "priced_rows": summary.priced_rows, "unpriced_rows": summary.unpriced_rows,
             "unpriced_models": list(summary.unpriced_models), "components_usd": dict(summary.components_usd),
             "notes": list(result.notes),
-        }, indent=2, default=str))
+        }))
         return 0
     if args.format == "csv":
         from explorer import outputs
