@@ -254,7 +254,6 @@ def _run_chunked(args: argparse.Namespace) -> int | None:
         }))
         return 0
     if args.format == "csv":
-        from explorer import outputs
 
         sys.stdout.write(outputs.to_csv(breakdown, raw=args.raw))
         return 0
