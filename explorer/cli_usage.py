@@ -254,7 +254,6 @@ def _run_chunked(args: argparse.Namespace) -> int | None:
         }))
         return 0
     if args.format == "csv":
-
         sys.stdout.write(outputs.to_csv(breakdown, raw=args.raw))
         return 0
     shown = breakdown.copy()
