@@ -17,12 +17,14 @@ Vocabularies come from :mod:`explorer.vocab` (verified local files, never downlo
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import math
 import os
 import queue
 import re
+import stat
 import threading
 from array import array
 from collections.abc import Callable, Generator, Iterable, Iterator, Mapping, Sequence
@@ -753,12 +755,23 @@ _BATCH_ITEMS = 4096
 _SNIFF_BYTES = 8192
 
 
+def _digest(data: bytes) -> bytes:
+    # SHA-256 cut to 128 bits: about twice blake2b's speed where the CPU has SHA instructions, and the same
+    # collision odds (~1e-20 per pair).
+    return hashlib.sha256(data).digest()[:16]
+
+
+_Key = str | bytes | int
+"""A dedup key: short text itself, a digest of long text, or (files only) the byte size of a file no other
+file in the folder shares, which no other file can duplicate."""
+
+
 def _key(text: str) -> str | bytes:
     # Short strings are their own key; long ones a 128-bit digest, so the dedup table stays small
-    # however big the documents are (collision odds ~1e-20 per pair).
+    # however big the documents are.
     if len(text) <= 64:
         return text
-    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest()
+    return _digest(text.encode("utf-8", "surrogatepass"))
 
 
 class _DedupCounter:
@@ -766,20 +779,20 @@ class _DedupCounter:
 
     def __init__(self, count: Callable[[list[str]], list[int]]) -> None:
         self._count = count
-        self._cache: dict[str | bytes, int] = {}
+        self._cache: dict[_Key, int] = {}
         self.distinct_tokens = 0
         # Whole-conversation keys for chat logs, to flag repeated conversations.
         self.conversations: set[str | bytes] = set()
 
     def __call__(
-        self, texts: list[str], keys: Sequence[str | bytes | None] | None = None
+        self, texts: list[str], keys: Sequence[_Key | None] | None = None
     ) -> tuple[list[int], list[bool]]:
         """(counts, already seen) per text; ``keys`` may carry digests computed from raw bytes."""
         if keys is None:
             keys = [_key(t) for t in texts]
         else:
             keys = [_key(t) if k is None else k for k, t in zip(keys, texts, strict=True)]
-        todo: dict[str | bytes, str] = {}
+        todo: dict[_Key, str] = {}
         dup: list[bool] = []
         for k, t in zip(keys, texts, strict=True):
             seen = k in self._cache or k in todo
@@ -806,32 +819,96 @@ class _Item:
     skip_reason: str | None = None
     tools: list[Any] | None = None
     seq: int = 0
-    key: bytes | None = None
+    key: _Key | None = None
 
 
-def _file_item(path: Path, name: str) -> _Item:
+def _read_regular(path: str | os.PathLike[str]) -> bytes:
+    """A regular file's bytes: one ``open``, ``fstat`` and ``read`` (a third of ``Path.read_bytes``'s time on
+    small files, which a source tree is made of). Anything but a regular file raises ``OSError``, and the
+    non-blocking open means a FIFO swapped in after the listing cannot hang the count."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
     try:
-        data = path.read_bytes()
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            raise OSError(errno.EINVAL, "not a regular file")
+        data = os.read(fd, st.st_size + 1)  # one byte more shows a file that grew since the fstat
+        if len(data) <= st.st_size:
+            return data
+        chunks = [data]
+        while chunk := os.read(fd, 1 << 24):
+            chunks.append(chunk)
+        return b"".join(chunks)
+    finally:
+        os.close(fd)
+
+
+def _file_item(path: str | os.PathLike[str], name: str, size_key: int | None = None) -> _Item:
+    """One file as a corpus item. ``size_key``: the file's listed size when no other listed file has that size,
+    so it can be its dedup key without hashing (used only if the file still has that size)."""
+    try:
+        data = _read_regular(path)
     except OSError as e:
-        return _Item(name, None, 0, f"unreadable ({e.strerror})")
+        return _Item(name, None, 0, f"unreadable ({e.strerror or e})")
     if b"\x00" in data[:_SNIFF_BYTES]:
         return _Item(name, None, len(data), "binary (NUL byte)")
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as e:
         return _Item(name, None, len(data), f"not UTF-8 text (byte {e.start})")
-    # Keyed from the bytes already in hand (same digest _key would compute from the text).
-    key = text if len(text) <= 64 else hashlib.blake2b(data, digest_size=16).digest()
+    key: _Key
+    if len(text) <= 64:
+        key = text  # as _key keys it
+    elif size_key is not None and size_key == len(data):
+        key = size_key
+    else:
+        key = _digest(data)  # from the bytes already in hand: the digest _key computes from the text
     return _Item(name, text, len(data), key=key)
 
 
+def _list_files(root: Path) -> tuple[list[tuple[tuple[str, ...], str, int]], list[tuple[tuple[str, ...], str]]]:
+    """Files under ``root`` as (path parts, path, size), in ``sorted(root.rglob("*"))`` order, and the folders
+    that could not be listed (parts, reason).
+
+    ``os.scandir`` instead of ``Path.rglob``: its entries know their type without a ``stat``, and no ``Path``
+    object is built per file (listing a 5,000-file tree went from 0.3 s to 0.05 s). Like ``rglob``, links to
+    folders are not followed (a link loop cannot make the walk endless) and links to files are.
+    """
+    files: list[tuple[tuple[str, ...], str, int]] = []
+    failed: list[tuple[tuple[str, ...], str]] = []
+    stack: list[tuple[str, tuple[str, ...]]] = [(str(root), ())]
+    while stack:
+        folder, parts = stack.pop()
+        try:
+            entries = os.scandir(folder)
+        except OSError as e:
+            failed.append((parts, f"folder unreadable ({e.strerror or e})"))
+            continue
+        with entries:
+            for e in entries:
+                try:
+                    if e.is_dir(follow_symlinks=False):
+                        stack.append((e.path, (*parts, e.name)))
+                    elif e.is_file():
+                        files.append(((*parts, e.name), e.path, e.stat().st_size))
+                except OSError:
+                    continue  # vanished or a dangling link since the listing: not a file to count
+    files.sort(key=lambda f: f[0])  # the order of sorted(Path...): part by part
+    return files, failed
+
+
 def _iter_files(root: Path, bar: Any) -> Iterator[_Item]:
-    # Listing first costs one stat per file but gives the progress bar a true total.
-    files = sorted(p for p in root.rglob("*") if p.is_file())
-    bar.total = sum(p.stat().st_size for p in files)
+    # Listing first costs one stat per file but gives the progress bar a true total, and tells which sizes
+    # are unique (those files need no hash to be deduplicated).
+    files, failed = _list_files(root)
+    bar.total = sum(size for _, _, size in files)
     bar.refresh()
-    for p in files:
-        yield _file_item(p, p.relative_to(root).as_posix())
+    seen: dict[int, int] = {}
+    for _, _, size in files:
+        seen[size] = seen.get(size, 0) + 1
+    for parts, reason in failed:  # a folder we could not open is named, not silently left out
+        yield _Item("/".join(parts) + "/" if parts else "./", None, 0, reason)
+    for parts, path, size in files:
+        yield _file_item(path, "/".join(parts), size if seen[size] == 1 else None)
 
 
 def _iter_csv(path: Path, column: str, bar: Any) -> Iterator[_Item]:
@@ -905,7 +982,7 @@ def _iter_chat(path: Path, bar: Any) -> Iterator[_Item]:
         else:
             tools = obj.get("tools") if isinstance(obj.get("tools"), list) else None
             # The raw line identifies a repeated conversation without re-serialising it.
-            key = hashlib.blake2b(raw.strip(), digest_size=16).digest()
+            key = _digest(raw.strip())
             yield _Item(f"line {lineno}", msgs, nbytes, tools=tools, key=key)
 
 
@@ -949,7 +1026,7 @@ def _open_source(
 
 def _iter_single(path: Path, bar: Any) -> Iterator[_Item]:
     bar.total = path.stat().st_size
-    yield _file_item(path, path.name)
+    yield _file_item(path, path.name, bar.total)
 
 
 def _batches(items: Iterable[_Item]) -> Generator[list[_Item], None, None]:
@@ -1076,8 +1153,10 @@ def count_corpus(
             else:
                 texts = [str(it.payload) for it in good]
                 counts, dups = dedup(texts, [it.key for it in good])
-                for it, text, n, d in zip(good, texts, counts, dups, strict=True):
-                    rows.add(it.item, d, (len(text), _scaled(n, tok)))
+                rows.extend(
+                    [it.item for it in good], dups,
+                    ([len(t) for t in texts], counts if tok.factor == 1.0 else [_scaled(n, tok) for n in counts]),
+                )  # fmt: skip
             total_bytes += sum(it.nbytes for it in good)
             bar.update(sum(it.nbytes for it in batch))
     frame = rows.frame()
@@ -1120,6 +1199,13 @@ class _Rows:
         self.duplicate.append(duplicate)
         for column, v in zip(self.numeric.values(), values, strict=True):
             column.append(v)
+
+    def extend(self, items: list[str], duplicate: list[bool], columns: Sequence[Sequence[int]]) -> None:
+        """Many rows at once, column by column (a corpus batch holds thousands of files)."""
+        self.item.extend(items)
+        self.duplicate.extend(duplicate)
+        for column, values in zip(self.numeric.values(), columns, strict=True):
+            column.extend(values)
 
     def frame(self) -> pd.DataFrame:
         import numpy as np

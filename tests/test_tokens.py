@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
 import sys
 import types
 from pathlib import Path
@@ -614,6 +615,9 @@ def test_file_keys_from_bytes_equal_text_keys(tmp_path: Path) -> None:
         p = tmp_path / "f.txt"
         p.write_text(text, encoding="utf-8")
         assert tokens._file_item(p, "f.txt").key == tokens._key(text)
+        assert tokens._file_item(p, "f.txt", size_key=len(text.encode())).key == (
+            text if len(text) <= 64 else len(text.encode())
+        )
 
 
 def test_a_failing_count_stops_the_reader_thread(folder: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -675,3 +679,49 @@ def test_other_openai_models_use_tiktokens_table_or_are_estimates() -> None:
     assert (t.encoding, t.exact, t.method) == ("cl100k_base", True, "cl100k_base (tiktoken's model table)")
     e = tokens.tokenizer_for("tts-1")
     assert not e.exact and e.method.startswith("estimate:") and "tts-1" in e.method
+
+
+def test_folder_listing_keeps_rglob_order_and_link_rules(tmp_path: Path) -> None:
+    root = tmp_path / "c"
+    for rel in ["a-b.txt", "a/b.txt", "a/B.txt", "a.b/c.txt", "Z.txt", ".hidden", "a/x/y/z.txt"]:
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_text(f"text of {rel}\n")
+    (tmp_path / "outside.txt").write_text("linked file\n")
+    (root / "link.txt").symlink_to(tmp_path / "outside.txt")  # a link to a file is counted
+    (root / "loop").symlink_to(root)  # a link to a folder is not followed (no endless walk)
+    os.mkfifo(root / "pipe")  # not a regular file: neither counted nor waited on
+    c = tokens.count_corpus(root, model="gpt-4o", progress=False)
+    expected = [p.relative_to(root).as_posix() for p in sorted(root.rglob("*")) if p.is_file()]
+    assert list(c.items["item"]) == expected
+    assert "link.txt" in expected and not any(i.startswith("loop/") for i in expected)
+    assert c.skipped == ()
+
+
+def test_an_unreadable_subfolder_is_named_in_skipped(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "ok.txt").write_text("fine\n")
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    (locked / "secret.txt").write_text("hidden\n")
+    real = os.scandir
+
+    def scandir(path: str) -> object:  # what a folder without read permission gives (tests run as root)
+        if Path(path) == locked:
+            raise PermissionError(13, "Permission denied", path)
+        return real(path)
+
+    monkeypatch.setattr(tokens.os, "scandir", scandir)
+    c = tokens.count_corpus(tmp_path, model="gpt-4o", progress=False)
+    assert list(c.items["item"]) == ["ok.txt"]
+    assert c.skipped == (("locked/", "folder unreadable (Permission denied)"),)
+
+
+def test_files_of_a_unique_size_are_deduplicated_without_hashing_and_still_exact(tmp_path: Path) -> None:
+    long = "word " * 40  # over 64 characters: keyed by digest or by unique size
+    (tmp_path / "a.txt").write_text(long)
+    (tmp_path / "b.txt").write_text(long)  # same size, same text: a duplicate
+    (tmp_path / "c.txt").write_text(long.replace("w", "v"))  # same size, other text: not a duplicate
+    (tmp_path / "d.txt").write_text(long + "unique size")
+    c = tokens.count_corpus(tmp_path, model="gpt-4o", progress=False)
+    assert list(c.items["duplicate"]) == [False, True, False, False]
+    assert c.n_distinct == 3
+    assert list(c.items["tokens"]) == [o200k((tmp_path / i).read_text()) for i in c.items["item"]]
