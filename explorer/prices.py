@@ -48,6 +48,7 @@ __all__ = [
     "on_sale",
     "price_history",
     "resolve_model",
+    "resolved_names",
     "why_unpriced",
     "with_overrides",
 ]
@@ -990,6 +991,14 @@ def _frame_from_columns(columns: Mapping[str, Sequence[Any]]) -> pd.DataFrame:
         else:
             data[col] = pd.array(values, dtype=dtype)
     return pd.DataFrame(data)
+
+
+def resolved_names() -> dict[str, tuple[str, str]]:
+    """Every exact model id and alias with what :func:`resolve_model` answers for it, on the data in use
+    (stored by the price table cache and :mod:`explorer.model_names`)."""
+    act = _active()
+    _SNAPSHOTS[act.key] = act
+    return _resolved_names(act.key)
 
 
 def _resolved_names(key: tuple[Any, ...]) -> dict[str, tuple[str, str]]:

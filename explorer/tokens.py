@@ -17,18 +17,15 @@ Vocabularies come from :mod:`explorer.vocab` (verified local files, never downlo
 
 from __future__ import annotations
 
-import errno
 import hashlib
 import json
 import math
 import os
 import queue
 import re
-import stat
 import threading
 from array import array
 from collections.abc import Callable, Generator, Iterable, Iterator, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -38,6 +35,8 @@ from explorer import limits as _limits
 from explorer.vocab import ALL_TOKENIZERS, KNOWN_ENCODINGS
 
 if TYPE_CHECKING:  # pandas and the price table load only when a result needs them: a plain count starts fast
+    from concurrent.futures import ThreadPoolExecutor
+
     import pandas as pd
 
 Backend = Literal["auto", "tiktoken", "toktok"]
@@ -288,9 +287,7 @@ def tokenizer_for(
         enc, why = _openai_encoding(model)
         if enc is not None:
             return Tokenizer(enc, True, why, model, "openai")
-    from explorer import prices
-
-    provider, canonical = prices.resolve_model(model)
+    provider, canonical = _resolve(model)
     reason = ""
     if provider == "openai":
         enc, why = _openai_encoding(canonical)
@@ -318,6 +315,24 @@ def tokenizer_for(
         est.high,
         fam.tokenizer if fam.tokenizer != est.basis else None,
     )
+
+
+def _resolve(model: str) -> tuple[str, str]:
+    """``prices.resolve_model(model)``, from :mod:`explorer.model_names`' file while the price table is not loaded
+    in this process: a count for any known name then imports neither pandas nor genai-prices."""
+    import sys
+
+    if "explorer.prices" not in sys.modules:
+        from explorer import model_names
+
+        pair = model_names.lookup(model)
+        if pair is not None:
+            return pair
+    from explorer import model_names, prices
+
+    pair = prices.resolve_model(model)
+    model_names.remember(model, pair, prices.resolved_names)
+    return pair
 
 
 def _scaled(raw: int, tok: Tokenizer) -> int:
@@ -822,31 +837,11 @@ class _Item:
     key: _Key | None = None
 
 
-def _read_regular(path: str | os.PathLike[str]) -> bytes:
-    """A regular file's bytes: one ``open``, ``fstat`` and ``read`` (a third of ``Path.read_bytes``'s time on
-    small files, which a source tree is made of). Anything but a regular file raises ``OSError``, and the
-    non-blocking open means a FIFO swapped in after the listing cannot hang the count."""
-    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
-    try:
-        st = os.fstat(fd)
-        if not stat.S_ISREG(st.st_mode):
-            raise OSError(errno.EINVAL, "not a regular file")
-        data = os.read(fd, st.st_size + 1)  # one byte more shows a file that grew since the fstat
-        if len(data) <= st.st_size:
-            return data
-        chunks = [data]
-        while chunk := os.read(fd, 1 << 24):
-            chunks.append(chunk)
-        return b"".join(chunks)
-    finally:
-        os.close(fd)
-
-
 def _file_item(path: str | os.PathLike[str], name: str, size_key: int | None = None) -> _Item:
     """One file as a corpus item. ``size_key``: the file's listed size when no other listed file has that size,
     so it can be its dedup key without hashing (used only if the file still has that size)."""
     try:
-        data = _read_regular(path)
+        data = _limits.read_regular_file(path)  # a third of Path.read_bytes' time on small files
     except OSError as e:
         return _Item(name, None, 0, f"unreadable ({e.strerror or e})")
     if b"\x00" in data[:_SNIFF_BYTES]:
@@ -1111,6 +1106,8 @@ def count_corpus(
     (its own threads) where it passed its check against the reference tokenizer; ``"tiktoken"``
     forces the reference.
     """
+    from concurrent.futures import ThreadPoolExecutor  # here, not at the top: a single count needs no pool
+
     from tqdm.auto import tqdm
 
     tok = tokenizer_for(model, encoding=encoding, strict=strict)
