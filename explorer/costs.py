@@ -26,6 +26,7 @@ import pyarrow.compute as pc
 
 from explorer import prices as _prices
 from explorer import quick as _quick
+from explorer.limits import clip
 
 __all__ = [
     "COMPONENTS",
@@ -110,11 +111,13 @@ def _counts(df: pd.DataFrame, col: str, required: bool) -> np.ndarray | None:
     """
     if col not in df.columns:
         if required:
-            raise ValueError(f"usage: missing column {col!r} (have: {', '.join(map(str, df.columns))}){_sep_hint(df)}")
+            raise ValueError(
+                f"usage: missing column {clip(col)} (have: {', '.join(map(str, df.columns))}){_sep_hint(df)}"
+            )
         return None
     raw = df[col]
     if raw.dtype == bool:
-        raise ValueError(f"usage: column {col!r} holds true/false values, expected token counts")
+        raise ValueError(f"usage: column {clip(col)} holds true/false values, expected token counts")
     if pd.api.types.is_integer_dtype(raw.dtype) and not isinstance(raw.dtype, pd.api.extensions.ExtensionDtype):
         # Plain integers are finite and whole: only the sign and size need checking (the fast path).
         ints: np.ndarray = raw.to_numpy()
@@ -137,7 +140,7 @@ def _counts(df: pd.DataFrame, col: str, required: bool) -> np.ndarray | None:
             value = raw.iloc[pos]
             # A blank CSV cell and an explicit NaN both arrive as NaN: name both.
             what = "is empty or NaN, expected a whole number" if pd.isna(value) else f"{value!r} is not a number"
-            raise ValueError(f"usage {_row_label(df.index, pos)}, column {col!r}: {what}")
+            raise ValueError(f"usage {_row_label(df.index, pos)}, column {clip(col)}: {what}")
     with np.errstate(invalid="ignore"):
         fine = (arr >= 0) & (arr <= MAX_COUNT) & (arr == np.floor(arr))
     if not fine.all():
@@ -147,7 +150,7 @@ def _counts(df: pd.DataFrame, col: str, required: bool) -> np.ndarray | None:
             "is not finite" if not np.isfinite(x) else "is negative" if x < 0
             else f"is implausibly large (over {MAX_COUNT:.0e})" if x > MAX_COUNT else "is not a whole number"
         )
-        raise ValueError(f"usage {_row_label(df.index, pos)}, column {col!r}: {x:g} {what}")
+        raise ValueError(f"usage {_row_label(df.index, pos)}, column {clip(col)}: {x:g} {what}")
     return arr
 
 
@@ -177,7 +180,7 @@ def _timestamps(df: pd.DataFrame, as_of: Any) -> np.ndarray:
     if bad.any():
         pos = _first(bad)
         raise ValueError(
-            f"usage {_row_label(df.index, pos)}, column 'timestamp': {raw.iloc[pos]!r} is not a date or time"
+            f"usage {_row_label(df.index, pos)}, column 'timestamp': {clip(raw.iloc[pos])} is not a date or time"
         )
     out = ts.dt.tz_localize(None).to_numpy(dtype="datetime64[ns]")
     return _checked_times(np.where(np.isnat(out), default.to_datetime64(), out), df)
@@ -275,7 +278,8 @@ def _tiers(df: pd.DataFrame, encoded: tuple[np.ndarray, np.ndarray] | None) -> t
     if None in tiers:
         pos = _first_of(codes, np.array([t is None for t in tiers]))
         raise ValueError(
-            f"usage {_row_label(df.index, pos)}, column 'service_tier': unknown tier {df['service_tier'].iloc[pos]!r}; "
+            f"usage {_row_label(df.index, pos)}, column 'service_tier': unknown tier "
+            f"{clip(df['service_tier'].iloc[pos])}; "
             f"expected one of {', '.join(_prices.SERVICE_TIERS)}"
         )
     mapped = np.array([_prices.SERVICE_TIERS.index(t) for t in tiers], dtype=np.int8)
@@ -513,7 +517,7 @@ def _no_price(table: pd.DataFrame, provider: str, model: str, tier: str, when: n
     tiers_then = same[_prices.in_force(same, when)]["service_tier"].unique()
     if len(tiers_then):
         raise ValueError(
-            f"usage row {label}: service tier {tier!r} is not offered for {model} on {day} "
+            f"usage row {label}: service tier {clip(tier)} is not offered for {model} on {day} "
             f"(offered then: {', '.join(sorted(tiers_then, key=_prices.SERVICE_TIERS.index))})"
         )
     # Shut down, not yet launched, or no sourced price yet: say which, with the last or first known price.
@@ -567,7 +571,7 @@ def _refuse_other_names(usage: pd.DataFrame) -> None:
         count = misnamed(str(col))
         if count is not None:
             raise ValueError(
-                f"usage: column {str(col)!r} means {count!r}, which price_usage does not read under that name; "
+                f"usage: column {clip(str(col))} means {clip(count)}, which price_usage does not read under that name; "
                 "read the file with explorer.usage.read_usage (or normalize_usage) first"
             )
 

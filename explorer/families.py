@@ -21,6 +21,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from explorer.limits import clip
 from explorer.paths import REFERENCE_CORPUS_DIR, TOKEN_CALIBRATION_CSV
 
 KINDS: tuple[str, ...] = ("en", "ja", "zh", "code", "json", "chat", "mixed")
@@ -159,7 +160,7 @@ def reference_texts(root: Path = REFERENCE_CORPUS_DIR) -> dict[str, str]:
     for path in sorted(root.glob("*.txt")):
         kind = path.name.split(".")[0]
         if kind not in parts:
-            raise ValueError(f"{path}: unknown text kind {kind!r}; kinds: {', '.join(KINDS)}")
+            raise ValueError(f"{path}: unknown text kind {clip(kind)}; kinds: {', '.join(KINDS)}")
         parts[kind].append(path.read_text(encoding="utf-8"))
     return {k: "\n".join(v) for k, v in parts.items() if v}
 

@@ -30,6 +30,7 @@ import pandas as pd
 
 from explorer import atomic, paths, quick, table_cache
 from explorer.lazy import LazyModule
+from explorer.limits import clip
 from explorer.snapshot import GENAI_PRICES_VERSION
 
 if TYPE_CHECKING:
@@ -119,6 +120,10 @@ KEY_COLUMNS = ("provider", "model", "service_tier", "tier_above_input_tokens", "
 _DATED_SUFFIX = re.compile(r"-(\d{4})-(\d{2})-(\d{2})$")
 
 
+MAX_NAME_CHARS = 200
+"""Longest model name worth looking for close matches to (the longest known id is under 100 characters)."""
+
+
 class UnknownModelError(ValueError):
     """A model name that matches nothing in the price table."""
 
@@ -127,7 +132,7 @@ class UnknownModelError(ValueError):
         self.suggestions = list(suggestions)
         where = f" for provider {provider!r}" if provider else ""
         hint = f"; closest known: {', '.join(self.suggestions)}" if self.suggestions else ""
-        super().__init__(f"unknown model {name!r}{where}{hint}")
+        super().__init__(f"unknown model {clip(name)}{where}{hint}")
 
 
 # --------------------------------------------------------------------------------------------------
@@ -186,7 +191,7 @@ def read_csv_checked(path: Path | str, spec: CsvSpec) -> pd.DataFrame:
     if len(df.columns) == 1 and len(spec.required) + len(spec.optional) > 1:
         for sep in (";", "\t", "|"):
             if sep in df.columns[0]:
-                raise ValueError(f"{_where(path, 1)}: the header looks {sep!r}-separated, expected commas")
+                raise ValueError(f"{_where(path, 1)}: the header looks {clip(sep)}-separated, expected commas")
     allowed = set(spec.required) | set(spec.optional)
     unknown = sorted(set(df.columns) - allowed)
     if unknown:
@@ -217,9 +222,9 @@ def _parse_price(value: str, path: Path, line: int, col: str) -> float:
     try:
         x = float(value)
     except ValueError:
-        raise ValueError(f"{_where(path, line, col)}: {value!r} is not a number") from None
+        raise ValueError(f"{_where(path, line, col)}: {clip(value)} is not a number") from None
     if not math.isfinite(x):
-        raise ValueError(f"{_where(path, line, col)}: {value!r} is not a finite number")
+        raise ValueError(f"{_where(path, line, col)}: {clip(value)} is not a finite number")
     if x < 0:
         raise ValueError(f"{_where(path, line, col)}: negative price {value}")
     return x
@@ -231,7 +236,7 @@ def _parse_date(value: str, path: Path, line: int, col: str) -> pd.Timestamp:
     try:
         return pd.Timestamp(dt.date.fromisoformat(value))
     except ValueError:
-        raise ValueError(f"{_where(path, line, col)}: {value!r} is not a date (YYYY-MM-DD)") from None
+        raise ValueError(f"{_where(path, line, col)}: {clip(value)} is not a date (YYYY-MM-DD)") from None
 
 
 def _parse_int(value: str, path: Path, line: int, col: str) -> int:
@@ -240,7 +245,7 @@ def _parse_int(value: str, path: Path, line: int, col: str) -> int:
     try:
         x = int(value)
     except ValueError:
-        raise ValueError(f"{_where(path, line, col)}: {value!r} is not a whole number") from None
+        raise ValueError(f"{_where(path, line, col)}: {clip(value)} is not a whole number") from None
     if x < 0:
         raise ValueError(f"{_where(path, line, col)}: negative value {value}")
     return x
@@ -346,7 +351,7 @@ def _check_tier_names(df: pd.DataFrame, path: Path) -> None:
     for line, tier in df["service_tier"].items():
         if tier not in SERVICE_TIERS:
             raise ValueError(
-                f"{_where(path, int(line), 'service_tier')}: unknown service tier {tier!r}; "
+                f"{_where(path, int(line), 'service_tier')}: unknown service tier {clip(tier)}; "
                 f"expected one of {', '.join(SERVICE_TIERS)}"
             )
 
@@ -371,7 +376,7 @@ def _check_components(co: pd.DataFrame, path: Path) -> None:
         if col not in known:
             close = difflib.get_close_matches(col, sorted(known), n=1)
             hint = f"; closest known: {close[0]}" if close else ""
-            raise ValueError(f"{_where(path, int(line), 'price_column')}: unknown price column {col!r}{hint}")
+            raise ValueError(f"{_where(path, int(line), 'price_column')}: unknown price column {clip(col)}{hint}")
     _check_duplicates(co, path, ("provider", "model", "price_column", "valid_from"))
     _check_ranges(co, path, ("provider", "model", "price_column"))
 
@@ -391,7 +396,7 @@ def _curated(
     _check_tier_names(ti, tiers)
     for line, value in ti["offered"].items():
         if value.lower() not in ("", "yes", "no"):
-            raise ValueError(f"{_where(tiers, int(line), 'offered')}: {value!r} is not yes or no")
+            raise ValueError(f"{_where(tiers, int(line), 'offered')}: {clip(value)} is not yes or no")
     _check_duplicates(ti, tiers, ("provider", "model", "service_tier", "valid_from"))
     _check_ranges(ti, tiers, ("provider", "model", "service_tier"))
     co = read_csv_checked(components, COMPONENTS_SPEC)
@@ -1052,7 +1057,7 @@ def load_overrides(path: Path | str) -> pd.DataFrame:
         if row["model"] == "":
             raise ValueError(f"{_where(path, int(line), 'model')}: empty model name")
         if all(math.isnan(row[c]) for c in PRICE_VALUE_COLUMNS):
-            raise ValueError(f"{_where(path, int(line))}: no price given for {row['model']!r}")
+            raise ValueError(f"{_where(path, int(line))}: no price given for {clip(row['model'])}")
     _check_duplicates(df, path, ("provider", "model", "service_tier", "tier_above_input_tokens", "valid_from"))
     _check_ranges(
         df[df["tier_above_input_tokens"] == 0], path, ("provider", "model", "service_tier")
@@ -1162,9 +1167,9 @@ def _as_timestamp(as_of: dt.date | dt.datetime | str | pd.Timestamp | None, what
     try:
         ts = pd.Timestamp(as_of)
     except (ValueError, TypeError):
-        raise ValueError(f"{what}: {as_of!r} is not a date (YYYY-MM-DD)") from None
+        raise ValueError(f"{what}: {clip(as_of)} is not a date (YYYY-MM-DD)") from None
     if pd.isna(ts):
-        raise ValueError(f"{what}: {as_of!r} is not a date (YYYY-MM-DD)")
+        raise ValueError(f"{what}: {clip(as_of)} is not a date (YYYY-MM-DD)")
     if ts.tzinfo is not None:
         ts = ts.tz_convert("UTC").tz_localize(None)
     check_date_range(ts, what)
@@ -1352,7 +1357,7 @@ def load_prices(
         table = with_overrides(table.copy(), overrides)
     if service_tier is not None:
         if service_tier not in SERVICE_TIERS:
-            raise ValueError(f"service_tier: unknown {service_tier!r}; expected one of {', '.join(SERVICE_TIERS)}")
+            raise ValueError(f"service_tier: unknown {clip(service_tier)}; expected one of {', '.join(SERVICE_TIERS)}")
         table = table[table["service_tier"] == service_tier]
     if provider is not None:
         # Provider ids are lower case: "Anthropic" means anthropic, as model names ignore case too.
@@ -1362,7 +1367,7 @@ def load_prices(
             if p not in known:
                 close = difflib.get_close_matches(p, sorted(known), n=3, cutoff=0.5)
                 hint = f"; closest known: {', '.join(close)}" if close else ""
-                raise ValueError(f"provider: unknown {p!r}{hint}")
+                raise ValueError(f"provider: unknown {clip(p)}{hint}")
         table = table[table["provider"].isin(wanted)]
     if model is not None:
         # "openai/gpt-4o" and "openai:gpt-4o" name the provider too, as every model option accepts them;
@@ -1619,7 +1624,7 @@ def _resolve_cached(name: str, provider: str | None, snap_key: tuple[Any, ...]) 
     if provider is not None and provider not in provider_ids and provider != "override":
         close = difflib.get_close_matches(provider, sorted(provider_ids), n=3, cutoff=0.5)
         hint = f"; closest known: {', '.join(close)}" if close else ""
-        raise ValueError(f"provider: unknown {provider!r}{hint}")
+        raise ValueError(f"provider: unknown {clip(provider)}{hint}")
     # OpenAI first: an OpenAI alias ("o3-2025-04-16") beats another provider's model of the same name.
     for wanted in [provider] if provider else ["openai", None]:
         for table in (ids, aliases):
@@ -1632,5 +1637,7 @@ def _resolve_cached(name: str, provider: str | None, snap_key: tuple[Any, ...]) 
         except LookupError:
             pass
     pool = _known(provider, snap_key)
-    close = difflib.get_close_matches(key, pool, n=5, cutoff=0.6)
+    # No known name is near a name this long (difflib's ratio needs 60% in common), and difflib indexes
+    # every character of it: a 10 MB name would take gigabytes to be told it is unknown.
+    close = difflib.get_close_matches(key, pool, n=5, cutoff=0.6) if len(key) <= MAX_NAME_CHARS else []
     raise UnknownModelError(raw, close, provider)

@@ -26,6 +26,7 @@ from explorer import costs as _costs
 from explorer import distributions as _dist
 from explorer import prices as _prices
 from explorer import terms as _terms
+from explorer.limits import clip
 
 __all__ = [
     "DAYS_PER_MONTH",
@@ -116,7 +117,7 @@ class Scenario:
         try:
             _coerce_extras(self)
         except ValueError as exc:
-            raise ScenarioError(f"scenario {self.name!r}: {exc}") from None
+            raise ScenarioError(f"scenario {clip(self.name)}: {exc}") from None
         errors = _field_errors(self)
         if errors:
             raise ScenarioError(f"scenario {limits.clip(self.name)}: {errors[0]}")

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from explorer import families, tokens
+from explorer.limits import clip
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -43,7 +44,7 @@ class ModelTextTokens:
 
 def _check_kind(kind: str | None) -> str | None:
     if kind is not None and kind not in families.KINDS:
-        raise ValueError(f"language: unknown text kind {kind!r}; known: {', '.join(families.KINDS)}")
+        raise ValueError(f"language: unknown text kind {clip(kind)}; known: {', '.join(families.KINDS)}")
     return kind
 
 
@@ -69,7 +70,7 @@ def tokens_by_model(
     if isinstance(models, str):
         models = [models]
     if chars is not None and (isinstance(chars, bool) or not isinstance(chars, int) or chars < 0):
-        raise ValueError(f"chars: expected a whole number >= 0, got {chars!r}")
+        raise ValueError(f"chars: expected a whole number >= 0, got {clip(chars)}")
     kind = _check_kind(kind)
     texts = None if text is None else [text] if isinstance(text, str) else list(text)
     if texts is not None and not texts:

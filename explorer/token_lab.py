@@ -22,6 +22,7 @@ import pandas as pd
 
 from explorer import fmt, images, tokens
 from explorer.costs import price_usage
+from explorer.limits import clip
 from explorer.tokens import ALL_TOKENIZERS, KNOWN_ENCODINGS, MessagesCount, TokenPiece
 
 __all__ = [
@@ -422,7 +423,7 @@ def language_comparison(
     frames = []
     for label, text in texts.items():
         if not text:
-            raise ValueError(f"text {label!r} is empty: nothing to compare")
+            raise ValueError(f"text {clip(label)} is empty: nothing to compare")
         frames.append(encoding_counts(text, encodings).assign(text=label))
     df = pd.concat(frames, ignore_index=True)
     applies = df["text"].isin(claimed)
@@ -479,7 +480,7 @@ def cost_table(text: str, models: Sequence[str], *, as_of: dt.date | str, reques
     ``count`` is "exact" or "estimate", so an estimated model can never pass for an exact one.
     """
     if isinstance(requests, bool) or not isinstance(requests, int) or requests < 1:
-        raise ValueError(f"requests must be a positive integer, got {requests!r}")
+        raise ValueError(f"requests must be a positive integer, got {clip(requests)}")
     df = tokens.text_cost(text, models, as_of=as_of)
     df["count"] = df["exact"].map({True: "exact", False: "estimate"})
     df["requests"] = requests

@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from explorer import families, vocab
 from explorer import limits as _limits
+from explorer.limits import clip
 from explorer.vocab import ALL_TOKENIZERS, KNOWN_ENCODINGS
 
 if TYPE_CHECKING:  # pandas and the price table load only when a result needs them: a plain count starts fast
@@ -244,7 +245,7 @@ class MessagesCount:
 
 def _check_encoding(name: str) -> str:
     if name not in ALL_TOKENIZERS:
-        raise ValueError(f"unknown encoding {name!r}; known encodings: {', '.join(ALL_TOKENIZERS)}")
+        raise ValueError(f"unknown encoding {clip(name)}; known encodings: {', '.join(ALL_TOKENIZERS)}")
     return name
 
 
@@ -279,7 +280,7 @@ def tokenizer_for(
     ``ValueError`` instead.
     """
     if model is not None and encoding is not None:
-        raise ValueError(f"give a model or an encoding, not both (model={model!r}, encoding={encoding!r})")
+        raise ValueError(f"give a model or an encoding, not both (model={clip(model)}, encoding={clip(encoding)})")
     if model is None:
         enc = _check_encoding(encoding or DEFAULT_ENCODING)
         return Tokenizer(enc, True, enc if encoding else f"{enc} (default encoding)")
@@ -418,7 +419,7 @@ def resolve_backend(encoding: str, backend: Backend = "auto", chars: int | None 
     """The backend ``auto`` picks: toktok-rs when it passed its check for ``encoding`` and the work is a
     corpus (``chars`` None) or at least :data:`TOKTOK_MIN_CHARS`, else tiktoken (the reference)."""
     if backend not in BACKENDS:
-        raise ValueError(f"unknown backend {backend!r}; known backends: {', '.join(BACKENDS)}")
+        raise ValueError(f"unknown backend {clip(backend)}; known backends: {', '.join(BACKENDS)}")
     if backend != "auto":
         return backend
     if chars is not None and chars < TOKTOK_MIN_CHARS:
@@ -543,7 +544,7 @@ def _text_of_part(part: Any, where: str) -> tuple[str | None, tuple[int, int, st
                 "size (add 'width' and 'height' to the part)"
             )
         return None, (int(w), int(h), str(info.get("detail", part.get("detail", "auto"))))
-    raise ValueError(f"{where}: unsupported content part type {kind!r} (text and image parts are counted)")
+    raise ValueError(f"{where}: unsupported content part type {clip(kind)} (text and image parts are counted)")
 
 
 @dataclass
@@ -919,7 +920,7 @@ def _iter_csv(path: Path, column: str, bar: Any) -> Iterator[_Item]:
             if len(header) == 1:
                 other = next((s for s in (";", "\t", ",", "|") if s != sep and s in str(header[0])), None)
                 hint = f"; the header looks {other!r}-separated, expected {sep!r}" if other else ""
-            raise ValueError(f"{path}: no column {column!r}; columns: {', '.join(map(str, header))}{hint}")
+            raise ValueError(f"{path}: no column {clip(column)}; columns: {', '.join(map(str, header))}{hint}")
         row = 0
         for chunk in pd.read_csv(
             path, usecols=[column], dtype=str, keep_default_na=False, sep=sep, chunksize=20_000
@@ -956,13 +957,13 @@ def _iter_jsonl_column(path: Path, column: str, bar: Any) -> Iterator[_Item]:
     for lineno, obj, raw in _json_lines(path, bar):
         nbytes = len(raw)
         if not isinstance(obj, Mapping) or column not in obj:
-            raise ValueError(f"{path}: line {lineno} has no field {column!r}")
+            raise ValueError(f"{path}: line {lineno} has no field {clip(column)}")
         value = obj[column]
         if value is None:
             yield _Item(f"line {lineno}", None, nbytes, "null value")
         elif not isinstance(value, str):
             raise ValueError(
-                f"{path}: line {lineno}: field {column!r} is a {type(value).__name__}, not a string"
+                f"{path}: line {lineno}: field {clip(column)} is a {type(value).__name__}, not a string"
             )
         else:
             yield _Item(f"line {lineno}", value, nbytes)
@@ -1112,7 +1113,7 @@ def count_corpus(
 
     tok = tokenizer_for(model, encoding=encoding, strict=strict)
     if backend not in BACKENDS:
-        raise ValueError(f"unknown backend {backend!r}; known backends: {', '.join(BACKENDS)}")
+        raise ValueError(f"unknown backend {clip(backend)}; known backends: {', '.join(BACKENDS)}")
     n_workers = workers if workers is not None else _default_workers()
     if n_workers < 1:
         raise ValueError(f"workers must be at least 1, got {n_workers}")

@@ -37,6 +37,7 @@ from typing import Any
 import tiktoken
 
 from explorer import atomic
+from explorer.limits import clip
 from explorer.paths import vocab_cache_dir
 
 ENDOFTEXT = "<|endoftext|>"
@@ -139,7 +140,7 @@ def _spec(name: str) -> VocabSpec:
         return SPECS[name]
     except KeyError:
         raise ValueError(
-            f"unknown encoding {name!r}; known encodings: {', '.join(KNOWN_ENCODINGS)}"
+            f"unknown encoding {clip(name)}; known encodings: {', '.join(KNOWN_ENCODINGS)}"
         ) from None
 
 
@@ -277,7 +278,7 @@ def parse_ranks(data: bytes, *, source: str = "<bytes>") -> dict[bytes, int]:
             token, rank = line.split()
             ranks[base64.b64decode(token)] = int(rank)
         except ValueError as e:
-            raise VocabularyError(f"{source}: line {lineno} is not '<base64> <rank>': {line[:40]!r}") from e
+            raise VocabularyError(f"{source}: line {lineno} is not '<base64> <rank>': {clip(line[:40])}") from e
     return ranks
 
 
@@ -420,7 +421,7 @@ def package_file(name: str) -> Path:
 
     spec = PACKAGE_VOCABS.get(name)
     if spec is None:
-        raise ValueError(f"unknown tokenizer {name!r}; known tokenizers: {', '.join(ALL_TOKENIZERS)}")
+        raise ValueError(f"unknown tokenizer {clip(name)}; known tokenizers: {', '.join(ALL_TOKENIZERS)}")
     found = importlib.util.find_spec(spec.package)
     if found is None or not found.submodule_search_locations:
         raise VocabularyError(
@@ -555,7 +556,7 @@ def check_toktok(name: str, *, use_cache: bool = True) -> ToktokCheck:
     A failure warns once, when found; callers then count with the reference tokenizer.
     """
     if name not in TOKTOK_NAMES:
-        raise ValueError(f"toktok-rs is not checked for {name!r}; checked: {', '.join(TOKTOK_NAMES)}")
+        raise ValueError(f"toktok-rs is not checked for {clip(name)}; checked: {', '.join(TOKTOK_NAMES)}")
     done = _toktok_checks.get(name)
     if done is not None and use_cache:
         return done
