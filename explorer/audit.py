@@ -18,6 +18,7 @@ import pandas as pd
 
 from explorer import fmt, paths
 from explorer import prices as _prices
+from explorer.limits import clip
 
 __all__ = [
     "AUDIT_COLUMNS", "CURATED_COLUMNS", "audit_curated", "audit_file", "audit_table", "load_price_table", "seed_table",
@@ -98,7 +99,7 @@ def _check_delimiter(path: Path | str) -> None:
         for sep in (";", "\t", "|"):
             if sep in header:
                 raise ValueError(
-                    f"{_prices._where(path, 1)}: the header looks {sep!r}-separated, expected commas "
+                    f"{_prices._where(path, 1)}: the header looks {clip(sep)}-separated, expected commas "
                     f"({', '.join(AUDIT_SPEC.required)})"
                 )
 

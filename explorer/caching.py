@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from explorer import prices as _prices
+from explorer.limits import clip
 
 __all__ = ["DEFAULT_MODELS", "WRITE_DURATIONS", "caching_pays"]
 
@@ -75,13 +76,13 @@ def caching_pays(
     for name, value in (("prefix_tokens", prefix_tokens), ("other_input_tokens", other_input_tokens),
                         *(("reuses", r) for r in reuse_list)):
         if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 0:
-            raise ValueError(f"{name}: {value!r} is not a whole number >= 0")
+            raise ValueError(f"{name}: {clip(value)} is not a whole number >= 0")
     if prefix_tokens == 0:
         raise ValueError("prefix_tokens: 0; a cached prefix needs at least one token")
     if not reuse_list:
         raise ValueError("reuses: give at least one number of reuses")
     if write_duration not in WRITE_DURATIONS:
-        raise ValueError(f"write_duration: {write_duration!r}; expected one of {', '.join(WRITE_DURATIONS)}")
+        raise ValueError(f"write_duration: {clip(write_duration)}; expected one of {', '.join(WRITE_DURATIONS)}")
     if storage_usd_per_mtok_hour is not None and not (storage_usd_per_mtok_hour >= 0 and hours >= 0):
         raise ValueError("storage_usd_per_mtok_hour and hours must be numbers >= 0")
     if not models:

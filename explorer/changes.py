@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from explorer import prices as _prices
+from explorer.limits import clip
 
 __all__ = ["CHANGE_COLUMNS", "EVENTS", "price_changes", "scenario_effect"]
 
@@ -74,7 +75,7 @@ def price_changes(
         wanted = [provider] if isinstance(provider, str) else list(provider)
         unknown = sorted(set(wanted) - set(table["provider"]))
         if unknown:
-            raise ValueError(f"provider: unknown {unknown[0]!r}")
+            raise ValueError(f"provider: unknown {clip(unknown[0])}")
         base = base[base["provider"].isin(wanted)]
     if models is not None:
         keys = {_prices.resolve_model(m) for m in models}

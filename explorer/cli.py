@@ -21,6 +21,8 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
+from explorer.limits import clip
+
 if TYPE_CHECKING:
     import pandas as pd
 
@@ -61,7 +63,7 @@ def _positive_int(name: str) -> Callable[[str], int]:
         try:
             value = int(text.replace("_", "").replace(",", ""))
         except ValueError:
-            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+            raise argparse.ArgumentTypeError(f"{clip(text)} is not a whole number") from None
         if value < 0:
             raise argparse.ArgumentTypeError(f"{value} is negative")
         return value
@@ -271,7 +273,7 @@ def _load_scenario(name: str) -> Any:
 
         close = difflib.get_close_matches(name, [*found, *by_slug], n=3, cutoff=0.4)
         hint = f"; closest known: {', '.join(close)}" if close else ""
-        raise CliError(f"--scenario: unknown scenario {name!r}{hint}")
+        raise CliError(f"--scenario: unknown scenario {clip(name)}{hint}")
     return hit
 
 

@@ -20,6 +20,7 @@ import pandas as pd
 
 from explorer import outputs
 from explorer import usage as u
+from explorer.limits import clip
 
 __all__ = ["register", "run", "run_caching"]
 
@@ -360,7 +361,7 @@ def run_caching(args: argparse.Namespace) -> int:
     try:
         reuses = [int(r) for r in args.reuses.split(",") if r.strip()]
     except ValueError:
-        raise ValueError(f"--reuses: {args.reuses!r} is not a comma-separated list of whole numbers") from None
+        raise ValueError(f"--reuses: {clip(args.reuses)} is not a comma-separated list of whole numbers") from None
     table = caching.caching_pays(
         args.prefix_tokens, reuses, models=args.model or caching.DEFAULT_MODELS,
         write_duration=args.write_duration, storage_usd_per_mtok_hour=args.storage_usd_per_mtok_hour,

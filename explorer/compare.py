@@ -11,6 +11,7 @@ import pandas as pd
 from explorer import candidates as _cand
 from explorer import costs as _costs
 from explorer import prices as _prices
+from explorer.limits import clip
 
 __all__ = ["CANDIDATE_COLUMNS", "PROVENANCE_COLUMNS", "context_floor_tokens", "rank_models"]
 
@@ -76,7 +77,7 @@ def rank_models(
     for name, value in (("input_tokens", input_tokens), ("output_tokens", output_tokens), ("requests", requests),
                         ("cached_input_tokens", cached_input_tokens), ("reasoning_tokens", reasoning_tokens)):
         if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 0:
-            raise ValueError(f"{name}: expected a whole number >= 0, got {value!r}")
+            raise ValueError(f"{name}: expected a whole number >= 0, got {clip(value)}")
     if cached_input_tokens > input_tokens:
         raise ValueError(f"cached_input_tokens: {cached_input_tokens} exceeds input_tokens {input_tokens}")
     if reasoning_tokens > output_tokens:
@@ -94,7 +95,7 @@ def rank_models(
         wanted = [provider] if isinstance(provider, str) else list(provider)
         unknown = sorted(set(wanted) - set(table["provider"]))
         if unknown:
-            raise ValueError(f"provider: unknown {unknown[0]!r}")
+            raise ValueError(f"provider: unknown {clip(unknown[0])}")
         live = live[live["provider"].isin(wanted)]
     if first_party_only is None:
         first_party_only = provider is None and models is None

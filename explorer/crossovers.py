@@ -26,6 +26,7 @@ import pandas as pd
 
 from explorer import prices as _prices
 from explorer import scenarios as _sc
+from explorer.limits import clip
 
 __all__ = [
     "AXES",
@@ -94,7 +95,7 @@ class FixedCostOption:
             value = getattr(self, f)
             if not isinstance(value, int | float) or not math.isfinite(value) or value < 0:
                 raise ValueError(
-                    f"FixedCostOption {self.name!r}, field {f!r}: {value!r} is not a number >= 0"
+                    f"FixedCostOption {clip(self.name)}, field {clip(f)}: {clip(value)} is not a number >= 0"
                 )
 
     def cost_per_request_usd(self, scenario: _sc.Scenario) -> float:
@@ -232,7 +233,7 @@ def _affine(axis: str, sc: _sc.Scenario) -> dict[str, tuple[float, float]]:
             "out": (o, 0.0),
             "reasoning": (float(sc.reasoning_tokens_per_request), 0.0),
         }
-    raise ValueError(f"axis: unknown {axis!r}; expected one of {', '.join(AXES)}")
+    raise ValueError(f"axis: unknown {clip(axis)}; expected one of {', '.join(AXES)}")
 
 
 def _cost_coeffs(

@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from explorer import paths
+from explorer.limits import clip
 
 __all__ = ["FX_RATES_CSV", "Conversion", "FxRate", "convert", "convert_columns", "currencies", "fx_rate", "load_rates"]
 
@@ -74,16 +75,16 @@ def load_rates(path: str | Path = FX_RATES_CSV) -> pd.DataFrame:
         raise ValueError(f"{where}: file not found") from None
     missing = [c for c in _COLUMNS if c not in raw.columns]
     if missing:
-        raise ValueError(f"{where}: column {missing[0]!r} missing")
+        raise ValueError(f"{where}: column {clip(missing[0])} missing")
     out = []
     for i, row in enumerate(raw.itertuples(index=False), start=2):
         cur = str(row.currency).strip().upper()
         if len(cur) != 3 or not cur.isalpha():
-            raise ValueError(f"{where}, row {i}, column 'currency': {row.currency!r} is not an ISO code")
+            raise ValueError(f"{where}, row {i}, column 'currency': {clip(row.currency)} is not an ISO code")
         try:
             day = dt.date.fromisoformat(str(row.rate_date))
         except ValueError:
-            raise ValueError(f"{where}, row {i}, column 'rate_date': {row.rate_date!r} is not YYYY-MM-DD") from None
+            raise ValueError(f"{where}, row {i}, column 'rate_date': {clip(row.rate_date)} is not YYYY-MM-DD") from None
         nums = {}
         for col in ("units_per_base", "usd_per_base"):
             try:
@@ -91,7 +92,7 @@ def load_rates(path: str | Path = FX_RATES_CSV) -> pd.DataFrame:
             except ValueError:
                 v = math.nan
             if not math.isfinite(v) or v <= 0:
-                raise ValueError(f"{where}, row {i}, column {col!r}: {getattr(row, col)!r} is not a number > 0")
+                raise ValueError(f"{where}, row {i}, column {clip(col)}: {clip(getattr(row, col))} is not a number > 0")
             nums[col] = v
         if not str(row.source).strip():
             raise ValueError(f"{where}, row {i}, column 'source': empty (every rate needs its source)")
@@ -136,12 +137,12 @@ def fx_rate(
     """The rate for ``currency``: the bundled one published on or before ``as_of`` (the latest when None;
     the earliest if every rate is later), or the ``units_per_usd`` you give (dated ``rate_date``)."""
     if not isinstance(currency, str) or not currency.strip():
-        raise ValueError(f"currency: {currency!r} is not a currency code")
+        raise ValueError(f"currency: {clip(currency)} is not a currency code")
     cur = currency.strip().upper()
     if units_per_usd is not None:
         ok = isinstance(units_per_usd, int | float | np.floating) and not isinstance(units_per_usd, bool)
         if not ok or not math.isfinite(units_per_usd) or units_per_usd <= 0:
-            raise ValueError(f"units_per_usd: {units_per_usd!r} is not a number > 0")
+            raise ValueError(f"units_per_usd: {clip(units_per_usd)} is not a number > 0")
         day = dt.date.fromisoformat(str(rate_date)) if rate_date is not None else None
         return FxRate(cur, float(units_per_usd), day, "user-given rate", "user")
     if cur == "USD":
@@ -153,7 +154,7 @@ def fx_rate(
         close = difflib.get_close_matches(cur, known, n=3, cutoff=0.3)
         hint = f"; did you mean {', '.join(close)}?" if close else ""
         raise ValueError(
-            f"currency: no bundled rate for {cur!r}{hint} (give units_per_usd to use your own rate)"
+            f"currency: no bundled rate for {clip(cur)}{hint} (give units_per_usd to use your own rate)"
         )
     rows = rows.sort_values("rate_date")
     if as_of is not None:
@@ -167,7 +168,7 @@ def fx_rate(
 def convert(usd: float, currency: str, **rate_options: object) -> Conversion:
     """``usd`` in ``currency``, with the rate used (see :func:`fx_rate` for the options)."""
     if isinstance(usd, bool) or not isinstance(usd, int | float | np.floating) or not math.isfinite(usd):
-        raise ValueError(f"usd: {usd!r} is not a finite number")
+        raise ValueError(f"usd: {clip(usd)} is not a finite number")
     rate = fx_rate(currency, **rate_options)  # type: ignore[arg-type]
     return Conversion(float(usd), float(usd) * rate.units_per_usd, rate)
 
@@ -182,7 +183,7 @@ def convert_columns(
     suffix = rate.currency.lower()
     for col in columns:
         if col not in frame.columns:
-            raise ValueError(f"convert_columns: column {col!r} missing")
+            raise ValueError(f"convert_columns: column {clip(col)} missing")
         name = col[: -len("_usd")] + f"_{suffix}" if col.endswith("_usd") else f"{col}_{suffix}"
         out[name] = frame[col].to_numpy(dtype=float) * rate.units_per_usd
     return out, rate

@@ -27,6 +27,8 @@ from typing import Any, ClassVar
 import numpy as np
 import pandas as pd
 
+from explorer.limits import clip
+
 __all__ = [
     "KINDS",
     "Distribution",
@@ -62,19 +64,19 @@ def normal_cdf(z: np.ndarray) -> np.ndarray:
 def _num(kind: str, field: str, value: Any, *, positive: bool = False) -> float:
     bad = isinstance(value, bool) or not isinstance(value, int | float | np.integer | np.floating)
     if bad or not math.isfinite(float(value)):
-        raise DistributionError(f"{kind}: field {field!r}: {value!r} is not a finite number")
+        raise DistributionError(f"{kind}: field {clip(field)}: {clip(value)} is not a finite number")
     if positive and value <= 0:
-        raise DistributionError(f"{kind}: field {field!r}: {value!r} is not a number > 0")
+        raise DistributionError(f"{kind}: field {clip(field)}: {clip(value)} is not a number > 0")
     if value < 0:
-        raise DistributionError(f"{kind}: field {field!r}: {value!r} is negative")
+        raise DistributionError(f"{kind}: field {clip(field)}: {clip(value)} is negative")
     return float(value)
 
 
 def _numbers(kind: str, field: str, values: Any) -> tuple[float, ...]:
     if isinstance(values, str | bytes) or not isinstance(values, Sequence | np.ndarray):
-        raise DistributionError(f"{kind}: field {field!r}: {values!r} is not a list of numbers")
+        raise DistributionError(f"{kind}: field {clip(field)}: {clip(values)} is not a list of numbers")
     if len(values) == 0:
-        raise DistributionError(f"{kind}: field {field!r}: is empty")
+        raise DistributionError(f"{kind}: field {clip(field)}: is empty")
     return tuple(_num(kind, f"{field}[{i}]", v) for i, v in enumerate(values))
 
 
@@ -174,9 +176,9 @@ class LogNormal(Distribution):
         p50 = _num(self.kind, "p50", self.p50, positive=True)
         p90 = _num(self.kind, "p90", self.p90, positive=True)
         if p90 < p50:
-            raise DistributionError(f"{self.kind}: field 'p90': {self.p90!r} is below p50 {self.p50!r}")
+            raise DistributionError(f"{self.kind}: field 'p90': {clip(self.p90)} is below p50 {clip(self.p50)}")
         if self.max is not None and _num(self.kind, "max", self.max) < p50:
-            raise DistributionError(f"{self.kind}: field 'max': {self.max!r} is below p50 {self.p50!r}")
+            raise DistributionError(f"{self.kind}: field 'max': {clip(self.max)} is below p50 {clip(self.p50)}")
 
     @property
     def mu(self) -> float:
@@ -368,28 +370,28 @@ def from_dict(data: Any, *, field: str = "distribution") -> Distribution:
     if isinstance(data, int | float) and not isinstance(data, bool):
         data = {"kind": "point", "value": data}
     if not isinstance(data, Mapping):
-        raise DistributionError(f"field {field!r}: {data!r} is not a mapping with a 'kind'")
+        raise DistributionError(f"field {clip(field)}: {clip(data)} is not a mapping with a 'kind'")
     kind = data.get("kind")
     if kind not in KINDS:
-        raise DistributionError(f"field {field!r}: kind {kind!r} is not one of {', '.join(KINDS)}")
+        raise DistributionError(f"field {clip(field)}: kind {clip(kind)} is not one of {', '.join(KINDS)}")
     cls = KINDS[str(kind)]
     names = {f.name for f in dataclasses.fields(cls)}  # type: ignore[arg-type]
     unknown = sorted(set(map(str, data)) - names - {"kind"})
     if unknown:
         raise DistributionError(
-            f"field {field!r}: unknown {kind} field(s) {', '.join(unknown)}; expected {', '.join(sorted(names))}"
+            f"field {clip(field)}: unknown {kind} field(s) {', '.join(unknown)}; expected {', '.join(sorted(names))}"
         )
     missing = sorted(
         f.name for f in dataclasses.fields(cls)  # type: ignore[arg-type]
         if f.default is dataclasses.MISSING and f.name not in data
     )
     if missing:
-        raise DistributionError(f"field {field!r}: {kind} needs {', '.join(missing)}")
+        raise DistributionError(f"field {clip(field)}: {kind} needs {', '.join(missing)}")
     values = {k: (tuple(v) if isinstance(v, list) else v) for k, v in data.items() if k != "kind"}
     try:
         return cls(**values)
     except DistributionError as exc:
-        raise DistributionError(f"field {field!r}: {exc}") from None
+        raise DistributionError(f"field {clip(field)}: {exc}") from None
 
 
 def fit(
@@ -415,7 +417,7 @@ def fit(
         raise DistributionError(f"fit: field 'weights': {len(w)} weights for {len(x)} values")
     bad = ~np.isfinite(x) | (x < 0)
     if bad.any():
-        raise DistributionError(f"fit: field 'sample': value {x[bad][0]!r} at position {int(np.argmax(bad))} "
+        raise DistributionError(f"fit: field 'sample': value {clip(x[bad][0])} at position {int(np.argmax(bad))} "
                                 "is not a count >= 0")
     if (~np.isfinite(w) | (w < 0)).any() or w.sum() <= 0:
         raise DistributionError("fit: field 'weights': not counts >= 0 with a positive total")
@@ -432,7 +434,7 @@ def fit(
             raise DistributionError("fit: field 'sample': median is 0, a log-normal needs a positive median")
         return LogNormal(p50=p50, p90=p90)
     if kind != "empirical":
-        raise DistributionError(f"fit: field 'kind': {kind!r} is not one of empirical, lognormal")
+        raise DistributionError(f"fit: field 'kind': {clip(kind)} is not one of empirical, lognormal")
     values, inverse = np.unique(x, return_inverse=True)
     counts = np.bincount(inverse, weights=w)
     if len(values) <= max_points:
@@ -469,7 +471,9 @@ def fit_usage(frame: pd.DataFrame, *, kind: str = "empirical", max_points: int =
     """
     for col in ("input_tokens", "output_tokens"):
         if col not in frame.columns:
-            raise DistributionError(f"fit_usage: column {col!r} missing (have {', '.join(map(str, frame.columns))})")
+            raise DistributionError(
+                f"fit_usage: column {clip(col)} missing (have {', '.join(map(str, frame.columns))})"
+            )
     if len(frame) == 0:
         raise DistributionError("fit_usage: no rows")
     requests = frame["requests"].to_numpy(dtype=float) if "requests" in frame.columns else np.ones(len(frame))

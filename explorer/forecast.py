@@ -28,6 +28,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from explorer.limits import clip
+
 __all__ = ["TREND_DAYS", "Forecast", "forecast", "forecast_json"]
 
 TREND_DAYS = 56
@@ -83,7 +85,7 @@ def _check(priced: pd.DataFrame) -> None:
     missing = [c for c in ("day", "total_usd") if c not in priced.columns]
     if missing:
         raise ValueError(
-            f"forecast: column {missing[0]!r} missing; pass the frame of explorer.usage.price "
+            f"forecast: column {clip(missing[0])} missing; pass the frame of explorer.usage.price "
             f"(have {', '.join(map(str, priced.columns))})"
         )
 
@@ -100,7 +102,7 @@ def forecast(
     if budget_usd is not None:
         ok = isinstance(budget_usd, int | float) and not isinstance(budget_usd, bool)
         if not ok or not math.isfinite(budget_usd) or budget_usd <= 0:
-            raise ValueError(f"forecast: budget {budget_usd!r} is not a number of USD > 0")
+            raise ValueError(f"forecast: budget {clip(budget_usd)} is not a number of USD > 0")
     day = pd.to_datetime(priced["day"])
     usd = pd.to_numeric(priced["total_usd"], errors="coerce")
     ok_rows = priced["priced"].fillna(False).astype(bool) if "priced" in priced.columns else usd.notna()

@@ -42,6 +42,7 @@ from typing import Literal
 import pandas as pd
 
 from explorer import prices
+from explorer.limits import clip
 
 Detail = Literal["low", "high", "auto", "original"]
 DETAILS: tuple[str, ...] = ("low", "high", "auto", "original")
@@ -221,7 +222,7 @@ def _resolve(model: str) -> str:
     provider, canonical = prices.resolve_model(model)
     if provider != "openai":
         raise ValueError(
-            f"no image-input token rule for {model!r} (provider {provider}): "
+            f"no image-input token rule for {clip(model)} (provider {provider}): "
             "only OpenAI's vision rules are known"
         )
     return canonical
@@ -243,7 +244,7 @@ def rule_for(model: str) -> TileRule | PatchRule:
                 break
     if rule is None:
         raise ValueError(
-            f"no image-input token rule known for model {canonical!r} (no vision support known); "
+            f"no image-input token rule known for model {clip(canonical)} (no vision support known); "
             f"models with rules: {', '.join(sorted(RULES))}"
         )
     return rule
@@ -252,7 +253,7 @@ def rule_for(model: str) -> TileRule | PatchRule:
 def _check_size(width_px: int, height_px: int) -> None:
     for name, v in (("width_px", width_px), ("height_px", height_px)):
         if isinstance(v, bool) or not isinstance(v, int) or v <= 0:
-            raise ValueError(f"image {name} must be a positive integer, got {v!r}")
+            raise ValueError(f"image {name} must be a positive integer, got {clip(v)}")
 
 
 def _fit(width: float, height: float, max_side: float) -> tuple[float, float]:
@@ -303,9 +304,9 @@ def image_tokens(
     """
     _check_size(width_px, height_px)
     if detail not in DETAILS:
-        raise ValueError(f"detail must be one of {', '.join(DETAILS)}, got {detail!r}")
+        raise ValueError(f"detail must be one of {', '.join(DETAILS)}, got {clip(detail)}")
     if input_fidelity not in ("low", "high"):
-        raise ValueError(f"input_fidelity must be low or high, got {input_fidelity!r}")
+        raise ValueError(f"input_fidelity must be low or high, got {clip(input_fidelity)}")
     canonical = _resolve(model)
     rule = rule_for(canonical)
     counted = "high" if detail == "auto" else detail
@@ -378,7 +379,7 @@ def parse_size(text: str) -> tuple[int, int]:
     """``"1024x768"`` -> ``(1024, 768)``; ``ValueError`` naming the text otherwise."""
     m = _SIZE.match(text)
     if not m or int(m.group(1)) == 0 or int(m.group(2)) == 0:
-        raise ValueError(f"image size must look like WIDTHxHEIGHT in pixels (e.g. 1024x768), got {text!r}")
+        raise ValueError(f"image size must look like WIDTHxHEIGHT in pixels (e.g. 1024x768), got {clip(text)}")
     return int(m.group(1)), int(m.group(2))
 
 
@@ -404,7 +405,7 @@ def image_price_table(
     prices and a ``note`` saying so, rather than an invented per-image price.
     """
     if isinstance(count, bool) or not isinstance(count, int) or count < 0:
-        raise ValueError(f"count: expected a whole number >= 0, got {count!r}")
+        raise ValueError(f"count: expected a whole number >= 0, got {clip(count)}")
     img = prices.load_image_prices(as_of, include_retired=include_retired)
     if models is not None:
         img = img[img["model"].isin(models)]

@@ -56,6 +56,7 @@ import pandas as pd
 from explorer import distributions as _d
 from explorer import results as _r
 from explorer import scenarios as _sc
+from explorer.limits import clip
 
 __all__ = [
     "DEFAULT_DRAWS",
@@ -113,7 +114,7 @@ class EffortSetting:
         for name in ("model", "effort", "source"):
             value = getattr(self, name)
             if not isinstance(value, str) or not value.strip():
-                raise ValueError(f"{where}: field {name!r}: {value!r} must be a non-empty text")
+                raise ValueError(f"{where}: field {clip(name)}: {clip(value)} must be a non-empty text")
         if (self.multiplier is None) == (self.reasoning_tokens is None):
             raise ValueError(f"{where}: field 'multiplier': give either a multiplier or reasoning_tokens")
         if self.multiplier is not None and not isinstance(self.multiplier, _d.Distribution):
@@ -195,7 +196,7 @@ def _efforts(
     known = {s.effort for s in settings}
     if effort not in known:
         raise ValueError(
-            f"effort: no setting for level {effort!r} (set one with its source; levels set: "
+            f"effort: no setting for level {clip(effort)} (set one with its source; levels set: "
             f"{', '.join(sorted(known)) or 'none'})"
         )
     out: list[EffortSetting | None] = []
@@ -367,7 +368,7 @@ def cost_ranges(
     figures are reused).
     """
     if isinstance(draws, bool) or not isinstance(draws, int) or draws < 100:
-        raise ValueError(f"draws: {draws!r} must be a whole number >= 100")
+        raise ValueError(f"draws: {clip(draws)} must be a whole number >= 100")
     n = len(rates)
     if n == 0:
         empty = np.zeros((0, draws))

@@ -41,6 +41,7 @@ from explorer import prices as _prices
 from explorer import results as _r
 from explorer import scenarios as _sc
 from explorer.costs import MAX_COUNT
+from explorer.limits import clip
 
 __all__ = [
     "ReportInputs",
@@ -109,7 +110,7 @@ def prepare(
     scenario = _sc.load_scenario(source)
     chosen = tuple(models) if models else scenario.models
     if not chosen:
-        raise ValueError(f"models: none given and scenario {scenario.name!r} lists none")
+        raise ValueError(f"models: none given and scenario {clip(scenario.name)} lists none")
     for m in chosen:
         _prices.resolve_model(m)  # an unknown model fails here, naming the closest ones
     day = str(_prices._as_timestamp(as_of if as_of is not None else scenario.as_of).date())
@@ -710,7 +711,7 @@ def build_report(
     page = render(r)
     bad = external_references(page)
     if bad:
-        raise ValueError(f"report would load from another host ({bad[0]!r}); not written")
+        raise ValueError(f"report would load from another host ({clip(bad[0])}); not written")
     size = len(page.encode("utf-8"))
     if size > MAX_BYTES:
         raise ValueError(f"report would be {size / 1e6:.1f} MB, over the {MAX_BYTES / 1e6:.0f} MB limit; not written")

@@ -28,6 +28,7 @@ from explorer import charts as _charts
 from explorer import crossovers as _x
 from explorer import prices as _prices
 from explorer import scenarios as _sc
+from explorer.limits import clip
 
 __all__ = [
     "CHART_ROW_COLUMNS",
@@ -577,7 +578,7 @@ def override_rows(
             continue
         ok = isinstance(value, int | float | np.integer | np.floating) and not isinstance(value, bool)
         if not ok or not np.isfinite(value) or value < 0:
-            raise ValueError(f"override {key[1]}: {name} price {value!r} is not a number >= 0")
+            raise ValueError(f"override {key[1]}: {name} price {clip(value)} is not a number >= 0")
     day = _prices._as_timestamp(as_of)
     prov, model = key
     live = table[(table["provider"] == prov) & (table["model"] == model) & _prices.in_force(table, day)]

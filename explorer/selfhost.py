@@ -29,6 +29,7 @@ import numpy as np
 import pandas as pd
 
 from explorer import scenarios as _sc
+from explorer.limits import clip
 
 __all__ = ["HOURS_PER_MONTH", "MAX_STEPS", "SelfHostedOption", "self_hosted_costs", "self_hosted_ranges"]
 
@@ -63,9 +64,9 @@ class SelfHostedOption:
     """True: whole replicas run all month (cost steps up with volume). False: GPU-hours billed as used."""
 
     def __post_init__(self) -> None:
-        where = f"self-hosted option {self.name!r}"
+        where = f"self-hosted option {clip(self.name)}"
         if not isinstance(self.name, str) or not self.name.strip():
-            raise ValueError(f"self-hosted option: field 'name': {self.name!r} is not a non-empty text")
+            raise ValueError(f"self-hosted option: field 'name': {clip(self.name)} is not a non-empty text")
         for f, positive in (("gpu_usd_per_hour", False), ("input_tokens_per_second", True),
                             ("output_tokens_per_second", True), ("utilisation", True),
                             ("fixed_usd_per_month", False)):
@@ -73,13 +74,15 @@ class SelfHostedOption:
             ok = isinstance(v, int | float | np.integer | np.floating) and not isinstance(v, bool)
             if not ok or not math.isfinite(v) or v < 0 or (positive and v == 0):
                 need = "> 0" if positive else ">= 0"
-                raise ValueError(f"{where}, field {f!r}: {v!r} is not a number {need}")
+                raise ValueError(f"{where}, field {clip(f)}: {clip(v)} is not a number {need}")
         if self.utilisation > 1:
-            raise ValueError(f"{where}, field 'utilisation': {self.utilisation!r} is over 1")
+            raise ValueError(f"{where}, field 'utilisation': {clip(self.utilisation)} is over 1")
         for f in ("gpus", "min_replicas"):
             v = getattr(self, f)
             if isinstance(v, bool) or not isinstance(v, int | np.integer) or v < (1 if f == "gpus" else 0):
-                raise ValueError(f"{where}, field {f!r}: {v!r} is not a whole number >= {1 if f == 'gpus' else 0}")
+                raise ValueError(
+                    f"{where}, field {clip(f)}: {clip(v)} is not a whole number >= {1 if f == 'gpus' else 0}"
+                )
         if self.whole_replicas and self.min_replicas < 1:
             raise ValueError(f"{where}, field 'min_replicas': 0 needs whole_replicas=False (GPU-hours as used)")
 
@@ -138,7 +141,8 @@ class SelfHostedOption:
         last = max(self.min_replicas, math.ceil(hi / cap - 1e-9))
         if last - first > MAX_STEPS:
             raise ValueError(
-                f"self-hosted option {self.name!r}: {last - first:,} replica counts between {lo:,.0f} and {hi:,.0f} "
+                f"self-hosted option {clip(self.name)}: {last - first:,} replica counts between {lo:,.0f} and "
+                f"{hi:,.0f} "
                 f"requests/month (over {MAX_STEPS:,}); narrow the range or set whole_replicas=False"
             )
         for r in range(first, last + 1):

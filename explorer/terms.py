@@ -22,6 +22,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from explorer.limits import clip
+
 __all__ = ["ProviderTerms", "TermsError", "apply_terms", "terms_from_data", "terms_to_data"]
 
 
@@ -44,15 +46,17 @@ class ProviderTerms:
 
     def __post_init__(self) -> None:
         if not isinstance(self.provider, str) or not self.provider.strip():
-            raise TermsError(f"provider terms: field 'provider': {self.provider!r} is not a provider id")
+            raise TermsError(f"provider terms: field 'provider': {clip(self.provider)} is not a provider id")
         for name, hi in (("discount", 1.0), ("committed_usd_per_month", math.inf)):
             v = getattr(self, name)
             if isinstance(v, bool) or not isinstance(v, int | float | np.integer | np.floating) or not math.isfinite(v):
-                raise TermsError(f"provider terms {self.provider}: field {name!r}: {v!r} is not a number")
+                raise TermsError(f"provider terms {self.provider}: field {clip(name)}: {clip(v)} is not a number")
             if not 0 <= v <= hi:
-                raise TermsError(f"provider terms {self.provider}: field {name!r}: {v!r} is not between 0 and {hi:g}")
+                raise TermsError(
+                    f"provider terms {self.provider}: field {clip(name)}: {clip(v)} is not between 0 and {hi:g}"
+                )
         if not isinstance(self.note, str):
-            raise TermsError(f"provider terms {self.provider}: field 'note': {self.note!r} is not text")
+            raise TermsError(f"provider terms {self.provider}: field 'note': {clip(self.note)} is not text")
 
     @property
     def factor(self) -> float:
@@ -72,28 +76,28 @@ def terms_from_data(data: Any, *, field: str = "provider_terms") -> tuple[Provid
                 out.append(spec)
                 continue
             if not isinstance(spec, Mapping):
-                raise TermsError(f"field {field!r}: {prov}: {spec!r} is not a mapping of discount, "
+                raise TermsError(f"field {clip(field)}: {prov}: {clip(spec)} is not a mapping of discount, "
                                  "committed_usd_per_month, note")
             allowed = {"discount", "committed_usd_per_month", "note"}
             unknown = sorted(set(map(str, spec)) - allowed)
             if unknown:
-                raise TermsError(f"field {field!r}: {prov}: unknown field(s) {', '.join(unknown)}; "
+                raise TermsError(f"field {clip(field)}: {prov}: unknown field(s) {', '.join(unknown)}; "
                                  f"expected {', '.join(sorted(allowed))}")
             try:
                 out.append(ProviderTerms(str(prov), **dict(spec)))
             except TermsError as exc:
-                raise TermsError(f"field {field!r}: {exc}") from None
+                raise TermsError(f"field {clip(field)}: {exc}") from None
     elif isinstance(data, Iterable) and not isinstance(data, str | bytes):
         out = list(data)
         for t in out:
             if not isinstance(t, ProviderTerms):
-                raise TermsError(f"field {field!r}: {t!r} is not provider terms")
+                raise TermsError(f"field {clip(field)}: {clip(t)} is not provider terms")
     else:
-        raise TermsError(f"field {field!r}: {data!r} is not a mapping of provider -> terms")
+        raise TermsError(f"field {clip(field)}: {clip(data)} is not a mapping of provider -> terms")
     provs = [t.provider for t in out]
     dup = sorted({p for p in provs if provs.count(p) > 1})
     if dup:
-        raise TermsError(f"field {field!r}: provider {dup[0]!r} given twice")
+        raise TermsError(f"field {clip(field)}: provider {clip(dup[0])} given twice")
     return tuple(sorted(out, key=lambda t: t.provider))
 
 

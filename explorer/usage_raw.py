@@ -35,6 +35,8 @@ from typing import Any
 
 import pandas as pd
 
+from explorer.limits import clip
+
 __all__ = ["SHAPES", "flatten", "is_response", "shape_of"]
 
 SHAPES: tuple[str, ...] = ("openai-chat", "litellm", "openai-responses", "anthropic", "gemini")
@@ -114,7 +116,7 @@ class _Line:
         if obj is None:
             return None
         if isinstance(obj, bool) or not isinstance(obj, int | float) or obj != obj or obj < 0 or obj != int(obj):
-            raise self.where.error(f"{'.'.join(path)} is {obj!r}, expected a whole number of tokens", self.line)
+            raise self.where.error(f"{'.'.join(path)} is {clip(obj)}, expected a whole number of tokens", self.line)
         return int(obj)
 
     def need(self, obj: Any, *path: str) -> int:
@@ -133,7 +135,7 @@ def _gemini_modalities(line: _Line, details: Any, path: str) -> dict[str, int]:
         raise line.where.error(f"{path} is not a list", line.line)
     for item in details:
         if not isinstance(item, Mapping):
-            raise line.where.error(f"{path} holds {item!r}, expected objects", line.line)
+            raise line.where.error(f"{path} holds {clip(item)}, expected objects", line.line)
         modality = str(item.get("modality", "")).upper()
         n = line.count(item, "tokenCount") if "tokenCount" in item else line.count(item, "token_count")
         out[modality] = out.get(modality, 0) + (n or 0)

@@ -26,6 +26,7 @@ from explorer import tokens as _tokens
 from explorer import usage as _usage
 from explorer.app import Dashboard, enable_offline
 from explorer.display import Shown, with_text
+from explorer.limits import clip
 from explorer.results import (
     DashboardResults,
     budget_reach,
@@ -99,7 +100,7 @@ def filter_prices(
     sorted by a column; the columns a person compares."""
     if sort_by not in PRICE_TABLE_COLUMNS:
         raise ValueError(
-            f"sort_by: unknown column {sort_by!r}; expected one of {', '.join(PRICE_TABLE_COLUMNS)}"
+            f"sort_by: unknown column {clip(sort_by)}; expected one of {', '.join(PRICE_TABLE_COLUMNS)}"
         )
     df = prices
     if provider:
@@ -254,7 +255,7 @@ def image_cost_frame(
 ) -> pd.DataFrame:
     """Cost of ``count`` generated images per model, quality and size, from the per-image prices."""
     if isinstance(count, bool) or not isinstance(count, int | np.integer) or count < 0:
-        raise ValueError(f"count: expected a whole number >= 0, got {count!r}")
+        raise ValueError(f"count: expected a whole number >= 0, got {clip(count)}")
     img = _prices.load_image_prices(as_of)
     if models is not None:
         img = img[img["model"].isin(models)]

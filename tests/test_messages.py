@@ -21,8 +21,10 @@ from explorer import limits, paths
 
 REPO = Path(__file__).resolve().parents[1]
 
-ALLOWED: set[tuple[str, str]] = set()
-"""(module path, expression) of ``!r`` quotes known to be bounded; empty: every quote goes through clip."""
+ALLOWED: set[tuple[str, str]] = {
+    ("explorer/__init__.py", "name"),  # an attribute name written in Python code; the package imports nothing
+}
+"""(module path, expression) of quotes known to be bounded, left as they are."""
 
 
 def _is_message_call(node: ast.Call) -> bool:

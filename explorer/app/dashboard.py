@@ -30,6 +30,7 @@ from explorer.app.ranges_view import RangesView
 from explorer.app.state import AppState
 from explorer.app.views import BudgetView, Context, CrossoverView, CurvesView, RankingView, View, status_html
 from explorer.display import with_text
+from explorer.limits import clip
 from explorer.tables import frame_html
 
 __all__ = ["MAX_OPTIONS", "Dashboard", "lifecycle_mark", "retired_toggle"]
@@ -653,7 +654,7 @@ class Dashboard:
                 try:
                     values[key] = float(text) if text else None
                 except ValueError:
-                    raise ValueError(f"{box.description}: {box.value!r} is not a number") from None
+                    raise ValueError(f"{box.description}: {clip(box.value)} is not a number") from None
             self.set_override(self.ov_model.value, **values)
         except ValueError as exc:
             self.ov_list.value = f"<span style='color:#b00'>{html.escape(str(exc))}</span>"
