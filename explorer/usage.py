@@ -45,6 +45,7 @@ from explorer import costs as _costs
 from explorer import limits as _limits
 from explorer import prices as _prices
 from explorer import usage_columns as _cols
+from explorer.limits import clip
 
 __all__ = [
     "ANTHROPIC_SAMPLE_FILES",
@@ -259,11 +260,11 @@ def _rename_sources(
             close = difflib.get_close_matches(canon, list(aliases), n=3)
             hint = f"; did you mean {', '.join(map(repr, close))}?" if close else ""
             raise where.error(
-                f"mapping {theirs!r} -> {canon!r}: {canon!r} is not a column this importer knows{hint}"
+                f"mapping {clip(theirs)} -> {clip(canon)}: {clip(canon)} is not a column this importer knows{hint}"
             )
         if theirs not in frame.columns:
             raise where.error(
-                f"mapping names column {theirs!r}, which the file does not have "
+                f"mapping names column {clip(theirs)}, which the file does not have "
                 f"(have: {', '.join(map(str, frame.columns))})"
             )
     new: dict[Any, str] = {}
@@ -276,7 +277,7 @@ def _rename_sources(
             continue
         if canon in claimed:
             raise where.error(
-                f"columns {claimed[canon]!r} and {col!r} both mean {canon!r}; "
+                f"columns {clip(claimed[canon])} and {clip(col)} both mean {clip(canon)}; "
                 f"pass mapping= (or ignore one of them) to say which one to use",
                 column=str(col),
             )
@@ -300,8 +301,8 @@ def _require(
     hint = f"; is {close[0]!r} it? rename it or pass mapping={{{close[0]!r}: {col!r}}}" if close else ""
     if len(have) == 1 and any(sep in have[0] for sep in ";\t|"):
         sep = next(s for s in ";\t|" if s in have[0])
-        hint = f"; the header looks {sep!r}-separated, expected commas"
-    raise where.error(f"missing column {col!r} (have: {', '.join(have)}){hint}", column=col)
+        hint = f"; the header looks {clip(sep)}-separated, expected commas"
+    raise where.error(f"missing column {clip(col)} (have: {', '.join(have)}){hint}", column=col)
 
 
 def _whole(frame: pd.DataFrame, col: str, where: _Where, *, required: bool) -> np.ndarray:
@@ -350,7 +351,7 @@ def _flags(frame: pd.DataFrame, col: str, where: _Where) -> np.ndarray:
     ok = text.isin(_TRUE | _FALSE).to_numpy()
     if not ok.all():
         pos = int(np.flatnonzero(~ok)[0])
-        raise where.error(f"{raw.iloc[pos]!r} is not true or false", frame.index[pos], col)
+        raise where.error(f"{clip(raw.iloc[pos])} is not true or false", frame.index[pos], col)
     return text.isin(_TRUE).to_numpy()
 
 
@@ -366,7 +367,7 @@ def _times(frame: pd.DataFrame, col: str, where: _Where, *, required: bool) -> p
         finite = np.isfinite(num) | np.isnan(num)
         if not finite.all():
             pos = int(np.flatnonzero(~finite)[0])
-            raise where.error(f"{num[pos]!r} is not a date or time", frame.index[pos], col)
+            raise where.error(f"{clip(num[pos])} is not a date or time", frame.index[pos], col)
         # Out-of-range epochs become NaT here and are reported below as out of range.
         safe = np.where(np.abs(np.nan_to_num(num)) < 4e9, num, np.nan)
         ts = pd.to_datetime(pd.Series(safe, index=raw.index), unit="s", utc=True)
@@ -376,7 +377,7 @@ def _times(frame: pd.DataFrame, col: str, where: _Where, *, required: bool) -> p
         ns, bad = _text_times(raw)
         if bad.any():
             pos = int(np.flatnonzero(bad)[0])
-            raise where.error(f"{raw.iloc[pos]!r} is not a date or time", frame.index[pos], col)
+            raise where.error(f"{clip(raw.iloc[pos])} is not a date or time", frame.index[pos], col)
     missing = np.isnat(ns)
     if required and missing.any():
         pos = int(np.flatnonzero(missing)[0])
@@ -385,7 +386,7 @@ def _times(frame: pd.DataFrame, col: str, where: _Where, *, required: bool) -> p
     if out.any():
         pos = int(np.flatnonzero(out)[0])
         raise where.error(
-            f"{raw.iloc[pos]!r} is out of range (expected {_EARLIEST.year} to {_LATEST.year - 1})",
+            f"{clip(raw.iloc[pos])} is out of range (expected {_EARLIEST.year} to {_LATEST.year - 1})",
             frame.index[pos],
             col,
         )
@@ -552,7 +553,7 @@ def normalize_usage(
         raise where.error("no usage rows")
     if convention is not None and convention not in _cols.CONVENTIONS:
         raise ValueError(
-            f"convention: unknown {convention!r}; expected one of {', '.join(_cols.CONVENTIONS)}"
+            f"convention: unknown {clip(convention)}; expected one of {', '.join(_cols.CONVENTIONS)}"
         )
     frame, sources = _rename_sources(raw, COLUMN_ALIASES, mapping, where, ignore_columns)
     _check_unknown_counts(frame, ignore_columns, where)
@@ -654,7 +655,7 @@ def _check_unknown_counts(frame: pd.DataFrame, ignore: Sequence[str], where: _Wh
             if sample.empty or pd.to_numeric(sample, errors="coerce").isna().any():
                 continue  # text (a prompt, an image URL): not a count
         raise where.error(
-            f"unknown count column {str(col)!r} (closest accepted name: {_cols.closest_name(col)!r}); "
+            f"unknown count column {clip(str(col))} (closest accepted name: {clip(_cols.closest_name(col))}); "
             f"rename it, map it, or pass --ignore-columns {col} (ignore_columns=) to leave it unpriced",
             column=str(col),
         )
@@ -671,7 +672,7 @@ def _require_counts(frame: pd.DataFrame, where: _Where) -> None:
     for a, b in (("input_tokens", "uncached_input_tokens"), ("output_tokens", "candidates_tokens")):
         if a in have and b in have:
             raise where.error(
-                f"both {a!r} and {b!r} given: one of them is derived from the other; "
+                f"both {clip(a)} and {clip(b)} given: one of them is derived from the other; "
                 f"ignore one (--ignore-columns)",
                 column=b,
             )
@@ -690,7 +691,7 @@ def _row_conventions(
         if bad.any():
             pos = int(np.flatnonzero(bad)[0])
             raise where.error(
-                f"{frame['convention'].iloc[pos]!r} is not a convention; expected one of "
+                f"{clip(frame['convention'].iloc[pos])} is not a convention; expected one of "
                 f"{', '.join(_cols.CONVENTIONS)}",
                 frame.index[pos],
                 "convention",
@@ -716,7 +717,7 @@ def _row_conventions(
         c = seen[pair]
         if c is None:
             raise where.error(
-                f"{reason}, and provider {pair[0]!r} does not say which convention it follows: "
+                f"{reason}, and provider {clip(pair[0])} does not say which convention it follows: "
                 f"pass --convention openai|anthropic|gemini (convention=)",
                 frame.index[i],
                 "provider",
@@ -848,7 +849,7 @@ def _service_tiers(frame: pd.DataFrame, where: _Where) -> pd.Categorical:
             if tier is None:
                 pos = int(rows[0])  # type: ignore[index]
                 raise where.error(
-                    f"unknown service tier {raw.iloc[pos]!r}; expected one of "
+                    f"unknown service tier {clip(raw.iloc[pos])}; expected one of "
                     f"{', '.join(_prices.SERVICE_TIERS)} (or default/auto)",
                     frame.index[pos],
                     "service_tier",
@@ -964,11 +965,11 @@ def _page_results(docs: list[tuple[str, Any]], where: _Where, kind: Kind) -> tup
             else:
                 for key in ("start_time", "end_time"):
                     if key not in bucket:
-                        raise where.error(f"{loc}: missing {key!r}")
+                        raise where.error(f"{loc}: missing {clip(key)}")
                 start, end = bucket["start_time"], bucket["end_time"]
                 if not all(isinstance(v, int | float) and not isinstance(v, bool) for v in (start, end)):
                     raise where.error(
-                        f"{loc}: start_time and end_time must be epoch seconds, got {start!r}, {end!r}"
+                        f"{loc}: start_time and end_time must be epoch seconds, got {clip(start)}, {clip(end)}"
                     )
                 anthropic = False
             if end <= start:
@@ -1019,7 +1020,7 @@ def _rfc3339_bucket(bucket: Mapping[str, Any], loc: str, where: _Where) -> tuple
             if not isinstance(value, str) or pd.isna(ts):
                 raise ValueError(value)
         except ValueError:
-            raise where.error(f"{loc}: {key} {value!r} is not an RFC 3339 time") from None
+            raise where.error(f"{loc}: {key} {clip(value)} is not an RFC 3339 time") from None
         out.append((ts.tz_localize("UTC") if ts.tzinfo is None else ts).timestamp())
     return out[0], out[1]
 
@@ -1058,9 +1059,9 @@ def _cents_to_usd(amount: Any, loc: str, where: _Where) -> float:
     try:
         cents = Decimal(str(amount))
     except InvalidOperation:
-        raise where.error(f"{loc}: amount {amount!r} is not a number") from None
+        raise where.error(f"{loc}: amount {clip(amount)} is not a number") from None
     if not cents.is_finite():
-        raise where.error(f"{loc}: amount {amount!r} is not a number")
+        raise where.error(f"{loc}: amount {clip(amount)} is not a number")
     return float(cents / 100)
 
 
@@ -1224,7 +1225,7 @@ def detect_kind(path: Path | str) -> Kind:
         keys = {_key(h) for h in header.split(",")}
         costs = {_key(a) for a in (*COST_COLUMN_ALIASES["amount_usd"], "amount_usd")} - {"value"}
         return "costs" if keys & costs else "usage"
-    raise where.error(f"unknown file type {suffix or '(none)'!r}; expected .json, .jsonl, .csv or .parquet")
+    raise where.error(f"unknown file type {clip(suffix or '(none)')}; expected .json, .jsonl, .csv or .parquet")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -1243,7 +1244,7 @@ def _options(
     mapping: Mapping[str, str] | None, convention: str | None, ignore_columns: Iterable[str] | None
 ) -> ColumnOptions:
     if convention is not None and convention not in _cols.CONVENTIONS:
-        raise ValueError(f"convention: unknown {convention!r}; expected one of {', '.join(_cols.CONVENTIONS)}")
+        raise ValueError(f"convention: unknown {clip(convention)}; expected one of {', '.join(_cols.CONVENTIONS)}")
     return ColumnOptions(mapping, convention, tuple(ignore_columns or ()))
 
 
@@ -1468,7 +1469,7 @@ def _normalize_costs(raw: pd.DataFrame, where: _Where, mapping: Mapping[str, str
         if other.any():
             pos = int(np.flatnonzero(other)[0])
             raise where.error(
-                f"currency {frame['currency'].iloc[pos]!r}: only USD is supported",
+                f"currency {clip(frame['currency'].iloc[pos])}: only USD is supported",
                 frame.index[pos],
                 "currency",
             )
@@ -1737,7 +1738,7 @@ def cost_by(priced: pd.DataFrame, by: str = "model") -> pd.DataFrame:
     (``skip_unknown``) count their requests but add nothing to ``total_usd``.
     """
     if by not in BREAKDOWNS:
-        raise ValueError(f"by: unknown {by!r}; expected one of {', '.join(BREAKDOWNS)}")
+        raise ValueError(f"by: unknown {clip(by)}; expected one of {', '.join(BREAKDOWNS)}")
     col = BREAKDOWNS[by]
     if col not in priced.columns:
         priced = _add_keys(priced)
@@ -1852,7 +1853,7 @@ def what_if(
         tier = _TIER_NAMES.get(str(service_tier).strip().lower())
         if tier is None:
             raise ValueError(
-                f"service_tier: unknown {service_tier!r}; expected one of {', '.join(_prices.SERVICE_TIERS)}"
+                f"service_tier: unknown {clip(service_tier)}; expected one of {', '.join(_prices.SERVICE_TIERS)}"
             )
         desired = np.full(len(frame), tier, dtype=object)
     fallback = np.zeros(len(frame), dtype=bool)
@@ -1870,7 +1871,7 @@ def what_if(
         frame["service_tier"] = np.asarray(desired).astype(str)
     if cached_share is not None:
         if not 0 <= cached_share <= 1 or math.isnan(cached_share):
-            raise ValueError(f"cached_share: {cached_share!r} is not between 0 and 1")
+            raise ValueError(f"cached_share: {clip(cached_share)} is not between 0 and 1")
         other = sum(
             frame[c]
             for c in ("cache_write_tokens", "input_audio_tokens", "input_image_tokens")
@@ -1882,7 +1883,7 @@ def what_if(
         frame["timestamp"] = _prices._as_timestamp(as_of)
     if cached_discount is not None:
         if not 0 <= cached_discount <= 1 or math.isnan(cached_discount):
-            raise ValueError(f"cached_discount: {cached_discount!r} is not between 0 and 1")
+            raise ValueError(f"cached_discount: {clip(cached_discount)} is not between 0 and 1")
         table = table.copy()
         table["cached_input_usd_per_mtok"] = table["input_usd_per_mtok"] * (1 - cached_discount)
     return price(frame, prices=table, skip_unknown=skip_unknown).assign(
@@ -2060,7 +2061,7 @@ def compare(
     if len(priced) != len(alt):
         raise ValueError("compare: the what-if frame must hold the same rows as the current one")
     if by not in BREAKDOWNS:
-        raise ValueError(f"by: unknown {by!r}; expected one of {', '.join(BREAKDOWNS)}")
+        raise ValueError(f"by: unknown {clip(by)}; expected one of {', '.join(BREAKDOWNS)}")
     col = BREAKDOWNS[by]
     table = prices if prices is not None else _prices.price_history()
     keyed = alt.assign(
@@ -2328,7 +2329,7 @@ def reconcile(
     keys = list(by)
     for k in keys:
         if k not in allowed:
-            raise ValueError(f"by: unknown {k!r}; expected some of {', '.join(allowed)}")
+            raise ValueError(f"by: unknown {clip(k)}; expected some of {', '.join(allowed)}")
     if "line_item" in keys and billed["line_item"].isna().all():
         raise ValueError("by: the Costs export is not grouped by line_item; reconcile by=('day',) instead")
     if "project_id" in keys and billed["project_id"].isna().all():
@@ -2732,7 +2733,7 @@ def _check_canonical(frame: pd.DataFrame) -> None:
         canon = lookup.get(_key(col))
         if canon is not None and canon != col:
             raise where.error(
-                f"{col!r} is not an engine column (it means {canon!r}, counted by its own convention); "
+                f"{clip(col)} is not an engine column (it means {clip(canon)}, counted by its own convention); "
                 "normalise partitions first: ddf.map_partitions(normalize_usage)",
                 column=str(col),
             )
@@ -2740,7 +2741,7 @@ def _check_canonical(frame: pd.DataFrame) -> None:
             frame[col]
         ):
             raise where.error(
-                f"unknown count column {str(col)!r} (closest accepted name: {_cols.closest_name(col)!r}); "
+                f"unknown count column {clip(str(col))} (closest accepted name: {clip(_cols.closest_name(col))}); "
                 "drop or rename it before pricing",
                 column=str(col),
             )
@@ -2783,7 +2784,7 @@ def sample_paths(which: Literal["openai", "responses", "anthropic"] = "openai") 
 
     names = {"openai": SAMPLE_FILES, "responses": RAW_SAMPLE_FILES, "anthropic": ANTHROPIC_SAMPLE_FILES}
     if which not in names:
-        raise ValueError(f"which: unknown {which!r}; expected one of {', '.join(names)}")
+        raise ValueError(f"which: unknown {clip(which)}; expected one of {', '.join(names)}")
     return iter_paths(DATA_DIR / "samples" / name for name in names[which])
 
 
