@@ -138,6 +138,21 @@ def _box(page, label: str):
     return page.locator(".widget-inline-hbox", has=page.locator("label", has_text=re.compile(f"^{re.escape(label)}$")))
 
 
+def test_voila_page_loads_beside_a_malformed_user_scenario_and_names_it(voila: str, tmp_path: Path) -> None:
+    folder = tmp_path / "home" / "scenarios"  # the server's EXPLORER_HOME (see _start)
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "broken.yaml").write_text("name: [unclosed\n")  # each page load lists the scenarios afresh
+    with browser_page({"width": 1400, "height": 1000}) as (page, _watch):
+        page.goto(voila, wait_until="domcontentloaded", timeout=120_000)
+        page.wait_for_selector("table.explorer-ranked", timeout=120_000)  # the page loaded, cells all ran
+        warning = page.locator(".explorer-skipped-scenarios")
+        warning.wait_for(timeout=60_000)
+        text = warning.inner_text()
+        assert "broken.yaml" in text and "not valid YAML" in text, text
+        assert len(text.strip().splitlines()) == 1
+        assert "There was an error when executing cell" not in page.content()
+
+
 def test_voila_dashboard_matches_the_python_api(voila: str) -> None:
     picks = ["gpt-4o", "gpt-5-mini", "claude-haiku-4-5"]
     import datetime as dt

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 import textwrap
@@ -338,3 +339,27 @@ def test_the_app_starts_beside_a_bad_user_scenario(_user_home: Path) -> None:
         dash = Dashboard(as_of=AS_OF, models=["gpt-4o"])
     assert len(skipped) == 1 and "broken.yaml" in skipped[0]
     assert "Mine" in dash.sc_pick.options and "Support chatbot" in dash.sc_pick.options
+
+
+def test_the_dashboard_shows_each_skipped_scenario_file_and_why(_user_home: Path) -> None:
+    from explorer.app import Dashboard
+
+    folder = _user_home / "scenarios"
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "broken.yaml").write_text("name: [unclosed\n")
+    (folder / "typo.json").write_text('{"name": "typo", "requests_per_month": "lots"}')
+    with pytest.warns(ScenarioWarning):
+        dash = Dashboard(as_of="2026-11-27", models=["gpt-4o"])
+    shown = dash.sc_skipped.value
+    assert dash.sc_skipped in dash.widget.children  # on the page, above the tabs, not in a log
+    lines = re.findall(r"<div>(.*?)</div>", shown)
+    assert len(lines) == 2
+    assert "broken.yaml" in lines[0] and "not valid YAML" in lines[0]
+    assert "typo.json" in lines[1] and "requests_per_month" in lines[1]
+    assert "Support chatbot" in dash.sc_pick.options  # the good scenarios are still there
+
+
+def test_the_dashboard_shows_no_warning_when_every_file_loads() -> None:
+    from explorer.app import Dashboard
+
+    assert Dashboard(as_of="2026-11-27", models=["gpt-4o"]).sc_skipped.value == ""

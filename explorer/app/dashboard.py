@@ -81,6 +81,14 @@ def lifecycle_mark(row: Any, day: dt.date) -> str:
     return ""
 
 
+def skipped_scenarios_html(messages: list[str]) -> str:
+    """One warning line per scenario file that was skipped, naming it and why; empty when none was."""
+    if not messages:
+        return ""
+    lines = "".join(f"<div>&#9888; {html.escape(m)}</div>" for m in messages)
+    return f"<div class='explorer-skipped-scenarios' style='color:#8a4b00;font-size:90%'>{lines}</div>"
+
+
 class Dashboard:
     """The main dashboard's widget tree. Display it in a notebook cell; change any control and every
     table and chart below updates (observers call :meth:`refresh`)."""
@@ -348,7 +356,8 @@ class Dashboard:
         self.ov_save.on_click(lambda _: self._report(self.ov_message, self.save_overrides))
         self.ov_load.on_click(lambda _: self._report(self.ov_message, self.load_overrides))
         # Scenarios
-        self._scenarios = _sc.list_scenarios()
+        self.sc_skipped = W.HTML()
+        self._scenarios = self._list_scenarios()
         self.sc_pick = W.Dropdown(
             options=list(self._scenarios), description="Scenario", style=style, layout=W.Layout(width="420px")
         )
@@ -556,7 +565,7 @@ class Dashboard:
         except (ValueError, OSError) as exc:
             self.sc_message.value = f"<span style='color:#b00'>Not saved: {html.escape(str(exc))}</span>"
             return
-        self._scenarios = _sc.list_scenarios()
+        self._scenarios = self._list_scenarios()
         with self._hold():
             self.sc_pick.options = list(self._scenarios)
             self.sc_compare.options = list(self._scenarios)
@@ -830,7 +839,15 @@ class Dashboard:
         for i, title in enumerate([*(v.title for v in self.views), "Override prices", "Scenarios"]):
             self.tabs.set_title(i, title)
         self.tabs.observe(self._on_tab, names="selected_index")
-        self._widget = W.VBox([inputs, self.status, self.tabs])
+        self._widget = W.VBox([inputs, self.status, self.sc_skipped, self.tabs])
+
+    def _list_scenarios(self) -> dict[str, _sc.Scenario]:
+        """The scenarios, and a visible line for each of the user's files that could not be loaded (the
+        page would otherwise only log a warning nobody sees)."""
+        skipped: list[str] = []
+        found = _sc.list_scenarios(skipped=skipped)
+        self.sc_skipped.value = skipped_scenarios_html(skipped)
+        return found
 
     @property
     def widget(self) -> W.Widget:
