@@ -31,6 +31,7 @@ from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
 
 from explorer import families as _families
+from explorer.limits import clip
 
 if TYPE_CHECKING:
     import datetime as dt
@@ -305,7 +306,7 @@ def select(
     import numpy as np
 
     if kind is not None and kind not in KINDS:
-        raise ValueError(f"kind: unknown {kind!r}; expected one of {', '.join(KINDS)}")
+        raise ValueError(f"kind: unknown {clip(kind)}; expected one of {', '.join(KINDS)}")
     keep = np.ones(len(frame), dtype=bool)
     if kind is not None:
         keep &= (frame["kind"] == kind).to_numpy()
