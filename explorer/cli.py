@@ -1032,7 +1032,7 @@ def _command(argv: Sequence[str]) -> str | None:
 
 def _one_line_warning(message: Warning | str, category: type[Warning], filename: str, lineno: int,
                       line: str | None = None) -> str:
-    return f"warning: {message}\n"
+    return f"warning: {limits.terminal_safe(str(message))}\n"  # a file name in a warning reaches the terminal too
 
 
 STDIN_SUFFIXES: dict[str, str | None] = {

@@ -4,12 +4,14 @@ control characters escaped in text output and in error lines."""
 from __future__ import annotations
 
 import io
+import subprocess
+import sys
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
-from explorer import outputs
+from explorer import outputs, paths
 from explorer.cli import main
 from explorer.limits import terminal_safe
 
@@ -75,3 +77,70 @@ def test_error_lines_escape_control_characters(tmp_path: Path, capsys: pytest.Ca
 )
 def test_terminal_safe(text: str, shown: str) -> None:
     assert terminal_safe(text) == shown
+
+
+# Every text output path, as a user runs it: nothing a file, folder or model name carries reaches the
+# terminal as a control character (stdout and stderr, warnings included).
+CONTROL = "evil\x1b]0;owned\x07\x1b[2J"
+
+
+def _run_cli(args: list[str], home: Path) -> subprocess.CompletedProcess[str]:
+    import os
+
+    env = {**os.environ, "EXPLORER_HOME": str(home)}
+    return subprocess.run([sys.executable, "-m", "explorer", *args], capture_output=True, text=True, timeout=300,
+                          env=env, cwd=paths.REPO_DIR)
+
+
+def _assert_escaped(done: subprocess.CompletedProcess[str], shown: str) -> None:
+    both = done.stdout + done.stderr
+    assert "\x1b" not in both and "\x07" not in both, both[-500:]
+    assert shown in both, both[-500:]
+
+
+def test_tokens_corpus_text_escapes_file_and_folder_names(tmp_path: Path) -> None:
+    folder = tmp_path / f"corpus{CONTROL}"
+    folder.mkdir()
+    (folder / "ok.txt").write_text("hello world\n")
+    (folder / f"bin{CONTROL}.dat").write_bytes(b"\x00\x01binary")
+    done = _run_cli(["tokens", "--corpus", str(folder), "--model", "gpt-4o", "--no-progress"], tmp_path / "home")
+    assert done.returncode == 0, done.stderr[-500:]
+    _assert_escaped(done, "bin" + "evil\\x1b]0;owned\\x07\\x1b[2J" + ".dat")
+
+
+def test_audit_text_escapes_model_names(tmp_path: Path) -> None:
+    f = tmp_path / "table.csv"
+    f.write_text(f"model,input_usd_per_mtok,output_usd_per_mtok,as_of\n{CONTROL},2.50,10.00,2025-05-16\n")
+    done = _run_cli(["audit", str(f)], tmp_path / "home")
+    _assert_escaped(done, "evil\\x1b]0;owned\\x07\\x1b[2J")
+
+
+def test_compare_by_text_escapes_the_file_name(tmp_path: Path) -> None:
+    f = tmp_path / f"doc{CONTROL}.txt"
+    f.write_text("some text to price " * 20)
+    done = _run_cli(["compare", "--text-file", str(f), "--output-tokens", "10", "--limit", "3"], tmp_path / "home")
+    assert done.returncode == 0, done.stderr[-500:]
+    _assert_escaped(done, "doc" + "evil\\x1b]0;owned\\x07\\x1b[2J" + ".txt")
+
+
+def test_prices_error_escapes_the_provider_name(tmp_path: Path) -> None:
+    done = _run_cli(["prices", "--provider", CONTROL], tmp_path / "home")
+    assert done.returncode == 2
+    _assert_escaped(done, "evil\\x1b]0;owned\\x07\\x1b[2J")
+
+
+def test_report_stdout_escapes_the_output_path(tmp_path: Path) -> None:
+    out = tmp_path / f"r{CONTROL}.html"
+    done = _run_cli(["report", "--models", "gpt-4o", "--out", str(out)], tmp_path / "home")
+    assert done.returncode == 0, done.stderr[-500:]
+    _assert_escaped(done, "r" + "evil\\x1b]0;owned\\x07\\x1b[2J" + ".html")
+
+
+def test_warning_lines_escape_control_characters(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    (home / "scenarios").mkdir(parents=True)
+    (home / "scenarios" / f"bad{CONTROL}.yaml").write_text("name: [unclosed\n")
+    done = _run_cli(["prices", "--changes-since", "2026-08-01", "--scenario", "Support chatbot"], home)
+    assert done.returncode == 0, done.stderr[-500:]
+    assert done.stderr.startswith("warning: skipped scenario file")
+    _assert_escaped(done, "bad" + "evil\\x1b]0;owned\\x07\\x1b[2J" + ".yaml")
