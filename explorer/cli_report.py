@@ -13,6 +13,8 @@ import os
 import sys
 from pathlib import Path
 
+from explorer.limits import clip
+
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     from explorer.cli_args import deprecated, examples
@@ -60,7 +62,7 @@ def check_inputs(args: argparse.Namespace) -> None:
         try:
             dt.datetime.fromisoformat(args.as_of)  # ISO 8601, as --help says; the engine checks the range
         except ValueError:
-            raise ValueError(f"--as-of: {args.as_of!r} is not a date (YYYY-MM-DD)") from None
+            raise ValueError(f"--as-of: {clip(args.as_of)} is not a date (YYYY-MM-DD)") from None
     _check_models(args.models or [])
 
 

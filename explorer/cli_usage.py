@@ -290,9 +290,9 @@ def _budget(text: str) -> float:
     try:
         value = float(text.strip().lstrip("$").replace(",", ""))
     except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number of USD") from None
+        raise argparse.ArgumentTypeError(f"{clip(text)} is not a number of USD") from None
     if not math.isfinite(value) or value <= 0:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number of USD > 0")
+        raise argparse.ArgumentTypeError(f"{clip(text)} is not a number of USD > 0")
     return value
 
 

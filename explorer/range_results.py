@@ -27,6 +27,7 @@ from explorer import ranges as _ranges
 from explorer import results as _r
 from explorer import scenarios as _sc
 from explorer import selfhost as _sh
+from explorer.limits import clip
 
 __all__ = ["SPREAD_PRESETS", "RangeResults", "range_results", "spread_distribution", "with_spread"]
 
@@ -45,7 +46,7 @@ def spread_distribution(mean_tokens: float, p90_over_p50: float) -> _d.Distribut
     """A log-normal whose **mean** is ``mean_tokens`` and whose p90 is ``p90_over_p50`` times its median
     (a point when the ratio is 1 or the mean is 0)."""
     if not math.isfinite(p90_over_p50) or p90_over_p50 < 1:
-        raise ValueError(f"spread: p90 / p50 {p90_over_p50!r} must be a number >= 1")
+        raise ValueError(f"spread: p90 / p50 {clip(p90_over_p50)} must be a number >= 1")
     if mean_tokens <= 0 or p90_over_p50 == 1:
         return _d.Point(max(float(mean_tokens), 0.0))
     sigma = math.log(p90_over_p50) / _d.Z90

@@ -23,6 +23,7 @@ import pandas as pd
 from explorer import families, fmt, tokens
 from explorer import results as _r
 from explorer import scenarios as _sc
+from explorer.limits import clip
 
 __all__ = [
     "KIND_LABELS", "CharsPlan", "annotate_text_rows", "chars_plan", "plan_tokens", "plans_for", "text_columns",
@@ -62,7 +63,7 @@ def chars_plan(model: str, kind: str, label: str | None = None) -> CharsPlan:
     """The count plan of ``model`` for text of ``kind`` (:data:`explorer.families.KINDS`), as
     :func:`~explorer.text_workload.tokens_by_model` counts characters."""
     if kind not in families.KINDS:
-        raise ValueError(f"language: unknown text kind {kind!r}; known: {', '.join(families.KINDS)}")
+        raise ValueError(f"language: unknown text kind {clip(kind)}; known: {', '.join(families.KINDS)}")
     tok = tokens.tokenizer_for(model)
     table = families.calibration()
     per_kchar = table[tok.encoding][kind]
