@@ -4,6 +4,7 @@ run as a user runs it; a bad file gives one line naming it; the chart draws the 
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import re
@@ -53,7 +54,9 @@ def dash(table: pd.DataFrame) -> Dashboard:
 
 
 def _upload(dash: Dashboard, name: str, content: bytes) -> None:
-    dash.forecast_view.upload.value = ({"name": name, "type": "text/csv", "size": len(content), "content": content},)
+    # The shape the browser sends (ipywidgets 8): one dict per file.
+    dash.forecast_view.upload.value = ({"name": name, "type": "text/csv", "size": len(content),
+                                        "content": memoryview(content), "last_modified": dt.datetime.now(dt.UTC)},)
 
 
 def _cli_json(path: Path, budget: float, home: Path) -> dict[str, object]:

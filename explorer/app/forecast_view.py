@@ -118,7 +118,7 @@ class ForecastView(View):
             priced = self._priced_log(files)
             data = _f.forecast_json(priced, budget_usd=budget)
             result = _f.forecast(priced, budget_usd=budget)
-        except Exception as exc:  # noqa: BLE001 - any bad file is one line in the tab, never a traceback
+        except Exception as exc:  # any bad file is one line in the tab, never a traceback
             self._priced = None
             self.error, self.data, self.result = _one_line(exc, names), None, None
             self.message.value = f"<p style='color:#b00' role='alert'>{html.escape(self.error)}</p>"
