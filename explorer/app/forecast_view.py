@@ -78,6 +78,7 @@ class ForecastView(View):
         self._priced: tuple[Any, ...] | None = None
         self._slot: ChartSlot | None = None
         self.widget = W.VBox([W.HBox([self.upload, self.budget]), self.message, self.figures])
+        self.widget.add_class("explorer-forecast")  # what browser tests and page styles find the tab by
         self.upload.observe(lambda _: self.refresh(), names="value")
         self.budget.observe(lambda _: self.refresh(), names="value")
 
