@@ -146,7 +146,10 @@ def _check_forecast_tab(page) -> None:
     tab = page.locator(".explorer-forecast").first
     assert "docs/usage.md" in tab.inner_text(timeout=30_000)
     sample = paths.DATA_DIR / "samples" / "requests.csv"
-    tab.locator("input[type=file]").set_input_files(str(sample))
+    # The upload box's file input is never in the page: its button opens the browser's file chooser.
+    with page.expect_file_chooser(timeout=30_000) as chooser:
+        tab.locator(".widget-upload").first.click()
+    chooser.value.set_files(str(sample))
     view = ForecastView(price_history)
     view.upload.value = ({"name": sample.name, "type": "text/csv", "size": sample.stat().st_size,
                           "content": memoryview(sample.read_bytes()), "last_modified": dt.datetime.now(dt.UTC)},)
