@@ -62,7 +62,8 @@ class ForecastView(View):
     def __init__(self, prices: Callable[[], pd.DataFrame]) -> None:
         self._prices = prices
         # The same box as explorer.widgets.upload_box (not imported: explorer.widgets imports the app).
-        self.upload = W.FileUpload(accept=".json,.jsonl,.csv,.parquet", multiple=True, description="Upload usage log")
+        self.upload = W.FileUpload(accept=".json,.jsonl,.csv,.parquet", multiple=True, description="Upload usage log",
+                                  layout=W.Layout(width="210px"))
         self.budget = W.BoundedFloatText(
             value=0.0, min=0.0, max=1e12, step=100, description=BUDGET_LABEL,
             tooltip="optional: leave at 0 for no budget", style={"description_width": "160px"},
