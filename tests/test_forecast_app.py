@@ -137,3 +137,14 @@ def test_bad_file_is_one_line_naming_it(dash: Dashboard, name: str, content: byt
     # A good file afterwards replaces the error.
     _upload(dash, "log.csv", _log_bytes())
     assert view.error is None and "Month-end forecast" in view.figures.value
+
+
+def test_other_controls_leave_the_forecast_alone(dash: Dashboard) -> None:
+    view = dash.forecast_view
+    _upload(dash, "log.csv", _log_bytes())
+    shown = view.result
+    dash.input_tokens.value = 4321  # the tab is visible: the dashboard updates it, nothing of its own changed
+    assert view.result is shown
+    _upload(dash, "log.csv", _log_bytes().replace(b"gpt-4.1,", b"gpt-4.1-mini,"))  # same name, new content
+    assert view.result is not shown and view.data is not None
+    assert view.data["forecast_month_usd"] < shown.forecast_month_usd  # the mini model costs less

@@ -10,6 +10,7 @@ chart is :func:`explorer.charts_ranges.forecast_chart` (the one the usage notebo
 
 from __future__ import annotations
 
+import hashlib
 import html
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
@@ -78,6 +79,7 @@ class ForecastView(View):
         """The forecast behind the chart."""
         self._priced: tuple[Any, ...] | None = None
         self._slot: ChartSlot | None = None
+        self._shown: tuple[pd.DataFrame, float | None] | None = None
         self.widget = W.VBox([W.HBox([self.upload, self.budget]), self.message, self.figures])
         self.widget.add_class("explorer-forecast")  # what browser tests and page styles find the tab by
         self.upload.observe(lambda _: self.refresh(), names="value")
@@ -97,7 +99,8 @@ class ForecastView(View):
 
     def _priced_log(self, files: list[Mapping[str, Any]]) -> pd.DataFrame:
         table = self._prices()
-        key = (tuple((f["name"], len(bytes(f["content"]))) for f in files), id(table))
+        # The files' bytes and the table (a new frame on every override change) say when to read again.
+        key = (tuple((f["name"], hashlib.sha256(bytes(f["content"])).hexdigest()) for f in files), id(table))
         if self._priced is not None and self._priced[0] == key:
             return self._priced[1]  # type: ignore[no-any-return]
         imported = _usage.load_uploaded(files)
@@ -111,23 +114,26 @@ class ForecastView(View):
         """Show the forecast of the uploaded file(s), the one-line error of a bad one, or what to upload."""
         files = _files(self.upload.value)
         if not files:
-            self.error, self.data, self.result = None, None, None
+            self.error, self.data, self.result, self._shown = None, None, None, None
             self.message.value, self.figures.value = WHAT_TO_UPLOAD, ""
             return
         names = [str(f["name"]) for f in files]
         budget = float(self.budget.value) or None
         try:
             priced = self._priced_log(files)
+            if self._shown is not None and self._shown[0] is priced and self._shown[1] == budget:
+                return  # nothing new (a dashboard control changed): the figures stand
             data = _f.forecast_json(priced, budget_usd=budget)
             result = _f.forecast(priced, budget_usd=budget)
         except Exception as exc:  # any bad file is one line in the tab, never a traceback
-            self._priced = None
+            self._priced = self._shown = None
             self.error, self.data, self.result = _one_line(exc, names), None, None
             self.message.value = f"<p style='color:#b00' role='alert'>{html.escape(self.error)}</p>"
             self.figures.value = ""
             if self._slot is not None:
                 self._slot.widget.layout.display = "none"
             return
+        self._shown = (priced, budget)
         self.error, self.data, self.result = None, data, result
         self.message.value = f"<p>Forecast of <b>{html.escape(', '.join(names))}</b>.</p>"
         self.figures.value = figures_html(data)
