@@ -134,6 +134,41 @@ def _check_ranges_tab(page, dash: Dashboard) -> None:
     assert busy_share(shot) > MIN_BUSY, f"{shot}: looks blank"
 
 
+def _check_forecast_tab(page) -> None:
+    """The Forecast tab says what to upload, then shows the shipped request log's month-end forecast with the
+    figures the same tab computes in Python, and draws its chart."""
+    import datetime as dt
+
+    from explorer.app.forecast_view import ForecastView
+    from explorer.prices import price_history
+
+    page.get_by_role("tab", name="Forecast").click()
+    tab = page.locator(".explorer-forecast").first
+    assert "docs/usage.md" in tab.inner_text(timeout=30_000)
+    sample = paths.DATA_DIR / "samples" / "requests.csv"
+    # The upload box's file input is never in the page: its button opens the browser's file chooser.
+    with page.expect_file_chooser(timeout=30_000) as chooser:
+        tab.locator(".widget-upload").first.click()
+    chooser.value.set_files(str(sample))
+    view = ForecastView(price_history)
+    view.upload.value = ({"name": sample.name, "type": "text/csv", "size": sample.stat().st_size,
+                          "content": memoryview(sample.read_bytes()), "last_modified": dt.datetime.now(dt.UTC)},)
+    assert view.data is not None, view.error
+    want = f"${view.data['forecast_month_usd']:,.2f} (p10–p90 band ${view.data['p10']:,.2f}"
+    page.wait_for_function(
+        "w => (document.querySelector('.explorer-forecast table.forecast-figures') || {}).innerText?.includes(w)",
+        arg=want, timeout=60_000)
+    page.wait_for_function(
+        """() => Array.from(document.querySelectorAll('.explorer-forecast .vega-embed svg g.role-mark > *'))
+                 .filter(e => { const r = e.getBoundingClientRect(); return r.width > 0 || r.height > 0; })
+                 .length >= 10""", timeout=60_000)
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    tab.scroll_into_view_if_needed()
+    shot = SHOTS / "dashboard_forecast.png"
+    page.screenshot(path=str(shot), full_page=True)
+    assert busy_share(shot) > MIN_BUSY, f"{shot}: looks blank"
+
+
 def _box(page, label: str):
     return page.locator(".widget-inline-hbox", has=page.locator("label", has_text=re.compile(f"^{re.escape(label)}$")))
 
@@ -212,6 +247,7 @@ def test_voila_dashboard_matches_the_python_api(voila: str) -> None:
             page.get_by_role("tab", name=tab).click()
             page.wait_for_function(_MARKS, arg=least, timeout=60_000)
         _check_ranges_tab(page, dash)
+        _check_forecast_tab(page)
         page.get_by_role("tab", name="Ranking").click()
         SHOTS.mkdir(parents=True, exist_ok=True)
         page.evaluate("window.scrollTo(0, 0)")

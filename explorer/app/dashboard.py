@@ -26,6 +26,7 @@ from explorer import results as _r
 from explorer import scenarios as _sc
 from explorer import text_costs as _text
 from explorer.app.chart_slot import ChartSlot, enable_offline
+from explorer.app.forecast_view import ForecastView
 from explorer.app.ranges_view import RangesView
 from explorer.app.state import AppState
 from explorer.app.views import BudgetView, Context, CrossoverView, CurvesView, RankingView, View, status_html
@@ -326,8 +327,9 @@ class Dashboard:
             [W.HBox([self.axis]), W.HBox([self.fixed_usd, self.fixed_in, self.fixed_out])]
         )
         self.ranges_view = RangesView(on_change=lambda: self._on_change({}))
+        self.forecast_view = ForecastView(lambda: self.prices)
         self.views: list[View] = [self.ranking_view, self.curves_view, self.budget_view, self.crossover_view,
-                                  self.ranges_view]
+                                  self.ranges_view, self.forecast_view]
         # Names notebooks and tests use for the outputs.
         self.ranked_out = self.ranking_view.table
         self.crossover_text = self.crossover_view.text
