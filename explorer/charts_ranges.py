@@ -204,7 +204,7 @@ def forecast_chart(projection: pd.DataFrame, *, budget_usd: float | None = None)
     ]
     base = alt.Chart(df).encode(x=alt.X("day:T", title="Day", axis=alt.Axis(format="%d %b")), tooltip=tooltip)
     band = base.transform_filter("datum.part == 'forecast'").mark_area(opacity=0.25, color="#4c78a8").encode(
-        y=alt.Y("cumulative_p10_usd:Q", title="Spend this month (USD)", axis=alt.Axis(format="$,.0f")),
+        y=alt.Y("cumulative_p10_usd:Q", title="Spend this month (USD)", axis=alt.Axis(format="$,.2~f")),
         y2="cumulative_p90_usd:Q")
     line = base.mark_line(point=True).encode(
         y="cumulative_p50_usd:Q",

@@ -82,7 +82,7 @@ def test_before_an_upload_the_tab_says_what_to_upload(dash: Dashboard) -> None:
     view = dash.forecast_view
     assert view.message.value == WHAT_TO_UPLOAD and "docs/usage.md" in view.message.value
     assert "timestamp" in view.message.value and view.figures.value == "" and view.data is None
-    assert view.budget.description == BUDGET_LABEL == "Monthly budget (USD)"
+    assert view.budget.description == BUDGET_LABEL == "Budget for this log (USD per month)"
     assert dash.tabs.get_title(dash.views.index(view)) == "Forecast"
 
 

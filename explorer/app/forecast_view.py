@@ -26,15 +26,16 @@ from explorer.app.views import Context, View
 
 __all__ = ["BUDGET_LABEL", "ForecastView"]
 
-BUDGET_LABEL = "Monthly budget (USD)"
-"""The budget box's label (what screen readers announce and tests find)."""
+BUDGET_LABEL = "Budget for this log (USD per month)"
+"""The budget box's label (what screen readers announce and tests find); distinct from the main
+controls' "Monthly budget (USD)", so each label names one box."""
 WHAT_TO_UPLOAD = (
     "<p>Upload a usage log to forecast this month's spend: an OpenAI or Anthropic usage export, a request "
     "log (CSV, JSON lines or Parquet with a <code>timestamp</code>, <code>model</code>, "
     "<code>input_tokens</code> and <code>output_tokens</code> per row or bucket) or raw API responses. "
     "The columns accepted, provider by provider, are listed in "
-    "<a href='../docs/usage.md#columns-what-each-header-means-provider-by-provider' target='_blank'>"
-    "docs/usage.md</a>. The file is read in memory and never saved.</p>"
+    "<code>docs/usage.md</code> (in the repository, or <code>explorer usage --help</code>). "
+    "The file is read in memory and never saved.</p>"
 )
 """What the tab says before a file is uploaded."""
 
