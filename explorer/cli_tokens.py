@@ -310,8 +310,12 @@ def run_compare_text(args: argparse.Namespace, prices: Any, emit: Any) -> int:
     out_tokens = args.output_tokens or 0
     ranked = rank_models_by_text(
         text=text, chars=args.chars, kind=args.language, output_tokens=out_tokens, requests=args.requests,
-        provider=args.provider, service_tier=args.service_tier, as_of=args.as_of, prices=prices,
+        provider=args.provider, models=args.models or None, service_tier=args.service_tier, as_of=args.as_of,
+        prices=prices,
     )
+    unpriced = dict(ranked.attrs.get("unpriced", {}))
+    if args.models and not len(ranked):
+        raise ValueError("; ".join(unpriced.values()) or "--model: none of the models named can be ranked")
     if args.limit:
         ranked = ranked.head(args.limit)
     n_chars = int(ranked["chars"].iloc[0]) if len(ranked) and text is not None else args.chars
@@ -325,6 +329,7 @@ def run_compare_text(args: argparse.Namespace, prices: Any, emit: Any) -> int:
         f"{len(ranked)} model(s) ranked for {args.requests:,} request(s) of {what} as input + {out_tokens:,} output "
         "tokens; each model's input tokens by its own tokenizer, '~' marks an estimate (range in --format json)"
     )
+    footer += "".join(f"\nnote: {note}" for note in unpriced.values())
     unknown = int(ranked["context_unknown"].sum()) if "context_unknown" in ranked.columns else 0
     if unknown:
         footer += (f"\n{unknown} model(s) with an unknown context window come last, marked 'context unknown': "

@@ -125,12 +125,15 @@ def rank_models_by_text(
     output_tokens: int = 0,
     requests: int = 1,
     provider: str | Sequence[str] | None = None,
+    models: Sequence[str] | None = None,
     service_tier: str = "standard",
     as_of: Any = None,
     prices: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Every model ranked by the cost of ``requests`` requests whose input is this text.
 
+    ``models`` ranks only those models (any spelling :func:`explorer.prices.resolve_model` takes); a model
+    that cannot be ranked is named, with the reason, in ``result.attrs["unpriced"]``.
     Each model's input tokens come from :func:`tokens_by_model`; output is ``output_tokens`` per
     request. Adds input_tokens, input_tokens_low/high, exact, method, tokenizer and
     ``usd_per_kchar`` (cost of 1,000 characters of this text as input) to
@@ -141,8 +144,8 @@ def rank_models_by_text(
 
     from explorer.compare import rank_models
 
-    everyone = rank_models(0, output_tokens, provider=provider, service_tier=service_tier, as_of=as_of,
-                           prices=prices, include_too_small=True)  # fmt: skip
+    everyone = rank_models(0, output_tokens, provider=provider, models=models, service_tier=service_tier,
+                           as_of=as_of, prices=prices, include_too_small=True)  # fmt: skip
     if everyone.empty:
         return everyone
     keys = [f"{p}/{m}" for p, m in zip(everyone["provider"], everyone["model"], strict=True)]
@@ -175,7 +178,9 @@ def rank_models_by_text(
     ranked["usd_per_kchar"] = ranked["input_usd"] * 1000 / n_chars
     # As in rank_models: a model whose context window is unknown never ranks among those known to fit.
     ranked = ranked.sort_values(["context_unknown", "total_usd", "provider", "model"], kind="stable")
-    return ranked.reset_index(drop=True)
+    ranked = ranked.reset_index(drop=True)
+    ranked.attrs["unpriced"] = dict(everyone.attrs.get("unpriced", {}))
+    return ranked
 
 
 __all__ = ["ModelTextTokens", "rank_models_by_text", "tokens_by_model"]

@@ -461,3 +461,27 @@ def test_notebooks_default_to_today_unless_pinned(monkeypatch: pytest.MonkeyPatc
     pinned = re.search(r'NOTEBOOK_AS_OF = "([\d-]+)"', (ROOT / "conftest.py").read_text())
     script = (ROOT / "scripts" / "execute_notebooks.py").read_text()
     assert pinned and f'NOTEBOOK_AS_OF = "{pinned.group(1)}"' in script and 'os.environ["EXPLORER_AS_OF"]' in script
+
+
+def test_compare_text_ranks_only_the_models_named() -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "explorer", "compare", "--chars", "2000", "--output-tokens", "100",
+         "--model", "openai:gpt-4o", "--model", "anthropic/claude-sonnet-4-5", "--model", "davinci",
+         "--as-of", "2026-11-27", "--format", "json"],
+        capture_output=True, text=True, timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    rows = json.loads(done.stdout)["rows"]
+    assert sorted(r["model"] for r in rows) == ["claude-sonnet-4-5", "gpt-4o"]
+    text = subprocess.run(
+        [sys.executable, "-m", "explorer", "compare", "--chars", "2000", "--output-tokens", "100",
+         "--model", "gpt-4o", "--model", "davinci", "--as-of", "2026-11-27"],
+        capture_output=True, text=True, timeout=300,
+    )
+    assert text.returncode == 0, text.stderr
+    assert "note: davinci was shut down on 2024-01-04" in text.stdout
+    gone = subprocess.run(
+        [sys.executable, "-m", "explorer", "compare", "--chars", "2000", "--model", "davinci", "--as-of", "2026-11-27"],
+        capture_output=True, text=True, timeout=300,
+    )
+    assert gone.returncode == 2 and len(gone.stderr.strip().splitlines()) == 1 and "davinci" in gone.stderr
