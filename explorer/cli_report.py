@@ -67,18 +67,16 @@ def check_inputs(args: argparse.Namespace) -> None:
 
 
 def _check_scenario_syntax(path: Path) -> None:
-    """The scenario parses as YAML (JSON is YAML) into a mapping; its fields are checked by the full loader."""
-    import yaml
+    """The scenario file reads (through the one scenario reader, with its size, alias and depth limits) into a
+    mapping; its fields are checked by the full loader."""
+    from explorer.scenario_file import ScenarioError, read_data
 
     if path.suffix.lower() not in (".yaml", ".yml", ".json"):
         return  # the full loader names the unknown format
     try:
-        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (yaml.YAMLError, UnicodeDecodeError) as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark is not None else ""
-        reason = getattr(exc, "problem", None) or type(exc).__name__
-        raise ValueError(f"--scenario: {path}: not valid YAML or JSON: {reason}{where}") from None
+        doc = read_data(path, str(path))
+    except ScenarioError as exc:
+        raise ValueError(f"--scenario: {exc}") from None
     if not isinstance(doc, dict):
         raise ValueError(f"--scenario: {path}: expected a mapping of scenario fields, got {type(doc).__name__}")
 

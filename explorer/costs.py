@@ -26,7 +26,7 @@ import pyarrow.compute as pc
 
 from explorer import prices as _prices
 from explorer import quick as _quick
-from explorer.limits import clip
+from explorer.limits import clip, clip_names
 
 __all__ = [
     "COMPONENTS",
@@ -112,7 +112,7 @@ def _counts(df: pd.DataFrame, col: str, required: bool) -> np.ndarray | None:
     if col not in df.columns:
         if required:
             raise ValueError(
-                f"usage: missing column {clip(col)} (have: {', '.join(map(str, df.columns))}){_sep_hint(df)}"
+                f"usage: missing column {clip(col)} (have: {clip_names(df.columns)}){_sep_hint(df)}"
             )
         return None
     raw = df[col]
@@ -343,7 +343,7 @@ def _resolve(
     encoded: Mapping[str, tuple[np.ndarray, np.ndarray]],
 ) -> _Resolved:
     if "model" not in df.columns:
-        raise ValueError(f"usage: missing column 'model' (have: {', '.join(map(str, df.columns))}){_sep_hint(df)}")
+        raise ValueError(f"usage: missing column 'model' (have: {clip_names(df.columns)}){_sep_hint(df)}")
     codes, model_names = encoded["model"]
     if "provider" in encoded:
         # (model, provider) pairs: combine the two small code spaces instead of hashing joined strings.

@@ -33,6 +33,7 @@ __all__ = [
     "check_parquet",
     "check_rows",
     "clip",
+    "clip_names",
     "loads_json",
     "read_regular_file",
     "terminal_safe",
@@ -97,6 +98,17 @@ def clip(value: Any, limit: int = 60) -> str:
     r.maxlevel = 3
     text = r.repr(value)
     return text if len(text) <= limit + 10 else text[: limit + 7] + "..."
+
+
+def clip_names(names: Any, limit: int = 200) -> str:
+    """Column or key names joined with ", " for a message: each name cut to 40 characters, at most 12 names
+    and about ``limit`` characters in all (a header of a million columns, or one of a megabyte, stays short)."""
+    import itertools
+
+    picked = [str(n) for n in itertools.islice(names, 13)]
+    parts = [n if len(n) <= 40 else n[:37] + "..." for n in picked[:12]]
+    text = ", ".join(parts) + (", ..." if len(picked) > 12 else "")
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def check_file_size(path: Path, origin: str, *, limit: Limit = FILE_MB) -> int:

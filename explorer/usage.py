@@ -45,7 +45,7 @@ from explorer import costs as _costs
 from explorer import limits as _limits
 from explorer import prices as _prices
 from explorer import usage_columns as _cols
-from explorer.limits import clip
+from explorer.limits import clip, clip_names
 
 __all__ = [
     "ANTHROPIC_SAMPLE_FILES",
@@ -265,7 +265,7 @@ def _rename_sources(
         if theirs not in frame.columns:
             raise where.error(
                 f"mapping names column {clip(theirs)}, which the file does not have "
-                f"(have: {', '.join(map(str, frame.columns))})"
+                f"(have: {clip_names(frame.columns)})"
             )
     new: dict[Any, str] = {}
     claimed: dict[str, Any] = {}
@@ -298,11 +298,11 @@ def _require(
     known = {k for canon, others in aliases.items() for k in (canon, *others)}
     spare = [h for h in have if h not in known]
     close = difflib.get_close_matches(col, spare, n=1, cutoff=0.6)
-    hint = f"; is {close[0]!r} it? rename it or pass mapping={{{close[0]!r}: {col!r}}}" if close else ""
+    hint = f"; is {clip(close[0])} it? rename it or pass mapping={{{clip(close[0])}: {clip(col)}}}" if close else ""
     if len(have) == 1 and any(sep in have[0] for sep in ";\t|"):
         sep = next(s for s in ";\t|" if s in have[0])
         hint = f"; the header looks {clip(sep)}-separated, expected commas"
-    raise where.error(f"missing column {clip(col)} (have: {', '.join(have)}){hint}", column=col)
+    raise where.error(f"missing column {clip(col)} (have: {clip_names(have)}){hint}", column=col)
 
 
 def _whole(frame: pd.DataFrame, col: str, where: _Where, *, required: bool) -> np.ndarray:

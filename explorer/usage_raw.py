@@ -35,7 +35,7 @@ from typing import Any
 
 import pandas as pd
 
-from explorer.limits import clip
+from explorer.limits import clip, clip_names
 
 __all__ = ["SHAPES", "flatten", "is_response", "shape_of"]
 
@@ -274,7 +274,7 @@ def flatten(docs: Sequence[tuple[str, Any]], where: Any) -> pd.DataFrame:
     for label, doc in docs:
         n = int(label.split()[1]) if label.startswith("line ") else len(rows) + 1
         if not isinstance(doc, Mapping) or not is_response(doc):
-            keys = ", ".join(sorted(map(str, doc))[:6]) if isinstance(doc, Mapping) else type(doc).__name__
+            keys = clip_names(sorted(map(str, doc))[:6]) if isinstance(doc, Mapping) else type(doc).__name__
             raise where.error(
                 f"not an API response this reader knows (have: {keys}); expected OpenAI Chat Completions or "
                 "Responses, Anthropic Messages, Gemini generateContent, or litellm",

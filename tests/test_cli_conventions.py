@@ -392,7 +392,7 @@ print(code, heavy)
 @pytest.mark.parametrize(("args", "message"), [
     (["--scenario", "no-such.yaml", "--out", "r.html"], "error: --scenario: no-such.yaml: file not found"),
     (["--out", "no-such-folder/r.html"], "error: --out: no-such-folder: directory does not exist"),
-    (["--scenario", "bad.yaml", "--out", "r.html"], "error: --scenario: bad.yaml: not valid YAML or JSON"),
+    (["--scenario", "bad.yaml", "--out", "r.html"], "error: --scenario: bad.yaml, line 2: not valid YAML"),
     (["--scenario", "list.yaml", "--out", "r.html"], "error: --scenario: list.yaml: expected a mapping"),
     (["--model", "gpt-4x", "--out", "r.html"], "error: --model: unknown model 'gpt-4x'; closest known: gpt-4"),
     (["--as-of", "2025-13-01", "--out", "r.html"], "error: --as-of: '2025-13-01' is not a date"),

@@ -191,3 +191,15 @@ def test_the_cli_names_a_hostile_scenario_file_in_one_short_line(case: str, tmp_
     assert len(lines) == 1 and lines[0].startswith("error:") and len(lines[0]) < 600, [x[:300] for x in lines[:3]]
     assert "hostile.json" in lines[0] or "unknown model 'no-such-0'" in lines[0] or "unknown model 'mmm" in lines[0]
     assert not out.exists()
+
+
+def test_missing_column_message_stays_short_with_a_huge_header() -> None:
+    import pandas as pd
+
+    from explorer.costs import price_usage
+
+    wide = pd.DataFrame({f"column_{'x' * 5000}_{i}": [1] for i in range(2000)})
+    with pytest.raises(ValueError) as err:
+        price_usage(wide)
+    message = str(err.value)
+    assert "\n" not in message and len(message) < 400 and "missing column" in message
