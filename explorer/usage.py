@@ -1139,9 +1139,9 @@ def read_table(path: Path | str, where: _Where | None = None) -> pd.DataFrame:
     return _csv_text(_decode(data, where), where)
 
 
-def _json_lines(text: str, where: _Where, first: int = 1) -> pd.DataFrame:
-    """JSON lines read one by one (the exact reader: it names the line at fault), numbered from ``first``."""
-    rows, lines = [], []
+def _json_line_objects(text: str, where: _Where, first: int = 1) -> Iterator[tuple[int, dict[str, Any]]]:
+    """(line number, object) for each non-blank JSON line, numbered from ``first``: the exact reader, which
+    names the line at fault."""
     for n, line in enumerate(text.splitlines(), start=first):
         if not line.strip():
             continue
@@ -1151,9 +1151,13 @@ def _json_lines(text: str, where: _Where, first: int = 1) -> pd.DataFrame:
             raise where.error(f"not valid JSON ({exc.msg})", n) from None
         if not isinstance(obj, dict):
             raise where.error("expected a JSON object per line", n)
-        rows.append(obj)
-        lines.append(n)
-    return pd.DataFrame(rows, index=pd.Index(lines, name="line"))
+        yield n, obj
+
+
+def _json_lines(text: str, where: _Where, first: int = 1) -> pd.DataFrame:
+    """JSON lines read one by one (the exact reader: it names the line at fault), numbered from ``first``."""
+    pairs = list(_json_line_objects(text, where, first))
+    return pd.DataFrame([obj for _, obj in pairs], index=pd.Index([n for n, _ in pairs], name="line"))
 
 
 def _csv_text(text: str, where: _Where, first: int = 2) -> pd.DataFrame:
@@ -2455,17 +2459,7 @@ def _json_blocks(path: Path, where: _Where) -> Iterator[pd.DataFrame]:
             yield frame
             continue
         text = _decode(block, where) if block.strip() else ""
-        docs = []
-        for n, row in enumerate(text.splitlines(), start=line):
-            if not row.strip():
-                continue
-            try:
-                obj = _limits.loads_json(row, f"{where.path}, line {n}")
-            except json.JSONDecodeError as exc:
-                raise where.error(f"not valid JSON ({exc.msg})", n) from None
-            if not isinstance(obj, dict):
-                raise where.error("expected a JSON object per line", n)
-            docs.append((f"line {n} ", obj))
+        docs = [(f"line {n} ", obj) for n, obj in _json_line_objects(text, where, line)]
         if not docs:
             continue
         if any(_raw.is_response(d) for _, d in docs):
