@@ -579,6 +579,18 @@ def family_chart(
     )
 
 
+def _image_tooltip() -> list[alt.Tooltip]:
+    """The per-image charts' common tooltip fields (model, quality, size, price per image, images, total)."""
+    return [
+        alt.Tooltip("label:N", title="Model"),
+        alt.Tooltip("quality:N", title="Quality"),
+        alt.Tooltip("size:N", title="Size (px)"),
+        alt.Tooltip("usd_per_image:Q", title="USD per image", format="$,.3f"),
+        alt.Tooltip("images:Q", title="Images", format=",.0f"),
+        alt.Tooltip("total_usd:Q", title="Total (USD)", format="$,.2f"),
+    ]
+
+
 def image_cost_chart(
     images: pd.DataFrame, *, as_of: str | None = None, colors: alt.Scale | None = None
 ) -> alt.Chart:
@@ -597,12 +609,7 @@ def image_cost_chart(
             opacity=alt.Opacity("size:N", title="Size", legend=alt.Legend(orient="bottom")),
             column=alt.Column("quality:N", title="Quality", sort=["low", "medium", "high", "standard", "hd"]),
             tooltip=[
-                alt.Tooltip("label:N", title="Model"),
-                alt.Tooltip("quality:N", title="Quality"),
-                alt.Tooltip("size:N", title="Size (px)"),
-                alt.Tooltip("usd_per_image:Q", title="USD per image", format="$,.3f"),
-                alt.Tooltip("images:Q", title="Images", format=",.0f"),
-                alt.Tooltip("total_usd:Q", title="Total (USD)", format="$,.2f"),
+                *_image_tooltip(),
             ],
         )
         .properties(width=180, height=120, title=_title("Image generation cost", as_of, False))
@@ -664,12 +671,7 @@ def image_price_chart(table: pd.DataFrame, *, as_of: str | None = None) -> alt.C
     shown["verified"] = [("unverified" if pd.isna(v) else str(pd.Timestamp(v).date())) for v in shown["verified_on"]]
     shown = shown.drop(columns=["verified_on", "shutdown_on"])
     return image_cost_chart(shown, as_of=as_of).encode(tooltip=[
-        alt.Tooltip("label:N", title="Model"),
-        alt.Tooltip("quality:N", title="Quality"),
-        alt.Tooltip("size:N", title="Size (px)"),
-        alt.Tooltip("usd_per_image:Q", title="USD per image", format="$,.3f"),
-        alt.Tooltip("images:Q", title="Images", format=",.0f"),
-        alt.Tooltip("total_usd:Q", title="Total (USD)", format="$,.2f"),
+        *_image_tooltip(),
         alt.Tooltip("lifecycle_status:N", title="Status"),
         alt.Tooltip("verified:N", title="Verified"),
         alt.Tooltip("source:N", title="Source"),
