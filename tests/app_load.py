@@ -8,6 +8,7 @@ from __future__ import annotations
 import dataclasses
 import re
 import secrets
+import shutil
 import tempfile
 import time
 from pathlib import Path
@@ -52,6 +53,22 @@ def _rss_tree(pid: int) -> tuple[float, list[float]]:
     root = psutil.Process(pid)
     kernels = [c for c in root.children(recursive=True) if "ipykernel" in " ".join(c.cmdline())]
     return root.memory_info().rss / 2**20, [k.memory_info().rss / 2**20 for k in kernels]
+
+
+def _error_blocks(lines: list[str]) -> list[str]:
+    """Each error line of the log with the traceback under it, so that a failure names its cause."""
+    blocks: list[str] = []
+    i = 0
+    while i < len(lines):
+        if re.search(r"Traceback|\bERROR\b|\[E ", lines[i]):
+            j = i + 1
+            while j < len(lines) and (lines[j].startswith((" ", "Traceback")) or not re.match(r"\[[A-Z]", lines[j])):
+                j += 1
+            blocks.append("\n".join(lines[i:j]))
+            i = j
+        else:
+            i += 1
+    return blocks
 
 
 def run(viewers: int, seconds: float) -> LoadResult:
@@ -110,6 +127,10 @@ def run(viewers: int, seconds: float) -> LoadResult:
     finally:
         stop_server(proc)
     text = log_path.read_text(errors="replace")
-    bad = [ln for ln in text.splitlines() if re.search(r"Traceback|\bERROR\b|\[E ", ln)]
+    shutil.copy(log_path, Path(tempfile.gettempdir()) / "explorer-app-load-server.log")
+    # Only what the server logged while serving: once it is told to stop, a pooled kernel still running the
+    # notebook may fail to send its reply on a socket Voila already closed, which no viewer ever sees.
+    serving = re.split(r"^\[Voila\] Handle signal", text, maxsplit=1, flags=re.M)[0]
+    bad = _error_blocks(serving.splitlines())
     return LoadResult(viewers, seconds, tuple(loads), changes, answered, tuple(latencies), tuple(errors),
                       tuple(bad), len(kernel_rss), tuple(kernel_rss), server_rss)
