@@ -861,8 +861,7 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     parser = _Parser(prog="explorer", description="What will this cost on the OpenAI API, and on the alternatives?",
                      epilog="Run `explorer COMMAND --help` for a command's options and examples; docs/cli.md for "
                      "conventions ('-' reads standard input, provider/model names, numbers).\n\n" + EXIT_CODES)
-    parser.add_argument("--version", action="version", version=f"explorer {version()}",
-                        help="print the version and exit")
+    parser.add_argument("--version", action=_VersionAction, help="print the version and exit")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     sub.required = True
 
@@ -1011,6 +1010,19 @@ def _cmd_completion(args: argparse.Namespace) -> int:
 
     sys.stdout.write(argcomplete.shellcode(["explorer"], shell=args.shell))
     return 0
+
+
+class _VersionAction(argparse.Action):
+    """``--version``, looked up only when asked: reading the installed metadata costs every other run
+    a few tens of milliseconds."""
+
+    def __init__(self, option_strings: Sequence[str], dest: str = argparse.SUPPRESS, **kwargs: Any) -> None:
+        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS, **kwargs)
+
+    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace, values: Any,
+                 option_string: str | None = None) -> None:
+        print(f"explorer {version()}")  # on standard output, as argparse's own version action prints it
+        parser.exit()
 
 
 def version() -> str:

@@ -38,7 +38,8 @@ def test_explorer_cost_imports_neither_pandas_nor_genai_prices() -> None:
     args = ["cost", "--model", "gpt-4o", "--input-tokens", "1000", "--output-tokens", "500", "--as-of", AS_OF]
     _modules_after(args)  # the first run builds the cache
     loaded = _modules_after(args)
-    heavy = {"pandas", "numpy", "pyarrow", "genai_prices", "altair", "ipywidgets", "explorer.costs", "explorer.prices"}
+    heavy = {"pandas", "numpy", "pyarrow", "genai_prices", "altair", "ipywidgets", "explorer.costs", "explorer.prices",
+             "importlib.metadata"}  # --version reads the metadata only when asked
     assert not loaded & heavy
 
 
