@@ -2633,30 +2633,66 @@ def price_file(
 
 
 def _aggregate(priced: pd.DataFrame) -> pd.DataFrame:
-    """A chunk's spend by :data:`_AGG_KEYS`: each key factorised (a categorical by its own codes), the codes
-    combined into one integer per row and summed with ``bincount`` (as :func:`cost_by` sums); only the
-    groups found become strings, never a chunk's rows."""
-    combined = np.zeros(len(priced), dtype=np.int64)
+    """A chunk's spend by :data:`_AGG_KEYS`. Each key becomes small integer codes without hashing where it
+    can (a categorical's own codes, days counted from the first, a column with no value at all); the codes
+    combine into one integer per row, summed with ``bincount`` (as :func:`cost_by` sums). Only the groups
+    found become strings, never a chunk's rows."""
+    keys = [_key_codes(priced[k]) for k in _AGG_KEYS]
     size = 1
-    for k in _AGG_KEYS:
-        codes, values = pd.factorize(priced[k], use_na_sentinel=False)
+    for _, values in keys:
         size *= max(len(values), 1)
-        if size >= 2**62:  # more distinct combinations than one integer holds: pandas groups them
-            return _aggregate_grouped(priced)
-        combined = combined * max(len(values), 1) + codes
-    inverse, groups = pd.factorize(combined)  # hashed, not sorted: a chunk's rows in one pass
-    first = np.empty(len(groups), dtype=np.int64)
-    first[inverse[::-1]] = np.arange(len(inverse) - 1, -1, -1)  # the last write wins: each group's first row
+    if size >= 2**62:  # more distinct combinations than one integer holds: pandas groups them
+        return _aggregate_grouped(priced)
+    combined = np.zeros(len(priced), dtype=np.int64)
+    for codes, values in keys:
+        combined *= max(len(values), 1)
+        combined += codes
+    if size <= max(4 * len(priced), 1 << 16):  # few enough combinations to count densely: no hashing
+        groups = np.flatnonzero(np.bincount(combined, minlength=size))
+        slot = np.zeros(size, dtype=np.int64)
+        slot[groups] = np.arange(len(groups))
+        inverse = slot[combined]
+    else:
+        inverse, groups = pd.factorize(combined)  # hashed, not sorted: a chunk's rows in one pass
+        groups = np.asarray(groups, dtype=np.int64)
     out: dict[str, Any] = {}
-    for k in _AGG_KEYS:  # each group's keys, from its first row
-        col = priced[k].iloc[first]
-        out[k] = col.to_numpy() if k == "day" else col.astype("string").fillna("").to_numpy()
+    rest = groups
+    for k, (_, values) in reversed(list(zip(_AGG_KEYS, keys, strict=True))):  # each group's keys, by its digits
+        radix = max(len(values), 1)
+        out[k] = values[rest % radix]
+        rest = rest // radix
+    out = {k: out[k] for k in _AGG_KEYS}
     for name in ("requests", "input_tokens", "output_tokens"):
         summed = np.bincount(inverse, weights=priced[name].to_numpy(dtype="float64"), minlength=len(groups))
         out[name] = summed.astype(np.int64)
     usd = np.where(priced["priced"].to_numpy(dtype=bool), priced["total_usd"].to_numpy(dtype="float64"), 0.0)
     out["total_usd"] = np.bincount(inverse, weights=usd, minlength=len(groups))
     return pd.DataFrame(out)
+
+
+def _key_codes(col: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Codes 0..n-1 per row and the n values they stand for (NA as "" for text, NaT for a day)."""
+    if pd.api.types.is_datetime64_any_dtype(col.dtype):
+        ns = col.to_numpy(dtype="datetime64[ns]")
+        ints = ns.view(np.int64)
+        if len(ints) and not np.isnat(ns).any():
+            one_day = 86_400 * 10**9
+            low, high = int(ints.min()) // one_day, int(ints.max()) // one_day
+            if high - low < 1 << 20:  # days of one log: codes by arithmetic
+                codes = ints // one_day - low
+                values = (np.arange(low, high + 1, dtype=np.int64) * one_day).view("datetime64[ns]")
+                return codes, values
+        codes, uniques = pd.factorize(ns, use_na_sentinel=False)
+        return codes.astype(np.int64), np.asarray(uniques, dtype="datetime64[ns]")
+    if isinstance(col.dtype, pd.CategoricalDtype):
+        codes = col.cat.codes.to_numpy().astype(np.int64)
+        values = np.append(col.cat.categories.astype(str).to_numpy(dtype=object), "")
+        return np.where(codes < 0, len(values) - 1, codes), values  # NA is the last value
+    if col.isna().all():  # a grouping column the log does not have
+        return np.zeros(len(col), dtype=np.int64), np.array([""], dtype=object)
+    codes, uniques = pd.factorize(col, use_na_sentinel=False)
+    values = pd.Series(uniques).astype("string").fillna("").to_numpy(dtype=object)
+    return codes.astype(np.int64), values
 
 
 def _aggregate_grouped(priced: pd.DataFrame) -> pd.DataFrame:

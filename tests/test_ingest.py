@@ -239,3 +239,54 @@ def test_several_files_keep_label_columns_categorical(tmp_path: Path) -> None:
     assert [c for c in usage.columns if usage[c].dtype == object] == []
     assert isinstance(usage["provider"].dtype, pd.CategoricalDtype)
     assert usage["provider"].isna().tolist() == [False, True, False]
+
+
+# ------------------------------------------------------------------------------------------------ aggregates
+
+
+def _priced_chunk(n: int, seed: int, *, days: bool = True, projects: bool = True) -> pd.DataFrame:
+    """A priced chunk as :func:`explorer.usage.price_file` aggregates it: NA in every key somewhere."""
+    rng = np.random.default_rng(seed)
+    stamps = np.datetime64("2026-10-01", "ns") + rng.integers(0, 40 * 86_400, n).astype("timedelta64[s]")
+    if not days:
+        stamps[rng.random(n) < 0.1] = np.datetime64("NaT")
+    model = pd.Categorical(rng.choice(["gpt-4o", "gpt-5", None], n), categories=["gpt-4o", "gpt-5", "unused"])
+    project = pd.array(rng.choice(["p1", "p2", None], n) if projects else [None] * n, dtype="string")
+    return pd.DataFrame({
+        "day": u._days(stamps), "model_group": model, "project_id": project,
+        "api_key_id": pd.array([None] * n, dtype="string"),
+        "user_id": pd.array(rng.choice([f"u{i}" for i in range(20)], n), dtype="string"),
+        "service_tier": pd.Categorical(rng.choice(["default", "batch"], n)),
+        "requests": np.ones(n, dtype=np.int64), "input_tokens": rng.integers(0, 5_000, n),
+        "output_tokens": rng.integers(0, 500, n), "priced": rng.random(n) < 0.9, "total_usd": rng.random(n),
+    })
+
+
+@pytest.mark.parametrize(("days", "projects", "dense"), [(True, True, True), (False, True, True),
+                                                         (True, False, False)])
+def test_chunk_aggregates_equal_pandas_groupby(days: bool, projects: bool, dense: bool,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """The codes-and-bincount aggregate (dense, or hashed when the combinations are many) sums exactly what
+    pandas' groupby sums, NA keys and NaT days included, and names each group by its own keys."""
+    chunk = _priced_chunk(5_000, seed=7, days=days, projects=projects)
+    hashed: list[bool] = []  # for each pd.factorize call: was it the combined key (a plain int64 array)?
+    factorize = pd.factorize
+    monkeypatch.setattr(u.pd, "factorize", lambda v, **kw: hashed.append(
+        isinstance(v, np.ndarray) and v.dtype == np.int64) or factorize(v, **kw))
+    if not dense:  # as if the combinations outnumbered the rows many times over
+        monkeypatch.setattr(u, "_key_codes", _wide(u._key_codes))
+    agg = u._aggregate(chunk)
+    assert any(hashed) is not dense  # the combined key was hashed only when it had to be
+    monkeypatch.undo()
+    got, want = u._combine([agg]), u._combine([u._aggregate_grouped(chunk)])
+    pd.testing.assert_frame_equal(got, want, check_exact=False, rtol=1e-12)
+    assert got["requests"].sum() == 5_000
+
+
+def _wide(codes_of):  # type: ignore[no-untyped-def]
+    def wide(col: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+        codes, values = codes_of(col)
+        pad = np.concatenate([values, np.repeat(values[-1:], 1_000)])  # unused values: a sparse product
+        return codes, pad
+
+    return wide
