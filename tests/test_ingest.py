@@ -212,7 +212,7 @@ def test_explorer_usage_prices_a_big_log_in_chunks_with_the_same_breakdown(
 ) -> None:
     from explorer import cli, cli_usage
 
-    path = write_log(tmp_path / "log.parquet", cli_usage.CHUNK_ROWS + 20_000, seed=4)
+    path = write_log(tmp_path / "log.parquet", cli_usage.CHUNKED_ABOVE_ROWS + 20_000, seed=4)
     chunked: list[int] = []
     real = u.price_file
     monkeypatch.setattr(u, "price_file", lambda *a, **k: chunked.append(k["chunk_rows"]) or real(*a, **k))
