@@ -29,16 +29,20 @@ lab: venv ## open JupyterLab (localhost, token auth) on the main notebook
 dashboard: venv ## serve the dashboard as a web app (Voila on localhost:8866 or the next free port, token login)
 	$(BIN)/explorer dashboard
 
-test: venv wheel ## ruff, mypy, then every test (unit, property, notebooks, browser, the wheel), network cut
-	$(BIN)/ruff check explorer tests benchmarks scripts
-	$(BIN)/mypy
-	@# The wheel goes into a fresh environment outside the clone while the package index is reachable;
-	@# tests/test_wheel.py then runs it from an empty folder with the network cut.
-	set -e; tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; whl=$$(ls $(CURDIR)/build/wheel/llm_cost_explorer-*.whl); \
-	$(PYTHON) -m venv "$$tmp/venv"; \
-	"$$tmp/venv/bin/python" -m pip install --quiet --disable-pip-version-check -c requirements.lock "$$whl"; \
+test: venv wheel ## ruff, mypy, then every test (unit, property, notebooks, browser, the wheel) on two workers, network cut
+	@# The wheel goes into a fresh environment outside the clone while the package index is reachable (in the
+	@# background, beside ruff and mypy); tests/test_wheel.py then runs it from an empty folder with the network cut.
+	@# pytest-xdist runs the tests on up to 4 workers (2 on a 2-core machine), a file's tests on one worker, in order.
+	set -e; tmp=$$(mktemp -d); whl=$$(ls $(CURDIR)/build/wheel/llm_cost_explorer-*.whl); \
+	( $(PYTHON) -m venv "$$tmp/venv" && \
+	  "$$tmp/venv/bin/python" -m pip install --quiet --disable-pip-version-check -c requirements.lock "$$whl" \
+	) > "$$tmp/wheel-install.log" 2>&1 & pid=$$!; \
+	trap 'kill $$pid 2>/dev/null; rm -rf "$$tmp"' EXIT; \
+	$(BIN)/ruff check explorer tests benchmarks scripts; \
+	$(BIN)/mypy; \
+	wait $$pid || { echo "installing the wheel failed:"; grep -v '^WARNING: Location' "$$tmp/wheel-install.log"; exit 1; }; \
 	EXPLORER_WHEEL="$$whl" EXPLORER_WHEEL_VENV="$$tmp/venv" EXPLORER_HOME="$$(mkdir "$$tmp/home" && echo "$$tmp/home")" \
-	  .ci/offline $(BIN)/python -m pytest
+	  .ci/offline $(BIN)/python -m pytest -n auto --maxprocesses=4 --dist loadfile
 
 typecheck: venv ## mypy (strict on the core modules; see [tool.mypy] in pyproject.toml)
 	$(BIN)/mypy

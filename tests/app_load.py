@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 
 from explorer import paths, serve
-from tests.browser import ARGS, LOCAL, require_chromium, start_server, stop_server
+from tests.browser import ARGS, LOCAL, free_port, require_chromium, start_server, stop_server
 
 _FIRST_CELL = "() => document.querySelector('table.explorer-ranked tbody tr td:nth-child(3)')?.innerText ?? ''"
 
@@ -77,7 +77,7 @@ def run(viewers: int, seconds: float) -> LoadResult:
 
     chromium = require_chromium()
     token = secrets.token_hex(12)
-    port = serve.free_port(8880)
+    port = free_port(8880)
     env = serve.server_env()
     home = tempfile.mkdtemp()
     env["EXPLORER_HOME"] = home

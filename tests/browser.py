@@ -102,3 +102,12 @@ def stop_server(proc: subprocess.Popen[bytes], timeout_s: float = 30) -> None:
     except subprocess.TimeoutExpired:
         proc.kill()
         proc.wait()
+
+
+def free_port(start: int) -> int:
+    """A free port from ``start`` in a range of this pytest-xdist worker's own (``make test`` runs two):
+    two workers asking from one start at the same moment could both be given a port before either binds."""
+    from explorer import serve
+
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
+    return serve.free_port(start + 1000 * (int(worker[2:]) if worker[2:].isdigit() else 0))

@@ -18,6 +18,7 @@ import pytest
 
 from explorer import paths, serve
 from explorer.widgets import Dashboard, ranked_html
+from tests import browser
 from tests.browser import browser_page, require_chromium, start_server, stop_server
 from tests.png import busy_share
 
@@ -59,7 +60,7 @@ def _start(cmd: list[str], url: str, tmp_path: Path) -> subprocess.Popen[bytes]:
 def voila(tmp_path: Path) -> Iterator[str]:
     require_chromium()
     token = secrets.token_hex(12)
-    port = serve.free_port(8866)
+    port = browser.free_port(8866)
     url = f"http://127.0.0.1:{port}/?token={token}"
     proc = _start(serve.voila_command(port=port, token=token), f"http://127.0.0.1:{port}/login", tmp_path)
     try:
@@ -321,7 +322,7 @@ def test_voila_retired_models_and_requests_described_by_text(voila: str) -> None
 def lab(tmp_path: Path) -> Iterator[str]:
     require_chromium()
     token = secrets.token_hex(12)
-    port = serve.free_port(8890)
+    port = browser.free_port(8890)
     # A copy: JupyterLab autosaves what it runs, and the committed notebooks must stay as they are.
     root = tmp_path / "lab"
     shutil.copytree(paths.NOTEBOOKS_DIR, root / "notebooks", ignore=shutil.ignore_patterns(".ipynb_checkpoints"))

@@ -23,6 +23,7 @@ import pytest
 
 from explorer import serve
 from explorer.cli import main
+from tests import browser
 
 TOKEN = "t0k3n-" + "x" * 20
 
@@ -124,7 +125,7 @@ def _wait(predicate, timeout: float, what: str) -> None:
 def _dashboard(tmp_path: Path, *extra: str) -> Iterator[tuple[subprocess.Popen[bytes], int, dict[int, psutil.Process]]]:
     """`explorer dashboard` as a real process, the token in its environment; yields it, its port and every
     process seen under it. Afterwards, whatever happened, fails if any of those is still running."""
-    port = serve.free_port(8900)
+    port = browser.free_port(8900)
     env = {**os.environ, "JUPYTER_TOKEN": TOKEN, "EXPLORER_HOME": str(tmp_path / "home")}
     log = (tmp_path / "dashboard.log").open("wb")
     proc = subprocess.Popen(

@@ -18,8 +18,9 @@ from pathlib import Path
 
 import pytest
 
-from explorer import paths, serve
+from explorer import paths
 from explorer.cli import main
+from tests import browser
 
 WHEEL = os.environ.get("EXPLORER_WHEEL", "")
 VENV = os.environ.get("EXPLORER_WHEEL_VENV", "")
@@ -112,7 +113,7 @@ def test_report_from_an_empty_folder(venv: Path, empty: Path, tmp_path: Path) ->
 
 @pytest.fixture
 def dashboard(venv: Path, empty: Path, tmp_path: Path) -> Iterator[tuple[str, Path]]:
-    port, token = serve.free_port(8900), "wheel-check"
+    port, token = browser.free_port(8900), "wheel-check"
     log = tmp_path / "dashboard.log"
     with log.open("wb") as out:
         # Its own process group: stopping it stops Voila and the kernel it started too.
