@@ -37,7 +37,7 @@ test: venv wheel ## ruff, mypy, then every test (unit, property, notebooks, brow
 	( $(PYTHON) -m venv "$$tmp/venv" && \
 	  "$$tmp/venv/bin/python" -m pip install --quiet --disable-pip-version-check -c requirements.lock "$$whl" \
 	) > "$$tmp/wheel-install.log" 2>&1 & pid=$$!; \
-	trap 'kill $$pid 2>/dev/null; rm -rf "$$tmp"' EXIT; \
+	trap 'kill $$pid 2>/dev/null || true; rm -rf "$$tmp"' EXIT; \
 	$(BIN)/ruff check explorer tests benchmarks scripts; \
 	$(BIN)/mypy; \
 	wait $$pid || { echo "installing the wheel failed:"; grep -v '^WARNING: Location' "$$tmp/wheel-install.log"; exit 1; }; \
