@@ -582,6 +582,19 @@ def test_cli_corpus_counts_and_prices_each_model(folder: Path, capsys: pytest.Ca
     assert {s["item"] for s in out["skipped"]} == {"image.png", "latin1.txt"}
 
 
+@pytest.mark.parametrize(("model", "match"), [
+    ("gpt-4", r"^--model 'gpt-4': gpt-4 was shut down on 2026-10-23; its last price was \$30 / \$60"),
+    ("openai:davinci", r"^--model 'openai:davinci': davinci was shut down on 2024-01-04"),
+    ("gpt-4oo", r"^unknown model 'gpt-4oo'; closest known: gpt-4o"),
+])
+def test_cli_corpus_refuses_a_model_before_counting(folder: Path, monkeypatch: pytest.MonkeyPatch, model: str,
+                                                     match: str) -> None:
+    """A shut-down or misspelt model fails at once, naming the --model given: the corpus is never counted."""
+    monkeypatch.setattr(tokens, "count_corpus", lambda *a, **k: pytest.fail("the corpus was counted"))
+    with pytest.raises(ValueError, match=match):
+        run_cli("--corpus", str(folder), "--model", "gpt-4o", "--model", model, "--quiet")
+
+
 @pytest.mark.parametrize(
     ("argv", "match"),
     [
