@@ -290,3 +290,19 @@ def test_forecast_chart_draws_the_band_the_median_and_the_budget() -> None:
     assert len(visible(marks["symbol"])) == 30  # a point per day: observed, then the median
     (rule,) = visible(marks["rule"])
     assert "$3,000.00" in rule["aria-label"]
+
+
+def test_an_override_redraws_the_band_charts_marked_and_clearing_it_unmarks_them(dash: Dashboard) -> None:
+    """The band charts' specs follow the prices drawn: an override gives each chart the override title (and
+    its rows the override mark) on the next change, and clearing it takes both away again."""
+    slots = (dash.ranges_view.chart, dash.ranges_view.curves, dash.ranges_view.projection)
+    assert not any("override" in str(s.spec["title"]) for s in slots)
+    model = MODELS[0]
+    dash.set_override(model, input_usd_per_mtok=0.5, output_usd_per_mtok=2.0, note="deal")
+    for slot in slots:
+        assert "override" in str(slot.spec["title"]), slot.spec["title"]
+        rows = _records(slot)
+        assert (rows.loc[rows["label"] == model, "prices"] == "override").all() and len(rows)
+    dash.clear_overrides()
+    assert not any("override" in str(s.spec["title"]) for s in slots)
+    assert all((_records(s)["prices"] == "bundled").all() for s in slots)

@@ -386,18 +386,26 @@ class RangesView(View):
         self.odds.value = shown.odds
         code = rate.currency
         labels = tuple(str(x) for x in shown.result.table["label"])
-        skey = (*ctx.structure(), code, labels)
+        # What the band charts' specs depend on: the models, date and prices, the currency, the models drawn and
+        # whether any is drawn at an override price (a dashed band). Not the ranking's chart rows
+        # (ctx.structure()): building those only to key these specs cost a fifth of a change on this tab.
+        skey = (ctx.models, ctx.as_of, ctx.state.prices_version, code, labels)
         colors = ctx.colors
         (rows, rrec), (curves, crec), (proj, prec) = shown.charts
-        self.chart.show((*skey, len(rows)), rows,
+        self.chart.show((*skey, len(rows), _overridden(rows)), rows,
                         lambda d: _cr.range_chart(d, as_of=str(ctx.as_of), colors=colors, currency=code),  # type: ignore[arg-type]
                         records=rrec)
-        self.curves.show(skey, curves,
+        self.curves.show((*skey, _overridden(curves)), curves,
                          lambda d: _cr.curve_band_chart(d, as_of=str(ctx.as_of), colors=colors, currency=code),  # type: ignore[arg-type]
                          records=crec)
-        self.projection.show(skey, proj,
+        self.projection.show((*skey, _overridden(proj)), proj,
                              lambda d: _cr.projection_band_chart(d, as_of=str(ctx.as_of), colors=colors, currency=code),  # type: ignore[arg-type]
                              records=prec)
+
+
+def _overridden(frame: pd.DataFrame) -> bool:
+    """Whether a band frame draws any model at an override price (its chart then has a dash legend)."""
+    return bool((frame["prices"] == "override").any()) if "prices" in frame.columns else False
 
 
 APP_DRAWS = 4_000
