@@ -238,3 +238,17 @@ def test_price_table_opens_on_openai() -> None:
     controls = price_table_widget(price_history()).widget.controls
     assert controls["provider"].value == "openai"
     assert "gpt-4o" in controls["out"].value and "anthropic" not in controls["out"].value
+
+
+def test_a_change_resolves_no_model_name_again(dash: Dashboard, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The picked models are resolved once per selection: a token or volume change (tens of milliseconds in
+    all) must not pay a price-table lookup per model."""
+    dash.input_tokens.value = 1_234
+    calls: list[str] = []
+    real = prices.resolve_model
+    monkeypatch.setattr(prices, "resolve_model", lambda *a, **k: calls.append(a[0]) or real(*a, **k))
+    for v in (2_000, 3_000):
+        dash.input_tokens.value = v
+    dash.requests.value = 5_000
+    assert calls == []
+    assert dash.scenario.models == ("gpt-4o", "gpt-4.1", "gpt-5", "o3")

@@ -489,6 +489,14 @@ class Dashboard:
         factor = _sc.DAYS_PER_MONTH if self.volume_unit.value == "per day" else 1.0
         return float(self.requests.value) * factor
 
+    def _scenario_models(self, keys: tuple[tuple[str, str], ...]) -> tuple[str, ...]:
+        """The picked models as a scenario names them (``provider/model`` where the id alone means another
+        provider's model): resolved once per selection, not on every change."""
+        return self.state.cached(
+            "scenario_models", (self.state.prices_version, keys),
+            lambda: tuple(f"{p}/{m}" if _sc.model_label(p, m) != m else m for p, m in keys),
+        )
+
     @property
     def scenario(self) -> _sc.Scenario:
         """The controls' current values as a :class:`Scenario`."""
@@ -496,7 +504,7 @@ class Dashboard:
         return _sc.Scenario(
             name=self.name.value.strip() or "My workload",
             description=self._description,
-            models=tuple(f"{p}/{m}" if _sc.model_label(p, m) != m else m for p, m in self.models.value),
+            models=self._scenario_models(tuple(self.models.value)),
             input_tokens_per_request=int(self.input_tokens.value),
             output_tokens_per_request=int(self.output_tokens.value),
             requests_per_month=round(self.requests_per_month, 6),
