@@ -228,25 +228,11 @@ def _run_image(args: argparse.Namespace) -> int:
     return 0
 
 
-def _check_priced_today(models: list[str]) -> None:
-    """Every model known and priced today, before the corpus is counted: a shut-down or misspelt model
-    fails in a moment, naming the model, not after counting a whole corpus."""
-    from explorer import prices
-
-    day = prices.as_of_day()
-    table = prices.price_history()
-    for m in models:
-        provider, model = prices.resolve_model(m)
-        why = prices.why_unpriced(provider, model, day, table=table)
-        if why:
-            raise ValueError(f"--model {limits.clip(m)}: {why}")
-
-
 def _run_corpus(args: argparse.Namespace) -> int:
     if args.encoding or not args.model:
         raise ValueError("--corpus needs --model (one or more) so the counts can be priced")
     models: list[str] = list(dict.fromkeys(args.model))
-    _check_priced_today(models)
+    tokens.check_priced(models, what="--model")  # before counting: a dead model fails in a moment
     by_encoding: dict[str, tokens.CorpusCount] = {}
     for m in models:
         tok = tokens.tokenizer_for(m, strict=args.strict)

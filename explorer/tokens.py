@@ -1264,6 +1264,21 @@ def _count_chat_batch(
 # Costs
 
 
+def check_priced(models: Sequence[str], *, as_of: Any = None, what: str = "model") -> None:
+    """Raise a one-line ValueError for the first model with no price on ``as_of`` (default today): unknown
+    (with the closest names), shut down, or not launched yet, named as ``{what} 'NAME'``. Cheap: run it
+    before counting a corpus, not after."""
+    from explorer import prices
+
+    day = prices.as_of_day(as_of)
+    table = prices.price_history()
+    for m in models:
+        provider, model = prices.resolve_model(m)
+        why = prices.why_unpriced(provider, model, day, table=table)
+        if why:
+            raise ValueError(f"{what} {clip(m)}: {why}")
+
+
 def corpus_cost(
     counts: CorpusCount | Sequence[CorpusCount],
     models: Sequence[str],
@@ -1293,6 +1308,7 @@ def corpus_cost(
         models = [models]
     if not models:
         raise ValueError("corpus_cost needs at least one model")
+    check_priced(models, as_of=as_of)
     rows = []
     usage_parts = []
     for i, m in enumerate(models):
@@ -1420,6 +1436,7 @@ __all__ = [
     "TokenCount",
     "TokenPiece",
     "Tokenizer",
+    "check_priced",
     "corpus_cost",
     "count_by_encoding",
     "count_corpus",

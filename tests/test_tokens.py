@@ -483,7 +483,8 @@ def fake_engine(monkeypatch: pytest.MonkeyPatch) -> list[pd.DataFrame]:
 def test_corpus_cost_prices_each_item_as_a_request(folder: Path, fake_engine: list[pd.DataFrame]) -> None:
     o = tokens.count_corpus(folder, model="gpt-4o", progress=False)
     cl = tokens.count_corpus(folder, model="gpt-4", progress=False)
-    table = tokens.corpus_cost([o, cl], ["gpt-4o", "gpt-4", "claude-sonnet-4-5"])
+    # On a day gpt-4 was still sold (it shut down on 2026-10-23): corpus_cost refuses a model with no price.
+    table = tokens.corpus_cost([o, cl], ["gpt-4o", "gpt-4", "claude-sonnet-4-5"], as_of="2026-10-01")
     assert list(table["model"]) == ["gpt-4o", "gpt-4", "claude-sonnet-4-5"]
     f = tokens.tokenizer_for("claude-sonnet-4-5").factor
     claude = sum(math.ceil(n * f) for n in o.items["tokens"])  # each item scaled and rounded up
@@ -500,7 +501,7 @@ def test_corpus_cost_prices_each_item_as_a_request(folder: Path, fake_engine: li
 
 def test_corpus_cost_flags_a_count_made_with_another_encoding(folder: Path, fake_engine) -> None:
     o = tokens.count_corpus(folder, model="gpt-4o", progress=False)
-    row = tokens.corpus_cost(o, ["gpt-4"]).iloc[0]
+    row = tokens.corpus_cost(o, ["gpt-4"], as_of="2026-10-01").iloc[0]
     assert not row["exact"]
     assert row["method"] == "estimate: counted with o200k_base, gpt-4 uses cl100k_base"
 
@@ -580,6 +581,13 @@ def test_cli_corpus_counts_and_prices_each_model(folder: Path, capsys: pytest.Ca
     assert [c["model"] for c in out["costs"]] == ["gpt-4o", "gpt-4.1"]
     assert all(c["input_usd"] > 0 and c["output_usd"] > c["input_usd"] for c in out["costs"])
     assert {s["item"] for s in out["skipped"]} == {"image.png", "latin1.txt"}
+
+
+def test_corpus_cost_names_a_model_with_no_price_today(folder: Path) -> None:
+    count = tokens.count_corpus(folder, model="gpt-4o", progress=False)
+    with pytest.raises(ValueError, match=r"^model 'davinci': davinci was shut down on 2024-01-04"):
+        tokens.corpus_cost(count, ["gpt-4o", "davinci"])
+    assert len(tokens.corpus_cost(count, ["davinci"], as_of="2023-06-01")) == 1  # in force on that day
 
 
 @pytest.mark.parametrize(("model", "match"), [
