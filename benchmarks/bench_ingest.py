@@ -36,6 +36,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from bench_stream import CHILD
 
 REPO = Path(__file__).resolve().parent.parent
 AS_OF = "2026-11-01"
@@ -101,18 +102,8 @@ def calc_price_us_per_row(frame: pd.DataFrame, sample: int) -> float:
         return (time.perf_counter() - t0) / sample * 1e6
 
 
-# A command in a child process that reports its own peak resident memory (VmHWM) on its last stderr line.
-_CHILD = textwrap.dedent(
-    """
-    import sys
-    from explorer.cli import main
-    code = main(sys.argv[1:])
-    sys.stdout.flush()
-    hwm = next(line for line in open("/proc/self/status") if line.startswith("VmHWM:")).split()[1]
-    print(f"peak_rss_kb={hwm}", file=sys.stderr)
-    sys.exit(code)
-    """
-)
+# `explorer ARGS` in a child process that prints its own peak resident memory (VmHWM) on its last stderr line.
+_CHILD = CHILD
 _PRICE_FILE = textwrap.dedent(
     """
     import json, sys

@@ -166,7 +166,11 @@
         note: Array.from(new Set(notes.filter(function (n) { return n; }))).join("; "),
       };
     });
-    // sort_values(["monthly_usd", "provider", "model"], kind="stable", na_position="last")
+    return sortByCost(rows);
+  }
+
+  // sort_values(["monthly_usd", "provider", "model"], kind="stable", na_position="last")
+  function sortByCost(rows) {
     const cmpText = function (a, b) { return a < b ? -1 : a > b ? 1 : 0; };
     rows.sort(function (a, b) {
       const na = Number.isNaN(a.monthly_usd);
@@ -272,15 +276,7 @@
     groups.forEach(function (group, n) {
       rows = rows.concat(costsFromRates(group, Object.assign({}, sc, { input_tokens_per_request: n })));
     });
-    const cmpText = function (a, b) { return a < b ? -1 : a > b ? 1 : 0; };
-    rows.sort(function (a, b) {
-      const na = Number.isNaN(a.monthly_usd);
-      const nb = Number.isNaN(b.monthly_usd);
-      if (na !== nb) return na ? 1 : -1;
-      if (!na && a.monthly_usd !== b.monthly_usd) return a.monthly_usd < b.monthly_usd ? -1 : 1;
-      return cmpText(a.provider, b.provider) || cmpText(a.model, b.model);
-    });
-    return rows;
+    return sortByCost(rows);
   }
 
   function modelByLabel(label) {
