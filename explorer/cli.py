@@ -1152,6 +1152,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return int(args.func(args) or 0)
     except BrokenPipeError:  # e.g. `explorer prices | head`
         return 0
+    except MemoryError:  # the frames that held the memory are gone by now: one line, as for any bad input
+        print("error: out of memory: the input is too big to hold at once (docs/limits.md: a usage log streams "
+              "above EXPLORER_STREAM_ABOVE_MB / EXPLORER_STREAM_ABOVE_ROWS; lower them to stream it)", file=sys.stderr)
+        return EXIT_BAD_INPUT
     except (ValueError, OSError) as exc:
         msg = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         if stdin_path:  # the temporary copy is standard input to the user

@@ -163,14 +163,14 @@ def _cli(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
 def test_cost_usage_streams_json_lines_with_the_same_rows(tmp_path: Path) -> None:
     path = write_log(tmp_path / "log.jsonl", 40_000, seed=9)  # about 4 MB: streamed over a 1 MB threshold
     args = ["cost", "--usage", str(path), "--as-of", AS_OF, "--format", "json"]
-    streamed, whole = _cli(*args, EXPLORER_STREAM_ABOVE_MB="1"), _cli(*args)
+    streamed, whole = _cli(*args, EXPLORER_STREAM_ABOVE_MB="1"), _cli(*args, EXPLORER_STREAM_ABOVE_MB="1000")
     assert streamed.returncode == 0 and whole.returncode == 0, streamed.stderr + whole.stderr
     a, b = json.loads(streamed.stdout), json.loads(whole.stdout)
     assert a.pop("streamed") is True and "streamed" not in b
     assert abs(a.pop("total_usd") - b.pop("total_usd")) < 1e-9
     assert a["rows"] == b["rows"] and len(a["rows"]) == 40_000
     csv_args = [*args[:-1], "csv"]
-    assert _cli(*csv_args, EXPLORER_STREAM_ABOVE_MB="1").stdout == _cli(*csv_args).stdout
+    assert _cli(*csv_args, EXPLORER_STREAM_ABOVE_MB="1").stdout == _cli(*csv_args, EXPLORER_STREAM_ABOVE_MB="1000").stdout
 
 
 def test_cost_usage_streams_raw_responses(tmp_path: Path) -> None:
@@ -179,7 +179,7 @@ def test_cost_usage_streams_raw_responses(tmp_path: Path) -> None:
     path = tmp_path / "responses.jsonl"
     path.write_text("\n".join(lines * (2_000 // len(lines) + 1)) + "\n")
     args = ["cost", "--usage", str(path), "--as-of", AS_OF, "--format", "json"]
-    streamed, whole = _cli(*args, EXPLORER_STREAM_ABOVE_MB="1"), _cli(*args)
+    streamed, whole = _cli(*args, EXPLORER_STREAM_ABOVE_MB="1"), _cli(*args, EXPLORER_STREAM_ABOVE_MB="1000")
     assert streamed.returncode == 0 and whole.returncode == 0, streamed.stderr + whole.stderr
     a, b = json.loads(streamed.stdout), json.loads(whole.stdout)
     assert a["streamed"] is True and abs(a["total_usd"] - b["total_usd"]) < 1e-9 and a["rows"] == b["rows"]

@@ -85,7 +85,7 @@ def test_cost_usage_streams_big_files_with_the_same_result(tmp_path: Path, fmt: 
     f = _log(tmp_path / "big.csv", 300_000)  # about 11 MB: streamed when the threshold is 1 MB
     args = ["cost", "--usage", str(f), "--skip-unknown", "--as-of", "2026-11-27", "--format", fmt]
     streamed = _run(args, EXPLORER_STREAM_ABOVE_MB="1")  # capped at 2 GB of address space
-    whole = _run(args, cap_mb=None)
+    whole = _run(args, cap_mb=None, EXPLORER_STREAM_ABOVE_MB="1000")
     assert streamed.returncode == 0 and whole.returncode == 0, streamed.stderr + whole.stderr
     if fmt == "csv":
         assert streamed.stdout == whole.stdout and "'=bad()" in streamed.stdout
@@ -121,3 +121,36 @@ def test_parquet_over_the_row_limit_streams_on_cost_and_is_refused_whole(tmp_pat
     assert "set EXPLORER_MAX_ROWS to raise it" in proc.stderr
     proc = _run(["cost", "--usage", str(f), "--skip-unknown", "--format", "json"], EXPLORER_STREAM_ABOVE_ROWS="10000")
     assert proc.returncode == 0 and json.loads(proc.stdout)["streamed"] is True
+
+
+def test_cost_usage_streams_from_the_size_explorer_usage_chunks_at(tmp_path: Path) -> None:
+    """By default, a request log over 100,000 rows streams (text: the totals, not a table of every row;
+    read whole, a million rows took 37 s and 2 GB), as `explorer usage` prices it in chunks."""
+    from explorer import cli_usage
+
+    f = tmp_path / "log.parquet"
+    _log(tmp_path / "log.csv", cli_usage.CHUNKED_ABOVE_ROWS + 1)
+    pd.read_csv(tmp_path / "log.csv").to_parquet(f)
+    big_csv = _log(tmp_path / "big.csv", 150_000)  # over 4 MB
+    for path in (f, big_csv):
+        proc = _run(["cost", "--usage", str(path), "--skip-unknown", "--format", "json"])
+        assert proc.returncode == 0 and json.loads(proc.stdout)["streamed"] is True, (path, proc.stderr[-500:])
+    text = _run(["cost", "--usage", str(f), "--skip-unknown"])
+    assert text.returncode == 0 and "rows priced in chunks of" in text.stdout and len(text.stdout.splitlines()) < 40
+
+
+def test_running_out_of_memory_is_one_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                          capsys: pytest.CaptureFixture[str]) -> None:
+    """Memory running out while a log is priced: one line naming the way out, exit 2, never a traceback."""
+    from explorer import cli, costs
+
+    f = _log(tmp_path / "log.csv", 1_000)
+
+    def exhausted(*args: object, **kwargs: object) -> None:
+        raise MemoryError
+
+    monkeypatch.setattr(costs, "price_usage", exhausted)
+    assert cli.main(["cost", "--usage", str(f), "--skip-unknown", "--format", "json"]) == 2
+    out, err = capsys.readouterr()
+    assert out == "" and len(err.splitlines()) == 1
+    assert err.startswith("error: out of memory") and "EXPLORER_STREAM_ABOVE_MB" in err
