@@ -25,6 +25,7 @@ from explorer import token_lab as _lab
 from explorer import tokens as _tokens
 from explorer import usage as _usage
 from explorer.app import Dashboard, enable_offline
+from explorer.app.chart_slot import OfflineChart
 from explorer.display import Shown, with_text
 from explorer.limits import clip
 from explorer.results import (
@@ -69,7 +70,7 @@ __all__ = [
 def show(chart: alt.TopLevelMixin, name: str = "chart") -> Shown:
     """An offline, live chart for a notebook cell, with a stable text fallback."""
     enable_offline()
-    return Shown(alt.JupyterChart(chart), f"[{name}: an interactive chart; run the notebook to see it]")
+    return Shown(OfflineChart(chart), f"[{name}: an interactive chart; run the notebook to see it]")
 
 
 # --------------------------------------------------------------------------------------------------
@@ -311,7 +312,7 @@ def image_widget(as_of: dt.date | str) -> Shown:
         description="Quality",
         rows=5,
     )
-    chart = alt.JupyterChart(alt.Chart(pd.DataFrame({"x": [0]})).mark_point())
+    chart = OfflineChart(alt.Chart(pd.DataFrame({"x": [0]})).mark_point())
     table = W.HTML()
 
     def update(_: Any = None) -> None:
@@ -368,7 +369,7 @@ def what_if_panel(
     use_date = W.Checkbox(value=False, description="Prices as of")
     date = W.DatePicker(value=day, description="Date")
     out = W.HTML()
-    chart = alt.JupyterChart(
+    chart = OfflineChart(
         alt.Chart(pd.DataFrame({"x": [0]})).mark_point(), embed_options={"renderer": "svg"}
     )
 
