@@ -2423,7 +2423,7 @@ def _chunks(path: Path, chunk_rows: int) -> Iterator[pd.DataFrame]:
     suffix = path.suffix.lower()
     if suffix == ".parquet":
         try:
-            batches = _read.parquet_batches(path, chunk_rows)
+            batches = _read.parquet_batches(path, chunk_rows, _is_label)
             first = next(batches, None)
         except Exception as exc:  # pyarrow raises several types for a damaged file
             raise where.error(f"not a readable Parquet file ({type(exc).__name__})") from None

@@ -52,15 +52,31 @@ def parquet_table(path: Path, labels: Labels) -> pa.Table:
     return pq.read_table(path, read_dictionary=names or None)
 
 
-def parquet_batches(path: Path, rows: int) -> Iterator[pa.Table]:
-    """The Parquet file ``rows`` rows at a time (record batches across row groups: labels are read as plain
-    strings here, since dictionaries of different row groups do not join; :func:`to_frame` encodes them)."""
+def parquet_batches(path: Path, rows: int, labels: Labels) -> Iterator[pa.Table]:
+    """The Parquet file ``rows`` rows at a time (record batches across row groups), label columns read as
+    dictionaries as :func:`parquet_table` reads them: a chunk's model names are not built one string per row
+    and hashed again (reading a 1M-row log took 0.08-0.27 s with plain strings, 0.05 s this way). Each batch
+    carries its own dictionary; chunks are priced apart and combined by value, so they need not agree."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    pf = pq.ParquetFile(path)
+    schema = pq.ParquetFile(path).schema_arrow
+    names = [f.name for f in schema if _is_text(f.type) and labels(f.name)]
+    pf = pq.ParquetFile(path, read_dictionary=names or None)
+    # Dictionaries end at row-group boundaries, where the reader cuts its batches short: gather them back into
+    # chunks of exactly ``rows`` (to_pandas unifies a column's dictionaries into one Categorical).
+    held: list[pa.RecordBatch] = []
+    count = 0
     for batch in pf.iter_batches(batch_size=rows):
-        yield pa.Table.from_batches([batch])
+        held.append(batch)
+        count += batch.num_rows
+        while count >= rows:
+            table = pa.Table.from_batches(held)
+            yield table.slice(0, rows)
+            rest = table.slice(rows)
+            held, count = rest.to_batches(), rest.num_rows
+    if count:
+        yield pa.Table.from_batches(held)
 
 
 def csv_table(data: bytes | Path) -> pa.Table | None:

@@ -104,6 +104,33 @@ def test_readers_give_the_engines_column_types(tmp_path: Path) -> None:
         assert usage["timestamp"].dtype == "datetime64[ns]"
 
 
+def test_parquet_chunks_read_labels_as_dictionaries_in_exact_chunks(tmp_path: Path) -> None:
+    """Chunks of a Parquet log whose row groups are small and hold different models: each chunk exactly the
+    rows asked for (the reader cuts batches at row groups), models read as dictionaries, never per-row
+    strings, and the rows unchanged."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from explorer import usage_read
+
+    frame = pd.DataFrame({
+        "timestamp": ["2026-10-01T00:00:00Z"] * 1_000,
+        "model": ["gpt-5-mini"] * 300 + ["gpt-4o"] * 400 + ["gpt-5-mini", "o3"] * 150,
+        "input_tokens": np.arange(1_000), "output_tokens": 5})
+    path = tmp_path / "log.parquet"
+    pq.write_table(pa.Table.from_pandas(frame, preserve_index=False), path, row_group_size=70)
+    chunks = list(usage_read.parquet_batches(path, 256, lambda name: name == "model"))
+    assert [c.num_rows for c in chunks] == [256, 256, 256, 232]
+    assert all(pa.types.is_dictionary(c.schema.field("model").type) for c in chunks)
+    assert pa.types.is_large_string(chunks[0].schema.field("timestamp").type) or pa.types.is_string(
+        chunks[0].schema.field("timestamp").type)
+    back = pd.concat([usage_read.to_frame(c, lambda name: name == "model") for c in chunks], ignore_index=True)
+    assert back["model"].astype(str).tolist() == frame["model"].tolist()
+    assert back["input_tokens"].tolist() == list(range(1_000))
+    whole = u.price(u.read_usage(path), as_of=AS_OF)["total_usd"].sum()
+    assert abs(u.price_file(path, chunk_rows=256, as_of=AS_OF).summary.total_usd - whole) < 1e-9
+
+
 @pytest.mark.parametrize("suffix", ["parquet", "csv", "jsonl"])
 def test_benchmark_shapes_total_what_the_engine_totals_in_memory(tmp_path: Path, suffix: str) -> None:
     """Every file shape bench_ingest.py times: the same totals (to 1e-9 USD) as the engine on the same rows
