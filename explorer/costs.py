@@ -360,9 +360,14 @@ def _resolve(
     unknown: dict[str, str] = {}
     failed: list[str | None] = []  # per distinct name: why it does not resolve
     # Models that only the user's overrides know (private or fine-tuned) resolve by exact id.
-    own = table.loc[table["is_override"].to_numpy(dtype=bool), ["provider", "model"]].drop_duplicates()
-    own_ids = {(m.lower(), p): (p, m) for p, m in own.itertuples(index=False)}
-    own_any = {m.lower(): (p, m) for p, m in own.itertuples(index=False)}
+    mine = table["is_override"].to_numpy(dtype=bool)
+    own_ids: dict[tuple[str, str], tuple[str, str]] = {}
+    own_any: dict[str, tuple[str, str]] = {}
+    if mine.any():
+        own = table.loc[mine, ["provider", "model"]].drop_duplicates()
+        own_ids = {(m.lower(), p): (p, m) for p, m in own.itertuples(index=False)}
+        own_any = {m.lower(): (p, m) for p, m in own.itertuples(index=False)}
+    known = _prices.cached_names()  # one cache check for every name of the frame
     for raw in uniques:
         if raw == _UNUSED:  # a category no row uses
             names.append("")
@@ -376,7 +381,7 @@ def _resolve(
         try:
             if not name:
                 raise _prices.UnknownModelError("", [])
-            hit = own_ids.get((name.lower(), prov)) if prov else own_any.get(name.lower())
+            hit = own_ids.get((name.lower(), prov)) if prov else own_any.get(name.lower()) or known.get(name.lower())
             p, m = hit if hit else _prices.resolve_model(name, prov or None)
         except _prices.UnknownModelError as exc:
             unknown[name] = str(exc)

@@ -1568,6 +1568,14 @@ def _pick(targets: list[tuple[str, str]], provider: str | None) -> tuple[str, st
     return None
 
 
+def cached_names() -> Mapping[str, tuple[str, str]]:
+    """:func:`resolved_names` as the cached price table stored them (lower case; what :func:`resolve_model`
+    answers without a provider), or empty when there is no cache. One read for many names: the
+    engine resolves each chunk's names with it instead of a cache check per name."""
+    cached = table_cache.read()
+    return cached.resolved if cached is not None else {}
+
+
 def resolve_model(name: str, provider: str | None = None) -> tuple[str, str]:
     """``(provider, model)`` for a model name, alias or dated snapshot.
 

@@ -317,3 +317,29 @@ def _wide(codes_of):  # type: ignore[no-untyped-def]
         return codes, pad
 
     return wide
+
+
+def test_a_chunk_resolves_its_model_names_with_one_cache_check(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each chunk of a big log pays the engine's fixed costs: its names are looked up in one read of the cached
+    table, not one cache check (a stat of every input file) per name."""
+    from explorer import costs, prices, table_cache
+
+    prices.price_history()  # the cache exists
+    frame = pd.DataFrame({"model": ["gpt-4o", "gpt-5-mini", "o3", "gpt-4.1", "claude-haiku-4-5"] * 4,
+                          "input_tokens": 1_000, "output_tokens": 100, "timestamp": pd.Timestamp(AS_OF)})
+    reads = 0
+    real = table_cache.read
+
+    def counting(*a: object, **kw: object) -> object:
+        nonlocal reads
+        reads += 1
+        return real(*a, **kw)
+
+    costs.price_usage(frame, as_of=AS_OF)  # first-use work (the names file) out of the count
+    monkeypatch.setattr(table_cache, "read", counting)
+    costs.price_usage(frame.iloc[:1], as_of=AS_OF)
+    one_name, reads = reads, 0
+    priced = costs.price_usage(frame, as_of=AS_OF)
+    assert reads == one_name, "reads of the cache do not grow with the names in a frame"
+    assert priced["priced"].all()
+    assert priced["model"].astype(str).tolist()[:2] == ["gpt-4o", "gpt-5-mini"]
