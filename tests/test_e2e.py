@@ -350,7 +350,17 @@ def test_jupyterlab_runs_the_main_notebook_offline(lab: str) -> None:
         page.wait_for_selector(".jp-OutputArea-output table.explorer-ranked", timeout=60_000)
         errors = page.locator(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.error']").count()
         assert errors == 0
-        page.locator(".jp-OutputArea-output table.explorer-ranked").first.scroll_into_view_if_needed()
+        # Cells after the dashboard's may still be running and redraw its table (an HTML widget's value
+        # replaced): a table found a moment ago can be detached by now, so find it afresh until it holds still.
+        for attempt in range(20):
+            try:
+                page.locator(".jp-OutputArea-output table.explorer-ranked").first.scroll_into_view_if_needed(
+                    timeout=5_000)
+                break
+            except Exception:
+                if attempt == 19:
+                    raise
+                page.wait_for_timeout(500)
         news = page.get_by_role("button", name="No", exact=True)
         if news.count():  # JupyterLab's "get notified about news?" toast would cover the table
             news.first.click()
