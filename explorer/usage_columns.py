@@ -194,8 +194,18 @@ _PROVIDER_CONVENTION = {
 def key(header: Any) -> str:
     """A header as the alias table matches it: camelCase split, lower case, runs of other characters -> ``_``
     (``promptTokenCount`` -> ``prompt_token_count``, ``Cached Tokens`` -> ``cached_tokens``)."""
-    text = re.sub(r"(?<=[a-z])(?=[A-Z0-9])|(?<=[A-Z0-9])(?=[A-Z][a-z])", "_", str(header).strip())
+    text = str(header)
+    # Every chunk of a big log matches its headers and the whole alias table again: remember the short ones
+    # (a hostile 10 MB header is worked out each time rather than kept).
+    return _key_of_short(text) if len(text) <= 200 else _key_of(text)
+
+
+def _key_of(text: str) -> str:
+    text = re.sub(r"(?<=[a-z])(?=[A-Z0-9])|(?<=[A-Z0-9])(?=[A-Z][a-z])", "_", text.strip())
     return re.sub(r"[^0-9a-z]+", "_", text.lower()).strip("_")
+
+
+_key_of_short = functools.lru_cache(maxsize=4096)(_key_of)
 
 
 def convention_of_provider(provider: str, model: str = "") -> str | None:

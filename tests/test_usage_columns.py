@@ -382,3 +382,14 @@ def test_breakdowns_of_counts_are_kept_and_not_priced_twice() -> None:
         u.normalize_usage(f.assign(input_cached_audio_tokens=[5]))
     assert u.normalize_usage(f.assign(input_cached_audio_tokens=[5]),
                              ignore_columns=["input_cached_audio_tokens"])["cached_input_tokens"].tolist() == [600]
+
+
+def test_header_keys_are_remembered_only_for_short_headers() -> None:
+    from explorer import usage_columns as uc
+
+    assert uc.key("promptTokenCount") == "prompt_token_count" and uc.key(" Cached Tokens ") == "cached_tokens"
+    assert uc.key(42) == "42"
+    before = uc._key_of_short.cache_info().currsize
+    long_header = "Input Tokens " * 1_000  # a hostile header is worked out each time, never kept
+    assert uc.key(long_header) == "_".join(["input_tokens"] * 1_000)
+    assert uc._key_of_short.cache_info().currsize == before
