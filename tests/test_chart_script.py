@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import time
 
+import altair as alt
+import pandas as pd
 import pytest
 
 from explorer.app.chart_slot import ChartScript, ChartSlot, OfflineChart, chart_script, enable_offline
@@ -24,14 +26,16 @@ _BLOBS = """(() => {
   const timeout = AbortSignal.timeout.bind(AbortSignal);
   AbortSignal.timeout = ms => timeout(ms === 2000 ? WINDOW_MS : ms);
 })()"""
-WINDOW_MS = 300
-"""The module window the browser test allows: charts that each carried the 0.9 MB library took 250-500 ms to be
-ready on an idle 2-core machine (and over 2 s under CI's load); the shared script's charts 10-30 ms."""
+WINDOW_MS = 1_000
+"""The module window the browser test allows, half anywidget's: the shared script's charts are ready in 10-30 ms
+on an idle 2-core machine, so even a loaded CI machine leaves a wide margin. (Charts that each carried the 0.9 MB
+library took 250-500 ms idle and over 2 s under CI's load; the count of large modules below catches a return to
+that on any machine.)"""
 
 
 def test_every_chart_shares_one_copy_of_the_chart_library() -> None:
     slots = [ChartSlot() for _ in range(3)]
-    shown = show(slots[0].widget.chart or __import__("altair").Chart().mark_point())
+    shown = show(alt.Chart(pd.DataFrame({"x": [1]})).mark_point().encode(x="x"))
     script = chart_script()
     assert isinstance(script, ChartScript) and len(script.source) > 500_000 and len(script.digest) == 16
     for chart in [s.widget for s in slots] + [shown.widget]:
@@ -51,9 +55,6 @@ def test_a_closed_script_is_made_again() -> None:
 
 
 def test_the_dashboard_and_bare_charts_draw_with_the_shared_script(monkeypatch: pytest.MonkeyPatch) -> None:
-    import altair as alt
-    import pandas as pd
-
     made: list[alt.JupyterChart] = []
     init = alt.JupyterChart.__init__
 
