@@ -366,6 +366,12 @@ def test_jupyterlab_runs_the_main_notebook_offline(lab: str) -> None:
             news.first.click()
         page.wait_for_timeout(500)
         assert _in_view(page, ".jp-OutputArea-output table.explorer-ranked")
+        # Every tab title whole in Lab's narrower output area ("Budget & projection" was cut off).
+        labels = page.eval_on_selector_all(
+            ".jp-OutputArea-output .jupyter-widget-tab > .lm-TabBar .lm-TabBar-tabLabel",
+            "els => els.map(e => [e.innerText, e.scrollWidth, e.clientWidth])")
+        assert len(labels) == 8 and "Budget & projection" in [t for t, _, _ in labels], labels
+        assert all(0 < shown >= full for _, full, shown in labels), labels
         SHOTS.mkdir(parents=True, exist_ok=True)
         shot = SHOTS / "dashboard_lab.png"
         page.screenshot(path=str(shot))

@@ -90,6 +90,14 @@ def skipped_scenarios_html(messages: list[str]) -> str:
     return f"<div class='explorer-skipped-scenarios' style='color:#8a4b00;font-size:90%'>{lines}</div>"
 
 
+TAB_STYLE = (
+    "<style>.jupyter-widgets.jupyter-widget-tab.explorer-tabs > .lm-TabBar .lm-TabBar-tab,"
+    ".jupyter-widgets.widget-tab.explorer-tabs > .p-TabBar .p-TabBar-tab{flex:0 1 auto}</style>"
+)
+"""Tabs as wide as their titles: ipywidgets gives each tab the same 144 px and shrinks them alike, so in
+JupyterLab's narrower output area "Budget & projection" was cut to "Budget & projecti"."""
+
+
 class Dashboard:
     """The main dashboard's widget tree. Display it in a notebook cell; change any control and every
     table and chart below updates (observers call :meth:`refresh`)."""
@@ -849,7 +857,8 @@ class Dashboard:
         for i, title in enumerate([*(v.title for v in self.views), "Override prices", "Scenarios"]):
             self.tabs.set_title(i, title)
         self.tabs.observe(self._on_tab, names="selected_index")
-        self._widget = W.VBox([inputs, self.status, self.sc_skipped, self.tabs])
+        self.tabs.add_class("explorer-tabs")
+        self._widget = W.VBox([inputs, self.status, self.sc_skipped, self.tabs, W.HTML(TAB_STYLE)])
 
     def _list_scenarios(self) -> dict[str, _sc.Scenario]:
         """The scenarios, and a visible line for each of the user's files that could not be loaded (the
