@@ -102,8 +102,6 @@ def calc_price_us_per_row(frame: pd.DataFrame, sample: int) -> float:
         return (time.perf_counter() - t0) / sample * 1e6
 
 
-# `explorer ARGS` in a child process that prints its own peak resident memory (VmHWM) on its last stderr line.
-_CHILD = CHILD
 _PRICE_FILE = textwrap.dedent(
     """
     import json, sys
@@ -115,7 +113,7 @@ _PRICE_FILE = textwrap.dedent(
 )
 
 
-def run(args: list[str], script: str = _CHILD) -> tuple[float, float, str]:
+def run(args: list[str], script: str = CHILD) -> tuple[float, float, str]:
     """(wall seconds, peak RSS MiB, stdout) of one child run."""
     t0 = time.perf_counter()
     proc = subprocess.run([sys.executable, "-c", script, *args], capture_output=True, text=True, cwd=REPO,
@@ -128,7 +126,7 @@ def run(args: list[str], script: str = _CHILD) -> tuple[float, float, str]:
     return wall, kb / 1024, proc.stdout
 
 
-def timed(args: list[str], repeats: int, script: str = _CHILD) -> tuple[float, float, str]:
+def timed(args: list[str], repeats: int, script: str = CHILD) -> tuple[float, float, str]:
     """Median wall time, median peak and the last output of ``repeats`` runs."""
     runs = [run(args, script) for _ in range(repeats)]
     return statistics.median(r[0] for r in runs), statistics.median(r[1] for r in runs), runs[-1][2]

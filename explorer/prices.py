@@ -1588,8 +1588,7 @@ def resolve_model(name: str, provider: str | None = None) -> tuple[str, str]:
     """
     if provider is None and isinstance(name, str):
         # Every exact id and alias, resolved when the cached table was built from the same data.
-        cached = table_cache.read()
-        hit = cached.resolved.get(name.strip().lower()) if cached is not None else None
+        hit = cached_names().get(name.strip().lower())
         if hit is not None:
             return hit
     act = _active()

@@ -47,9 +47,14 @@ def parquet_table(path: Path, labels: Labels) -> pa.Table:
     """The whole Parquet file; label columns read as dictionaries (no string per row is built)."""
     import pyarrow.parquet as pq
 
-    pf = pq.ParquetFile(path)
-    names = [f.name for f in pf.schema_arrow if _is_text(f.type) and labels(f.name)]
-    return pq.read_table(path, read_dictionary=names or None)
+    return pq.read_table(path, read_dictionary=_dictionary_columns(path, labels))
+
+
+def _dictionary_columns(path: Path, labels: Labels) -> list[str] | None:
+    """The file's text label columns, which Arrow reads as dictionaries (None: there are none)."""
+    import pyarrow.parquet as pq
+
+    return [f.name for f in pq.read_schema(path) if _is_text(f.type) and labels(f.name)] or None
 
 
 def parquet_batches(path: Path, rows: int, labels: Labels) -> Iterator[pa.Table]:
@@ -60,9 +65,7 @@ def parquet_batches(path: Path, rows: int, labels: Labels) -> Iterator[pa.Table]
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    schema = pq.ParquetFile(path).schema_arrow
-    names = [f.name for f in schema if _is_text(f.type) and labels(f.name)]
-    pf = pq.ParquetFile(path, read_dictionary=names or None)
+    pf = pq.ParquetFile(path, read_dictionary=_dictionary_columns(path, labels))
     # Dictionaries end at row-group boundaries, where the reader cuts its batches short: gather them back into
     # chunks of exactly ``rows`` (to_pandas unifies a column's dictionaries into one Categorical).
     held: list[pa.RecordBatch] = []
