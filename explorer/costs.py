@@ -11,8 +11,10 @@ Every row either gets a price or an error that names it: an unknown model is nev
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
+import functools
 import os
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -333,7 +335,13 @@ def _categorical(per_code: np.ndarray, codes: np.ndarray, categories: Sequence[A
 
 def _from_codes(codes: np.ndarray, categories: Sequence[Any]) -> pd.Categorical:
     """A categorical over codes this module built itself (valid by construction: no check, no copy)."""
-    return pd.Categorical.from_codes(codes, dtype=pd.CategoricalDtype(list(categories)), validate=False)
+    return pd.Categorical.from_codes(codes, dtype=_dtype(tuple(categories)), validate=False)
+
+
+@functools.lru_cache(maxsize=256)
+def _dtype(categories: tuple[Any, ...]) -> pd.CategoricalDtype:
+    """One dtype per list of categories: building one checks them all, a fixed cost of each priced chunk."""
+    return pd.CategoricalDtype(list(categories))
 
 
 def _resolve(
@@ -360,7 +368,7 @@ def _resolve(
     unknown: dict[str, str] = {}
     failed: list[str | None] = []  # per distinct name: why it does not resolve
     # Models that only the user's overrides know (private or fine-tuned) resolve by exact id.
-    mine = table["is_override"].to_numpy(dtype=bool)
+    mine = _arrays(table).is_override
     own_ids: dict[tuple[str, str], tuple[str, str]] = {}
     own_any: dict[str, tuple[str, str]] = {}
     if mine.any():
@@ -396,6 +404,85 @@ def _resolve(
         pos = _first_of(codes, np.array([f is not None for f in failed]))
         raise ValueError(f"usage {_row_label(df.index, pos)}, column 'model': {failed[codes[pos]]}")
     return _Resolved(codes, names, provs, models, unknown)
+
+
+@dataclasses.dataclass(frozen=True)
+class _TableArrays:
+    """What the engine reads of a price table, as numpy arrays: the same for every chunk of a big log."""
+
+    valid_from_ns: np.ndarray
+    """Per price row: valid_from as int64 nanoseconds (NaT as int64's minimum)."""
+    valid_to_ns: np.ndarray
+    """Per price row: valid_to, likewise."""
+    thr: np.ndarray
+    """Per price row: tier_above_input_tokens."""
+    model: np.ndarray
+    """Per price row: the model id (object)."""
+    provider: np.ndarray
+    """Per price row: the provider id (object)."""
+    tier: np.ndarray
+    """Per price row: the service tier (object)."""
+    is_override: np.ndarray
+    """Per price row: from the user's overrides (bool)."""
+    source_codes: np.ndarray
+    """Per price row: its source as a code into ``source_names``."""
+    source_names: pd.Index
+    """The distinct sources."""
+    rates: dict[tuple[str, str | None, float], tuple[np.ndarray, np.ndarray]]
+    """(price column, fallback, units) -> (USD per unit, no rate at all), filled as components are asked for."""
+
+    @classmethod
+    def of(cls, table: pd.DataFrame) -> _TableArrays:
+        src_codes, src_names = pd.factorize(table["source"])
+        return cls(
+            table["valid_from"].to_numpy(dtype="datetime64[ns]").view(np.int64),
+            table["valid_to"].to_numpy(dtype="datetime64[ns]").view(np.int64),
+            table["tier_above_input_tokens"].to_numpy(),
+            table["model"].to_numpy(dtype=object),
+            table["provider"].to_numpy(dtype=object),
+            table["service_tier"].to_numpy(dtype=object),
+            table["is_override"].to_numpy(dtype=bool),
+            src_codes.astype(_code_dtype(len(src_names))),
+            src_names,
+            {},
+        )
+
+    def rate(self, table: pd.DataFrame, price_col: str, fallback: str | None, per: float
+             ) -> tuple[np.ndarray, np.ndarray]:
+        key = (price_col, fallback, per)
+        if key not in self.rates:  # a race between two threads computes the same arrays twice: harmless
+            rate = table[price_col].to_numpy(dtype="float64")
+            if fallback is not None:
+                rate = np.where(np.isnan(rate), table[fallback].to_numpy(dtype="float64"), rate)
+            no_rate = np.isnan(rate)
+            self.rates[key] = (np.nan_to_num(rate / per), no_rate)
+        return self.rates[key]
+
+
+_HELD: dict[int, tuple[pd.DataFrame, _TableArrays]] = {}
+"""Tables whose arrays are kept while :func:`holding` them (by id; the frame itself is held too, so the id
+cannot be reused by another frame meanwhile)."""
+
+
+@contextlib.contextmanager
+def holding(table: pd.DataFrame) -> Iterator[None]:
+    """Keep ``table``'s arrays from one :func:`price_usage` call to the next (a big log priced in chunks
+    against one table: each chunk would read them again, a fixed cost of milliseconds per chunk). Only for
+    a table nobody changes in place meanwhile."""
+    key = id(table)
+    mine = key not in _HELD
+    if mine:
+        _HELD[key] = (table, _TableArrays.of(table))
+    try:
+        yield
+    finally:
+        if mine:
+            _HELD.pop(key, None)
+
+
+def _arrays(table: pd.DataFrame) -> _TableArrays:
+    held = _HELD.get(id(table))
+    return held[1] if held is not None and held[0] is table else _TableArrays.of(table)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -435,14 +522,13 @@ def _plan(
     n_pairs = len(res.names) * n_tiers
     nat = np.iinfo(np.int64).min
     unit = ts.dtype if len(ts) else np.dtype("datetime64[ns]")
-    vf = table["valid_from"].to_numpy(dtype="datetime64[ns]").astype(unit).view(np.int64)
-    vt = table["valid_to"].to_numpy(dtype="datetime64[ns]").astype(unit).view(np.int64)
+    arrays = _arrays(table)
+    vf = arrays.valid_from_ns.view("datetime64[ns]").astype(unit).view(np.int64)
+    vt = arrays.valid_to_ns.view("datetime64[ns]").astype(unit).view(np.int64)
     lo = np.where(vf == nat, nat + 1, vf)
     hi = np.where(vt == nat, np.iinfo(np.int64).max, vt)
-    thr = table["tier_above_input_tokens"].to_numpy()
-    t_model = table["model"].to_numpy(dtype=object)
-    t_provider = table["provider"].to_numpy(dtype=object)
-    t_tier = table["service_tier"].to_numpy(dtype=object)
+    thr = arrays.thr
+    t_model, t_provider, t_tier = arrays.model, arrays.provider, arrays.tier
     ts_lo, ts_hi = _span(ts)
     fast: dict[int, np.ndarray] = {}  # pair -> its price rows, sorted by threshold (one per threshold)
     slow: dict[int, np.ndarray] = {}
@@ -557,7 +643,9 @@ def price_usage(
     if not isinstance(usage, pd.DataFrame):
         raise TypeError("usage must be a pandas DataFrame")
     _refuse_other_names(usage)
-    table = _prices.with_overrides(prices, overrides).reset_index(drop=True)
+    table = _prices.with_overrides(prices, overrides)
+    if not table.index.equals(pd.RangeIndex(len(table))):  # positions index the engine's arrays
+        table = table.reset_index(drop=True)
     n = len(usage)
     workers = _workers(n)
     if workers == 1:
@@ -624,15 +712,15 @@ def _price(
 
     # Per price row: each component's rate per unit (fallbacks resolved) and whether it has none.
     reachable = plan.reachable
+    arrays = _arrays(table)
     rated = [
-        (j, count_col, price_col, *_rate(table, price_col, fallback, per, reachable))
+        (j, count_col, price_col, *_rate(arrays, table, price_col, fallback, per, reachable))
         for j, (count_col, price_col, fallback, per) in enumerate(_PARTS.values())
         if not (count_col in _ABSENT and count_col not in present)
     ]
     known_name = res.known
-    src_codes, src_cats = pd.factorize(table["source"])
-    src_codes = src_codes.astype(_code_dtype(len(src_cats)))
-    is_override = table["is_override"].to_numpy(dtype=bool)
+    src_codes, src_cats = arrays.source_codes, arrays.source_names
+    is_override = arrays.is_override
     # Outputs are written block by block in place. Every USD column sits in one Fortran-ordered block,
     # which pandas keeps without a copy; columns no row uses are never touched (their zero pages stay free).
     money = np.zeros((n, len(COMPONENTS) + 1), order="F")
@@ -742,15 +830,13 @@ def _missing_rate(
 
 
 def _rate(
-    table: pd.DataFrame, price_col: str, fallback: str | None, per: float, reachable: np.ndarray
+    arrays: _TableArrays, table: pd.DataFrame, price_col: str, fallback: str | None, per: float,
+    reachable: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray | None]:
     """Per price row: USD per unit for one component (a part without a price pays its parent's), and
     which rows have no price at all (None when no row the usage can reach lacks one: no per-row check)."""
-    rate = table[price_col].to_numpy(dtype="float64")
-    if fallback is not None:
-        rate = np.where(np.isnan(rate), table[fallback].to_numpy(dtype="float64"), rate)
-    no_rate = np.isnan(rate)
-    return np.nan_to_num(rate / per), (no_rate if no_rate[reachable].any() else None)
+    rate, no_rate = arrays.rate(table, price_col, fallback, per)
+    return rate, (no_rate if no_rate[reachable].any() else None)
 
 
 @dataclasses.dataclass(frozen=True)

@@ -31,6 +31,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import difflib
+import functools
 import json
 import math
 import re
@@ -239,6 +240,25 @@ def _rename(
     return _rename_sources(frame, aliases, mapping, where, ignore)[0]
 
 
+_LOOKUPS: dict[int, tuple[Mapping[str, Sequence[str]], dict[str, str]]] = {}
+
+
+def _alias_lookup(aliases: Mapping[str, Sequence[str]]) -> dict[str, str]:
+    """Header key -> canonical name. Kept for the module's own alias tables (every chunk of a big log asks);
+    another mapping is looked up afresh."""
+    held = _LOOKUPS.get(id(aliases))
+    if held is not None and held[0] is aliases:
+        return held[1]
+    lookup: dict[str, str] = {}
+    for canon, others in aliases.items():
+        lookup[_key(canon)] = canon
+        for other in others:
+            lookup.setdefault(_key(other), canon)
+    if aliases is COLUMN_ALIASES:
+        _LOOKUPS[id(aliases)] = (aliases, lookup)
+    return lookup
+
+
 def _rename_sources(
     frame: pd.DataFrame,
     aliases: Mapping[str, Sequence[str]],
@@ -248,11 +268,7 @@ def _rename_sources(
 ) -> tuple[pd.DataFrame, dict[str, str]]:
     """:func:`_rename`, and for each canonical name the header it came from. Columns named in ``ignore``
     keep their own name and meaning (they pass through, unpriced)."""
-    lookup: dict[str, str] = {}
-    for canon, others in aliases.items():
-        lookup[_key(canon)] = canon
-        for other in others:
-            lookup.setdefault(_key(other), canon)
+    lookup = _alias_lookup(aliases)
     skip = {_key(c) for c in ignore}
     explicit = {str(k): v for k, v in (mapping or {}).items()}
     for theirs, canon in explicit.items():
@@ -488,15 +504,14 @@ def _labels(frame: pd.DataFrame, col: str) -> pd.Series:
     are cleaned, not its million rows."""
     raw = frame[col]
     if isinstance(raw.dtype, pd.CategoricalDtype):
-        cleaned = pd.Series(raw.cat.categories).astype("string").str.strip()
-        clean = (cleaned.to_numpy(dtype=object) == raw.cat.categories.to_numpy(dtype=object)).all()
-        if clean and (cleaned != "").all() and cleaned.is_unique and not raw.cat.ordered:
+        clean = _clean_categories(raw.cat.categories) if not raw.cat.ordered else None
+        if clean is not None:
             # Already clean (a log's usual case): the million codes are kept as they are, not rebuilt.
-            if raw.cat.categories.dtype == cleaned.dtype:
+            if clean is raw.cat.categories:
                 return raw
-            dtype = pd.CategoricalDtype(pd.Index(cleaned, dtype="string"))
-            return pd.Series(pd.Categorical.from_codes(raw.cat.codes.to_numpy(), dtype=dtype, validate=False),
-                             index=raw.index)
+            return pd.Series(pd.Categorical.from_codes(raw.cat.codes.to_numpy(), dtype=_string_categories(clean),
+                                                       validate=False), index=raw.index)
+        cleaned = pd.Series(raw.cat.categories).astype("string").str.strip()
         per_category, uniques = pd.factorize(cleaned.mask(cleaned == ""))  # blanks -> -1 (NA)
         codes = raw.cat.codes.to_numpy()
         if len(per_category):
@@ -505,6 +520,34 @@ def _labels(frame: pd.DataFrame, col: str) -> pd.Series:
         return pd.Series(pd.Categorical.from_codes(codes, dtype=dtype, validate=False), index=raw.index)
     text = raw.astype("string").str.strip()
     return text.mask(text == "")
+
+
+def _clean_categories(categories: pd.Index) -> pd.Index | None:
+    """The categories as string-typed labels if each is already one (text, trimmed as ``str.strip`` trims
+    text, not blank, none twice), else None: the caller cleans them. ``categories`` itself when it is
+    already typed ``string``."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if len(categories) > 4096:
+        return None
+    values = categories.tolist()
+    if not all(type(v) is str for v in values) or len(set(values)) != len(values):
+        return None
+    arr = pa.array(values, pa.string())
+    if not len(arr) or not pc.utf8_trim_whitespace(arr).equals(arr) or pc.min(pc.utf8_length(arr)).as_py() == 0:
+        return None
+    return categories if isinstance(categories.dtype, pd.StringDtype) else pd.Index(values, dtype="string")
+
+
+@functools.lru_cache(maxsize=64)
+def _string_categories_of(values: tuple[str, ...]) -> pd.CategoricalDtype:
+    return pd.CategoricalDtype(pd.Index(list(values), dtype="string"))
+
+
+def _string_categories(clean: pd.Index) -> pd.CategoricalDtype:
+    """One dtype per set of labels (building one checks every category: a fixed cost of each chunk)."""
+    return _string_categories_of(tuple(clean.tolist()))
 
 
 def _group_labels(frame: pd.DataFrame, col: str) -> pd.Series:
@@ -2604,9 +2647,12 @@ def price_file(
 
         bar = tqdm(total=_total_rows(p), unit="rows", unit_scale=True, desc=p.name)
     def work(raw: pd.DataFrame) -> _ChunkTotals:
+        n = len(raw)
         usage = _normalize(raw, p, raw.index.name or "line", opts)
-        priced = _add_keys(_price_labelled(usage, table, str(p), as_of=as_of, skip_unknown=skip_unknown))
-        return _ChunkTotals.of(priced, len(raw))
+        del raw  # the last reference (see _in_order): the chunk's text is freed before it is priced
+        priced = _price_labelled(usage, table, str(p), as_of=as_of, skip_unknown=skip_unknown)
+        del usage
+        return _ChunkTotals.of(_add_keys(priced), n)
 
     rows = chunks = unpriced = 0
     notes: dict[str, None] = {}
@@ -2614,19 +2660,20 @@ def price_file(
     components = dict.fromkeys(_costs.COMPONENTS, 0.0)
     aggs: list[pd.DataFrame] = []
     try:
-        for done in _in_order(_chunks(p, chunk_rows), work, _PIPELINE_WORKERS):
-            notes.update(dict.fromkeys(done.notes))
-            for c, usd in done.components_usd.items():  # summed in chunk order: the same total every run
-                components[c] += usd
-            unpriced += done.unpriced_rows
-            unpriced_models.update(done.unpriced_models)
-            aggs.append(done.by_group)
-            if len(aggs) > 16:  # keep the running aggregate small however many chunks there are
-                aggs = [_combine(aggs)]
-            rows += done.rows
-            chunks += 1
-            if bar is not None:
-                bar.update(done.rows)
+        with _costs.holding(table):  # every chunk prices against the same table: its arrays are read once
+            for done in _in_order(_chunks(p, chunk_rows), work, _PIPELINE_WORKERS):
+                notes.update(dict.fromkeys(done.notes))
+                for c, usd in done.components_usd.items():  # summed in chunk order: the same total every run
+                    components[c] += usd
+                unpriced += done.unpriced_rows
+                unpriced_models.update(done.unpriced_models)
+                aggs.append(done.by_group)
+                if len(aggs) > 16:  # keep the running aggregate small however many chunks there are
+                    aggs = [_combine(aggs)]
+                rows += done.rows
+                chunks += 1
+                if bar is not None:
+                    bar.update(done.rows)
     finally:
         if bar is not None:
             bar.close()
@@ -2677,6 +2724,11 @@ class _ChunkTotals:
                    tuple(priced.attrs.get("notes", [])))
 
 
+def _taking(work: Any, box: list[Any]) -> Any:
+    """``work`` on the one item in ``box``, taken out so that no reference outlives the worker's own."""
+    return work(box.pop())
+
+
 def _in_order(items: Iterator[Any], work: Any, workers: int) -> Iterator[Any]:
     """``work(item)`` for each item, up to ``workers`` at once on threads while the next item is made, the
     results yielded in the items' order (so the first failing item raises, as one at a time would). At most
@@ -2692,8 +2744,8 @@ def _in_order(items: Iterator[Any], work: Any, workers: int) -> Iterator[Any]:
     try:
         try:
             for item in items:
-                pending.append(pool.submit(work, item))
-                del item  # the worker holds it; keeping it here would hold one chunk more
+                pending.append(pool.submit(_taking, work, [item]))
+                del item  # handed over: the worker holds the only reference, and may drop it part way
                 if len(pending) >= workers:
                     yield pending.popleft().result()
         except Exception:
