@@ -2505,11 +2505,11 @@ def _json_blocks(path: Path, where: _Where) -> Iterator[pd.DataFrame]:
     from explorer import usage_raw as _raw
     from explorer import usage_read as _read
 
-    for block, line in _read.text_batches(path):
+    for block, line, breaks in _read.text_batches(path):
         table = _read.json_lines_table(block)
         if table is not None:
             frame = _read.to_frame(table, _is_label)
-            frame.index = _read.line_numbers(block, len(frame), first=line)
+            frame.index = _read.line_numbers(block, len(frame), first=line, newlines=breaks)
             yield frame
             continue
         text = _decode(block, where) if block.strip() else ""
@@ -2530,7 +2530,7 @@ def _csv_blocks(path: Path, where: _Where) -> Iterator[pd.DataFrame]:
 
     header = b""
     rows = 0
-    for block, _line in _read.text_batches(path):
+    for block, _, _ in _read.text_batches(path, numbered=False):
         if not header:
             if b"\x00" in block[:4096]:
                 raise where.error("binary file, expected JSON, CSV or Parquet")
@@ -2650,7 +2650,8 @@ def price_file(
         n = len(raw)
         usage = _normalize(raw, p, raw.index.name or "line", opts)
         del raw  # the last reference (see _in_order): the chunk's text is freed before it is priced
-        priced = _price_labelled(usage, table, str(p), as_of=as_of, skip_unknown=skip_unknown)
+        with _costs.one_thread():  # the chunks are the parallelism here
+            priced = _price_labelled(usage, table, str(p), as_of=as_of, skip_unknown=skip_unknown)
         del usage
         return _ChunkTotals.of(_add_keys(priced), n)
 
