@@ -328,6 +328,9 @@ def _whole(frame: pd.DataFrame, col: str, where: _Where, *, required: bool) -> n
         raise where.error("holds true/false values, expected counts", column=col)
     if isinstance(raw.dtype, np.dtype) and raw.dtype.kind in "iu":  # a whole-number column: range checks only
         ints = raw.to_numpy()
+        # Seen as unsigned, a negative count is huge: one pass clears both checks for a sound column.
+        if ints.view(f"u{ints.dtype.itemsize}").max(initial=0) <= _costs.MAX_COUNT:
+            return ints.astype(np.int64, copy=False)
         for mask, what in ((ints < 0, "is negative"),
                            (ints > _costs.MAX_COUNT, f"is implausibly large (over {_costs.MAX_COUNT:.0e})")):
             if mask.any():
@@ -394,6 +397,9 @@ def _times(frame: pd.DataFrame, col: str, where: _Where, *, required: bool) -> p
         if bad.any():
             pos = int(np.flatnonzero(bad)[0])
             raise where.error(f"{clip(raw.iloc[pos])} is not a date or time", frame.index[pos], col)
+    ints = ns.view(np.int64)
+    if len(ints) and ints.min() > _NAT and _EARLIEST.value <= ints.min() and ints.max() < _LATEST.value:
+        return pd.Series(ns, index=frame.index, name=raw.name)  # no blank, all in range: two passes, no masks
     missing = np.isnat(ns)
     if required and missing.any():
         pos = int(np.flatnonzero(missing)[0])
@@ -2653,7 +2659,7 @@ def price_file(
         with _costs.one_thread():  # the chunks are the parallelism here
             priced = _price_labelled(usage, table, str(p), as_of=as_of, skip_unknown=skip_unknown)
         del usage
-        return _ChunkTotals.of(_add_keys(priced), n)
+        return _ChunkTotals.of(priced, n)
 
     rows = chunks = unpriced = 0
     notes: dict[str, None] = {}
@@ -2766,7 +2772,7 @@ def _aggregate(priced: pd.DataFrame) -> pd.DataFrame:
     combine into one integer per row, summed with ``bincount`` (as :func:`cost_by` sums). Only the groups
     found become strings, never a chunk's rows."""
     n = len(priced)
-    keys = [_key_codes(priced[k]) for k in _AGG_KEYS]
+    keys = [_key_codes(_key_column(priced, k)) for k in _AGG_KEYS]
     radices = [max(len(values), 1) for _, values in keys]
     size = math.prod(radices)
     if size >= 2**62:  # more distinct combinations than one integer holds: pandas groups them
@@ -2814,6 +2820,19 @@ def _aggregate(priced: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(out)
 
 
+def _key_column(priced: pd.DataFrame, key: str) -> pd.Series:
+    """One grouping key of a priced frame, with or without :func:`_add_keys`' columns: a chunk's timestamps
+    serve as its days (their codes are whole days either way) and a fully resolved model column as its
+    model groups, without building either column."""
+    if key in priced.columns:
+        return priced[key]
+    if key == "day" and "timestamp" in priced.columns:
+        return priced["timestamp"]
+    if key == "model_group" and not priced["resolved_model"].isna().any():
+        return priced["resolved_model"]
+    return _add_keys(priced)[key]
+
+
 def _key_codes(col: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     """Codes 0..n-1 per row and the n values they stand for (NA as "" for text, NaT for a day)."""
     if pd.api.types.is_datetime64_any_dtype(col.dtype):
@@ -2826,7 +2845,7 @@ def _key_codes(col: pd.Series) -> tuple[np.ndarray, np.ndarray]:
                 codes = ints // one_day - low
                 values = (np.arange(low, high + 1, dtype=np.int64) * one_day).view("datetime64[ns]")
                 return codes, values
-        codes, uniques = pd.factorize(ns, use_na_sentinel=False)
+        codes, uniques = pd.factorize(_days(ns), use_na_sentinel=False)  # timestamps group by their day
         return codes.astype(np.int64), np.asarray(uniques, dtype="datetime64[ns]")
     if isinstance(col.dtype, pd.CategoricalDtype):
         codes = col.cat.codes.to_numpy()  # int8 for a few models: added to the combined key as they are

@@ -139,7 +139,7 @@ def text_batches(path: Path, block_bytes: int = BLOCK_BYTES, *, numbered: bool =
             block = f.read(block_bytes)
             if not block:
                 if rest:
-                    yield rest, line, _breaks(rest) if numbered else 0
+                    yield (rest, line, _breaks(rest)) if numbered else (rest, 0, 0)
                 return
             block = rest + block
             cut = block.rfind(b"\n")
@@ -149,7 +149,7 @@ def text_batches(path: Path, block_bytes: int = BLOCK_BYTES, *, numbered: bool =
             rest = block[cut + 1:]
             out = block[: cut + 1]
             breaks = _breaks(out) if numbered else 0
-            yield out, line, breaks
+            yield (out, line, breaks) if numbered else (out, 0, 0)
             line += breaks
 
 

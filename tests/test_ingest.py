@@ -346,3 +346,164 @@ def test_a_chunk_resolves_its_model_names_with_one_cache_check(monkeypatch: pyte
     assert reads == one_name, "reads of the cache do not grow with the names in a frame"
     assert priced["priced"].all()
     assert priced["model"].astype(str).tolist()[:2] == ["gpt-4o", "gpt-5-mini"]
+
+
+# ------------------------------------------------------------------------------------------------ chunk pipeline
+
+
+class _Item:
+    """A chunk stand-in that counts how many are alive at once."""
+
+    alive = 0
+    peak = 0
+
+    def __init__(self, n: int) -> None:
+        self.n = n
+        _Item.alive += 1
+        _Item.peak = max(_Item.peak, _Item.alive)
+
+    def __del__(self) -> None:
+        _Item.alive -= 1
+
+
+def test_chunks_are_priced_two_at_a_time_in_order_holding_few() -> None:
+    """Results come in the chunks' order whatever order the workers finish in, work really overlaps, and no
+    more than workers + 1 chunks are alive at once (memory is bounded by the chunk size)."""
+    import threading
+    import time
+
+    _Item.alive = _Item.peak = 0
+    running, most = 0, 0
+    lock = threading.Lock()
+
+    def work(item: _Item) -> int:
+        nonlocal running, most
+        with lock:
+            running += 1
+            most = max(most, running)
+        time.sleep(0.02 if item.n % 2 == 0 else 0.001)  # even chunks finish last
+        with lock:
+            running -= 1
+        return item.n * 10
+
+    out = list(u._in_order((_Item(i) for i in range(12)), work, 2))
+    assert out == [i * 10 for i in range(12)]
+    assert most == 2, "two chunks were priced at once"
+    assert _Item.peak <= 3, f"{_Item.peak} chunks alive at once"
+
+
+def test_the_first_bad_chunk_names_the_error_even_if_the_reader_fails_later() -> None:
+    """A worker's error on chunk 3 comes before the reader's error on chunk 4 (one at a time, chunk 3 fails
+    first), and a worker's error stops the run."""
+    def items():  # type: ignore[no-untyped-def]
+        yield from range(4)
+        raise ValueError("reader: chunk 4 is damaged")
+
+    def work(n: int) -> int:
+        if n == 3:
+            raise ValueError("chunk 3: bad row")
+        return n
+
+    got: list[int] = []
+    with pytest.raises(ValueError, match="chunk 3: bad row"):
+        for n in u._in_order(items(), work, 2):
+            got.append(n)
+    assert got == [0, 1, 2]
+    with pytest.raises(ValueError, match="reader: chunk 4"):
+        list(u._in_order(items(), lambda n: n, 2))
+
+
+def test_a_price_file_reads_its_price_table_once_and_prices_alike(tmp_path: Path,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """The engine reads the table's arrays once for all the chunks of a log (costs.holding), and each chunk on
+    one thread (costs.one_thread): the totals and breakdowns are those of a whole read."""
+    from explorer import costs, prices
+
+    path = write_log(tmp_path / "log.parquet", 5_000, seed=9)
+    table = prices.price_history()
+    made: list[int] = []
+    real = costs._TableArrays.of
+    monkeypatch.setattr(costs._TableArrays, "of", classmethod(lambda cls, t: made.append(id(t)) or real(t)))
+    workers: list[int] = []
+    real_workers = costs._workers
+    monkeypatch.setattr(costs, "_workers", lambda n: workers.append(real_workers(n)) or workers[-1])
+    chunked = u.price_file(path, chunk_rows=500, prices=table, as_of=AS_OF)
+    assert chunked.chunks == 10 and made == [id(table)]
+    assert set(workers) == {1}
+    monkeypatch.undo()
+    whole = u.price(u.read_usage(path), prices=table, as_of=AS_OF)
+    assert abs(chunked.summary.total_usd - float(whole["total_usd"].sum())) < 1e-9
+    for by in ("day", "model"):
+        a = chunked.cost_by(by).set_index(by)["total_usd"].sort_index()
+        b = u.cost_by(whole, by).set_index(by)["total_usd"].sort_index()
+        pd.testing.assert_series_equal(a, b, rtol=1e-12)
+    assert not costs._HELD, "the table is let go when the log is priced"
+
+
+def test_one_thread_and_holding_nest_and_undo() -> None:
+    from explorer import costs, prices
+
+    big = costs._PARALLEL_ROWS
+    assert costs._workers(big) == max(1, min(os.cpu_count() or 1, 4))
+    with costs.one_thread():
+        assert costs._workers(big) == 1
+        with costs.one_thread():
+            assert costs._workers(big) == 1
+        assert costs._workers(big) == 1
+    assert costs._workers(big) == max(1, min(os.cpu_count() or 1, 4))
+    table = prices.price_history()
+    with costs.holding(table):
+        held = costs._arrays(table)
+        with costs.holding(table):
+            assert costs._arrays(table) is held
+        assert costs._arrays(table) is held, "an inner hold of the same table does not let it go"
+        assert costs._arrays(table.copy()) is not held, "another frame is read afresh"
+    assert costs._arrays(table) is not held
+
+
+def test_chunk_days_and_model_groups_without_the_key_columns(tmp_path: Path) -> None:
+    """A priced chunk is aggregated from its timestamps and resolved models without building day and
+    model_group columns; rows without a time, an unknown model (skipped) and a log spanning a year still group
+    exactly as the whole read groups them (rows without a time take the codes' slow path)."""
+    log = pd.DataFrame({
+        "timestamp": ["2026-10-01T23:59:59Z", "", "2026-10-02T00:00:00Z", "2025-06-01T00:00:00Z"] * 50,
+        "model": ["gpt-4o", "gpt-5-mini", "my-own-model", "o3"] * 50,
+        "input_tokens": np.arange(200) * 10, "output_tokens": 7})
+    path = tmp_path / "log.csv"
+    log.to_csv(path, index=False)
+    chunked = u.price_file(path, chunk_rows=30, skip_unknown=True, as_of=AS_OF)
+    whole = u.price(u.read_usage(path), skip_unknown=True, as_of=AS_OF)
+    assert chunked.summary.unpriced_models == ("my-own-model",)
+    for by in ("day", "model"):
+        a = chunked.cost_by(by).set_index(by).sort_index()
+        b = u.cost_by(whole, by).set_index(by).sort_index()
+        assert a.index.astype(str).tolist() == b.index.astype(str).tolist(), by
+        assert a["requests"].tolist() == b["requests"].tolist(), by
+        np.testing.assert_allclose(a["total_usd"].to_numpy(), b["total_usd"].to_numpy(), rtol=1e-12)
+
+
+@pytest.mark.parametrize("labels", [["gpt-4o", "o3"], ["gpt-4o ", "o3"], ["gpt-4o", "", "o3"],
+                                    ["gpt-4o\u00a0", "gpt-4o"], ["o3", "o3 "]])
+def test_clean_label_categories_are_kept_and_others_cleaned(labels: list[str]) -> None:
+    """Categories that are already clean labels keep their codes as they are; any other set (padded, blank,
+    padded with a non-breaking space, two that become one) is cleaned exactly as text is."""
+    values = labels * 3
+    cat = pd.DataFrame({"m": pd.Categorical(values)}, index=range(2, 2 + len(values)))
+    text = pd.DataFrame({"m": pd.Series(values, dtype=object, index=cat.index)})
+    got, want = u._labels(cat, "m"), u._labels(text, "m")
+    assert got.astype(object).where(got.notna(), None).tolist() == want.astype(object).where(want.notna(), None).tolist()
+    assert isinstance(got.dtype, pd.CategoricalDtype) and isinstance(got.dtype.categories.dtype, pd.StringDtype)
+    kept = u._clean_categories(cat["m"].cat.categories) is not None
+    assert kept == (labels == ["gpt-4o", "o3"])
+
+
+def test_text_blocks_count_lines_only_when_asked(tmp_path: Path) -> None:
+    from explorer import usage_read
+
+    path = tmp_path / "log.jsonl"
+    path.write_bytes(b'{"a": 1}\n' * 1_000 + b'{"a": 2}')
+    blocks = list(usage_read.text_batches(path, block_bytes=2_000))
+    assert [b[1] for b in blocks] == [1 + sum(x[2] for x in blocks[:i]) for i in range(len(blocks))]
+    assert sum(b[2] for b in blocks) == 1_000 and b"".join(b[0] for b in blocks) == path.read_bytes()
+    plain = list(usage_read.text_batches(path, block_bytes=2_000, numbered=False))
+    assert [b[0] for b in plain] == [b[0] for b in blocks] and {b[1:] for b in plain} == {(0, 0)}
