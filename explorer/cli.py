@@ -486,7 +486,8 @@ def _cost_usage_streamed(args: argparse.Namespace) -> int | None:
     used: dict[str, None] = {}  # price sources in order of first use, as a whole read lists them
     components = dict.fromkeys(costs.COMPONENTS, 0.0)
     cols: list[str] = []
-    with tempfile.TemporaryFile("w+", encoding="utf-8") as spool:
+    # Every chunk prices against the same table: the engine reads its arrays once.
+    with tempfile.TemporaryFile("w+", encoding="utf-8") as spool, costs.holding(table):
         for raw in u._chunks(path, STREAM_CHUNK_ROWS):
             unit = raw.index.name or "line"
             if rows == 0:

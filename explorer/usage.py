@@ -2698,9 +2698,10 @@ def price_file(
 
 
 _PIPELINE_WORKERS = 2
-"""Chunks priced at once by :func:`price_file` while the next is read: on two cores, 1M rows of Parquet in
-chunks of 250,000 took 0.33 s one at a time, 0.23 s two at a time (numpy and Arrow release the GIL); a
-third worker gained nothing and holds one more chunk."""
+"""Chunks priced at once by :func:`price_file` while the next is read (numpy and Arrow release the GIL). On
+the 2-core VM, in process, 1M rows of Parquet in chunks of 100,000: median 0.44 s one chunk at a time, 0.35 s
+two at a time (0.35 s and 0.27 s in chunks of 250,000). A third worker showed no clear gain on two cores and
+holds one more chunk."""
 
 
 @dataclasses.dataclass(frozen=True)
