@@ -507,3 +507,19 @@ def test_text_blocks_count_lines_only_when_asked(tmp_path: Path) -> None:
     assert sum(b[2] for b in blocks) == 1_000 and b"".join(b[0] for b in blocks) == path.read_bytes()
     plain = list(usage_read.text_batches(path, block_bytes=2_000, numbered=False))
     assert [b[0] for b in plain] == [b[0] for b in blocks] and {b[1:] for b in plain} == {(0, 0)}
+
+
+def test_explorer_usage_shows_a_progress_bar_on_a_terminal_only(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A big log priced in chunks shows a bar on a terminal (stderr), none when stderr is piped or with
+    --quiet; stdout holds the answer alone either way."""
+    from explorer import cli, cli_usage
+
+    path = write_log(tmp_path / "log.parquet", cli_usage.CHUNKED_ABOVE_ROWS + 1_000, seed=6)
+    for tty, flags, shown in ((True, [], True), (True, ["--quiet"], False), (False, [], False)):
+        monkeypatch.setattr(sys.stderr, "isatty", lambda tty=tty: tty, raising=False)
+        assert cli.main(["usage", str(path), "--format", "json", *flags]) == 0
+        out, err = capsys.readouterr()
+        assert json.loads(out)["priced_rows"] == cli_usage.CHUNKED_ABOVE_ROWS + 1_000
+        assert ("log.parquet" in err and "rows" in err) is shown, (tty, flags, err)
