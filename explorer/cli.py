@@ -486,19 +486,32 @@ def _cost_usage_streamed(args: argparse.Namespace) -> int | None:
     used: dict[str, None] = {}  # price sources in order of first use, as a whole read lists them
     components = dict.fromkeys(costs.COMPONENTS, 0.0)
     cols: list[str] = []
+    first: dict[str, Any] = {}  # what the first chunk's header says
+
+    def chunks() -> Iterator[pd.DataFrame]:
+        for raw in u._chunks(path, STREAM_CHUNK_ROWS):
+            if not first:
+                where = u._Where(path, raw.index.name or "line")
+                header = u._rename(raw.head(0), u.COLUMN_ALIASES, opts.mapping, where, opts.ignore_columns)
+                first.update(in_file=set(header.columns), aggregated="requests" in header.columns)
+                if first["aggregated"]:
+                    return
+            yield raw
+
+    def work(raw: pd.DataFrame) -> tuple[str, int, pd.DataFrame, pd.DataFrame, costs.CostSummary]:
+        unit, n = raw.index.name or "line", len(raw)
+        usage = u._normalize(raw, path, unit, opts)
+        del raw  # the last reference (see usage._in_order)
+        with costs.one_thread():  # the chunks are the parallelism
+            priced = u.price(usage, as_of=args.as_of, prices=table, skip_unknown=args.skip_unknown)
+        return unit, n, usage, priced, costs.summarize(priced)
+
+    # Text output keeps no rows: two chunks are priced at once while the next is read. CSV and JSON write every
+    # row in order from the main thread, one chunk at a time, so their peak stays about one chunk's.
+    workers = u._PIPELINE_WORKERS if args.format == "text" else 1
     # Every chunk prices against the same table: the engine reads its arrays once.
     with tempfile.TemporaryFile("w+", encoding="utf-8") as spool, costs.holding(table):
-        for raw in u._chunks(path, STREAM_CHUNK_ROWS):
-            unit = raw.index.name or "line"
-            if rows == 0:
-                where = u._Where(path, unit)
-                header = u._rename(raw.head(0), u.COLUMN_ALIASES, opts.mapping, where, opts.ignore_columns)
-                if "requests" in header.columns:
-                    return None
-                in_file = set(header.columns)
-            usage = u._normalize(raw, path, unit, opts)
-            priced = u.price(usage, as_of=args.as_of, prices=table, skip_unknown=args.skip_unknown)
-            s = costs.summarize(priced)
+        for unit, count, usage, priced, s in u._in_order(chunks(), work, workers):
             priced_rows += s.priced_rows
             unpriced_rows += s.unpriced_rows
             unpriced_models.update(s.unpriced_models)
@@ -514,22 +527,24 @@ def _cost_usage_streamed(args: argparse.Namespace) -> int | None:
                     show = ["model", *counts, "service_tier", "timestamp"]
                     # The file's own columns (not the empty ones the reader adds), as a whole read gives.
                     own = [c for c in usage.columns if c not in show and c not in ("requests", "source_file")
-                           and (c in in_file or not usage[c].isna().all())]
+                           and (c in first["in_file"] or not usage[c].isna().all())]
                     cols = [unit, *[c for c in show if c in out.columns], "resolved_model", "total_usd", *own]
                     if "unpriced_reason" in out.columns or args.skip_unknown:
                         cols.append("unpriced_reason")
                 out = out.reindex(columns=cols)
                 for at in range(0, len(out), _SPOOL_ROWS):  # the text of a few rows at a time, never a chunk's
                     part = out.iloc[at : at + _SPOOL_ROWS]
-                    first = rows == 0 and at == 0
+                    head = rows == 0 and at == 0
                     if args.format == "csv":
-                        spool.write(outputs.to_csv(part, raw=args.raw, header=first))
+                        spool.write(outputs.to_csv(part, raw=args.raw, header=head))
                     else:
                         # JSON text straight from pandas (a record a line; a newline in a value is escaped),
                         # never a Python object per row; numbers and days as outputs.records writes them.
                         records = outputs.json_lines(part).rstrip("\n")
-                        spool.write(("" if first else ",\n") + records.replace("\n", ",\n"))
-            rows += len(raw)
+                        spool.write(("" if head else ",\n") + records.replace("\n", ",\n"))
+            rows += count
+        if first.get("aggregated"):
+            return None
         if rows == 0:
             raise CliError(f"{args.usage}: no usage rows")
         summary = costs.CostSummary(

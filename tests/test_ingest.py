@@ -523,3 +523,43 @@ def test_explorer_usage_shows_a_progress_bar_on_a_terminal_only(
         out, err = capsys.readouterr()
         assert json.loads(out)["priced_rows"] == cli_usage.CHUNKED_ABOVE_ROWS + 1_000
         assert ("log.parquet" in err and "rows" in err) is shown, (tty, flags, err)
+
+
+def test_cost_usage_text_prices_chunks_two_at_a_time_with_the_whole_files_answer(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Streamed text output keeps no rows, so its chunks are priced two at a time: the same totals as a whole
+    read, and a bad row in a later chunk is still named by its own line, with nothing on stdout. An
+    aggregated export (a requests column) is still read whole."""
+    from explorer import cli
+
+    path = write_log(tmp_path / "log.parquet", 6_000, seed=11)
+    args = ["cost", "--usage", str(path), "--as-of", AS_OF]
+    monkeypatch.setenv("EXPLORER_STREAM_ABOVE_ROWS", "1000000")
+    assert cli.main(args) == 0
+    whole = capsys.readouterr().out
+    monkeypatch.setenv("EXPLORER_STREAM_ABOVE_ROWS", "1000")
+    monkeypatch.setattr(cli, "STREAM_CHUNK_ROWS", 500)
+    seen: list[int] = []
+    real = u._in_order
+    monkeypatch.setattr(u, "_in_order", lambda items, work, workers: seen.append(workers) or real(items, work, workers))
+    assert cli.main(args) == 0
+    streamed = capsys.readouterr().out
+    assert seen == [2]
+    assert "6,000 rows priced in chunks of 500" in streamed
+    total = [line for line in whole.splitlines() if line.startswith("total $")]
+    assert len(total) == 1 and total[0] in streamed.splitlines(), (whole, streamed)
+
+    bad = pd.read_parquet(path)
+    bad.loc[4_321, "output_tokens"] = -1
+    bad.to_parquet(tmp_path / "bad.parquet")
+    assert cli.main(["cost", "--usage", str(tmp_path / "bad.parquet"), "--as-of", AS_OF]) != 0
+    out, err = capsys.readouterr()
+    assert out == "" and "row 4322, column 'output_tokens'" in err and "negative" in err
+
+    agg = pd.DataFrame({"day": "2026-10-01", "model": ["gpt-4o", "gpt-5-mini"] * 1_500, "requests": 3,
+                        "project_id": [f"p{i}" for i in range(3_000)], "input_tokens": 900, "output_tokens": 30})
+    agg.to_parquet(tmp_path / "agg.parquet")
+    seen.clear()
+    assert cli.main(["cost", "--usage", str(tmp_path / "agg.parquet"), "--as-of", AS_OF]) == 0
+    assert "priced in chunks" not in capsys.readouterr().out
