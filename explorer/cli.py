@@ -509,9 +509,9 @@ def _cost_usage_streamed(args: argparse.Namespace) -> int | None:
     # Text output keeps no rows: two chunks are priced at once while the next is read. CSV and JSON write every
     # row in order from the main thread, one chunk at a time, so their peak stays about one chunk's.
     workers = u._PIPELINE_WORKERS if args.format == "text" else 1
-    from explorer.cli_usage import keep_freed_memory
+    from explorer import usage_read
 
-    keep_freed_memory()  # every chunk allocates what the one before freed
+    usage_read.keep_freed_memory()  # every chunk allocates what the one before freed
     # Every chunk prices against the same table: the engine reads its arrays once.
     with tempfile.TemporaryFile("w+", encoding="utf-8") as spool, costs.holding(table):
         for unit, count, usage, priced, s in u._in_order(chunks(), work, workers):

@@ -237,28 +237,6 @@ CHUNK_ROWS = 100_000
 memory) and at about 345 MiB in chunks of 250,000, which were only about 10% faster."""
 
 
-def keep_freed_memory() -> bool:
-    """Ask glibc's malloc to keep the memory a chunk frees for the next chunk, not hand it back to the system.
-
-    A log priced in chunks allocates arrays of the same sizes again and again. By default glibc returns them
-    to the system after each chunk and the next chunk touches fresh pages: on the 2-core VM, 1M rows in
-    chunks of 100,000 took about 34,000 page faults and 0.11 s of system time per pass, about 3,000 faults
-    and 0.02 s this way. Arrays up to 32 MB come from the heap and up to 512 MB of free heap is kept. For a
-    short-lived command only: the process never shrinks below its peak, which it reaches anyway. Returns
-    whether the C library took the settings (not on macOS or Windows, nor musl, whose ``mallopt`` is empty).
-    """
-    if not sys.platform.startswith("linux"):
-        return False
-    import ctypes
-
-    try:
-        mallopt = ctypes.CDLL(None).mallopt
-    except (OSError, AttributeError):
-        return False
-    m_trim_threshold, m_mmap_threshold = -1, -3  # glibc's <malloc.h>
-    return bool(mallopt(m_mmap_threshold, 32 << 20)) and bool(mallopt(m_trim_threshold, 512 << 20))
-
-
 def _run_chunked(args: argparse.Namespace) -> int | None:
     """One request log of more than :data:`CHUNKED_ABOVE_ROWS` rows, and nothing asked that needs its rows (a
     what-if, a bill to reconcile): priced in chunks by :func:`explorer.usage.price_file`, only the
@@ -270,7 +248,9 @@ def _run_chunked(args: argparse.Namespace) -> int | None:
     if len(args.files) != 1 or _scenario(args) or not u.chunked_pays(args.files[0], CHUNKED_ABOVE_ROWS):
         return None
     table = prices.price_history(overrides=args.overrides)
-    keep_freed_memory()
+    from explorer import usage_read
+
+    usage_read.keep_freed_memory()
     # A bar on a terminal only: piped or captured output stays clean, as with the tools people already use.
     bar = not args.quiet and sys.stderr.isatty()
     result = u.price_file(args.files[0], chunk_rows=CHUNK_ROWS, prices=table, skip_unknown=args.skip_unknown,

@@ -26,6 +26,7 @@ __all__ = [
     "BLOCK_BYTES",
     "csv_table",
     "json_lines_table",
+    "keep_freed_memory",
     "line_numbers",
     "parquet_batches",
     "parquet_table",
@@ -187,3 +188,27 @@ def _sound_header(table: pa.Table) -> bool:
     names = table.column_names
     binary = any(pa.types.is_binary(f.type) or pa.types.is_large_binary(f.type) for f in table.schema)
     return all(n.strip() for n in names) and len(set(names)) == len(names) and not binary
+
+
+def keep_freed_memory() -> bool:
+    """Ask glibc's malloc to keep the memory a chunk frees for the next chunk, not hand it back to the system.
+
+    A log priced in chunks allocates arrays of the same sizes again and again. By default glibc returns them
+    to the system after each chunk and the next chunk touches fresh pages: on the 2-core VM, 1M rows in
+    chunks of 100,000 took about 34,000 page faults and 0.11 s of system time per pass, about 3,000 faults
+    and 0.02 s this way. Arrays up to 32 MB come from the heap and up to 512 MB of free heap is kept. For a
+    short-lived command only: the process never shrinks below its peak, which it reaches anyway. Returns
+    whether the C library took the settings (not on macOS or Windows, nor musl, whose ``mallopt`` is empty).
+    """
+    import sys
+
+    if not sys.platform.startswith("linux"):
+        return False
+    import ctypes
+
+    try:
+        mallopt = ctypes.CDLL(None).mallopt
+    except (OSError, AttributeError):
+        return False
+    m_trim_threshold, m_mmap_threshold = -1, -3  # glibc's <malloc.h>
+    return bool(mallopt(m_mmap_threshold, 32 << 20)) and bool(mallopt(m_trim_threshold, 512 << 20))

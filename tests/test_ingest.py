@@ -571,7 +571,7 @@ def test_keep_freed_memory_sets_glibcs_thresholds_where_there_is_glibc() -> None
     page faults and 0.13 s of system time fell to 27,000 and 0.07 s (docs/usage.md)."""
     import platform
 
-    code = "from explorer.cli_usage import keep_freed_memory as k; print(k())"  # a process of its own
+    code = "from explorer.usage_read import keep_freed_memory as k; print(k())"  # a process of its own
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, cwd=REPO_DIR)
     assert run.returncode == 0, run.stderr
     expected = sys.platform.startswith("linux") and platform.libc_ver()[0] == "glibc"
@@ -583,7 +583,9 @@ def test_the_chunked_commands_keep_freed_memory(tmp_path: Path, monkeypatch: pyt
     from explorer import cli, cli_usage
 
     calls: list[str] = []
-    monkeypatch.setattr(cli_usage, "keep_freed_memory", lambda: calls.append("kept") or True)
+    from explorer import usage_read
+
+    monkeypatch.setattr(usage_read, "keep_freed_memory", lambda: calls.append("kept") or True)
     path = write_log(tmp_path / "log.parquet", cli_usage.CHUNKED_ABOVE_ROWS + 1_000, seed=13)
     assert cli.main(["usage", str(path), "--format", "json", "--quiet"]) == 0
     assert calls == ["kept"]
