@@ -16,7 +16,11 @@ the `cached_tokens` alias), generated into a temporary folder. Printed, each a m
 - 10M rows, chunked (`usage.price_file` and `explorer cost --usage`, which streams a Parquet file over
   1M rows): wall time (goal <= 5 s) and peak;
 - every total against the engine on the same rows built in memory (`usage.price` on the frame with the
-  engine's column names): equal to 1e-9 USD.
+  engine's column names): equal to 1e-9 USD;
+- the floors, in process: the engine alone on those 1M rows already in memory, and each format's library
+  reader alone (pyarrow's Parquet, CSV and JSON readers, multithreaded) on the 1M-row file, each per row and
+  as a multiple of calc_price. A file can be priced no faster than its reader reads it, so the reader's
+  multiple is a ceiling on that format's; the engine's is the speed "at engine speed" means.
 
 The machine is shared: the load average (`uptime`) is printed before and after.
 """
@@ -32,6 +36,7 @@ import sys
 import tempfile
 import textwrap
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -149,6 +154,50 @@ def engine_total(path: Path) -> float:
     return total
 
 
+def in_memory_frame(path: Path) -> pd.DataFrame:
+    """The Parquet log's rows as the engine takes them: its column names, UTC timestamps, categorical model."""
+    import pyarrow.parquet as pq
+
+    frame = pq.read_table(path).to_pandas()
+    frame = frame.rename(columns={"cached_tokens": "cached_input_tokens"})
+    frame["timestamp"] = pd.to_datetime(frame["timestamp"], utc=True).dt.tz_localize(None)
+    frame["model"] = frame["model"].astype("category")
+    return frame
+
+
+def best_of(work: Callable[[], object], repeats: int) -> float:
+    """Median seconds of ``repeats`` calls, after one to warm up."""
+    work()
+    times = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        work()
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times)
+
+
+def floors(folder: Path, rows: int, repeats: int, us_per_row: float) -> None:
+    """The engine alone on rows in memory, and each library reader alone on the files (see the docstring)."""
+    import pyarrow.csv as pcsv
+    import pyarrow.json as pjson
+    import pyarrow.parquet as pq
+
+    from explorer import prices
+    from explorer import usage as u
+
+    table = prices.price_history()
+    frame = in_memory_frame(folder / "large.parquet")
+    engine = best_of(lambda: u.price(frame, as_of=AS_OF, prices=table), repeats)
+    readers = {"parquet": pq.read_table, "csv": pcsv.read_csv, "jsonl": pjson.read_json}
+    seconds = {"engine": engine}
+    for fmt, read in readers.items():
+        seconds[f"{fmt} reader"] = best_of(lambda read=read, fmt=fmt: read(folder / f"large.{fmt}"), repeats)
+    print(f" floors: in process, {rows:,} rows, median of {repeats}; a format's ratio cannot pass its reader's")
+    for name, s in seconds.items():
+        ns = s / rows * 1e9
+        print(f"         {name:>14}: {ns:4.0f} ns/row = {us_per_row * 1000 / ns:,.0f}x calc_price")
+
+
 def uptime() -> str:
     return ", ".join(Path("/proc/loadavg").read_text().split()[:3])
 
@@ -189,6 +238,7 @@ def main(argv: list[str] | None = None) -> int:
                       f"({in_memory:.0f} MiB as Arrow; goal <= 2x); the same command on 1,000 rows peaks at "
                       f"{p_small:.0f} MiB (interpreter and imports), so the rows add {p_large - p_small:.0f} MiB "
                       f"= {(p_large - p_small) / in_memory:.1f}x")
+        floors(folder, big, opts.repeats, us_per_row)
         path = write_log(folder / "huge.parquet", huge, seed=3)
         in_memory = huge * (8 * 3 + 21 + 8 + 12 + 8) / 2**20  # three counts, the strings and their offsets
         repeats = max(1, opts.repeats // 2)
