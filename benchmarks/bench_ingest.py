@@ -17,10 +17,11 @@ the `cached_tokens` alias), generated into a temporary folder. Printed, each a m
   1M rows): wall time (goal <= 5 s) and peak;
 - every total against the engine on the same rows built in memory (`usage.price` on the frame with the
   engine's column names): equal to 1e-9 USD;
-- the floors, in process: the engine alone on those 1M rows already in memory, and each format's library
-  reader alone (pyarrow's Parquet, CSV and JSON readers, multithreaded) on the 1M-row file, each per row and
-  as a multiple of calc_price. A file can be priced no faster than its reader reads it, so the reader's
-  multiple is a ceiling on that format's; the engine's is the speed "at engine speed" means.
+- the floors, in process: the engine alone on those 1M rows already in memory, each format's library
+  reader alone (pyarrow's Parquet, CSV and JSON readers, multithreaded) on the 1M-row file, and the least
+  any Parquet path must do (`bare_parquet`), each per row and as a multiple of calc_price. A file can be
+  priced no faster than its reader reads it, so the reader's multiple is a ceiling on that format's; the
+  engine's is the speed "at engine speed" means.
 
 The machine is shared: the load average (`uptime`) is printed before and after.
 """
@@ -176,6 +177,31 @@ def best_of(work: Callable[[], object], repeats: int) -> float:
     return statistics.median(times)
 
 
+def bare_parquet(path: Path) -> float:
+    """The least a Parquet path must do, as one pass of Arrow and numpy: read, parse the times, check the
+    counts, find each row's rate (here one made-up rate per model: no dates, tiers or fallbacks) and sum by
+    day x model. Not the product: a floor to compare it with."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.parquet as pq
+
+    table = pq.read_table(path, read_dictionary=["model"])
+    ns = pc.cast(table["timestamp"], pa.timestamp("ns", tz="UTC")).combine_chunks().cast(pa.int64()).to_numpy()
+    model = table["model"].combine_chunks()
+    codes = model.indices.to_numpy().astype(np.int64)
+    ins, cached, outs = (table[c].to_numpy() for c in ("input_tokens", "cached_tokens", "output_tokens"))
+    if min(ins.min(), cached.min(), outs.min()) < 0 or (cached > ins).any():
+        raise SystemExit(f"{path}: a bad count")
+    day = ns // 86_400_000_000_000
+    key = (day - day.min()) * len(model.dictionary) + codes
+    size = int(key.max()) + 1
+    which = np.arange(size) % len(model.dictionary)
+    rate = np.linspace(1.0, 2.0, len(model.dictionary))[which]
+    usd = (np.bincount(key, ins - cached, size) + np.bincount(key, cached, size) / 10
+           + np.bincount(key, outs, size) * 4) * rate / 1e6
+    return float(usd.sum())
+
+
 def floors(folder: Path, rows: int, repeats: int, us_per_row: float) -> None:
     """The engine alone on rows in memory, and each library reader alone on the files (see the docstring)."""
     import pyarrow.csv as pcsv
@@ -192,6 +218,7 @@ def floors(folder: Path, rows: int, repeats: int, us_per_row: float) -> None:
     seconds = {"engine": engine}
     for fmt, read in readers.items():
         seconds[f"{fmt} reader"] = best_of(lambda read=read, fmt=fmt: read(folder / f"large.{fmt}"), repeats)
+    seconds["bare_parquet"] = best_of(lambda: bare_parquet(folder / "large.parquet"), repeats)
     print(f" floors: in process, {rows:,} rows, median of {repeats}; a format's ratio cannot pass its reader's")
     for name, s in seconds.items():
         ns = s / rows * 1e9
