@@ -596,3 +596,24 @@ def test_the_chunked_commands_keep_freed_memory(tmp_path: Path, monkeypatch: pyt
     assert cli.main(["usage", str(small), "--format", "json"]) == 0
     assert calls == ["kept", "kept"], "a small file is read whole: the allocator is left alone"
     capsys.readouterr()
+
+
+def test_the_bare_parquet_floor_does_all_its_work(tmp_path: Path) -> None:
+    """The benchmark's floor is only a floor if it reads, checks and sums every row: its total equals the same
+    made-up rates summed row by row with pandas, and a bad count stops it."""
+    import pyarrow.parquet as pq
+    from bench_ingest import bare_parquet, log_frame
+
+    path = write_log(tmp_path / "log.parquet", 3_000, seed=5)
+    rows = log_frame(3_000, seed=5)
+    # The floor's rate per model follows its dictionary (first appearance), so the oracle reads it the same way.
+    order = pq.read_table(path, read_dictionary=["model"])["model"].combine_chunks().dictionary.to_pylist()
+    rate = dict(zip(order, np.linspace(1.0, 2.0, len(order)), strict=True))
+    per_row = ((rows["input_tokens"] - rows["cached_tokens"]) + rows["cached_tokens"] / 10
+               + rows["output_tokens"] * 4) * rows["model"].astype(str).map(rate) / 1e6
+    assert bare_parquet(path) == pytest.approx(float(per_row.sum()), rel=1e-12)
+    rows.loc[7, "cached_tokens"] = rows.loc[7, "input_tokens"] + 1
+    bad = tmp_path / "bad.parquet"
+    rows.to_parquet(bad, index=False)
+    with pytest.raises(SystemExit, match="a bad count"):
+        bare_parquet(bad)
