@@ -647,8 +647,7 @@ def normalize_usage(
     out["service_tier"] = _service_tiers(frame, where)
     for col in GROUP_COLUMNS:
         out[col] = _group_labels(frame, col)
-    # Each column kept as it is, not copied into one 2-D block (copy-on-write guards them from later writes).
-    result = pd.DataFrame(out, index=frame.index, copy=False)
+    result = pd.DataFrame(out, index=frame.index)
     for col in ("input_tokens", "output_tokens"):
         parts = [
             c
