@@ -617,3 +617,19 @@ def test_the_bare_parquet_floor_does_all_its_work(tmp_path: Path) -> None:
     rows.to_parquet(bad, index=False)
     with pytest.raises(SystemExit, match="a bad count"):
         bare_parquet(bad)
+
+
+@pytest.mark.parametrize("suffix", [".parquet", ".csv", ".jsonl"])
+def test_a_read_log_can_be_edited_like_any_frame(tmp_path: Path, suffix: str) -> None:
+    """A notebook user fixes a row or scales a column of read_usage's result: the fast readers' arrays (often
+    Arrow's, read-only) must never show through as a read-only column."""
+    path = write_log(tmp_path / f"log{suffix}", 50, seed=6)
+    usage = u.read_usage(path)
+    first = usage.index[0]
+    for col in ("input_tokens", "cached_input_tokens", "output_tokens", "requests"):
+        usage.loc[first, col] = 1
+    usage.iloc[1, usage.columns.get_loc("input_tokens")] = 900_000
+    usage["output_tokens"] *= 2
+    assert usage.loc[first, ["input_tokens", "output_tokens", "requests"]].tolist() == [1, 2, 1]
+    assert usage["input_tokens"].iloc[1] == 900_000
+    assert (u.price(usage, as_of=AS_OF)["total_usd"] > 0).all()
