@@ -149,24 +149,18 @@ def engine_total(path: Path) -> float:
               else [pd.read_csv(path) if suffix == ".csv" else pd.read_json(path, lines=True, dtype=False)])
     total = 0.0
     for frame in frames:  # a million rows at a time: a 10M-row file is priced in memory too
-        frame = frame.rename(columns={"cached_tokens": "cached_input_tokens"})
-        frame["timestamp"] = pd.to_datetime(frame["timestamp"], utc=True).dt.tz_localize(None)
-        total += float(u.price(frame, as_of=AS_OF)["total_usd"].sum())
+        total += float(u.price(engine_columns(frame), as_of=AS_OF)["total_usd"].sum())
     return total
 
 
-def in_memory_frame(path: Path) -> pd.DataFrame:
-    """The Parquet log's rows as the engine takes them: its column names, UTC timestamps, categorical model."""
-    import pyarrow.parquet as pq
-
-    frame = pq.read_table(path).to_pandas()
+def engine_columns(frame: pd.DataFrame) -> pd.DataFrame:
+    """The log's rows as the engine takes them: its column names, naive UTC timestamps."""
     frame = frame.rename(columns={"cached_tokens": "cached_input_tokens"})
     frame["timestamp"] = pd.to_datetime(frame["timestamp"], utc=True).dt.tz_localize(None)
-    frame["model"] = frame["model"].astype("category")
     return frame
 
 
-def best_of(work: Callable[[], object], repeats: int) -> float:
+def median_of(work: Callable[[], object], repeats: int) -> float:
     """Median seconds of ``repeats`` calls, after one to warm up."""
     work()
     times = []
@@ -212,13 +206,14 @@ def floors(folder: Path, rows: int, repeats: int, us_per_row: float) -> None:
     from explorer import usage as u
 
     table = prices.price_history()
-    frame = in_memory_frame(folder / "large.parquet")
-    engine = best_of(lambda: u.price(frame, as_of=AS_OF, prices=table), repeats)
+    frame = engine_columns(pq.read_table(folder / "large.parquet").to_pandas())
+    frame["model"] = frame["model"].astype("category")  # as a fast reader gives it
+    engine = median_of(lambda: u.price(frame, as_of=AS_OF, prices=table), repeats)
     readers = {"parquet": pq.read_table, "csv": pcsv.read_csv, "jsonl": pjson.read_json}
     seconds = {"engine": engine}
     for fmt, read in readers.items():
-        seconds[f"{fmt} reader"] = best_of(lambda read=read, fmt=fmt: read(folder / f"large.{fmt}"), repeats)
-    seconds["bare_parquet"] = best_of(lambda: bare_parquet(folder / "large.parquet"), repeats)
+        seconds[f"{fmt} reader"] = median_of(lambda read=read, fmt=fmt: read(folder / f"large.{fmt}"), repeats)
+    seconds["bare_parquet"] = median_of(lambda: bare_parquet(folder / "large.parquet"), repeats)
     print(f" floors: in process, {rows:,} rows, median of {repeats}; a format's ratio cannot pass its reader's")
     for name, s in seconds.items():
         ns = s / rows * 1e9

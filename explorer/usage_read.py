@@ -11,6 +11,7 @@ changes how fast a file is read, never what it means.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -200,8 +201,6 @@ def keep_freed_memory() -> bool:
     short-lived command only: the process never shrinks below its peak, which it reaches anyway. Returns
     whether the C library took the settings (not on macOS or Windows, nor musl, whose ``mallopt`` is empty).
     """
-    import sys
-
     if not sys.platform.startswith("linux"):
         return False
     import ctypes
